@@ -1,0 +1,1 @@
+"""Analysis: roll-ups and checks over the store. Returns plain data, never HTML."""

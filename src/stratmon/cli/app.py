@@ -1,0 +1,64 @@
+"""The root `stratmon` command and `stratmon init`."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from stratmon import __version__
+from stratmon.cli import framework_cmd, funding_cmd, import_cmd
+from stratmon.cli.common import DbOption, console, handles_errors
+from stratmon.i18n import SUPPORTED, _, set_language
+from stratmon.store.db import get_engine
+from stratmon.store.migrate import upgrade
+
+app = typer.Typer(
+    name="stratmon",
+    help=_("Strategy Monitor: is the money reaching the objectives, and are the objectives moving?"),
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+app.add_typer(import_cmd.app, name="import")
+app.add_typer(framework_cmd.app, name="framework")
+app.command("imports")(import_cmd.imports)
+app.command("funding")(funding_cmd.funding)
+
+
+def _version(value: bool) -> None:
+    if value:
+        console.print(f"stratmon {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def root(
+    lang: Annotated[str | None, typer.Option("--lang", help=_("Language of the output: en or es."))] = None,
+    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
+                                          help=_("Show the version and exit."))] = False,
+) -> None:
+    """Strategy Monitor."""
+    if lang is not None:
+        if lang not in SUPPORTED:
+            raise typer.BadParameter(_("choose one of: {choices}").format(choices=", ".join(SUPPORTED)))
+        set_language(lang)
+
+
+@app.command("init")
+@handles_errors
+def init(db: DbOption = None) -> None:
+    """Create the database, or migrate it to the newest schema."""
+    engine = get_engine(db)
+    before, after = upgrade(engine)
+    if before == after:
+        console.print(_("Database is up to date (schema {revision}).").format(revision=after))
+    elif before is None:
+        console.print(_("Database created (schema {revision}).").format(revision=after))
+    else:
+        console.print(_("Database migrated from schema {old} to {new}.").format(old=before, new=after))
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app()

@@ -1,0 +1,77 @@
+"""`stratmon framework show`: the results framework as a tree."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+from rich.tree import Tree
+
+from stratmon.cli.common import console, handles_errors
+from stratmon.framework import load_framework
+from stratmon.framework.model import Framework, Objective
+from stratmon.i18n import SUPPORTED, _, format_money, language, set_language
+
+app = typer.Typer(help=_("The results framework."), no_args_is_help=True)
+
+FrameworkOption = Annotated[
+    str | None,
+    typer.Option("--framework", help=_("A shipped framework name or a YAML file (default: central_america)."),
+                 envvar="STRATMON_FRAMEWORK"),
+]
+
+
+@app.command("show")
+@handles_errors
+def show(
+    lang: Annotated[str | None, typer.Option("--lang", help=_("Language: en or es."))] = None,
+    framework: FrameworkOption = None,
+) -> None:
+    """Print the framework: lines of action, objectives, countries, agencies, commitments."""
+    if lang is not None:
+        if lang not in SUPPORTED:
+            raise typer.BadParameter(_("choose one of: {choices}").format(choices=", ".join(SUPPORTED)))
+        set_language(lang)
+    console.print(framework_tree(load_framework(framework), language()))
+
+
+def _status(status: str) -> str:
+    return _("official") if status == "official" else _("proposed")
+
+
+def _objective(branch: Tree, objective: Objective, lang: str) -> None:
+    node = branch.add(f"[bold]{objective.id}[/] {objective.name.get(lang)} [dim]({_status(objective.status)})[/]")
+    for child in objective.objectives:
+        _objective(node, child, lang)
+
+
+def framework_tree(framework: Framework, lang: str) -> Tree:
+    """The framework as a Rich tree in `lang`."""
+    tree = Tree(f"[bold]{framework.name.get(lang)}[/] [dim]({framework.version})[/]")
+    tree.add(framework.purpose.get(lang))
+    lines = tree.add(f"[bold]{_('Lines of action')}[/]")
+    for line in framework.lines_of_action:
+        node = lines.add(f"[bold]{line.code}[/] {line.name.get(lang)} [dim]({_status(line.status)})[/]")
+        node.add(f"[dim]{line.description.get(lang)}[/]")
+        for objective in line.objectives:
+            _objective(node, objective, lang)
+    countries = tree.add(f"[bold]{_('Countries')}[/]")
+    for country in framework.countries:
+        countries.add(f"{country.code} {country.name.get(lang)}")
+    for group in framework.country_groups:
+        members = ", ".join(framework.country(code).name.get(lang) for code in group.countries)
+        countries.add(f"[bold]{group.name.get(lang)}[/]: {members}")
+    if framework.regions:
+        regions = tree.add(f"[bold]{_('Regions')}[/]")
+        for region in framework.regions:
+            regions.add(f"{region.key} {region.name.get(lang)}")
+    agencies = tree.add(f"[bold]{_('Agencies')}[/]")
+    for agency in framework.agencies:
+        agencies.add(f"{agency.iati_ref} {agency.acronym} — {agency.name.get(lang)}")
+    if framework.commitments:
+        commitments = tree.add(f"[bold]{_('Partner commitments')}[/]")
+        for commitment in framework.commitments:
+            amount = f" — US$ {format_money(commitment.amount_usd, lang)}" if commitment.amount_usd else ""
+            node = commitments.add(f"{commitment.name.get(lang)} ({commitment.period}){amount}")
+            node.add(f"[dim]{_('Source')}: {commitment.source}[/]")
+    return tree

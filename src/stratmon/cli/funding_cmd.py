@@ -1,0 +1,135 @@
+"""`stratmon funding`: USD by country, fiscal year, agency and sector."""
+
+from __future__ import annotations
+
+import csv
+import json
+import sys
+from typing import Annotated
+
+import typer
+from rich.markup import escape
+from rich.table import Table
+
+from stratmon.analysis.fiscal import parse_fiscal_years
+from stratmon.analysis.funding import TRANSACTION_TYPES, FundingQuery, FundingResult
+from stratmon.analysis.funding import funding as compute_funding
+from stratmon.analysis.labels import Labels
+from stratmon.cli.common import DbOption, UserError, console, errors, handles_errors, ready_engine
+from stratmon.framework import load_framework
+from stratmon.i18n import _, format_money, language
+
+FORMATS = ("table", "csv", "json")
+# Keys whose codes mean little to a reader get a name column in CSV and JSON.
+NAMED_KEYS = ("agency", "sector")
+
+
+def _headers() -> dict[str, str]:
+    return {"country": _("Country"), "fy": _("Fiscal year"), "agency": _("Agency"), "sector": _("Sector")}
+
+
+@handles_errors
+def funding(
+    by: Annotated[str, typer.Option("--by", help=_("Comma-separated keys: country, fy, agency, sector."))],
+    transaction_type: Annotated[str, typer.Option("--type", help=_("obligation, disbursement or expenditure."))] = "disbursement",
+    fy: Annotated[str | None, typer.Option("--fy", help=_("Fiscal years: YEAR or FIRST:LAST."))] = None,
+    output_format: Annotated[str, typer.Option("--format", help=_("table, csv or json"))] = "table",
+    sector_vocabulary: Annotated[str, typer.Option("--sector-vocabulary", help=_("IATI sector vocabulary for --by sector (1 = OECD DAC, 99 = U.S. program areas)."))] = "1",
+    db: DbOption = None,
+) -> None:
+    """Money in U.S. dollars, grouped by the keys you choose (DESIGN.md data rules)."""
+    if output_format not in FORMATS:
+        raise UserError(_("--format takes one of: {choices}").format(choices=", ".join(FORMATS)))
+    if transaction_type not in TRANSACTION_TYPES:
+        raise UserError(_("--type takes one of: {choices}").format(choices="obligation, disbursement, expenditure"))
+    query = FundingQuery(tuple(k.strip() for k in by.split(",") if k.strip()), transaction_type,
+                         parse_fiscal_years(fy), sector_vocabulary)
+    engine = ready_engine(db)
+    with engine.connect() as connection:
+        result = compute_funding(connection, query)
+        labels = Labels(connection, load_framework(), language(), sector_vocabulary)
+        if output_format == "csv":
+            _write_csv(result, labels)
+        elif output_format == "json":
+            _write_json(result, labels)
+        else:
+            console.print(_table(result, labels))
+    _report_exclusions(result)
+
+
+
+def _columns(result: FundingResult) -> list[str]:
+    columns = []
+    for key in result.query.by:
+        columns.append(key)
+        if key in NAMED_KEYS:
+            columns.append(f"{key}_name")
+    return [*columns, "usd"]
+
+
+def _name(labels: Labels, key: str, value) -> str:
+    return labels.agency(value) if key == "agency" else labels.sector(value)
+
+
+def _records(result: FundingResult, labels: Labels):
+    for row in result.rows:
+        record = {}
+        for key, value in zip(result.query.by, row.keys):
+            record[key] = value if value is not None else ""
+            if key in NAMED_KEYS:
+                record[f"{key}_name"] = _name(labels, key, value)
+        record["usd"] = f"{row.usd:.2f}"
+        yield record
+
+
+def _write_csv(result: FundingResult, labels: Labels) -> None:
+    writer = csv.DictWriter(sys.stdout, fieldnames=_columns(result), lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(_records(result, labels))
+
+
+def _write_json(result: FundingResult, labels: Labels) -> None:
+    document = {
+        "by": list(result.query.by),
+        "type": result.query.transaction_type,
+        "fiscal_years": {"first": result.query.fiscal_years.first, "last": result.query.fiscal_years.last},
+        "currency": "USD",
+        "rows": list(_records(result, labels)),
+        "total_usd": f"{result.total_usd:.2f}",
+        "excluded_non_usd": {currency: f"{amount:.2f}" for currency, amount in result.excluded_by_currency.items()},
+        "transactions_without_value": result.transactions_without_value,
+    }
+    typer.echo(json.dumps(document, ensure_ascii=False, indent=2))
+
+
+def _table(result: FundingResult, labels: Labels) -> Table:
+    type_names = {"obligation": _("Obligations"), "disbursement": _("Disbursements"),
+                  "expenditure": _("Expenditures"), "incoming_funds": _("Incoming funds")}
+    title = f"{type_names[result.query.transaction_type]} (USD)"
+    if result.query.fiscal_years.first or result.query.fiscal_years.last:
+        title += f", {result.query.fiscal_years}"
+    table = Table(title=title, show_footer=True)
+    headers = _headers()
+    for i, key in enumerate(result.query.by):
+        table.add_column(headers[key], footer=_("Total") if i == 0 else "")
+    table.add_column("USD", justify="right", footer=format_money(result.total_usd))
+    for row in result.rows:
+        cells = []
+        for key, value in zip(result.query.by, row.keys):
+            if key == "country":
+                cells.append(escape(f"{labels.recipient(value)} ({value})"))
+            elif key == "fy":
+                cells.append(f"FY{value}")
+            else:
+                cells.append(escape(f"{_name(labels, key, value)} ({value})" if value else _name(labels, key, value)))
+        table.add_row(*cells, format_money(row.usd))
+    return table
+
+
+def _report_exclusions(result: FundingResult) -> None:
+    for currency, amount in sorted(result.excluded_by_currency.items()):
+        errors.print(_("note: {amount} {currency} not in USD were left out (no exchange rates loaded)").format(
+            amount=format_money(amount), currency=currency), markup=False)
+    if result.transactions_without_value:
+        errors.print(_("note: {n} transactions have no value and were left out").format(
+            n=result.transactions_without_value), markup=False)

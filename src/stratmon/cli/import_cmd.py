@@ -1,0 +1,131 @@
+"""`stratmon import iati` and `stratmon imports` (the import ledger)."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.markup import escape
+from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.table import Table
+
+from stratmon.cli.common import DbOption, UserError, console, errors, handles_errors, ready_engine
+from stratmon.i18n import _, format_count
+from stratmon.sources.errors import ImportRejected
+from stratmon.store.ledger import import_runs
+from stratmon.store.load import ImportReport, import_iati_file
+
+app = typer.Typer(help=_("Import data files."), no_args_is_help=True)
+MAX_ISSUES_SHOWN = 20
+
+
+def collect_files(paths: list[Path], suffix: str = ".xml") -> list[Path]:
+    """Files named directly, plus every `suffix` file under named folders (sorted, recursive)."""
+    files: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            files.extend(sorted(p for p in path.rglob(f"*{suffix}") if p.is_file()))
+        elif path.is_file():
+            files.append(path)
+        else:
+            raise UserError(_("{path}: no such file or folder").format(path=path))
+    return files
+
+
+@app.command("iati")
+@handles_errors
+def import_iati(
+    paths: Annotated[list[Path], typer.Argument(help=_("IATI activity files or folders (searched recursively)."))],
+    db: DbOption = None,
+    strict: Annotated[bool, typer.Option("--strict", help=_("Reject a whole file when any activity in it cannot be read."))] = False,
+) -> None:
+    """Import IATI activity XML files: each file whole or not at all."""
+    engine = ready_engine(db)
+    files = collect_files(paths)
+    if not files:
+        raise UserError(_("no .xml files found"))
+    reports: list[ImportReport] = []
+    rejected: list[ImportRejected] = []
+    started = time.perf_counter()
+    with Progress(TextColumn("{task.description}"), BarColumn(), DownloadColumn(), TimeRemainingColumn(),
+                  console=errors, transient=True, disable=not errors.is_terminal) as progress:
+        task = progress.add_task(_("Importing"), total=sum(f.stat().st_size for f in files))
+        for path in files:
+            progress.update(task, description=escape(path.name))
+            done_before = progress.tasks[0].completed
+            try:
+                reports.append(import_iati_file(engine, path, strict=strict,
+                                                on_progress=lambda n: progress.advance(task, n)))
+            except ImportRejected as exc:
+                rejected.append(exc)
+                errors.print(f"{_('rejected')}: {exc}", markup=False, highlight=False)
+            progress.update(task, completed=done_before + path.stat().st_size)
+    console.print(summary_table(reports, rejected, time.perf_counter() - started))
+    _print_issues(reports)
+    if rejected:
+        raise typer.Exit(1)
+
+
+def summary_table(reports: list[ImportReport], rejected: list[ImportRejected], seconds: float) -> Table:
+    """One row per file and a total: activities new / updated / unchanged / skipped, transactions, time."""
+    table = Table(title=_("Import summary"), show_footer=len(reports) + len(rejected) > 1)
+    headers = [_("File"), _("Status"), _("New"), _("Updated"), _("Unchanged"), _("Skipped"), _("Conflicts"),
+               _("Transactions"), _("Seconds")]
+    totals = [sum(getattr(r, field) for r in reports) for field in
+              ("activities_new", "activities_updated", "activities_unchanged", "activities_skipped",
+               "conflicts", "transactions")]
+    footers = [_("{n} files").format(n=len(reports) + len(rejected)), "",
+               *(format_count(t) for t in totals), f"{seconds:.2f}"]
+    for i, header in enumerate(headers):
+        table.add_column(header, footer=footers[i], justify="left" if i < 2 else "right")
+    for r in reports:
+        table.add_row(escape(r.path.name), _(r.status), *(format_count(v) for v in (
+            r.activities_new, r.activities_updated, r.activities_unchanged, r.activities_skipped,
+            r.conflicts, r.transactions)), f"{r.seconds:.2f}")
+    for exc in rejected:
+        table.add_row(escape(exc.path.name), f"[red]{_('rejected')}[/]", *([""] * 6), "")
+    return table
+
+
+def _print_issues(reports: list[ImportReport]) -> None:
+    issues = [(r.path, i) for r in reports for i in r.issues]
+    for path, issue in issues[:MAX_ISSUES_SHOWN]:
+        where = f"{path}:{issue.line}" if issue.line else str(path)
+        label = _("skipped") if issue.kind == "skipped" else _("conflict")
+        errors.print(f"{label}: {where}: {issue.identifier or ''}: {issue.message}", markup=False, highlight=False)
+    if len(issues) > MAX_ISSUES_SHOWN:
+        errors.print(_("… and {n} more; see `stratmon imports --issues`").format(n=len(issues) - MAX_ISSUES_SHOWN))
+
+
+@handles_errors
+def imports(
+    db: DbOption = None,
+    output_format: Annotated[str, typer.Option("--format", help=_("table or json"))] = "table",
+    issues: Annotated[bool, typer.Option("--issues", help=_("Also list skipped activities and conflicts."))] = False,
+) -> None:
+    """The import ledger: every file imported, with its hash, counts and outcome."""
+    if output_format not in ("table", "json"):
+        raise UserError(_("--format takes table or json"))
+    engine = ready_engine(db)
+    with engine.connect() as connection:
+        runs = import_runs(connection, with_issues=issues)
+    if output_format == "json":
+        typer.echo(json.dumps([run.as_json() for run in runs], ensure_ascii=False, indent=2))
+        return
+    table = Table(title=_("Import ledger"))
+    for header in (_("Run"), _("Finished (UTC)"), _("Status"), _("File"), _("SHA-256"), _("New"), _("Updated"),
+                   _("Unchanged"), _("Skipped"), _("Transactions")):
+        table.add_column(header)
+    for run in runs:
+        table.add_row(str(run.id), run.finished_at.strftime("%Y-%m-%d %H:%M:%S") if run.finished_at else "",
+                      _(run.status), escape(Path(run.path).name), run.content_hash[:12], *(format_count(v) for v in (
+                          run.activities_new, run.activities_updated, run.activities_unchanged,
+                          run.activities_skipped, run.transactions)))
+    console.print(table)
+    for run in runs:
+        for issue in run.issues:
+            errors.print(f"{run.path}:{issue['line'] or ''}: {issue['kind']}: {issue['iati_identifier'] or ''}: "
+                         f"{issue['message']}", markup=False, highlight=False)

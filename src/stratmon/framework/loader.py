@@ -1,0 +1,76 @@
+"""Load and validate a framework YAML file, with errors that name the file and the key."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+
+import yaml
+from pydantic import ValidationError
+
+from stratmon.framework.model import Framework
+
+DEFAULT_FRAMEWORK = "central_america"
+MAX_FRAMEWORK_BYTES = 2 * 1024 * 1024
+
+
+class FrameworkError(Exception):
+    """A framework file that cannot be used; the message names the file and the key."""
+
+
+def shipped_framework_path(name: str) -> Path:
+    """The YAML file of a framework shipped inside the package."""
+    return Path(str(resources.files("stratmon.framework") / name / "framework.yaml"))
+
+
+def resolve_framework_path(name_or_path: str | None) -> Path:
+    """A framework given by shipped name or by file path (default: the shipped default)."""
+    value = name_or_path or DEFAULT_FRAMEWORK
+    candidate = Path(value)
+    if candidate.suffix in {".yaml", ".yml"} or candidate.exists():
+        return candidate
+    path = shipped_framework_path(value)
+    if not path.exists():
+        raise FrameworkError(f"{value}: no such framework (neither a shipped name nor a file)")
+    return path
+
+
+def _location(loc: tuple) -> str:
+    parts: list[str] = []
+    for item in loc:
+        if isinstance(item, int):
+            parts.append(f"[{item}]")
+        else:
+            parts.append(("." if parts else "") + str(item))
+    return "".join(parts) or "(top level)"
+
+
+@lru_cache(maxsize=8)
+def _load(path: Path, mtime_ns: int) -> Framework:
+    if path.stat().st_size > MAX_FRAMEWORK_BYTES:
+        raise FrameworkError(f"{path}: file too large for a framework")
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except UnicodeDecodeError as exc:
+        raise FrameworkError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "unknown place"
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise FrameworkError(f"{path}: {where}: {problem}") from None
+    if not isinstance(raw, dict):
+        raise FrameworkError(f"{path}: (top level): expected a mapping of keys")
+    try:
+        return Framework.model_validate(raw)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        raise FrameworkError(f"{path}: {_location(first['loc'])}: {first['msg']}") from None
+
+
+def load_framework(name_or_path: str | None = None) -> Framework:
+    """Load a framework by shipped name (`central_america`) or path; validated and cached."""
+    path = resolve_framework_path(name_or_path).resolve()
+    if not path.exists():
+        raise FrameworkError(f"{path}: no such file")
+    return _load(path, path.stat().st_mtime_ns)

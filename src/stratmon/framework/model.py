@@ -1,0 +1,182 @@
+"""The results-framework model: every name bilingual, every claim with its source.
+
+A framework is data (YAML). Nothing here knows about Central America; the shipped
+default lives in `central_america/framework.yaml`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from decimal import Decimal
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+LANGUAGES = ("en", "es")
+
+
+class Strict(BaseModel):
+    """Base for framework models: unknown keys are errors, not silently ignored."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Text(Strict):
+    """A piece of text in every supported language."""
+
+    en: str = Field(min_length=1)
+    es: str = Field(min_length=1)
+
+    def get(self, lang: str) -> str:
+        """The text in `lang`, English when that language is unknown."""
+        return getattr(self, lang) if lang in LANGUAGES else self.en
+
+
+Status = Literal["official", "proposed"]
+
+
+class Objective(Strict):
+    """An objective (or sub-objective) under a line of action."""
+
+    id: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+    name: Text
+    description: Text
+    status: Status
+    source: str = Field(min_length=1)
+    objectives: tuple[Objective, ...] = ()
+
+    def walk(self) -> Iterator[Objective]:
+        """This objective and all its sub-objectives, depth first."""
+        yield self
+        for child in self.objectives:
+            yield from child.walk()
+
+
+class LineOfAction(Strict):
+    """One of the strategy's lines of action (pillars)."""
+
+    id: str = Field(pattern=r"^[a-z][a-z0-9_-]*$")
+    code: str = Field(min_length=1, max_length=4)
+    name: Text
+    description: Text
+    status: Status
+    source: str = Field(min_length=1)
+    objectives: tuple[Objective, ...] = ()
+
+    def all_objectives(self) -> Iterator[Objective]:
+        """Every objective under this line, sub-objectives included."""
+        for objective in self.objectives:
+            yield from objective.walk()
+
+
+class Country(Strict):
+    """A recipient country, by ISO 3166-1 code."""
+
+    code: str = Field(pattern=r"^[A-Z]{2}$")
+    iso3: str = Field(pattern=r"^[A-Z]{3}$")
+    name: Text
+
+
+class CountryGroup(Strict):
+    """A named group of the framework's countries (e.g. the Northern Triangle)."""
+
+    id: str = Field(pattern=r"^[a-z][a-z0-9_-]*$")
+    name: Text
+    countries: tuple[str, ...] = Field(min_length=1)
+    source: str = Field(min_length=1)
+
+
+class Region(Strict):
+    """A recipient region as IATI codes it (vocabulary 1 is OECD DAC)."""
+
+    code: str = Field(pattern=r"^[0-9A-Za-z]+$")
+    vocabulary: str = "1"
+    name: Text
+
+    @property
+    def key(self) -> str:
+        """The recipient key used in funding tables: `region-<code>`."""
+        return f"region-{self.code}"
+
+
+class Agency(Strict):
+    """A U.S. government agency, with its IATI organisation reference."""
+
+    id: str = Field(pattern=r"^[a-z][a-z0-9_-]*$")
+    iati_ref: str = Field(pattern=r"^[A-Z]{2}-[A-Z0-9-]+$")
+    acronym: str = Field(min_length=1)
+    name: Text
+
+
+class Commitment(Strict):
+    """A partner-government commitment (e.g. Alliance for Prosperity own funds)."""
+
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]*$")
+    name: Text
+    description: Text
+    countries: tuple[str, ...] = Field(min_length=1)
+    amount_usd: Decimal | None = None
+    period: str = Field(min_length=1)
+    source: str = Field(min_length=1)
+
+
+class Framework(Strict):
+    """A strategy's results framework and its surroundings."""
+
+    id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    version: str = Field(min_length=1)
+    name: Text
+    short_name: Text
+    purpose: Text
+    source: str = Field(min_length=1)
+    lines_of_action: tuple[LineOfAction, ...] = Field(min_length=1)
+    countries: tuple[Country, ...] = Field(min_length=1)
+    country_groups: tuple[CountryGroup, ...] = ()
+    regions: tuple[Region, ...] = ()
+    agencies: tuple[Agency, ...] = ()
+    commitments: tuple[Commitment, ...] = ()
+
+    @field_validator("lines_of_action", "countries", "country_groups", "agencies", "commitments")
+    @classmethod
+    def _unique_ids(cls, items: tuple) -> tuple:
+        seen: set[str] = set()
+        for item in items:
+            key = getattr(item, "id", None) or getattr(item, "code")
+            if key in seen:
+                raise ValueError(f"duplicate id {key!r}")
+            seen.add(key)
+        return items
+
+    @model_validator(mode="after")
+    def _references_resolve(self) -> Framework:
+        codes = {country.code for country in self.countries}
+        for where, members in [
+            *((f"country_groups.{g.id}", g.countries) for g in self.country_groups),
+            *((f"commitments.{c.id}", c.countries) for c in self.commitments),
+        ]:
+            unknown = [code for code in members if code not in codes]
+            if unknown:
+                raise ValueError(f"{where}: unknown countries {', '.join(unknown)}")
+        objective_ids = [o.id for line in self.lines_of_action for o in line.all_objectives()]
+        duplicates = sorted({i for i in objective_ids if objective_ids.count(i) > 1})
+        if duplicates:
+            raise ValueError(f"duplicate objective ids {', '.join(duplicates)}")
+        return self
+
+    def country(self, code: str) -> Country | None:
+        """The framework's country with ISO code `code`, if any."""
+        return next((c for c in self.countries if c.code == code), None)
+
+    def agency_by_ref(self, ref: str) -> Agency | None:
+        """The agency whose IATI organisation reference is `ref`, if any."""
+        return next((a for a in self.agencies if a.iati_ref == ref), None)
+
+    def group(self, group_id: str) -> CountryGroup | None:
+        """The country group `group_id`, if any."""
+        return next((g for g in self.country_groups if g.id == group_id), None)
+
+    def objectives(self) -> Iterator[tuple[LineOfAction, Objective]]:
+        """Every objective with its line of action."""
+        for line in self.lines_of_action:
+            for objective in line.all_objectives():
+                yield line, objective

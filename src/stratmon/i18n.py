@@ -1,0 +1,91 @@
+"""Translations (gettext catalogs under `locales/`, read with Babel) and locale-aware formatting.
+
+The language is chosen once per process: `set_language()` (the CLI's `--lang`), else
+`$STRATMON_LANG`, else the language of `$LANG`, else English.
+"""
+
+from __future__ import annotations
+
+import gettext
+import io
+import os
+from datetime import date
+from decimal import Decimal
+from functools import lru_cache
+from importlib import resources
+
+from babel import Locale, numbers
+from babel.dates import format_date
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+
+SUPPORTED = ("en", "es")
+DOMAIN = "stratmon"
+_current: str | None = None
+
+
+def _from_environment() -> str:
+    for variable in ("STRATMON_LANG", "LANG"):
+        value = (os.environ.get(variable) or "").split(".")[0].split("_")[0].lower()
+        if value in SUPPORTED:
+            return value
+    return "en"
+
+
+def language() -> str:
+    """The language in use for messages and numbers."""
+    return _current or _from_environment()
+
+
+def set_language(lang: str | None) -> str:
+    """Use `lang` (one of SUPPORTED) from now on; None keeps the environment's choice."""
+    global _current
+    if lang is not None:
+        if lang not in SUPPORTED:
+            raise ValueError(lang)
+        _current = lang
+    return language()
+
+
+@lru_cache(maxsize=None)
+def translations(lang: str) -> gettext.NullTranslations:
+    """The message catalog for `lang`, compiled in memory from its .po file."""
+    if lang == "en":
+        return gettext.NullTranslations()
+    po_file = resources.files("stratmon") / "locales" / lang / "LC_MESSAGES" / f"{DOMAIN}.po"
+    with po_file.open("rb") as handle:
+        catalog = read_po(handle, locale=lang, domain=DOMAIN)
+    buffer = io.BytesIO()
+    write_mo(buffer, catalog)
+    buffer.seek(0)
+    return gettext.GNUTranslations(buffer)
+
+
+def _(message: str) -> str:
+    """Translate `message` into the current language."""
+    return translations(language()).gettext(message)
+
+
+def ngettext(singular: str, plural: str, count: int) -> str:
+    """Translate a message whose form depends on `count`."""
+    return translations(language()).ngettext(singular, plural, count)
+
+
+def format_money(value: Decimal, lang: str | None = None) -> str:
+    """An amount with two decimals and the language's separators (1,234.50 / 1.234,50)."""
+    return numbers.format_decimal(value, format="#,##0.00", locale=lang or language())
+
+
+def format_count(value: int, lang: str | None = None) -> str:
+    """A whole number with the language's grouping (1,234 / 1.234)."""
+    return numbers.format_decimal(value, format="#,##0", locale=lang or language())
+
+
+def format_day(value: date, lang: str | None = None) -> str:
+    """A date as the language writes it (November 29, 2026 / 29 de noviembre de 2026)."""
+    return format_date(value, format="long", locale=lang or language())
+
+
+def territory_name(code: str, lang: str | None = None) -> str | None:
+    """A country's name from Babel's CLDR data, or None when CLDR does not know the code."""
+    return Locale.parse(lang or language()).territories.get(code.upper())

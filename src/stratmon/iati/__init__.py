@@ -1,0 +1,1 @@
+"""What the IATI standard defines: codelists, version differences, element rules."""

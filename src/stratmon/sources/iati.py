@@ -1,0 +1,99 @@
+"""Streaming reader for IATI activity files (versions 2.01–2.03, and 1.0x where cheap).
+
+Yields one `Activity` per `iati-activity`, or a `SkippedActivity` naming the line and the
+reason when an activity cannot be read. A file that is not well-formed IATI raises
+`ImportRejected`. Memory stays bounded: each activity's subtree is dropped once read.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+from lxml import etree
+
+from stratmon.iati import standard
+from stratmon.sources import iati_elements as el
+from stratmon.sources.errors import ContentError, ImportRejected
+from stratmon.sources.iati_records import Activity, Org, SkippedActivity
+from stratmon.sources.values import parse_datetime
+from stratmon.sources.xmlsafe import CountingReader, inspect_root, parser_options, syntax_error
+
+MAX_ACTIVITY_BYTES = 64 * 1024 * 1024
+
+
+class IatiFile:
+    """An IATI activity file, read lazily: iterate it to get its activities."""
+
+    def __init__(self, path: Path | str, *, on_chunk: Callable[[bytes], None] | None = None) -> None:
+        self.path = Path(path)
+        self.on_chunk = on_chunk
+        root = inspect_root(self.path)
+        if root.tag != standard.ACTIVITIES_ROOT:
+            raise ImportRejected(
+                self.path, root.sourceline,
+                f"not an IATI activity file: root element is <{etree.QName(root).localname}>, "
+                f"expected <{standard.ACTIVITIES_ROOT}>",
+            )
+        self.version: str | None = root.get("version")
+        self.generated: str | None = root.get("generated-datetime")
+        self._version_1 = standard.is_version_1(self.version)
+
+    def __iter__(self) -> Iterator[Activity | SkippedActivity]:
+        try:
+            with self.path.open("rb") as raw:
+                source = CountingReader(raw, self.path, on_chunk=self.on_chunk)
+                context = etree.iterparse(source, events=("end",), tag=standard.ACTIVITY, **parser_options())
+                for _event, element in context:
+                    yield self._read(element)
+                    _drop(element)
+                root = context.root
+        except etree.XMLSyntaxError as exc:
+            raise syntax_error(self.path, exc) from None
+        if root is None or root.tag != standard.ACTIVITIES_ROOT:
+            raise ImportRejected(self.path, None, "not an IATI activity file")
+
+    def _read(self, element: etree._Element) -> Activity | SkippedActivity:
+        line = element.sourceline or 0
+        identifier = el.identifier_of(element)
+        parent = element.getparent()
+        if parent is None or parent.getparent() is not None:
+            return SkippedActivity(line, identifier, "iati-activity is not a child of iati-activities")
+        if not identifier:
+            return SkippedActivity(line, None, "activity has no iati-identifier")
+        serialized = etree.tostring(element, with_tail=False)
+        if len(serialized) > MAX_ACTIVITY_BYTES:
+            return SkippedActivity(line, identifier, f"activity is larger than {MAX_ACTIVITY_BYTES} bytes")
+        try:
+            return self._activity(element, identifier, line, hashlib.sha256(serialized).hexdigest())
+        except ContentError as exc:
+            return SkippedActivity(line, identifier, str(exc))
+
+    def _activity(self, element: etree._Element, identifier: str, line: int, content_hash: str) -> Activity:
+        last_updated_text = element.get("last-updated-datetime")
+        hierarchy = element.get("hierarchy")
+        activity = Activity(
+            identifier=identifier,
+            line=line,
+            content_hash=content_hash,
+            iati_version=self.version,
+            last_updated=parse_datetime(last_updated_text, what="last-updated-datetime"),
+            last_updated_text=last_updated_text,
+            default_currency=(element.get("default-currency") or "").strip().upper() or None,
+            default_lang=element.get(standard.XML_LANG),
+            hierarchy=int(hierarchy) if hierarchy and hierarchy.strip().isdigit() else None,
+            humanitarian=standard.flag(element.get("humanitarian")),
+            reporting_org=Org(),
+        )
+        el.fill_activity(activity, element, self._version_1)
+        return activity
+
+
+def _drop(element: etree._Element) -> None:
+    """Free an activity's subtree and the already-read siblings before it."""
+    element.clear(keep_tail=False)
+    parent = element.getparent()
+    if parent is not None:
+        while element.getprevious() is not None:
+            del parent[0]

@@ -1,0 +1,441 @@
+"""Reading the elements inside one `iati-activity` into records.
+
+One function per IATI element family. Each walks the element's children once and
+dispatches on the tag, which is the fastest way through lxml from Python.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from lxml import etree
+
+from stratmon.iati import standard
+from stratmon.sources.errors import ContentError
+from stratmon.sources.iati_records import (
+    Activity,
+    Budget,
+    DocumentLink,
+    Indicator,
+    IndicatorValue,
+    Location,
+    Narrative,
+    Org,
+    ParticipatingOrg,
+    Period,
+    PlannedDisbursement,
+    Recipient,
+    Result,
+    Sector,
+    Transaction,
+)
+from stratmon.sources.values import parse_amount, parse_date, parse_number, parse_percentage
+
+XML_LANG = standard.XML_LANG
+MAX_EXTRA_DEPTH = 12
+
+
+def identifier_of(element: etree._Element) -> str | None:
+    """The activity's `iati-identifier`, stripped; None when absent or empty."""
+    node = element.find("iati-identifier")
+    if node is None or node.text is None:
+        return None
+    return node.text.strip() or None
+
+
+def narratives(element: etree._Element) -> list[Narrative]:
+    """The `narrative` children of an element; in IATI 1.0x, the element's own text."""
+    found = []
+    for child in element:
+        if child.tag == "narrative":
+            text = child.text.strip() if child.text else ""
+            if text:
+                found.append(Narrative(text, child.get(XML_LANG)))
+    if not found and element.text and element.text.strip():
+        found.append(Narrative(element.text.strip(), element.get(XML_LANG)))
+    return found
+
+
+def first_text(element: etree._Element | None) -> str | None:
+    """The first narrative of an element, or None."""
+    if element is None:
+        return None
+    texts = narratives(element)
+    return texts[0].text if texts else None
+
+
+def _code(element: etree._Element) -> str | None:
+    code = element.get("code")
+    return code.strip() if code and code.strip() else None
+
+
+def _org(element: etree._Element, activity_attr: str | None) -> Org:
+    return Org(
+        ref=(element.get("ref") or "").strip() or None,
+        type=element.get("type"),
+        name=first_text(element),
+        activity_id=element.get(activity_attr) if activity_attr else None,
+    )
+
+
+def to_json(element: etree._Element, depth: int = 0) -> dict[str, Any]:
+    """Any element as plain JSON data: tag, namespace, attributes, text and children."""
+    tag = element.tag
+    if tag[0] == "{":
+        namespace, _, local = tag[1:].partition("}")
+        data: dict[str, Any] = {"tag": local, "ns": namespace}
+    else:
+        data = {"tag": tag}
+    attrib = element.attrib
+    if attrib:
+        data["attrs"] = dict(attrib)
+    text = element.text
+    if text is not None:
+        text = text.strip()
+        if text:
+            data["text"] = text
+    if depth < MAX_EXTRA_DEPTH and len(element):
+        children = [to_json(child, depth + 1) for child in element if isinstance(child.tag, str)]
+        if children:
+            data["children"] = children
+    return data
+
+
+def _recipient(element: etree._Element, kind: str) -> Recipient:
+    code = _code(element)
+    if code is None:
+        raise ContentError(f"recipient-{kind} at line {element.sourceline} has no code")
+    if kind == "country":
+        code = code.upper()
+        vocabulary = None
+    else:
+        vocabulary = element.get("vocabulary") or standard.DEFAULT_REGION_VOCABULARY
+    return Recipient(kind, code, vocabulary, parse_percentage(element.get("percentage")), first_text(element))
+
+
+def _sector(element: etree._Element) -> Sector:
+    code = _code(element)
+    if code is None:
+        raise ContentError(f"sector at line {element.sourceline} has no code")
+    return Sector(
+        vocabulary=standard.sector_vocabulary(element.get("vocabulary")),
+        code=code,
+        percentage=parse_percentage(element.get("percentage")),
+        name=first_text(element),
+        vocabulary_uri=element.get("vocabulary-uri"),
+    )
+
+
+def _value(element: etree._Element | None, default_currency: str | None, what: str):
+    """(amount, text as published, currency, value-date) of a `value` element."""
+    if element is None:
+        return None, None, default_currency, None
+    text = element.text
+    currency = (element.get("currency") or "").strip().upper() or default_currency
+    return (
+        parse_amount(text, what=what),
+        text.strip() if text else None,
+        currency,
+        parse_date(element.get("value-date"), what=f"{what} value-date"),
+    )
+
+
+def transaction(element: etree._Element, default_currency: str | None, version_1: bool) -> Transaction:
+    """One `transaction` element."""
+    line = element.sourceline or 0
+    type_code = transaction_date = value_element = None
+    record = Transaction(line, element.get("ref"), "", None, None, None, None, None)  # type: ignore[arg-type]
+    for child in element:
+        tag = child.tag
+        if tag == "transaction-type":
+            type_code = child.get("code")
+        elif tag == "transaction-date":
+            transaction_date = parse_date(child.get("iso-date"), what="transaction-date")
+        elif tag == "value":
+            value_element = child
+        elif tag == "sector":
+            record.sectors.append(_sector(child))
+        elif tag == "recipient-country":
+            record.recipients.append(_recipient(child, "country"))
+        elif tag == "recipient-region":
+            record.recipients.append(_recipient(child, "region"))
+        elif tag == "description":
+            record.description = first_text(child)
+        elif tag == "provider-org":
+            record.provider = _org(child, "provider-activity-id")
+        elif tag == "receiver-org":
+            record.receiver = _org(child, "receiver-activity-id")
+        elif tag == "disbursement-channel":
+            record.disbursement_channel = _code(child)
+        elif tag == "flow-type":
+            record.flow_type = _code(child)
+        elif tag == "finance-type":
+            record.finance_type = _code(child)
+        elif tag == "aid-type":
+            record.aid_type = _code(child)
+        elif tag == "tied-status":
+            record.tied_status = _code(child)
+        elif isinstance(tag, str) and tag[0] == "{":
+            record.extensions.append(to_json(child))
+    if not type_code or not type_code.strip():
+        raise ContentError(f"transaction at line {line} has no transaction-type")
+    if transaction_date is None:
+        raise ContentError(f"transaction at line {line} has no transaction-date")
+    record.type_code = standard.transaction_type_code(type_code, version_1)
+    record.transaction_date = transaction_date
+    record.value, record.value_text, record.currency, record.value_date = _value(
+        value_element, default_currency, f"transaction value at line {line}")
+    record.humanitarian = standard.flag(element.get("humanitarian"))
+    return record
+
+
+def budget(element: etree._Element, default_currency: str | None) -> Budget:
+    """One `budget` element."""
+    start = end = value_element = None
+    for child in element:
+        if child.tag == "period-start":
+            start = parse_date(child.get("iso-date"), what="budget period-start")
+        elif child.tag == "period-end":
+            end = parse_date(child.get("iso-date"), what="budget period-end")
+        elif child.tag == "value":
+            value_element = child
+    value, text, currency, value_date = _value(value_element, default_currency, "budget value")
+    return Budget(element.get("type"), element.get("status"), start, end, value, text, currency, value_date)
+
+
+def planned_disbursement(element: etree._Element, default_currency: str | None) -> PlannedDisbursement:
+    """One `planned-disbursement` element."""
+    start = end = value_element = provider = receiver = None
+    for child in element:
+        if child.tag == "period-start":
+            start = parse_date(child.get("iso-date"), what="planned-disbursement period-start")
+        elif child.tag == "period-end":
+            end = parse_date(child.get("iso-date"), what="planned-disbursement period-end")
+        elif child.tag == "value":
+            value_element = child
+        elif child.tag == "provider-org":
+            provider = _org(child, "provider-activity-id")
+        elif child.tag == "receiver-org":
+            receiver = _org(child, "receiver-activity-id")
+    value, text, currency, value_date = _value(value_element, default_currency, "planned-disbursement value")
+    return PlannedDisbursement(element.get("type"), start, end, value, text, currency, value_date, provider, receiver)
+
+
+def location(element: etree._Element) -> Location:
+    """One `location` element."""
+    record = Location(element.get("ref"), None, None, None, None, None, None, None, None, None, None)
+    for child in element:
+        tag = child.tag
+        if tag == "location-reach":
+            record.reach = _code(child)
+        elif tag == "location-id":
+            record.location_ids.append({"vocabulary": child.get("vocabulary"), "code": child.get("code")})
+        elif tag == "name":
+            record.name = first_text(child)
+        elif tag == "description":
+            record.description = first_text(child)
+        elif tag == "activity-description":
+            record.activity_description = first_text(child)
+        elif tag == "administrative":
+            record.administratives.append(
+                {"vocabulary": child.get("vocabulary"), "level": child.get("level"), "code": child.get("code")})
+        elif tag == "point":
+            record.srs_name = child.get("srsName")
+            pos = child.find("pos")
+            if pos is not None and pos.text and pos.text.strip():
+                record.latitude, record.longitude = _position(pos.text, child.sourceline)
+        elif tag == "exactness":
+            record.exactness = _code(child)
+        elif tag == "location-class":
+            record.location_class = _code(child)
+        elif tag == "feature-designation":
+            record.feature_designation = _code(child)
+    return record
+
+
+def _position(text: str, line: int | None) -> tuple[float, float]:
+    parts = text.split()
+    try:
+        latitude, longitude = float(parts[0]), float(parts[1])
+    except (IndexError, ValueError):
+        raise ContentError(f"location point at line {line}: {text.strip()[:40]!r} is not 'latitude longitude'") from None
+    if not (-90 <= latitude <= 90 and -180 <= longitude <= 180):
+        raise ContentError(f"location point at line {line}: {text.strip()[:40]!r} is out of range")
+    return latitude, longitude
+
+
+def document_link(element: etree._Element) -> DocumentLink:
+    """One `document-link` element."""
+    record = DocumentLink(element.get("url"), element.get("format"), None, None)
+    for child in element:
+        tag = child.tag
+        if tag == "title":
+            record.title = first_text(child)
+        elif tag == "description":
+            record.description = first_text(child)
+        elif tag == "category" and _code(child):
+            record.categories.append(_code(child))
+        elif tag == "language" and _code(child):
+            record.languages.append(_code(child))
+        elif tag == "document-date":
+            record.document_date = parse_date(child.get("iso-date"), what="document-date")
+    return record
+
+
+def _indicator_value(element: etree._Element, what: str) -> IndicatorValue:
+    raw = element.get("value")
+    record = IndicatorValue(raw.strip() if raw else None, _indicator_number(raw))
+    year = element.get("year")
+    if year is not None and year.strip():
+        number = parse_number(year, what=f"{what} year")
+        record.year = int(number) if number is not None else None
+    record.iso_date = parse_date(element.get("iso-date"), what=f"{what} iso-date")
+    for child in element:
+        tag = child.tag
+        if tag == "comment":
+            record.comment = first_text(child)
+        elif tag == "dimension":
+            record.dimensions.append({"name": child.get("name"), "value": child.get("value")})
+        elif tag == "location" and child.get("ref"):
+            record.location_refs.append(child.get("ref"))
+    return record
+
+
+def _indicator_number(raw: str | None) -> Decimal | None:
+    """An indicator value as a number; qualitative values ("No Target") stay text only.
+
+    Unlike money, indicator values may legitimately be words or dates (IATI measure 5,
+    MCC "date indicators"), so a non-number is kept as published, not an error.
+    """
+    try:
+        return parse_number(raw)
+    except ContentError:
+        return None
+
+
+def _period(element: etree._Element) -> Period:
+    record = Period(None, None)
+    for child in element:
+        tag = child.tag
+        if tag == "period-start":
+            record.period_start = parse_date(child.get("iso-date"), what="period-start")
+        elif tag == "period-end":
+            record.period_end = parse_date(child.get("iso-date"), what="period-end")
+        elif tag == "target":
+            record.targets.append(_indicator_value(child, "target"))
+        elif tag == "actual":
+            record.actuals.append(_indicator_value(child, "actual"))
+    return record
+
+
+def _indicator(element: etree._Element) -> Indicator:
+    record = Indicator(
+        element.get("measure"), standard.flag(element.get("ascending")),
+        standard.flag(element.get("aggregation-status")), None, None,
+    )
+    for child in element:
+        tag = child.tag
+        if tag == "title":
+            record.title = first_text(child)
+        elif tag == "description":
+            record.description = first_text(child)
+        elif tag == "reference":
+            record.references.append({k: v for k, v in child.attrib.items()})
+        elif tag == "baseline":
+            record.baselines.append(_indicator_value(child, "baseline"))
+        elif tag == "period":
+            record.periods.append(_period(child))
+        elif isinstance(tag, str) and tag[0] == "{":
+            record.extensions.append(to_json(child))
+    return record
+
+
+def result(element: etree._Element) -> Result:
+    """One `result` element with its indicators, baselines, periods, targets and actuals."""
+    record = Result(element.get("type"), standard.flag(element.get("aggregation-status")), None, None)
+    for child in element:
+        tag = child.tag
+        if tag == "title":
+            record.title = first_text(child)
+        elif tag == "description":
+            record.description = first_text(child)
+        elif tag == "indicator":
+            record.indicators.append(_indicator(child))
+    return record
+
+
+def participating_org(element: etree._Element, version_1: bool) -> ParticipatingOrg:
+    """One `participating-org` element."""
+    role = (element.get("role") or "").strip() or None
+    if role and not role.isdigit():
+        role = standard.ORGANISATION_ROLE_V1.get(role.lower(), role)
+    return ParticipatingOrg(
+        role=role,
+        ref=(element.get("ref") or "").strip() or None,
+        type=element.get("type"),
+        name=first_text(element),
+        activity_id=element.get("activity-id"),
+        crs_channel_code=element.get("crs-channel-code"),
+    )
+
+
+def fill_activity(activity: Activity, element: etree._Element, version_1: bool) -> None:
+    """Read every child of an `iati-activity` element into `activity`."""
+    currency = activity.default_currency
+    for child in element:
+        tag = child.tag
+        if tag == "transaction":
+            activity.transactions.append(transaction(child, currency, version_1))
+        elif tag == "iati-identifier":
+            continue
+        elif tag == "reporting-org":
+            activity.reporting_org = _org(child, None)
+            activity.secondary_reporter = standard.flag(child.get("secondary-reporter"))
+        elif tag == "title":
+            activity.titles.extend(narratives(child))
+        elif tag == "description":
+            kind = child.get("type")
+            activity.descriptions.extend((kind, text) for text in narratives(child))
+        elif tag == "participating-org":
+            activity.participating_orgs.append(participating_org(child, version_1))
+        elif tag == "activity-status":
+            activity.status = _code(child)
+        elif tag == "activity-date":
+            kind = (child.get("type") or "").strip()
+            kind = standard.ACTIVITY_DATE_TYPE_V1.get(kind, kind)
+            activity.dates.append((kind, parse_date(child.get("iso-date"), what="activity-date"), first_text(child)))
+        elif tag == "activity-scope":
+            activity.scope = _code(child)
+        elif tag == "recipient-country":
+            activity.recipients.append(_recipient(child, "country"))
+        elif tag == "recipient-region":
+            activity.recipients.append(_recipient(child, "region"))
+        elif tag == "sector":
+            activity.sectors.append(_sector(child))
+        elif tag == "collaboration-type":
+            activity.collaboration_type = _code(child)
+        elif tag == "default-flow-type":
+            activity.default_flow_type = _code(child)
+        elif tag == "default-finance-type":
+            activity.default_finance_type = _code(child)
+        elif tag == "default-aid-type":
+            activity.default_aid_type = _code(child)
+        elif tag == "default-tied-status":
+            activity.default_tied_status = _code(child)
+        elif tag == "related-activity":
+            ref = (child.get("ref") or "").strip()
+            if ref:
+                activity.related.append((child.get("type"), ref))
+        elif tag == "budget":
+            activity.budgets.append(budget(child, currency))
+        elif tag == "planned-disbursement":
+            activity.planned_disbursements.append(planned_disbursement(child, currency))
+        elif tag == "location":
+            activity.locations.append(location(child))
+        elif tag == "document-link":
+            activity.documents.append(document_link(child))
+        elif tag == "result":
+            activity.results.append(result(child))
+        elif isinstance(tag, str):
+            (activity.extensions if tag[0] == "{" else activity.other_elements).append(to_json(child))

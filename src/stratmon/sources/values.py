@@ -1,0 +1,90 @@
+"""Reading the values publishers write: amounts, percentages, dates (DESIGN.md rule 4)."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime, timezone
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+
+from stratmon.sources.errors import ContentError
+
+MISSING_MARKERS = frozenset({"", "null", "n/a", "na", "none", "-nan", "nan"})
+# Money is stored as integer millionths of a currency unit (64-bit), so the largest
+# amount we can hold exactly is about 9.2 trillion; anything larger is refused.
+MAX_AMOUNT = Decimal("9000000000000")
+_NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d{1,3})?$")
+_DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})(?:$|[T ]|Z$|[+-]\d{2}:?\d{2}$)")
+
+
+def parse_number(text: str | None, *, what: str = "value") -> Decimal | None:
+    """A published number as Decimal; None when it is missing (`NULL`, empty, `n/a`).
+
+    Thousands separators (`307,000,000.00`) and spaces are removed. A value that is
+    not a number raises ContentError.
+    """
+    if text is None:
+        return None
+    cleaned = text.strip()
+    if cleaned.lower() in MISSING_MARKERS:
+        return None
+    cleaned = cleaned.replace(",", "").replace(" ", "").replace("\u00a0", "").replace("_", "")
+    if not _NUMBER.match(cleaned):
+        raise ContentError(f"{what} {text.strip()[:40]!r} is not a number")
+    try:
+        number = Decimal(cleaned)
+    except InvalidOperation:  # pragma: no cover - the pattern admits only valid numbers
+        raise ContentError(f"{what} {text.strip()[:40]!r} is not a number") from None
+    return number
+
+
+def parse_amount(text: str | None, *, what: str = "value") -> Decimal | None:
+    """A money amount; like parse_number but bounded so that it can be stored exactly."""
+    number = parse_number(text, what=what)
+    if number is not None and abs(number) > MAX_AMOUNT:
+        raise ContentError(f"{what} {text.strip()[:40]!r} is too large to store")
+    return number
+
+
+def parse_percentage(text: str | None) -> Decimal | None:
+    """A percentage between 0 and 100, or None when absent."""
+    number = parse_number(text, what="percentage")
+    if number is not None and not (0 <= number <= 100):
+        raise ContentError(f"percentage {text!r} is outside 0–100")
+    return number
+
+
+def parse_date(text: str | None, *, what: str = "date") -> date | None:
+    """An ISO 8601 date (a trailing time or offset is ignored); None when absent."""
+    if text is None or not text.strip():
+        return None
+    match = _DATE.match(text.strip())
+    if not match:
+        raise ContentError(f"{what} {text.strip()[:40]!r} is not an ISO date")
+    try:
+        return date(int(match[1]), int(match[2]), int(match[3]))
+    except ValueError:
+        raise ContentError(f"{what} {text.strip()[:40]!r} is not a valid date") from None
+
+
+def parse_datetime(text: str | None, *, what: str = "datetime") -> datetime | None:
+    """An ISO 8601 timestamp as an aware UTC datetime (no offset means UTC)."""
+    if text is None or not text.strip():
+        return None
+    raw = text.strip()
+    try:
+        value = datetime.fromisoformat(raw.replace("Z", "+00:00"))
+    except ValueError:
+        raise ContentError(f"{what} {raw[:40]!r} is not an ISO timestamp") from None
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=timezone.utc)
+    return value.astimezone(timezone.utc)
+
+
+def fiscal_year(day: date) -> int:
+    """The U.S. federal fiscal year (October–September) a date falls in."""
+    return day.year + 1 if day.month >= 10 else day.year
+
+
+def to_micros(amount: Decimal) -> int:
+    """An amount as an integer number of millionths (half away from zero)."""
+    return int((amount * 1_000_000).quantize(Decimal(1), rounding=ROUND_HALF_UP))

@@ -1,0 +1,84 @@
+"""Opening XML that may be hostile: no DTDs, no entities, no network, bounded size."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import BinaryIO
+
+from lxml import etree
+
+from stratmon.sources.errors import ImportRejected
+
+DEFAULT_MAX_FILE_BYTES = 8 * 1024**3
+
+
+class CountingReader:
+    """A binary file wrapper that counts bytes, hands each chunk on (progress, hashing) and caps the size."""
+
+    def __init__(
+        self,
+        raw: BinaryIO,
+        path: Path,
+        *,
+        max_bytes: int = DEFAULT_MAX_FILE_BYTES,
+        on_chunk: Callable[[bytes], None] | None = None,
+    ) -> None:
+        self._raw = raw
+        self._path = path
+        self._max_bytes = max_bytes
+        self._on_chunk = on_chunk
+        self.bytes_read = 0
+
+    def read(self, size: int = -1) -> bytes:
+        chunk = self._raw.read(size)
+        self.bytes_read += len(chunk)
+        if self.bytes_read > self._max_bytes:
+            raise ImportRejected(self._path, None, f"file is larger than the limit of {self._max_bytes} bytes")
+        if self._on_chunk is not None and chunk:
+            self._on_chunk(chunk)
+        return chunk
+
+
+def parser_options() -> dict:
+    """lxml options that refuse everything a hostile file could use against us.
+
+    `resolve_entities=False` matters: lxml 5+ resolves internal entities by default.
+    `huge_tree=False` keeps libxml2's limits on depth (256) and text size (10 MB).
+    """
+    return {
+        "resolve_entities": False,
+        "no_network": True,
+        "load_dtd": False,
+        "dtd_validation": False,
+        "huge_tree": False,
+        "remove_comments": True,
+        "remove_pis": True,
+    }
+
+
+def syntax_error(path: Path, exc: etree.XMLSyntaxError) -> ImportRejected:
+    """A located rejection for an XML syntax error."""
+    line = exc.lineno or (exc.position[0] if exc.position else None)
+    message = (exc.msg or str(exc)).strip().rstrip(".")
+    if "Document is empty" in message or line == 0:
+        line = None
+    return ImportRejected(path, line, f"not well-formed XML: {message}")
+
+
+def inspect_root(path: Path) -> etree._Element:
+    """The root element's start tag (no children read), refusing any DOCTYPE.
+
+    Reading stops at the first start tag, so this costs one buffer of the file.
+    """
+    try:
+        with path.open("rb") as handle:
+            context = etree.iterparse(handle, events=("start",), **parser_options())
+            for _event, element in context:
+                docinfo = element.getroottree().docinfo
+                if docinfo.internalDTD is not None or docinfo.externalDTD is not None or docinfo.system_url:
+                    raise ImportRejected(path, element.sourceline, "DOCTYPE declarations are not allowed")
+                return element
+    except etree.XMLSyntaxError as exc:
+        raise syntax_error(path, exc) from None
+    raise ImportRejected(path, None, "not well-formed XML: no root element")

@@ -1,0 +1,1 @@
+"""The store: the only writer. Schema, migrations, loaders and the import ledger."""

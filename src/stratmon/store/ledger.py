@@ -1,0 +1,50 @@
+"""Reading the import ledger: which files were imported, when, with what outcome."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+
+from sqlalchemy import Connection, select
+
+from stratmon.store import schema
+
+
+@dataclass
+class ImportRun:
+    id: int
+    source_kind: str
+    path: str
+    content_hash: str
+    size_bytes: int
+    format_version: str | None
+    started_at: datetime
+    finished_at: datetime | None
+    status: str
+    activities_total: int
+    activities_new: int
+    activities_updated: int
+    activities_unchanged: int
+    activities_skipped: int
+    conflicts: int
+    transactions: int
+    issues: list[dict] = field(default_factory=list)
+
+    def as_json(self) -> dict:
+        data = asdict(self)
+        for key in ("started_at", "finished_at"):
+            data[key] = data[key].isoformat() + "Z" if data[key] else None
+        return data
+
+
+def import_runs(connection: Connection, *, with_issues: bool = False) -> list[ImportRun]:
+    """Every import run, oldest first, optionally with its issues."""
+    runs = [ImportRun(**row._mapping) for row in
+            connection.execute(select(schema.import_run).order_by(schema.import_run.c.id))]
+    if with_issues:
+        by_run = {run.id: run for run in runs}
+        issue = schema.import_issue
+        for row in connection.execute(select(issue).order_by(issue.c.id)):
+            by_run[row.import_run_id].issues.append(
+                {"kind": row.kind, "line": row.line, "iati_identifier": row.iati_identifier, "message": row.message})
+    return runs

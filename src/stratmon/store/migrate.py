@@ -1,0 +1,54 @@
+"""Create or migrate the database schema with Alembic (`stratmon init`)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Engine
+
+MIGRATIONS = Path(__file__).with_name("migrations")
+
+
+def alembic_config(engine: Engine) -> Config:
+    """An Alembic configuration bound to `engine` (no alembic.ini needed)."""
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    config.attributes["engine"] = engine
+    return config
+
+
+def current_revision(engine: Engine) -> str | None:
+    """The schema revision the database is at (None for an empty database)."""
+    with engine.connect() as connection:
+        return MigrationContext.configure(connection).get_current_revision()
+
+
+def head_revision(engine: Engine) -> str:
+    """The newest schema revision this version of Strategy Monitor knows."""
+    return ScriptDirectory.from_config(alembic_config(engine)).get_current_head()
+
+
+def upgrade(engine: Engine) -> tuple[str | None, str]:
+    """Bring the schema to the newest revision; returns (before, after)."""
+    before = current_revision(engine)
+    command.upgrade(alembic_config(engine), "head")
+    return before, head_revision(engine)
+
+
+def require_current(engine: Engine) -> None:
+    """Raise SchemaOutOfDate unless the database is at the newest revision."""
+    current = current_revision(engine)
+    if current != head_revision(engine):
+        raise SchemaOutOfDate(current)
+
+
+class SchemaOutOfDate(Exception):
+    """The database is missing or older than this software; `stratmon init` fixes it."""
+
+    def __init__(self, current: str | None) -> None:
+        self.current = current
+        super().__init__(current)

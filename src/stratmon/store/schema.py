@@ -1,0 +1,336 @@
+"""Database schema (SQLAlchemy 2 Core). Names follow IATI and U.S. foreign assistance.
+
+Timestamps are UTC without a zone (the same on both engines). Money is stored twice: `value_text` exactly as published (normalised decimal) and
+`value_micros`, the amount in millionths as a 64-bit integer, so that sums are exact
+on every engine (SQLite has no decimal type).
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Column,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+)
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(column_0_label)s",
+        "uq": "uq_%(table_name)s_%(column_0_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+CODE = String(64)
+
+
+def _activity_fk() -> Column:
+    return Column("activity_id", Integer, ForeignKey("activity.id", ondelete="CASCADE"), nullable=False, index=True)
+
+
+import_run = Table(
+    "import_run", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("source_kind", String(16), nullable=False),
+    Column("path", Text, nullable=False),
+    Column("content_hash", String(64), nullable=False, index=True),
+    Column("size_bytes", BigInteger, nullable=False),
+    Column("format_version", String(16)),
+    Column("started_at", DateTime, nullable=False),
+    Column("finished_at", DateTime),
+    Column("status", String(16), nullable=False),
+    Column("activities_total", Integer, nullable=False, default=0),
+    Column("activities_new", Integer, nullable=False, default=0),
+    Column("activities_updated", Integer, nullable=False, default=0),
+    Column("activities_unchanged", Integer, nullable=False, default=0),
+    Column("activities_skipped", Integer, nullable=False, default=0),
+    Column("conflicts", Integer, nullable=False, default=0),
+    Column("transactions", Integer, nullable=False, default=0),
+)
+
+import_issue = Table(
+    "import_issue", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("import_run_id", Integer, ForeignKey("import_run.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("kind", String(16), nullable=False),
+    Column("line", Integer),
+    Column("iati_identifier", Text),
+    Column("message", Text, nullable=False),
+)
+
+activity = Table(
+    "activity", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("iati_identifier", Text, nullable=False, unique=True),
+    Column("import_run_id", Integer, ForeignKey("import_run.id"), nullable=False, index=True),
+    Column("source_line", Integer),
+    Column("content_hash", String(64), nullable=False),
+    Column("iati_version", String(16)),
+    Column("last_updated_text", String(64)),
+    Column("last_updated_at", DateTime),
+    Column("default_currency", String(8)),
+    Column("default_lang", String(16)),
+    Column("hierarchy", Integer),
+    Column("humanitarian", Boolean),
+    Column("reporting_org_ref", String(128), index=True),
+    Column("reporting_org_type", CODE),
+    Column("reporting_org_name", Text),
+    Column("secondary_reporter", Boolean),
+    Column("title", Text),
+    Column("status_code", CODE),
+    Column("scope_code", CODE),
+    Column("collaboration_type_code", CODE),
+    Column("default_flow_type_code", CODE),
+    Column("default_finance_type_code", CODE),
+    Column("default_aid_type_code", CODE),
+    Column("default_tied_status_code", CODE),
+    Column("extensions", JSON),
+    Column("other_elements", JSON),
+)
+
+activity_narrative = Table(
+    "activity_narrative", metadata,
+    _activity_fk(),
+    Column("element", String(16), nullable=False),
+    Column("description_type", CODE),
+    Column("lang", String(16)),
+    Column("text", Text, nullable=False),
+)
+
+participating_org = Table(
+    "participating_org", metadata,
+    _activity_fk(),
+    Column("role", CODE),
+    Column("ref", String(128)),
+    Column("type", CODE),
+    Column("name", Text),
+    Column("org_activity_id", Text),
+    Column("crs_channel_code", CODE),
+)
+
+activity_date = Table(
+    "activity_date", metadata,
+    _activity_fk(),
+    Column("type", CODE, nullable=False),
+    Column("iso_date", Date),
+    Column("narrative", Text),
+)
+
+related_activity = Table(
+    "related_activity", metadata,
+    _activity_fk(),
+    Column("type", CODE),
+    Column("ref", Text, nullable=False),
+)
+
+transaction = Table(
+    "iati_transaction", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    _activity_fk(),
+    Column("source_line", Integer),
+    Column("ref", Text),
+    Column("type_code", CODE, nullable=False),
+    Column("transaction_date", Date, nullable=False),
+    Column("fiscal_year", Integer, nullable=False),
+    Column("value_text", String(64)),
+    Column("value_micros", BigInteger),
+    Column("currency", String(8)),
+    Column("value_date", Date),
+    Column("description", Text),
+    Column("provider_org_ref", String(128)),
+    Column("provider_org_type", CODE),
+    Column("provider_org_name", Text),
+    Column("provider_activity_id", Text),
+    Column("receiver_org_ref", String(128)),
+    Column("receiver_org_type", CODE),
+    Column("receiver_org_name", Text),
+    Column("receiver_activity_id", Text),
+    Column("disbursement_channel_code", CODE),
+    Column("flow_type_code", CODE),
+    Column("finance_type_code", CODE),
+    Column("aid_type_code", CODE),
+    Column("tied_status_code", CODE),
+    Column("humanitarian", Boolean),
+    Column("recipients_rebased", Boolean, nullable=False, default=False),
+    Column("extensions", JSON),
+)
+
+# Recipients and sectors as published, at activity level (transaction_id NULL) or transaction level.
+recipient = Table(
+    "recipient", metadata,
+    _activity_fk(),
+    Column("transaction_id", Integer, ForeignKey("iati_transaction.id", ondelete="CASCADE"), index=True),
+    Column("kind", String(8), nullable=False),
+    Column("code", CODE, nullable=False),
+    Column("vocabulary", CODE),
+    Column("percentage", Float),
+    Column("name", Text),
+)
+
+sector = Table(
+    "sector", metadata,
+    _activity_fk(),
+    Column("transaction_id", Integer, ForeignKey("iati_transaction.id", ondelete="CASCADE"), index=True),
+    Column("vocabulary", CODE, nullable=False),
+    Column("vocabulary_uri", Text),
+    Column("code", CODE, nullable=False),
+    Column("percentage", Float),
+    Column("name", Text),
+)
+
+# Each transaction's value split over its recipients (DESIGN.md rules 2 and 8) and, per sector
+# vocabulary, over its sectors (rule 6). `sector_vocabulary` '' holds the split by recipient alone.
+# The parts of one (transaction, sector_vocabulary) add up exactly to the transaction's value.
+transaction_split = Table(
+    "transaction_split", metadata,
+    Column("transaction_id", Integer, ForeignKey("iati_transaction.id", ondelete="CASCADE"), nullable=False, index=True),
+    _activity_fk(),
+    Column("type_code", CODE, nullable=False),
+    Column("fiscal_year", Integer, nullable=False),
+    Column("currency", String(8)),
+    Column("reporting_org_ref", String(128)),
+    Column("recipient_key", CODE, nullable=False),
+    Column("sector_vocabulary", CODE, nullable=False),
+    Column("sector_code", CODE, nullable=False),
+    Column("amount_micros", BigInteger, nullable=False),
+)
+Index("ix_transaction_split_query", transaction_split.c.sector_vocabulary, transaction_split.c.type_code,
+      transaction_split.c.fiscal_year)
+
+budget = Table(
+    "budget", metadata,
+    _activity_fk(),
+    Column("type", CODE),
+    Column("status", CODE),
+    Column("period_start", Date),
+    Column("period_end", Date),
+    Column("value_text", String(64)),
+    Column("value_micros", BigInteger),
+    Column("currency", String(8)),
+    Column("value_date", Date),
+)
+
+planned_disbursement = Table(
+    "planned_disbursement", metadata,
+    _activity_fk(),
+    Column("type", CODE),
+    Column("period_start", Date),
+    Column("period_end", Date),
+    Column("value_text", String(64)),
+    Column("value_micros", BigInteger),
+    Column("currency", String(8)),
+    Column("value_date", Date),
+    Column("provider_org_ref", String(128)),
+    Column("provider_org_name", Text),
+    Column("receiver_org_ref", String(128)),
+    Column("receiver_org_name", Text),
+)
+
+location = Table(
+    "location", metadata,
+    _activity_fk(),
+    Column("ref", Text),
+    Column("reach_code", CODE),
+    Column("name", Text),
+    Column("description", Text),
+    Column("activity_description", Text),
+    Column("srs_name", Text),
+    Column("latitude", Float),
+    Column("longitude", Float),
+    Column("exactness_code", CODE),
+    Column("class_code", CODE),
+    Column("feature_designation", CODE),
+    Column("location_ids", JSON),
+    Column("administratives", JSON),
+)
+
+document_link = Table(
+    "document_link", metadata,
+    _activity_fk(),
+    Column("url", Text),
+    Column("format", String(128)),
+    Column("title", Text),
+    Column("description", Text),
+    Column("categories", JSON),
+    Column("languages", JSON),
+    Column("document_date", Date),
+)
+
+result = Table(
+    "result", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    _activity_fk(),
+    Column("type_code", CODE),
+    Column("aggregation_status", Boolean),
+    Column("title", Text),
+    Column("description", Text),
+)
+
+result_indicator = Table(
+    "result_indicator", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("result_id", Integer, ForeignKey("result.id", ondelete="CASCADE"), nullable=False, index=True),
+    _activity_fk(),
+    Column("measure_code", CODE),
+    Column("ascending", Boolean),
+    Column("aggregation_status", Boolean),
+    Column("title", Text),
+    Column("description", Text),
+    Column("references", JSON),
+    Column("extensions", JSON),
+)
+
+# Baselines, targets and actuals: `value_text` as published ("NULL", "307,000,000.00", "No Target"),
+# `value` the number when there is one.
+indicator_baseline = Table(
+    "indicator_baseline", metadata,
+    Column("indicator_id", Integer, ForeignKey("result_indicator.id", ondelete="CASCADE"), nullable=False, index=True),
+    _activity_fk(),
+    Column("year", Integer),
+    Column("iso_date", Date),
+    Column("value_text", Text),
+    Column("value", Float),
+    Column("comment", Text),
+    Column("dimensions", JSON),
+    Column("location_refs", JSON),
+)
+
+indicator_period = Table(
+    "indicator_period", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("indicator_id", Integer, ForeignKey("result_indicator.id", ondelete="CASCADE"), nullable=False, index=True),
+    _activity_fk(),
+    Column("period_start", Date),
+    Column("period_end", Date),
+)
+
+indicator_period_value = Table(
+    "indicator_period_value", metadata,
+    Column("period_id", Integer, ForeignKey("indicator_period.id", ondelete="CASCADE"), nullable=False, index=True),
+    _activity_fk(),
+    Column("kind", String(8), nullable=False),
+    Column("value_text", Text),
+    Column("value", Float),
+    Column("comment", Text),
+    Column("dimensions", JSON),
+    Column("location_refs", JSON),
+)
+
+# Tables holding one activity's content, children first: the order to delete them in.
+ACTIVITY_CONTENT = (
+    transaction_split, recipient, sector, indicator_period_value, indicator_period, indicator_baseline,
+    result_indicator, result, document_link, location, planned_disbursement, budget,
+    transaction, related_activity, activity_date, participating_org, activity_narrative,
+)
