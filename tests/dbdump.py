@@ -1,0 +1,20 @@
+"""A logical dump of a whole database (every table, every row), for before/after comparisons."""
+
+from __future__ import annotations
+
+from sqlalchemy import MetaData, create_engine, select
+
+
+def dump(url: str) -> dict[str, list[tuple]]:
+    """Every table's rows, sorted, keyed by table name (alembic_version included)."""
+    engine = create_engine(url.replace("postgresql://", "postgresql+psycopg://"))
+    try:
+        metadata = MetaData()
+        metadata.reflect(engine)
+        with engine.connect() as connection:
+            return {
+                name: sorted((tuple(map(repr, row)) for row in connection.execute(select(table))))
+                for name, table in sorted(metadata.tables.items())
+            }
+    finally:
+        engine.dispose()
