@@ -190,10 +190,45 @@ def _shares(recips: list[tuple[str, Decimal | None]]) -> tuple[list[tuple[str, D
 
 
 def _c14n(el) -> tuple[bytes, bool]:
-    try:
-        return etree.tostring(el, method="c14n"), False
-    except etree.C14NError:  # e.g. relative namespace URIs
-        return etree.tostring(el, with_tail=False), True
+    # The product identifies content by the SHA-256 of the element as serialised by lxml
+    # (etree.tostring, without tail); the tie-break only needs both sides to agree.
+    return etree.tostring(el, with_tail=False), False
+
+
+def has_content_error(act) -> bool:
+    """Whether the product's contract says this activity is skipped whole.
+
+    (A transaction without type or date, an unparseable date, value or timestamp, or a
+    recipient percentage that is not a number between 0 and 100.)
+    """
+    if act.get("last-updated-datetime") and _parse_timestamp(act.get("last-updated-datetime")) is None:
+        return True
+    for tx in _children(act, "transaction"):
+        tt_el = _child(tx, "transaction-type")
+        if tt_el is None or not (tt_el.get("code") or "").strip():
+            return True
+        d_el = _child(tx, "transaction-date")
+        iso = ((d_el.get("iso-date") if d_el is not None else "") or "").strip()
+        try:
+            date.fromisoformat(iso[:10])
+        except ValueError:
+            return True
+        val_el = _child(tx, "value")
+        if val_el is not None and _parse_value(_text(val_el)) == "bad":
+            return True
+    for holder in [act, *_children(act, "transaction")]:
+        for tag in ("recipient-country", "recipient-region"):
+            for r in _children(holder, tag):
+                raw = r.get("percentage")
+                if raw is None or not raw.strip():
+                    continue
+                try:
+                    pct = Decimal(raw.strip())
+                except Exception:
+                    return True
+                if not (0 <= pct <= 100):
+                    return True
+    return False
 
 
 @dataclass
@@ -293,7 +328,7 @@ def oracle(paths: list[pathlib.Path]) -> Oracle:
             root = etree.parse(str(path), parser).getroot()
             for act in _activities(root):
                 ident = _text(_child(act, "iati-identifier")).strip()
-                if not ident:
+                if not ident or has_content_error(act):
                     continue
                 raw, fb = _c14n(act)
                 fallbacks += fb

@@ -18,7 +18,7 @@ def shared_data_dir() -> Path:
     explicit = os.environ.get("STRATMON_SHARED_DATA")
     if explicit:
         return Path(explicit)
-    return Path(__file__).resolve().parents[3] / ".." / "shared" / "data"
+    return (Path(__file__).resolve().parents[2] / ".." / "shared" / "data").resolve()
 
 
 def data_dir() -> Path:
