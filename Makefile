@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install sysdeps run test bench clean
+.PHONY: install sysdeps run test bench clean messages
 
 install: $(STAMP)
 
@@ -28,3 +28,8 @@ bench: install
 
 clean:
 	rm -rf $(VENV) build src/*.egg-info .pytest_cache
+
+# Refresh the Spanish catalog after changing user-facing strings, then translate what is new.
+messages: install
+	$(BIN)/pybabel extract -F babel.cfg -k _ -k ngettext:1,2 --no-location --sort-output -o build/stratmon.pot src/stratmon
+	$(BIN)/pybabel update -i build/stratmon.pot -d src/stratmon/locales -D stratmon -l es --no-location --omit-header=false

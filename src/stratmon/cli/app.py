@@ -22,8 +22,9 @@ app = typer.Typer(
 )
 app.add_typer(import_cmd.app, name="import")
 app.add_typer(framework_cmd.app, name="framework")
-app.command("imports")(import_cmd.imports)
-app.command("funding")(funding_cmd.funding)
+app.command("imports", help=_("The import ledger: every file imported, with its hash, counts and outcome."))(
+    import_cmd.imports)
+app.command("funding", help=_("Money in U.S. dollars, grouped by the keys you choose."))(funding_cmd.funding)
 
 
 def _version(value: bool) -> None:
@@ -45,7 +46,7 @@ def root(
         set_language(lang)
 
 
-@app.command("init")
+@app.command("init", help=_("Create the database, or migrate it to the newest schema."))
 @handles_errors
 def init(db: DbOption = None) -> None:
     """Create the database, or migrate it to the newest schema."""

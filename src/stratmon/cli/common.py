@@ -31,7 +31,7 @@ class UserError(Exception):
 
 def fail(message: str, code: int = 1) -> None:
     """Print one error line to stderr and exit with `code`."""
-    errors.print(f"{_('error')}: {message}", markup=False)
+    errors.print(_("error: {message}").format(message=message), markup=False)
     raise typer.Exit(code)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 from rich.tree import Tree
 
 from stratmon.cli.common import console, handles_errors
@@ -21,7 +22,7 @@ FrameworkOption = Annotated[
 ]
 
 
-@app.command("show")
+@app.command("show", help=_("Print the framework: lines of action, objectives, countries, agencies, commitments."))
 @handles_errors
 def show(
     lang: Annotated[str | None, typer.Option("--lang", help=_("Language: en or es."))] = None,
@@ -40,38 +41,43 @@ def _status(status: str) -> str:
 
 
 def _objective(branch: Tree, objective: Objective, lang: str) -> None:
-    node = branch.add(f"[bold]{objective.id}[/] {objective.name.get(lang)} [dim]({_status(objective.status)})[/]")
+    node = branch.add(f"[bold]{objective.id}[/] {escape(objective.name.get(lang))} [dim]({_status(objective.status)})[/]")
     for child in objective.objectives:
         _objective(node, child, lang)
 
 
+def _heading(text: str) -> str:
+    return f"[bold]{escape(text)}[/]"
+
+
 def framework_tree(framework: Framework, lang: str) -> Tree:
     """The framework as a Rich tree in `lang`."""
-    tree = Tree(f"[bold]{framework.name.get(lang)}[/] [dim]({framework.version})[/]")
-    tree.add(framework.purpose.get(lang))
-    lines = tree.add(f"[bold]{_('Lines of action')}[/]")
+    tree = Tree(f"[bold]{escape(framework.name.get(lang))}[/] [dim]({escape(framework.version)})[/]")
+    tree.add(escape(framework.purpose.get(lang)))
+    lines = tree.add(_heading(_("Lines of action")))
     for line in framework.lines_of_action:
-        node = lines.add(f"[bold]{line.code}[/] {line.name.get(lang)} [dim]({_status(line.status)})[/]")
-        node.add(f"[dim]{line.description.get(lang)}[/]")
+        node = lines.add(f"[bold]{line.code}[/] {escape(line.name.get(lang))} [dim]({_status(line.status)})[/]")
+        node.add(f"[dim]{escape(line.description.get(lang))}[/]")
         for objective in line.objectives:
             _objective(node, objective, lang)
-    countries = tree.add(f"[bold]{_('Countries')}[/]")
+    countries = tree.add(_heading(_("Countries")))
     for country in framework.countries:
-        countries.add(f"{country.code} {country.name.get(lang)}")
+        countries.add(escape(f"{country.code} {country.name.get(lang)}"))
     for group in framework.country_groups:
         members = ", ".join(framework.country(code).name.get(lang) for code in group.countries)
-        countries.add(f"[bold]{group.name.get(lang)}[/]: {members}")
+        countries.add(f"[bold]{escape(group.name.get(lang))}[/]: {escape(members)}")
     if framework.regions:
-        regions = tree.add(f"[bold]{_('Regions')}[/]")
+        regions = tree.add(_heading(_("Regions")))
         for region in framework.regions:
-            regions.add(f"{region.key} {region.name.get(lang)}")
-    agencies = tree.add(f"[bold]{_('Agencies')}[/]")
+            regions.add(escape(f"{region.key} {region.name.get(lang)}"))
+    agencies = tree.add(_heading(_("Agencies")))
     for agency in framework.agencies:
-        agencies.add(f"{agency.iati_ref} {agency.acronym} — {agency.name.get(lang)}")
+        agencies.add(escape(f"{agency.iati_ref} {agency.acronym} — {agency.name.get(lang)}"))
     if framework.commitments:
-        commitments = tree.add(f"[bold]{_('Partner commitments')}[/]")
+        commitments = tree.add(_heading(_("Partner commitments")))
         for commitment in framework.commitments:
             amount = f" — US$ {format_money(commitment.amount_usd, lang)}" if commitment.amount_usd else ""
-            node = commitments.add(f"{commitment.name.get(lang)} ({commitment.period}){amount}")
-            node.add(f"[dim]{_('Source')}: {commitment.source}[/]")
+            node = commitments.add(escape(f"{commitment.name.get(lang)} ({commitment.period}){amount}"))
+            source = _("Source: {source}").format(source=commitment.source)
+            node.add(f"[dim]{escape(source)}[/]")
     return tree

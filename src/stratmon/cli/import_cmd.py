@@ -22,6 +22,13 @@ app = typer.Typer(help=_("Import data files."), no_args_is_help=True)
 MAX_ISSUES_SHOWN = 20
 
 
+def status_label(status: str) -> str:
+    """An import status as the user reads it."""
+    labels = {"imported": _("imported"), "unchanged": _("unchanged"), "rejected": _("rejected"),
+              "running": _("running")}
+    return labels.get(status, status)
+
+
 def collect_files(paths: list[Path], suffix: str = ".xml") -> list[Path]:
     """Files named directly, plus every `suffix` file under named folders (sorted, recursive)."""
     files: list[Path] = []
@@ -35,7 +42,7 @@ def collect_files(paths: list[Path], suffix: str = ".xml") -> list[Path]:
     return files
 
 
-@app.command("iati")
+@app.command("iati", help=_("Import IATI activity XML files: each file whole or not at all."))
 @handles_errors
 def import_iati(
     paths: Annotated[list[Path], typer.Argument(help=_("IATI activity files or folders (searched recursively)."))],
@@ -61,7 +68,7 @@ def import_iati(
                                                 on_progress=lambda n: progress.advance(task, n)))
             except ImportRejected as exc:
                 rejected.append(exc)
-                errors.print(f"{_('rejected')}: {exc}", markup=False, highlight=False)
+                errors.print(_("rejected: {reason}").format(reason=exc), markup=False, highlight=False)
             progress.update(task, completed=done_before + path.stat().st_size)
     console.print(summary_table(reports, rejected, time.perf_counter() - started))
     _print_issues(reports)
@@ -82,11 +89,11 @@ def summary_table(reports: list[ImportReport], rejected: list[ImportRejected], s
     for i, header in enumerate(headers):
         table.add_column(header, footer=footers[i], justify="left" if i < 2 else "right")
     for r in reports:
-        table.add_row(escape(r.path.name), _(r.status), *(format_count(v) for v in (
+        table.add_row(escape(r.path.name), status_label(r.status), *(format_count(v) for v in (
             r.activities_new, r.activities_updated, r.activities_unchanged, r.activities_skipped,
             r.conflicts, r.transactions)), f"{r.seconds:.2f}")
     for exc in rejected:
-        table.add_row(escape(exc.path.name), f"[red]{_('rejected')}[/]", *([""] * 6), "")
+        table.add_row(escape(exc.path.name), f"[red]{escape(status_label('rejected'))}[/]", *([""] * 6), "")
     return table
 
 
@@ -94,8 +101,9 @@ def _print_issues(reports: list[ImportReport]) -> None:
     issues = [(r.path, i) for r in reports for i in r.issues]
     for path, issue in issues[:MAX_ISSUES_SHOWN]:
         where = f"{path}:{issue.line}" if issue.line else str(path)
-        label = _("skipped") if issue.kind == "skipped" else _("conflict")
-        errors.print(f"{label}: {where}: {issue.identifier or ''}: {issue.message}", markup=False, highlight=False)
+        line = f"{where}: {issue.identifier or ''}: {issue.message}"
+        message = _("skipped: {detail}") if issue.kind == "skipped" else _("conflict: {detail}")
+        errors.print(message.format(detail=line), markup=False, highlight=False)
     if len(issues) > MAX_ISSUES_SHOWN:
         errors.print(_("… and {n} more; see `stratmon imports --issues`").format(n=len(issues) - MAX_ISSUES_SHOWN))
 
@@ -121,7 +129,7 @@ def imports(
         table.add_column(header)
     for run in runs:
         table.add_row(str(run.id), run.finished_at.strftime("%Y-%m-%d %H:%M:%S") if run.finished_at else "",
-                      _(run.status), escape(Path(run.path).name), run.content_hash[:12], *(format_count(v) for v in (
+                      status_label(run.status), escape(Path(run.path).name), run.content_hash[:12], *(format_count(v) for v in (
                           run.activities_new, run.activities_updated, run.activities_unchanged,
                           run.activities_skipped, run.transactions)))
     console.print(table)
