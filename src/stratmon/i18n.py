@@ -38,12 +38,11 @@ def language() -> str:
 
 
 def set_language(lang: str | None) -> str:
-    """Use `lang` (one of SUPPORTED) from now on; None keeps the environment's choice."""
+    """Use `lang` (one of SUPPORTED) from now on; None goes back to the environment's choice."""
     global _current
-    if lang is not None:
-        if lang not in SUPPORTED:
-            raise ValueError(lang)
-        _current = lang
+    if lang is not None and lang not in SUPPORTED:
+        raise ValueError(lang)
+    _current = lang
     return language()
 
 

@@ -40,10 +40,9 @@ def root(
                                           help=_("Show the version and exit."))] = False,
 ) -> None:
     """Strategy Monitor."""
-    if lang is not None:
-        if lang not in SUPPORTED:
-            raise typer.BadParameter(_("choose one of: {choices}").format(choices=", ".join(SUPPORTED)))
-        set_language(lang)
+    if lang is not None and lang not in SUPPORTED:
+        raise typer.BadParameter(_("choose one of: {choices}").format(choices=", ".join(SUPPORTED)))
+    set_language(lang)
 
 
 @app.command("init", help=_("Create the database, or migrate it to the newest schema."))

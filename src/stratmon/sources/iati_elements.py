@@ -58,16 +58,25 @@ def narratives(element: etree._Element) -> list[Narrative]:
 
 
 def first_text(element: etree._Element | None) -> str | None:
-    """The first narrative of an element, or None."""
+    """The first non-empty narrative of an element (in 1.0x, its own text), or None."""
     if element is None:
         return None
-    texts = narratives(element)
-    return texts[0].text if texts else None
+    for child in element:
+        if child.tag == "narrative":
+            text = child.text
+            if text:
+                text = text.strip()
+                if text:
+                    return text
+    text = element.text  # IATI 1.0x puts the text on the element itself
+    return (text.strip() or None) if text else None
 
 
 def _code(element: etree._Element) -> str | None:
     code = element.get("code")
-    return code.strip() if code and code.strip() else None
+    if code is None:
+        return None
+    return code.strip() or None
 
 
 def _org(element: etree._Element, activity_attr: str | None) -> Org:

@@ -13,6 +13,7 @@ MISSING_MARKERS = frozenset({"", "null", "n/a", "na", "none", "-nan", "nan"})
 # amount we can hold exactly is about 9.2 trillion; anything larger is refused.
 MAX_AMOUNT = Decimal("9000000000000")
 _NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d{1,3})?$")
+_PLAIN_NUMBER = re.compile(r"-?\d{1,18}(\.\d{1,8})?\Z")
 _DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})(?:$|[T ]|Z$|[+-]\d{2}:?\d{2}$)")
 
 
@@ -24,6 +25,8 @@ def parse_number(text: str | None, *, what: str = "value") -> Decimal | None:
     """
     if text is None:
         return None
+    if _PLAIN_NUMBER.match(text):  # the common case, decided without the slow path
+        return Decimal(text)
     cleaned = text.strip()
     if cleaned.lower() in MISSING_MARKERS:
         return None
@@ -55,7 +58,14 @@ def parse_percentage(text: str | None) -> Decimal | None:
 
 def parse_date(text: str | None, *, what: str = "date") -> date | None:
     """An ISO 8601 date (a trailing time or offset is ignored); None when absent."""
-    if text is None or not text.strip():
+    if text is None:
+        return None
+    if len(text) == 10 and text[4] == "-" and text[7] == "-":
+        try:  # the common case: a bare YYYY-MM-DD, parsed in C
+            return date.fromisoformat(text)
+        except ValueError:
+            pass
+    if not text.strip():
         return None
     match = _DATE.match(text.strip())
     if not match:

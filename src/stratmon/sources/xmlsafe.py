@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import BinaryIO
@@ -60,7 +61,8 @@ def parser_options() -> dict:
 def syntax_error(path: Path, exc: etree.XMLSyntaxError) -> ImportRejected:
     """A located rejection for an XML syntax error."""
     line = exc.lineno or (exc.position[0] if exc.position else None)
-    message = (exc.msg or str(exc)).strip().rstrip(".")
+    # libxml2 sometimes appends ", line N, column M" on a line of its own; keep one line.
+    message = re.sub(r",?\s*line \d+, column \d+\s*$", "", " ".join((exc.msg or str(exc)).split())).rstrip(".")
     if "Document is empty" in message or line == 0:
         line = None
     return ImportRejected(path, line, f"not well-formed XML: {message}")

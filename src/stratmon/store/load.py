@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import time
 from collections.abc import Callable, Iterable
@@ -180,6 +181,19 @@ def import_iati_file(
 
     iati_file = IatiFile(path, on_chunk=progress)
     report.format_version = iati_file.version
+    # The import creates millions of short-lived objects and no reference cycles; the
+    # cyclic collector would only rescan them (about a quarter of the import's time).
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        _load(engine, iati_file, report, strict, started, clock, digest, path)
+    finally:
+        if collecting:
+            gc.enable()
+    return report
+
+
+def _load(engine, iati_file, report, strict, started, clock, digest, path) -> None:
     with engine.connect().execution_options(sqlite_immediate=True) as connection, connection.begin():
         if not is_sqlite(engine):
             connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({IMPORT_LOCK_KEY})")
@@ -203,7 +217,6 @@ def import_iati_file(
         report.status = "imported" if report.activities_new or report.activities_updated else "unchanged"
         report.seconds = time.perf_counter() - clock
         _finish_run(connection, report, digest.hexdigest(), path)
-    return report
 
 
 def _finish_run(connection: Connection, report: ImportReport, content_hash: str, path: Path) -> None:
