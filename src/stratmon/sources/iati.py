@@ -31,10 +31,12 @@ class IatiFile:
         self.on_chunk = on_chunk
         root = inspect_root(self.path)
         if root.tag != standard.ACTIVITIES_ROOT:
+            name = etree.QName(root)
+            found = f"<{name.localname}> in namespace {name.namespace}" if name.namespace else f"<{name.localname}>"
             raise ImportRejected(
                 self.path, root.sourceline,
-                f"not an IATI activity file: root element is <{etree.QName(root).localname}>, "
-                f"expected <{standard.ACTIVITIES_ROOT}>",
+                f"not an IATI activity file: root element is {found}, expected <{standard.ACTIVITIES_ROOT}> "
+                "with no namespace",
             )
         self.version: str | None = root.get("version")
         self.generated: str | None = root.get("generated-datetime")

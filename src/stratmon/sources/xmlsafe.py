@@ -62,7 +62,8 @@ def syntax_error(path: Path, exc: etree.XMLSyntaxError) -> ImportRejected:
     """A located rejection for an XML syntax error."""
     line = exc.lineno or (exc.position[0] if exc.position else None)
     # libxml2 sometimes appends ", line N, column M" on a line of its own; keep one line.
-    message = re.sub(r",?\s*line \d+, column \d+\s*$", "", " ".join((exc.msg or str(exc)).split())).rstrip(".")
+    message = re.sub(r",?\s*line \d+, column \d+\s*$", "", " ".join((exc.msg or str(exc)).split()))
+    message = message.strip().rstrip(".")
     if "Document is empty" in message or line == 0:
         line = None
     return ImportRejected(path, line, f"not well-formed XML: {message}")
