@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import functools
-import sys
 from typing import Annotated
 
 import typer
@@ -64,7 +63,3 @@ def ready_engine(db: str | None):
     except Exception as exc:  # a URL that does not connect is the user's to fix
         raise UserError(_("cannot open the database: {reason}").format(reason=str(exc).splitlines()[0])) from None
     return engine
-
-
-def stdout_is_terminal() -> bool:
-    return sys.stdout.isatty()

@@ -22,14 +22,6 @@ SECTOR_VOCABULARY_V1 = {"DAC": "1", "DAC-3": "2", "COFOG": "3", "NACE": "5", "NT
 DEFAULT_SECTOR_VOCABULARY = "1"
 DEFAULT_REGION_VOCABULARY = "1"
 
-# Transaction types by the names U.S. foreign assistance uses for them.
-TRANSACTION_TYPES_BY_NAME = {
-    "incoming_funds": "1",
-    "obligation": "2",        # IATI "Outgoing Commitment"
-    "disbursement": "3",
-    "expenditure": "4",
-}
-
 # Root element of an IATI activity file, and of the organisation files we do not read.
 ACTIVITIES_ROOT = "iati-activities"
 ACTIVITY = "iati-activity"

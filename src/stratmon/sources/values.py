@@ -8,7 +8,8 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from stratmon.sources.errors import ContentError
 
-MISSING_MARKERS = frozenset({"", "null", "n/a", "na", "none", "-nan", "nan"})
+# DESIGN.md rule 4: these mean "missing", never zero.
+MISSING_MARKERS = frozenset({"", "null", "n/a"})
 # Money is stored as integer millionths of a currency unit (64-bit), so the largest
 # amount we can hold exactly is about 9.2 trillion; anything larger is refused.
 MAX_AMOUNT = Decimal("9000000000000")
