@@ -173,3 +173,16 @@ def test_version_1_spellings_are_read_as_2():
     assert activity.participating_orgs[0].role == "1"
     assert activity.dates[0][0] == "2"
     assert activity.sectors[0].vocabulary == "1"
+
+
+def test_planned_disbursements_and_located_points_from_a_hand_written_file():
+    activity = activities(FIXTURES / "iati" / "unseen-agency.xml")["US-GOV-8-TEST-0001"]
+    (planned,) = activity.planned_disbursements
+    assert (planned.type, planned.period_start, planned.value, planned.provider.ref, planned.receiver.name) == \
+           ("1", date(2019, 10, 1), Decimal(400000), "US-GOV-8", "Implementer A")
+    (budget,) = activity.budgets
+    assert (budget.status, budget.value) == ("2", Decimal("2000000.00"))
+    (place,) = activity.locations
+    assert (place.ref, place.name, place.latitude, place.longitude, place.exactness, place.feature_designation) == \
+           ("GT-QUE", "Quetzaltenango", 14.8333, -91.5167, "1", "PPLA")
+    assert place.administratives == [{"vocabulary": "G1", "level": "1", "code": "3590979"}]
