@@ -106,9 +106,10 @@ def funding(connection: Connection, query: FundingQuery) -> FundingResult:
     rows_source = _split_rows(query)
     keys = [rows_source.c[_KEY_COLUMNS[key].name] for key in query.by]
     usd_only = rows_source.c.currency == USD
-    statement = (select(*keys, func.sum(rows_source.c.amount_micros))
-                 .where(usd_only).group_by(*keys).order_by(*keys))
-    rows = [FundingRow(tuple(row[:-1]), to_usd(row[-1])) for row in connection.execute(statement)]
+    statement = select(*keys, func.sum(rows_source.c.amount_micros)).where(usd_only).group_by(*keys)
+    # Sorted here rather than in SQL: collations differ between engines, code points do not.
+    rows = sorted((FundingRow(tuple(row[:-1]), to_usd(row[-1])) for row in connection.execute(statement)),
+                  key=lambda r: tuple(("", k) if k is None else (type(k).__name__, k) for k in r.keys))
 
     everything = select(split).where(split.c.sector_vocabulary == NO_SECTOR_SPLIT, *_filters(query)).subquery()
     excluded = {

@@ -1,0 +1,106 @@
+"""`stratmon funding`: the exact CSV shape, splits, fiscal years, exclusions, names, formats."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from conftest import FIXTURES
+
+UNSEEN = FIXTURES / "iati" / "unseen-agency.xml"
+
+
+@pytest.fixture
+def loaded(cli):
+    assert cli("import", "iati", str(UNSEEN)).exit_code == 0
+    return cli
+
+
+def test_csv_has_the_exact_shape_and_hand_computed_values(loaded):
+    result = loaded("funding", "--by", "country,fy", "--type", "disbursement", "--format", "csv")
+    assert result.exit_code == 0, result.output
+    # Worked by hand from the fixture: 50/30/20 splits, 50/30 rebased to 62.5/37.5, three countries with no
+    # percentages split equally, a transaction-level region overriding the activity, no recipient at all.
+    assert result.stdout == (
+        "country,fy,usd\n"
+        "BZ,2022,33.33\n"
+        "CR,2022,33.33\n"
+        "GT,2019,166666.67\n"
+        "HN,2019,100000.00\n"
+        "NI,2021,375.00\n"
+        "PA,2022,33.33\n"
+        "SV,2021,625.00\n"
+        "region-389,2019,66666.67\n"
+        "region-498,2020,77777.77\n"
+        "unspecified,2022,42.42\n"
+    )
+
+
+def test_obligations_keep_deobligations_and_split_fiscal_years_at_october(loaded):
+    result = loaded("funding", "--by", "country,fy", "--type", "obligation", "--format", "csv")
+    rows = result.stdout.splitlines()
+    assert "GT,2018,625000.28" in rows and "GT,2019,-50000.01" in rows
+    assert "HN,2018,375000.17" in rows and "HN,2019,-30000.00" in rows
+    assert "SV,2021,0.02" in rows and "NI,2021,0.01" in rows
+
+
+def test_non_usd_and_missing_values_are_reported_not_summed(loaded):
+    result = loaded("funding", "--by", "fy", "--type", "disbursement", "--format", "csv")
+    assert "2020,77777.77" in result.stdout.splitlines()
+    assert "50,000.00 EUR not in USD were left out" in result.stderr
+    assert "1 transactions have no value" in result.stderr
+
+
+def test_fiscal_year_filter(loaded):
+    result = loaded("funding", "--by", "country", "--type", "disbursement", "--fy", "2019", "--format", "csv")
+    assert result.stdout == "country,usd\nGT,166666.67\nHN,100000.00\nregion-389,66666.67\n"
+    assert loaded("funding", "--by", "country", "--fy", "2021:2020").exit_code == 2
+
+
+def test_expenditures_are_their_own_type(loaded):
+    result = loaded("funding", "--by", "country", "--type", "expenditure", "--format", "csv")
+    assert result.stdout.splitlines()[1:] == ["GT,500.00", "HN,300.00", "region-389,200.00"]
+
+
+def test_agency_and_sector_rows_carry_names(loaded):
+    result = loaded("funding", "--by", "agency", "--type", "disbursement", "--format", "csv")
+    assert result.stdout.splitlines() == [
+        "agency,agency_name,usd", "US-GOV-8,Department of Health and Human Services (test),412253.52"]
+    sectors = loaded("funding", "--by", "sector", "--type", "obligation", "--format", "csv").stdout.splitlines()
+    assert sectors[0] == "sector,sector_name,usd"
+    assert any(line.startswith("12220,Basic health care,") for line in sectors)
+
+
+def test_sector_tables_add_up_to_the_same_total(loaded):
+    by_country = json.loads(loaded("funding", "--by", "country", "--format", "json").stdout)
+    for vocabulary in ("1", "99"):
+        by_sector = json.loads(loaded("funding", "--by", "sector", "--sector-vocabulary", vocabulary,
+                                      "--format", "json").stdout)
+        assert by_sector["total_usd"] == by_country["total_usd"]
+        assert any(row["sector"] == "unspecified" for row in by_sector["rows"])
+
+
+def test_json_document(loaded):
+    document = json.loads(loaded("funding", "--by", "country,fy", "--type", "disbursement", "--format", "json").stdout)
+    assert document["by"] == ["country", "fy"] and document["currency"] == "USD"
+    assert document["rows"][0] == {"country": "BZ", "fy": 2022, "usd": "33.33"}
+    assert document["excluded_non_usd"] == {"EUR": "50000.00"}
+    assert document["transactions_without_value"] == 1
+    assert document["total_usd"] == "412253.52"
+
+
+def test_table_in_spanish_uses_spanish_names_and_numbers(loaded):
+    result = loaded("funding", "--by", "country", "--type", "disbursement", lang="es")
+    assert result.exit_code == 0
+    assert "Desembolsos" in result.stdout and "Guatemala (GT)" in result.stdout
+    assert "166.666,67" in result.stdout
+    assert "Caribe y Centroamérica, regional" in result.stdout
+
+
+def test_bad_options_are_one_line_errors(loaded):
+    for args in (["--by", "colour"], ["--by", "country", "--type", "pledge"], ["--by", "country", "--fy", "FY19"],
+                 ["--by", "country", "--format", "xml"]):
+        result = loaded("funding", *args)
+        assert result.exit_code == 2, args
+        assert result.stderr.strip().startswith("error:") and result.stderr.strip().count("\n") == 0
