@@ -110,18 +110,23 @@ def _table(result: FundingResult, labels: Labels) -> Table:
         title += f", {result.query.fiscal_years}"
     table = Table(title=title, show_footer=True)
     headers = _headers()
-    for i, key in enumerate(result.query.by):
-        table.add_column(headers[key], footer=_("Total") if i == 0 else "")
-    table.add_column("USD", justify="right", footer=format_money(result.total_usd))
+    first = True
+    for key in result.query.by:
+        if key == "fy":
+            table.add_column(headers[key], footer=_("Total") if first else "")
+        else:
+            table.add_column(_("Code"), footer=_("Total") if first else "", no_wrap=True)
+            table.add_column(headers[key])
+        first = False
+    table.add_column("USD", justify="right", footer=format_money(result.total_usd), no_wrap=True)
     for row in result.rows:
         cells = []
         for key, value in zip(result.query.by, row.keys):
-            if key == "country":
-                cells.append(escape(f"{labels.recipient(value)} ({value})"))
-            elif key == "fy":
+            if key == "fy":
                 cells.append(f"FY{value}")
-            else:
-                cells.append(escape(f"{_name(labels, key, value)} ({value})" if value else _name(labels, key, value)))
+                continue
+            name = labels.recipient(value) if key == "country" else _name(labels, key, value)
+            cells.extend([escape(str(value or "")), escape(name)])
         table.add_row(*cells, format_money(row.usd))
     return table
 

@@ -76,24 +76,35 @@ def import_iati(
         raise typer.Exit(1)
 
 
+PER_FILE_ROWS = 15
+COUNTS = ("activities_new", "activities_updated", "activities_unchanged", "activities_skipped", "conflicts",
+          "transactions")
+
+
 def summary_table(reports: list[ImportReport], rejected: list[ImportRejected], seconds: float) -> Table:
-    """One row per file and a total: activities new / updated / unchanged / skipped, transactions, time."""
+    """Activities new / updated / unchanged / skipped, transactions and time: one row per file,
+    or per folder when there are many files, and a total."""
     table = Table(title=_("Import summary"), show_footer=len(reports) + len(rejected) > 1)
-    headers = [_("File"), _("Status"), _("New"), _("Updated"), _("Unchanged"), _("Skipped"), _("Conflicts"),
-               _("Transactions"), _("Seconds")]
-    totals = [sum(getattr(r, field) for r in reports) for field in
-              ("activities_new", "activities_updated", "activities_unchanged", "activities_skipped",
-               "conflicts", "transactions")]
-    footers = [_("{n} files").format(n=len(reports) + len(rejected)), "",
-               *(format_count(t) for t in totals), f"{seconds:.2f}"]
+    per_file = len(reports) + len(rejected) <= PER_FILE_ROWS
+    headers = [_("File") if per_file else _("Folder"), _("Files"), _("New"), _("Updated"), _("Unchanged"),
+               _("Skipped"), _("Conflicts"), _("Transactions"), _("Seconds")]
+    totals = [sum(getattr(r, field) for r in reports) for field in COUNTS]
+    footers = [_("Total"), format_count(len(reports) + len(rejected)), *(format_count(t) for t in totals),
+               f"{seconds:.2f}"]
     for i, header in enumerate(headers):
-        table.add_column(header, footer=footers[i], justify="left" if i < 2 else "right")
-    for r in reports:
-        table.add_row(escape(r.path.name), status_label(r.status), *(format_count(v) for v in (
-            r.activities_new, r.activities_updated, r.activities_unchanged, r.activities_skipped,
-            r.conflicts, r.transactions)), f"{r.seconds:.2f}")
+        table.add_column(header, footer=footers[i], justify="left" if i == 0 else "right")
+    groups: dict[str, list[ImportReport]] = {}
+    for report in reports:
+        groups.setdefault(report.path.name if per_file else report.path.parent.name, []).append(report)
+    for name, group in groups.items():
+        label = name if per_file else f"{name}/"
+        if per_file and group[0].status == "unchanged":
+            label += f" ({status_label('unchanged')})"
+        table.add_row(escape(label), format_count(len(group)),
+                      *(format_count(sum(getattr(r, field) for r in group)) for field in COUNTS),
+                      f"{sum(r.seconds for r in group):.2f}")
     for exc in rejected:
-        table.add_row(escape(exc.path.name), f"[red]{escape(status_label('rejected'))}[/]", *([""] * 6), "")
+        table.add_row(escape(exc.path.name), "1", f"[red]{escape(status_label('rejected'))}[/]", *([""] * 6))
     return table
 
 
