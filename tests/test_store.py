@@ -152,3 +152,21 @@ def _repeat_activities(source, target, copies: int) -> None:
                 out.write(etree.tostring(activity))
                 identifier.text = original
         out.write(b"</iati-activities>\n")
+
+
+def test_the_same_identifier_twice_in_one_file_is_a_reported_conflict(engine, tmp_path):
+    copy = ('<iati-activity last-updated-datetime="{ts}" default-currency="USD">'
+            '<iati-identifier>XM-TWICE-1</iati-identifier><reporting-org ref="US-GOV-1"/>'
+            '<title><narrative>{title}</narrative></title><recipient-country code="GT"/>'
+            '<transaction><transaction-type code="3"/><transaction-date iso-date="2020-01-01"/>'
+            '<value>{value}</value></transaction></iati-activity>')
+    path = tmp_path / "twice.xml"
+    path.write_text('<iati-activities version="2.03">'
+                    + copy.format(ts="2024-05-01T00:00:00Z", title="Newer", value="7.00")
+                    + copy.format(ts="2023-05-01T00:00:00Z", title="Older", value="5.00")
+                    + "</iati-activities>")
+    report = import_iati_file(engine, path)
+    assert report.conflicts == 1 and "earlier in this file" in report.issues[0].message
+    assert count(engine, schema.activity) == 1 and count(engine, schema.transaction) == 1
+    with engine.connect() as connection:
+        assert connection.execute(select(schema.activity.c.title)).scalar_one() == "Newer"

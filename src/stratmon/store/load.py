@@ -21,6 +21,8 @@ from stratmon.store.db import is_sqlite
 from stratmon.store.rows import Rows, activity_rows, empty_rows
 
 BATCH_ACTIVITIES = 400
+# A hostile file could hold millions of bad activities; the report keeps the first ones.
+MAX_ISSUES = 10_000
 # Taken by every importer on PostgreSQL so that id allocation never races.
 IMPORT_LOCK_KEY = 0x5354524D
 
@@ -51,6 +53,13 @@ class ImportReport:
     transactions: int = 0
     seconds: float = 0.0
     issues: list[Issue] = field(default_factory=list)
+
+    def add_issue(self, issue: Issue) -> None:
+        """Record an issue (the first MAX_ISSUES are kept; later ones are only counted)."""
+        if len(self.issues) < MAX_ISSUES:
+            self.issues.append(issue)
+        elif len(self.issues) == MAX_ISSUES:
+            self.issues.append(Issue("warning", None, None, "further issues were counted but not recorded"))
 
     @property
     def activities_total(self) -> int:
@@ -88,13 +97,34 @@ def _later(a: Activity, existing) -> bool:
 
 
 class _FileLoader:
-    def __init__(self, connection: Connection, report: ImportReport, run_id: int, ids: _Ids, path: Path) -> None:
+    """Writes one file's activities, batch by batch, inside the caller's transaction."""
+
+    def __init__(self, connection: Connection, report: ImportReport, ids: _Ids, path: Path) -> None:
         self.connection = connection
         self.report = report
-        self.run_id = run_id
         self.ids = ids
+        self.run_id = report.run_id = ids("import_run")
         self.path = str(path)
         self.writer = BulkWriter(connection)
+
+    def run(self, iati_file: IatiFile, strict: bool, started: datetime) -> None:
+        self.connection.execute(insert(schema.import_run).values(
+            id=self.run_id, source_kind="iati", path=self.path, content_hash="", size_bytes=0,
+            format_version=iati_file.version, started_at=started, status="running",
+            activities_total=0, activities_new=0, activities_updated=0, activities_unchanged=0,
+            activities_skipped=0, conflicts=0, transactions=0))
+        batch: list[Activity] = []
+        seen_in_batch: set[str] = set()
+        for record in _records(iati_file, self.report, strict):
+            # A repeated identifier waits for the next batch, so that rule 1 sees the first copy stored.
+            if record.identifier in seen_in_batch or len(batch) >= BATCH_ACTIVITIES:
+                self.flush(batch)
+                batch, seen_in_batch = [], set()
+            batch.append(record)
+            seen_in_batch.add(record.identifier)
+        self.flush(batch)
+        self.report.status = "imported" if self.report.activities_new or self.report.activities_updated \
+            else "unchanged"
 
     def flush(self, batch: list[Activity]) -> None:
         if not batch:
@@ -104,7 +134,7 @@ class _FileLoader:
             row.iati_identifier: row
             for row in self.connection.execute(
                 select(activity.c.id, activity.c.iati_identifier, activity.c.content_hash,
-                       activity.c.last_updated_at, schema.import_run.c.path)
+                       activity.c.last_updated_at, activity.c.import_run_id, schema.import_run.c.path)
                 .join(schema.import_run, schema.import_run.c.id == activity.c.import_run_id)
                 .where(activity.c.iati_identifier.in_([a.identifier for a in batch])))
         }
@@ -128,12 +158,16 @@ class _FileLoader:
         self._replace(replaced, rows)
 
     def _conflict(self, record: Activity, existing, kept: str) -> None:
-        if existing.path == self.path:
+        if existing.import_run_id == self.run_id:
+            where = "earlier in this file"
+        elif existing.path == self.path:
             return  # a newer publication of the same file is an update, not a conflict
+        else:
+            where = f"in {existing.path}"
         self.report.conflicts += 1
-        self.report.issues.append(Issue(
+        self.report.add_issue(Issue(
             "conflict", record.line, record.identifier,
-            f"also in {existing.path} with different content; kept the version from {kept} "
+            f"also {where} with different content; kept the version from {kept} "
             f"(newer last-updated-datetime)"))
 
     def _replace(self, replaced: list[int], rows: Rows) -> None:
@@ -153,7 +187,7 @@ def _records(iati_file: IatiFile, report: ImportReport, strict: bool) -> Iterabl
             if strict:
                 raise ImportRejected(iati_file.path, record.line, f"{record.identifier or 'activity'}: {record.reason}")
             report.activities_skipped += 1
-            report.issues.append(Issue("skipped", record.line, record.identifier, record.reason))
+            report.add_issue(Issue("skipped", record.line, record.identifier, record.reason))
             continue
         yield record
 
@@ -186,37 +220,16 @@ def import_iati_file(
     collecting = gc.isenabled()
     gc.disable()
     try:
-        _load(engine, iati_file, report, strict, started, clock, digest, path)
+        with engine.connect().execution_options(sqlite_immediate=True) as connection, connection.begin():
+            if not is_sqlite(engine):
+                connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({IMPORT_LOCK_KEY})")
+            _FileLoader(connection, report, _Ids(connection), path).run(iati_file, strict, started)
+            report.seconds = time.perf_counter() - clock
+            _finish_run(connection, report, digest.hexdigest(), path)
     finally:
         if collecting:
             gc.enable()
     return report
-
-
-def _load(engine, iati_file, report, strict, started, clock, digest, path) -> None:
-    with engine.connect().execution_options(sqlite_immediate=True) as connection, connection.begin():
-        if not is_sqlite(engine):
-            connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({IMPORT_LOCK_KEY})")
-        ids = _Ids(connection)
-        report.run_id = ids("import_run")
-        connection.execute(insert(schema.import_run).values(
-            id=report.run_id, source_kind="iati", path=str(path), content_hash="", size_bytes=0,
-            format_version=iati_file.version, started_at=started, status="running",
-            activities_total=0, activities_new=0, activities_updated=0, activities_unchanged=0,
-            activities_skipped=0, conflicts=0, transactions=0))
-        loader = _FileLoader(connection, report, report.run_id, ids, path)
-        batch: list[Activity] = []
-        seen_in_batch: set[str] = set()
-        for record in _records(iati_file, report, strict):
-            if record.identifier in seen_in_batch or len(batch) >= BATCH_ACTIVITIES:
-                loader.flush(batch)
-                batch, seen_in_batch = [], set()
-            batch.append(record)
-            seen_in_batch.add(record.identifier)
-        loader.flush(batch)
-        report.status = "imported" if report.activities_new or report.activities_updated else "unchanged"
-        report.seconds = time.perf_counter() - clock
-        _finish_run(connection, report, digest.hexdigest(), path)
 
 
 def _finish_run(connection: Connection, report: ImportReport, content_hash: str, path: Path) -> None:
