@@ -76,8 +76,8 @@ def insert_floor(files: list[Path], folder: Path) -> tuple[float, int]:
     with engine.begin() as connection:
         connection.execute(insert(schema.import_run).values(
             id=1, source_kind="bench", path="", content_hash="", size_bytes=0, started_at=datetime.now(),
-            status="bench", activities_total=0, activities_new=0, activities_updated=0, activities_unchanged=0,
-            activities_skipped=0, conflicts=0, transactions=0))
+            status="bench", records_total=0, records_new=0, records_updated=0, records_unchanged=0,
+            records_skipped=0, conflicts=0, transactions=0))
     started = time.perf_counter()
     with engine.begin() as connection:
         writer = BulkWriter(connection)

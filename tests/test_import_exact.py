@@ -86,7 +86,7 @@ def test_importing_again_changes_no_data_and_is_recorded_unchanged(real_import, 
     runs = json.loads(ledger.stdout)
     latest = runs[-len(list(usg_iati.rglob("*.xml"))):]
     assert {run["status"] for run in latest} == {"unchanged"}
-    assert sum(run["activities_new"] + run["activities_updated"] for run in latest) == 0
+    assert sum(run["records_new"] + run["records_updated"] for run in latest) == 0
 
 
 def test_a_byte_identical_file_under_another_name_adds_nothing(real_import, usg_iati):
@@ -98,7 +98,7 @@ def test_a_byte_identical_file_under_another_name_adds_nothing(real_import, usg_
     by_name = first_run_by_name
     dod, usda = by_name["dod-northandcentralamericaregion.xml"], by_name["usda-northandcentralamericaregion.xml"]
     assert dod["content_hash"] == usda["content_hash"]
-    assert dod["activities_new"] + usda["activities_new"] == 5
+    assert dod["records_new"] + usda["records_new"] == 5
 
 
 FIXTURE_FILES = ["unseen-agency.xml", "version-105.xml", "duplicate-older.xml", "duplicate-newer.xml"]

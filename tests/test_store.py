@@ -57,7 +57,7 @@ def test_every_element_family_is_stored(engine, usg_iati):
     path = usg_iati / "millenniumchallenge" / "millenniumchallenge-sv.xml"
     records = list(IatiFile(path))
     report = import_iati_file(engine, path)
-    assert report.activities_new == len(records) == count(engine, schema.activity)
+    assert report.records_new == len(records) == count(engine, schema.activity)
     expected = {
         schema.transaction: sum(len(a.transactions) for a in records),
         schema.budget: sum(len(a.budgets) for a in records),
@@ -99,7 +99,7 @@ def test_transaction_extensions_and_splits_are_stored(engine, usg_iati):
 def test_newer_version_wins_in_either_order_and_the_conflict_is_reported(engine):
     older, newer = FIXTURES / "iati" / "duplicate-older.xml", FIXTURES / "iati" / "duplicate-newer.xml"
     first, second = import_iati_file(engine, newer), import_iati_file(engine, older)
-    assert (first.activities_new, second.activities_new, second.activities_unchanged) == (2, 0, 2)
+    assert (first.records_new, second.records_new, second.records_unchanged) == (2, 0, 2)
     assert second.conflicts == 1 and "duplicate-newer.xml" in second.issues[0].message
     with engine.connect() as connection:
         title = connection.execute(select(schema.activity.c.title)
@@ -110,7 +110,7 @@ def test_newer_version_wins_in_either_order_and_the_conflict_is_reported(engine)
 def test_older_file_first_then_newer_updates(engine):
     import_iati_file(engine, FIXTURES / "iati" / "duplicate-older.xml")
     report = import_iati_file(engine, FIXTURES / "iati" / "duplicate-newer.xml")
-    assert (report.activities_updated, report.activities_unchanged, report.conflicts) == (1, 1, 1)
+    assert (report.records_updated, report.records_unchanged, report.conflicts) == (1, 1, 1)
     assert count(engine, schema.transaction) == 3
 
 

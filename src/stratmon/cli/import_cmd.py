@@ -16,7 +16,8 @@ from stratmon.cli.common import DbOption, UserError, console, errors, handles_er
 from stratmon.i18n import _, format_count
 from stratmon.sources.errors import ImportRejected
 from stratmon.store.ledger import import_runs
-from stratmon.store.load import ImportReport, import_iati_file
+from stratmon.store.load import import_iati_file
+from stratmon.store.runs import ImportReport
 
 app = typer.Typer(help=_("Import data files."), no_args_is_help=True)
 MAX_ISSUES_SHOWN = 20
@@ -77,7 +78,7 @@ def import_iati(
 
 
 PER_FILE_ROWS = 15
-COUNTS = ("activities_new", "activities_updated", "activities_unchanged", "activities_skipped", "conflicts",
+COUNTS = ("records_new", "records_updated", "records_unchanged", "records_skipped", "conflicts",
           "transactions")
 
 
@@ -141,8 +142,8 @@ def imports(
     for run in runs:
         table.add_row(str(run.id), run.finished_at.strftime("%Y-%m-%d %H:%M:%S") if run.finished_at else "",
                       status_label(run.status), escape(Path(run.path).name), run.content_hash[:12], *(format_count(v) for v in (
-                          run.activities_new, run.activities_updated, run.activities_unchanged,
-                          run.activities_skipped, run.transactions)))
+                          run.records_new, run.records_updated, run.records_unchanged,
+                          run.records_skipped, run.transactions)))
     console.print(table)
     for run in runs:
         for issue in run.issues:

@@ -21,11 +21,12 @@ class ImportRun:
     started_at: datetime
     finished_at: datetime | None
     status: str
-    activities_total: int
-    activities_new: int
-    activities_updated: int
-    activities_unchanged: int
-    activities_skipped: int
+    record_kind: str
+    records_total: int
+    records_new: int
+    records_updated: int
+    records_unchanged: int
+    records_skipped: int
     conflicts: int
     transactions: int
     issues: list[dict] = field(default_factory=list)

@@ -6,83 +6,20 @@ import gc
 import hashlib
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
-from sqlalchemy import Connection, Engine, delete, func, insert, select, update
+from sqlalchemy import Connection, Engine, delete, select
 
 from stratmon.sources.errors import ImportRejected
 from stratmon.sources.iati import IatiFile
 from stratmon.sources.iati_records import Activity, SkippedActivity
 from stratmon.store import schema
 from stratmon.store.bulk import BulkWriter
-from stratmon.store.db import is_sqlite
 from stratmon.store.rows import Rows, activity_rows, empty_rows
+from stratmon.store.runs import ImportReport, Ids, Issue, finish_run, now, start_run, take_import_lock
 
 BATCH_ACTIVITIES = 400
-# A hostile file could hold millions of bad activities; the report keeps the first ones.
-MAX_ISSUES = 10_000
-# Taken by every importer on PostgreSQL so that id allocation never races.
-IMPORT_LOCK_KEY = 0x5354524D
-
-
-@dataclass
-class Issue:
-    """Something the import report tells the user about one activity."""
-
-    kind: str  # "skipped" | "conflict"
-    line: int | None
-    identifier: str | None
-    message: str
-
-
-@dataclass
-class ImportReport:
-    """What one file's import did."""
-
-    path: Path
-    status: str = "imported"  # "imported" | "unchanged"
-    run_id: int | None = None
-    format_version: str | None = None
-    activities_new: int = 0
-    activities_updated: int = 0
-    activities_unchanged: int = 0
-    activities_skipped: int = 0
-    conflicts: int = 0
-    transactions: int = 0
-    seconds: float = 0.0
-    issues: list[Issue] = field(default_factory=list)
-
-    def add_issue(self, issue: Issue) -> None:
-        """Record an issue (the first MAX_ISSUES are kept; later ones are only counted)."""
-        if len(self.issues) < MAX_ISSUES:
-            self.issues.append(issue)
-        elif len(self.issues) == MAX_ISSUES:
-            self.issues.append(Issue("warning", None, None, "further issues were counted but not recorded"))
-
-    @property
-    def activities_total(self) -> int:
-        return self.activities_new + self.activities_updated + self.activities_unchanged + self.activities_skipped
-
-
-class _Ids:
-    """Hands out primary keys; safe because the importer holds the write lock."""
-
-    TABLES = (schema.import_run, schema.activity, schema.transaction, schema.result,
-              schema.result_indicator, schema.indicator_period)
-
-    def __init__(self, connection: Connection) -> None:
-        self._last = {t.name: connection.execute(select(func.coalesce(func.max(t.c.id), 0))).scalar_one()
-                      for t in self.TABLES}
-
-    def __call__(self, table: str) -> int:
-        self._last[table] += 1
-        return self._last[table]
-
-
-def _now() -> datetime:
-    return datetime.now(timezone.utc).replace(tzinfo=None)
 
 
 def _later(a: Activity, existing) -> bool:
@@ -99,7 +36,7 @@ def _later(a: Activity, existing) -> bool:
 class _FileLoader:
     """Writes one file's activities, batch by batch, inside the caller's transaction."""
 
-    def __init__(self, connection: Connection, report: ImportReport, ids: _Ids, path: Path) -> None:
+    def __init__(self, connection: Connection, report: ImportReport, ids: Ids, path: Path) -> None:
         self.connection = connection
         self.report = report
         self.ids = ids
@@ -108,11 +45,8 @@ class _FileLoader:
         self.writer = BulkWriter(connection)
 
     def run(self, iati_file: IatiFile, strict: bool, started: datetime) -> None:
-        self.connection.execute(insert(schema.import_run).values(
-            id=self.run_id, source_kind="iati", path=self.path, content_hash="", size_bytes=0,
-            format_version=iati_file.version, started_at=started, status="running",
-            activities_total=0, activities_new=0, activities_updated=0, activities_unchanged=0,
-            activities_skipped=0, conflicts=0, transactions=0))
+        start_run(self.connection, self.run_id, "iati", Path(self.path), started, record_kind="activity",
+                  format_version=iati_file.version)
         batch: list[Activity] = []
         seen_in_batch: set[str] = set()
         for record in _records(iati_file, self.report, strict):
@@ -123,7 +57,7 @@ class _FileLoader:
             batch.append(record)
             seen_in_batch.add(record.identifier)
         self.flush(batch)
-        self.report.status = "imported" if self.report.activities_new or self.report.activities_updated \
+        self.report.status = "imported" if self.report.records_new or self.report.records_updated \
             else "unchanged"
 
     def flush(self, batch: list[Activity]) -> None:
@@ -143,17 +77,17 @@ class _FileLoader:
             self.report.transactions += len(record.transactions)
             existing = stored.get(record.identifier)
             if existing is None:
-                self.report.activities_new += 1
+                self.report.records_new += 1
                 activity_rows(record, self.ids("activity"), self.run_id, self.ids, rows)
             elif existing.content_hash == record.content_hash:
-                self.report.activities_unchanged += 1
+                self.report.records_unchanged += 1
             elif _later(record, existing):
-                self.report.activities_updated += 1
+                self.report.records_updated += 1
                 replaced.append(existing.id)
                 activity_rows(record, existing.id, self.run_id, self.ids, rows)
                 self._conflict(record, existing, kept="this file")
             else:
-                self.report.activities_unchanged += 1
+                self.report.records_unchanged += 1
                 self._conflict(record, existing, kept=existing.path)
         self._replace(replaced, rows)
 
@@ -186,7 +120,7 @@ def _records(iati_file: IatiFile, report: ImportReport, strict: bool) -> Iterabl
         if isinstance(record, SkippedActivity):
             if strict:
                 raise ImportRejected(iati_file.path, record.line, f"{record.identifier or 'activity'}: {record.reason}")
-            report.activities_skipped += 1
+            report.records_skipped += 1
             report.add_issue(Issue("skipped", record.line, record.identifier, record.reason))
             continue
         yield record
@@ -204,7 +138,7 @@ def import_iati_file(
     Raises ImportRejected (and stores nothing) when the file is not well-formed IATI,
     or, with `strict`, when any activity in it cannot be read.
     """
-    started, clock = _now(), time.perf_counter()
+    started, clock = now(), time.perf_counter()
     report = ImportReport(path=path)
     digest = hashlib.sha256()
 
@@ -221,25 +155,13 @@ def import_iati_file(
     gc.disable()
     try:
         with engine.connect().execution_options(sqlite_immediate=True) as connection, connection.begin():
-            if not is_sqlite(engine):
-                connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({IMPORT_LOCK_KEY})")
-            _FileLoader(connection, report, _Ids(connection), path).run(iati_file, strict, started)
+            take_import_lock(connection, engine)
+            _FileLoader(connection, report, Ids(connection), path).run(iati_file, strict, started)
             report.seconds = time.perf_counter() - clock
-            _finish_run(connection, report, digest.hexdigest(), path)
+            finish_run(connection, report, digest.hexdigest(), path)
     finally:
         if collecting:
             gc.enable()
     return report
 
 
-def _finish_run(connection: Connection, report: ImportReport, content_hash: str, path: Path) -> None:
-    connection.execute(update(schema.import_run).where(schema.import_run.c.id == report.run_id).values(
-        content_hash=content_hash, size_bytes=path.stat().st_size, finished_at=_now(), status=report.status,
-        activities_total=report.activities_total, activities_new=report.activities_new,
-        activities_updated=report.activities_updated, activities_unchanged=report.activities_unchanged,
-        activities_skipped=report.activities_skipped, conflicts=report.conflicts,
-        transactions=report.transactions))
-    if report.issues:
-        connection.execute(insert(schema.import_issue), [
-            {"import_run_id": report.run_id, "kind": i.kind, "line": i.line, "iati_identifier": i.identifier,
-             "message": i.message} for i in report.issues])

@@ -22,6 +22,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    UniqueConstraint,
 )
 
 metadata = MetaData(
@@ -51,11 +52,13 @@ import_run = Table(
     Column("started_at", DateTime, nullable=False),
     Column("finished_at", DateTime),
     Column("status", String(16), nullable=False),
-    Column("activities_total", Integer, nullable=False, default=0),
-    Column("activities_new", Integer, nullable=False, default=0),
-    Column("activities_updated", Integer, nullable=False, default=0),
-    Column("activities_unchanged", Integer, nullable=False, default=0),
-    Column("activities_skipped", Integer, nullable=False, default=0),
+    # What the counts count: IATI activities, or rows of a tabular source.
+    Column("record_kind", String(16), nullable=False, default="activity"),
+    Column("records_total", Integer, nullable=False, default=0),
+    Column("records_new", Integer, nullable=False, default=0),
+    Column("records_updated", Integer, nullable=False, default=0),
+    Column("records_unchanged", Integer, nullable=False, default=0),
+    Column("records_skipped", Integer, nullable=False, default=0),
     Column("conflicts", Integer, nullable=False, default=0),
     Column("transactions", Integer, nullable=False, default=0),
 )
@@ -333,4 +336,90 @@ ACTIVITY_CONTENT = (
     transaction_split, recipient, sector, indicator_period_value, indicator_period, indicator_baseline,
     result_indicator, result, document_link, location, planned_disbursement, budget,
     transaction, related_activity, activity_date, participating_org, activity_narrative,
+)
+
+
+def _run_fk() -> Column:
+    return Column("import_run_id", Integer, ForeignKey("import_run.id"), nullable=False, index=True)
+
+
+# ForeignAssistance.gov country summary: one figure per recipient, fiscal year (or transition
+# quarter) and transaction type; a newer file replaces the figures it repeats.
+fagov_figure = Table(
+    "fagov_figure", metadata,
+    _run_fk(),
+    Column("source_line", Integer),
+    Column("recipient_key", CODE, nullable=False),
+    Column("recipient_name", Text),
+    Column("fiscal_year", Integer, nullable=False),
+    Column("fiscal_period", String(4), nullable=False),
+    Column("transaction_type", String(32), nullable=False),
+    Column("current_micros", BigInteger),
+    Column("constant_micros", BigInteger),
+    UniqueConstraint("recipient_key", "fiscal_year", "fiscal_period", "transaction_type",
+                     name="uq_fagov_figure_key"),
+)
+
+# ForeignAssistance.gov complete file: activity-level transactions, as published.
+fagov_transaction = Table(
+    "fagov_transaction", metadata,
+    _run_fk(),
+    Column("source_line", BigInteger),
+    Column("activity_id", Text, index=True),
+    Column("activity_name", Text),
+    Column("recipient_key", CODE, nullable=False),
+    Column("recipient_name", Text),
+    Column("managing_agency", Text),
+    Column("managing_sub_agency", Text),
+    Column("implementing_partner", Text),
+    Column("implementing_partner_category", Text),
+    Column("us_category", Text),
+    Column("us_sector", Text),
+    Column("dac_sector", Text),
+    Column("dac_purpose", Text),
+    Column("funding_account", Text),
+    Column("funding_agency", Text),
+    Column("aid_type", Text),
+    Column("transaction_type", String(32), nullable=False),
+    Column("fiscal_year", Integer, nullable=False),
+    Column("transaction_date", Date),
+    Column("current_micros", BigInteger),
+    Column("constant_micros", BigInteger),
+    Column("submission_id", Text),
+)
+Index("ix_fagov_transaction_query", fagov_transaction.c.recipient_key, fagov_transaction.c.fiscal_year,
+      fagov_transaction.c.transaction_type)
+
+# State Department budget tables by country and account ($, converted from $ thousands).
+budget_figure = Table(
+    "budget_figure", metadata,
+    _run_fk(),
+    Column("source_line", Integer),
+    Column("fiscal_year", Integer, nullable=False),
+    Column("label", Text, nullable=False),
+    Column("recipient_key", CODE),
+    Column("kind", String(16), nullable=False),
+    Column("account", String(64), nullable=False),
+    Column("amount_micros", BigInteger),
+    UniqueConstraint("fiscal_year", "label", "account", name="uq_budget_figure_key"),
+)
+
+# Context indicators: one value per indicator, country, year (calendar or fiscal) and dimension,
+# with its source, unit and vintage; `value_text` is the number exactly as published.
+context_value = Table(
+    "context_value", metadata,
+    _run_fk(),
+    Column("source_line", Integer),
+    Column("indicator", String(64), nullable=False),
+    Column("country_key", CODE, nullable=False),
+    Column("year", Integer, nullable=False),
+    Column("period", String(16), nullable=False),
+    Column("dimension", String(128), nullable=False),
+    Column("value_text", String(64), nullable=False),
+    Column("value", Float, nullable=False),
+    Column("unit", Text),
+    Column("source", Text, nullable=False),
+    Column("vintage", String(32)),
+    UniqueConstraint("indicator", "country_key", "year", "period", "dimension", "source",
+                     name="uq_context_value_key"),
 )

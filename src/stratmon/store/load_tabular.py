@@ -1,0 +1,213 @@
+"""Loading the tabular sources: ForeignAssistance.gov, budget tables, context indicators.
+
+Each file is one database transaction. Figures with a natural key (a recipient's obligations
+in a fiscal year; an indicator's value for a country and year) are compared with what is
+stored: identical → unchanged, different → replaced (the newer file wins), absent → new.
+ForeignAssistance.gov's activity-level rows have no key: a file replaces the rows stored for
+the recipients it covers, and a file already imported whole is recorded as unchanged.
+"""
+
+from __future__ import annotations
+
+import gc
+import hashlib
+import time
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from itertools import islice
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Connection, Engine, Table, delete, func, select, tuple_
+
+from stratmon.sources.records import BudgetFigure, ContextValue, FagovTransaction, FundingFigure
+from stratmon.sources.values import to_micros
+from stratmon.store import schema
+from stratmon.store.bulk import BulkWriter
+from stratmon.store.runs import ImportReport, Ids, Issue, finish_run, now, start_run, take_import_lock
+
+BATCH_ROWS = 2000
+
+
+@dataclass(frozen=True)
+class KeyedTable:
+    """How one kind of record is stored: its table, natural key and row."""
+
+    table: Table
+    key: tuple[str, ...]
+    to_row: Callable[[Any], dict[str, Any]]
+
+    def key_of(self, row: dict[str, Any]) -> tuple:
+        return tuple(row[column] for column in self.key)
+
+
+def _micros(value):
+    return to_micros(value) if value is not None else None
+
+
+FIGURES = KeyedTable(schema.fagov_figure, ("recipient_key", "fiscal_year", "fiscal_period", "transaction_type"),
+                     lambda r: {"source_line": r.line, "recipient_key": r.recipient_key,
+                                "recipient_name": r.recipient_name, "fiscal_year": r.fiscal_year,
+                                "fiscal_period": r.fiscal_period, "transaction_type": r.transaction_type,
+                                "current_micros": _micros(r.current_usd),
+                                "constant_micros": _micros(r.constant_usd)})
+BUDGET = KeyedTable(schema.budget_figure, ("fiscal_year", "label", "account"),
+                    lambda r: {"source_line": r.line, "fiscal_year": r.fiscal_year, "label": r.label,
+                               "recipient_key": r.recipient_key, "kind": r.kind, "account": r.account,
+                               "amount_micros": _micros(r.amount_usd)})
+CONTEXT = KeyedTable(schema.context_value, ("indicator", "country_key", "year", "period", "dimension", "source"),
+                     lambda r: {"source_line": r.line, "indicator": r.indicator, "country_key": r.country_key,
+                                "year": r.year, "period": r.period, "dimension": r.dimension,
+                                "value_text": format(r.value, "f"), "value": float(r.value), "unit": r.unit,
+                                "source": r.source, "vintage": r.vintage})
+KEYED = {FundingFigure: FIGURES, BudgetFigure: BUDGET, ContextValue: CONTEXT}
+# Columns that do not make two stored values different.
+_BOOKKEEPING = {"import_run_id", "source_line"}
+
+
+def _batches(records: Iterable, size: int) -> Iterator[list]:
+    iterator = iter(records)
+    while batch := list(islice(iterator, size)):
+        yield batch
+
+
+class _TabularLoader:
+    def __init__(self, connection: Connection, report: ImportReport, run_id: int) -> None:
+        self.connection = connection
+        self.report = report
+        self.run_id = run_id
+        self.writer = BulkWriter(connection)
+        self.seen: set[tuple] = set()
+        self.fagov_recipients: set[str] = set()
+
+    def load(self, records: Iterable) -> None:
+        for batch in _batches(records, BATCH_ROWS):
+            fagov = [r for r in batch if isinstance(r, FagovTransaction)]
+            if fagov:
+                self._fagov_transactions(fagov)
+            keyed: dict[KeyedTable, list] = {}
+            for record in batch:
+                spec = KEYED.get(type(record))
+                if spec is not None:
+                    keyed.setdefault(spec, []).append(record)
+            for spec, records_of_kind in keyed.items():
+                self._keyed(spec, records_of_kind)
+        if self.fagov_recipients:
+            self._replace_older_fagov_rows()
+
+    def _keyed(self, spec: KeyedTable, records: list) -> None:
+        rows: dict[tuple, dict[str, Any]] = {}
+        for record in records:
+            row = {"import_run_id": self.run_id, **spec.to_row(record)}
+            key = spec.key_of(row)
+            if key in self.seen or key in rows:
+                self.report.conflicts += 1
+                self.report.add_issue(Issue("conflict", record.line, None,
+                                            f"repeats {', '.join(map(str, key))}; the later row is kept"))
+            rows[key] = row
+        table = spec.table
+        key_columns = [table.c[column] for column in spec.key]
+        stored = {tuple(row[:len(spec.key)]): row._mapping for row in self.connection.execute(
+            select(*key_columns, *(c for c in table.c if c.name not in spec.key))
+            .where(tuple_(*key_columns).in_(list(rows))))}
+        changed, fresh = [], []
+        for key, row in rows.items():
+            old = stored.get(key)
+            if old is None:
+                fresh.append(row)
+                self.report.records_new += 1
+            elif all(old[c] == row[c] for c in row if c not in _BOOKKEEPING):
+                self.report.records_unchanged += 1
+            else:
+                changed.append(key)
+                fresh.append(row)
+                self.report.records_updated += 1
+        if changed:
+            self.connection.execute(delete(table).where(tuple_(*key_columns).in_(changed)))
+        if fresh:
+            self.writer.insert(table, fresh)
+        self.seen.update(rows)
+
+    def _fagov_transactions(self, records: list[FagovTransaction]) -> None:
+        rows = []
+        for r in records:
+            self.fagov_recipients.add(r.recipient_key)
+            rows.append({
+                "import_run_id": self.run_id, "source_line": r.line, "activity_id": r.activity_id,
+                "activity_name": r.activity_name, "recipient_key": r.recipient_key,
+                "recipient_name": r.recipient_name, "managing_agency": r.managing_agency,
+                "managing_sub_agency": r.managing_sub_agency, "implementing_partner": r.implementing_partner,
+                "implementing_partner_category": r.implementing_partner_category, "us_category": r.us_category,
+                "us_sector": r.us_sector, "dac_sector": r.dac_sector, "dac_purpose": r.dac_purpose,
+                "funding_account": r.funding_account, "funding_agency": r.funding_agency, "aid_type": r.aid_type,
+                "transaction_type": r.transaction_type, "fiscal_year": r.fiscal_year,
+                "transaction_date": r.transaction_date, "current_micros": _micros(r.current_usd),
+                "constant_micros": _micros(r.constant_usd), "submission_id": r.submission_id})
+        self.writer.insert(schema.fagov_transaction, rows)
+        self.report.records_new += len(rows)
+
+    def _replace_older_fagov_rows(self) -> None:
+        table = schema.fagov_transaction
+        removed = self.connection.execute(delete(table).where(
+            table.c.recipient_key.in_(sorted(self.fagov_recipients)), table.c.import_run_id != self.run_id))
+        if removed.rowcount:
+            self.report.add_issue(Issue("replaced", None, None,
+                                        f"replaced {removed.rowcount} rows of earlier files for "
+                                        f"{len(self.fagov_recipients)} recipients"))
+
+
+def _file_hash(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        while chunk := handle.read(1 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _already_loaded(connection: Connection, source_kind: str, content_hash: str) -> bool:
+    """Whether a file with this content was imported and its activity-level rows are all still there."""
+    run = schema.import_run
+    earlier = connection.execute(select(run.c.id, run.c.records_new).where(
+        run.c.source_kind == source_kind, run.c.content_hash == content_hash, run.c.status == "imported")
+        .order_by(run.c.id.desc())).first()
+    if earlier is None or not earlier.records_new:
+        return False
+    table = schema.fagov_transaction
+    still = connection.execute(select(func.count()).select_from(table)
+                               .where(table.c.import_run_id == earlier.id)).scalar_one()
+    return still == earlier.records_new
+
+
+def import_tabular_file(
+    engine: Engine,
+    path: Path,
+    source_kind: str,
+    read: Callable[[Path], Iterable],
+    *,
+    record_kind: str = "row",
+    skip_if_loaded: bool = False,
+) -> ImportReport:
+    """Import one tabular file (`read(path)` yields its records) in one database transaction.
+
+    Raises ImportRejected (storing nothing) when the reader refuses the file.
+    """
+    started, clock = now(), time.perf_counter()
+    report = ImportReport(path=path)
+    content_hash = _file_hash(path)
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        with engine.connect().execution_options(sqlite_immediate=True) as connection, connection.begin():
+            take_import_lock(connection, engine)
+            run_id = report.run_id = Ids(connection)("import_run")
+            start_run(connection, run_id, source_kind, path, started, record_kind=record_kind,
+                      content_hash=content_hash, size_bytes=path.stat().st_size)
+            if not (skip_if_loaded and _already_loaded(connection, source_kind, content_hash)):
+                _TabularLoader(connection, report, run_id).load(read(path))
+            report.status = "imported" if report.records_new or report.records_updated else "unchanged"
+            report.seconds = time.perf_counter() - clock
+            finish_run(connection, report, content_hash, path)
+    finally:
+        if collecting:
+            gc.enable()
+    return report

@@ -1,0 +1,106 @@
+"""Import runs: the ledger entry every import opens and closes, and what it reports."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+
+from sqlalchemy import Connection, Engine, func, insert, select, update
+
+from stratmon.store import schema
+from stratmon.store.db import is_sqlite
+
+# A hostile file could hold millions of bad records; the report keeps the first ones.
+MAX_ISSUES = 10_000
+# Taken by every importer on PostgreSQL so that id allocation never races.
+IMPORT_LOCK_KEY = 0x5354524D
+
+
+@dataclass
+class Issue:
+    """Something the import report tells the user about one activity."""
+
+    kind: str  # "skipped" | "conflict"
+    line: int | None
+    identifier: str | None
+    message: str
+
+
+@dataclass
+class ImportReport:
+    """What one file's import did."""
+
+    path: Path
+    status: str = "imported"  # "imported" | "unchanged"
+    run_id: int | None = None
+    format_version: str | None = None
+    records_new: int = 0
+    records_updated: int = 0
+    records_unchanged: int = 0
+    records_skipped: int = 0
+    conflicts: int = 0
+    transactions: int = 0
+    seconds: float = 0.0
+    issues: list[Issue] = field(default_factory=list)
+
+    def add_issue(self, issue: Issue) -> None:
+        """Record an issue (the first MAX_ISSUES are kept; later ones are only counted)."""
+        if len(self.issues) < MAX_ISSUES:
+            self.issues.append(issue)
+        elif len(self.issues) == MAX_ISSUES:
+            self.issues.append(Issue("warning", None, None, "further issues were counted but not recorded"))
+
+    @property
+    def records_total(self) -> int:
+        return self.records_new + self.records_updated + self.records_unchanged + self.records_skipped
+
+
+class Ids:
+    """Hands out primary keys; safe because the importer holds the write lock."""
+
+    TABLES = (schema.import_run, schema.activity, schema.transaction, schema.result,
+              schema.result_indicator, schema.indicator_period)
+
+    def __init__(self, connection: Connection) -> None:
+        self._last = {t.name: connection.execute(select(func.coalesce(func.max(t.c.id), 0))).scalar_one()
+                      for t in self.TABLES}
+
+    def __call__(self, table: str) -> int:
+        self._last[table] += 1
+        return self._last[table]
+
+
+def now() -> datetime:
+    return datetime.now(timezone.utc).replace(tzinfo=None)
+
+
+
+def take_import_lock(connection: Connection, engine: Engine) -> None:
+    """Serialise importers: SQLite's BEGIN IMMEDIATE already did; PostgreSQL takes an advisory lock."""
+    if not is_sqlite(engine):
+        connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({IMPORT_LOCK_KEY})")
+
+
+def start_run(connection: Connection, run_id: int, source_kind: str, path: Path, started: datetime, *,
+              record_kind: str, format_version: str | None = None, content_hash: str = "",
+              size_bytes: int = 0) -> None:
+    """Open the ledger entry of an import (it commits or rolls back with the import)."""
+    connection.execute(insert(schema.import_run).values(
+        id=run_id, source_kind=source_kind, path=str(path), content_hash=content_hash, size_bytes=size_bytes,
+        format_version=format_version, started_at=started, status="running", record_kind=record_kind,
+        records_total=0, records_new=0, records_updated=0, records_unchanged=0, records_skipped=0,
+        conflicts=0, transactions=0))
+
+
+def finish_run(connection: Connection, report: ImportReport, content_hash: str, path: Path) -> None:
+    connection.execute(update(schema.import_run).where(schema.import_run.c.id == report.run_id).values(
+        content_hash=content_hash, size_bytes=path.stat().st_size, finished_at=now(), status=report.status,
+        records_total=report.records_total, records_new=report.records_new,
+        records_updated=report.records_updated, records_unchanged=report.records_unchanged,
+        records_skipped=report.records_skipped, conflicts=report.conflicts,
+        transactions=report.transactions))
+    if report.issues:
+        connection.execute(insert(schema.import_issue), [
+            {"import_run_id": report.run_id, "kind": i.kind, "line": i.line, "iati_identifier": i.identifier,
+             "message": i.message} for i in report.issues])
