@@ -75,6 +75,13 @@ def format_money(value: Decimal, lang: str | None = None) -> str:
     return numbers.format_decimal(value, format="#,##0.00", locale=lang or language())
 
 
+def format_decimal_value(value: Decimal, lang: str | None = None) -> str:
+    """A measured value with the digits it was published with, in the language's separators."""
+    places = max(0, -value.as_tuple().exponent) if isinstance(value, Decimal) else 2
+    pattern = "#,##0" + ("." + "0" * places if places else "")
+    return numbers.format_decimal(value, format=pattern, locale=lang or language(), decimal_quantization=False)
+
+
 def format_count(value: int, lang: str | None = None) -> str:
     """A whole number with the language's grouping (1,234 / 1.234)."""
     return numbers.format_decimal(value, format="#,##0", locale=lang or language())

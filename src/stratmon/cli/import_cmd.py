@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated
 
@@ -17,6 +18,7 @@ from stratmon.i18n import _, format_count
 from stratmon.sources.errors import ImportRejected
 from stratmon.store.ledger import import_runs
 from stratmon.store.load import import_iati_file
+from stratmon.store.load_tabular import import_tabular_file
 from stratmon.store.runs import ImportReport
 
 app = typer.Typer(help=_("Import data files."), no_args_is_help=True)
@@ -30,12 +32,12 @@ def status_label(status: str) -> str:
     return labels.get(status, status)
 
 
-def collect_files(paths: list[Path], suffix: str = ".xml") -> list[Path]:
+def collect_files(paths: list[Path], suffix: str) -> list[Path]:
     """Files named directly, plus every `suffix` file under named folders (sorted, recursive)."""
     files: list[Path] = []
     for path in paths:
         if path.is_dir():
-            files.extend(sorted(p for p in path.rglob(f"*{suffix}") if p.is_file()))
+            files.extend(sorted(p for p in path.rglob(f"*{suffix}") if p.is_file() and not p.name.startswith(".")))
         elif path.is_file():
             files.append(path)
         else:
@@ -52,9 +54,15 @@ def import_iati(
 ) -> None:
     """Import IATI activity XML files: each file whole or not at all."""
     engine = ready_engine(db)
-    files = collect_files(paths)
+    files = collect_files(paths, ".xml")
+    _import_files(files, lambda path, on_progress: import_iati_file(
+        engine, path, strict=strict, on_progress=on_progress))
+
+
+def _import_files(files: list[Path], import_one: Callable[[Path, Callable[[int], None]], ImportReport]) -> None:
+    """Import each file on its own (a rejected file does not stop the others), then summarise."""
     if not files:
-        raise UserError(_("no .xml files found"))
+        raise UserError(_("no files found"))
     reports: list[ImportReport] = []
     rejected: list[ImportRejected] = []
     started = time.perf_counter()
@@ -65,8 +73,7 @@ def import_iati(
             progress.update(task, description=escape(path.name))
             done_before = progress.tasks[0].completed
             try:
-                reports.append(import_iati_file(engine, path, strict=strict,
-                                                on_progress=lambda n: progress.advance(task, n)))
+                reports.append(import_one(path, lambda n: progress.advance(task, n)))
             except ImportRejected as exc:
                 rejected.append(exc)
                 errors.print(_("rejected: {reason}").format(reason=exc), markup=False, highlight=False)
@@ -75,6 +82,56 @@ def import_iati(
     _print_issues(reports)
     if rejected:
         raise typer.Exit(1)
+
+
+@app.command("fagov", help=_("Import ForeignAssistance.gov CSV files (country summary or complete file)."))
+@handles_errors
+def import_fagov(
+    paths: Annotated[list[Path], typer.Argument(help=_("CSV files or folders (searched recursively)."))],
+    db: DbOption = None,
+) -> None:
+    """Import ForeignAssistance.gov CSV files."""
+    from stratmon.sources.fagov import read_fagov
+
+    engine = ready_engine(db)
+    _import_files(collect_files(paths, ".csv"), lambda path, _progress: import_tabular_file(
+        engine, path, "fagov", read_fagov, record_kind="row", skip_if_loaded=True))
+
+
+@app.command("budget", help=_("Import State Department budget tables by country and account (CSV)."))
+@handles_errors
+def import_budget(
+    paths: Annotated[list[Path], typer.Argument(help=_("CSV files or folders (searched recursively)."))],
+    db: DbOption = None,
+) -> None:
+    """Import State Department budget tables."""
+    from stratmon.sources.budget import read_budget
+
+    engine = ready_engine(db)
+    _import_files(collect_files(paths, ".csv"), lambda path, _progress: import_tabular_file(
+        engine, path, "budget", read_budget, record_kind="row"))
+
+
+CONTEXT_FORMATS = ("owid", "wdi", "datahub", "cbp")
+
+
+@app.command("context", help=_("Import context indicators (OWID, World Bank WDI, datahub or CBP layouts)."))
+@handles_errors
+def import_context(
+    paths: Annotated[list[Path], typer.Argument(help=_("CSV files or folders (searched recursively)."))],
+    file_format: Annotated[str, typer.Option("--format", help=_("owid, wdi, datahub or cbp"))],
+    indicator: Annotated[str | None, typer.Option("--indicator", help=_("Catalogue code of the indicator (when the file does not say)."))] = None,
+    db: DbOption = None,
+) -> None:
+    """Import context-indicator files."""
+    from stratmon.sources.context import read_context
+
+    if file_format not in CONTEXT_FORMATS:
+        raise UserError(_("--format takes one of: {choices}").format(choices=", ".join(CONTEXT_FORMATS)))
+    engine = ready_engine(db)
+    files = collect_files(paths, ".csv") if any(p.is_dir() for p in paths) else collect_files(paths, "")
+    _import_files(files, lambda path, _progress: import_tabular_file(
+        engine, path, "context", lambda p: read_context(p, file_format, indicator), record_kind="value"))
 
 
 PER_FILE_ROWS = 15

@@ -120,6 +120,18 @@ class Commitment(Strict):
     source: str = Field(min_length=1)
 
 
+class ContextIndicator(Strict):
+    """A country-level outcome the strategy is judged by (homicide rate, poverty, migration...)."""
+
+    id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    name: Text
+    unit: Text
+    line: str = Field(min_length=1)  # a line-of-action id, or "purpose" for the strategy's purpose
+    direction: Literal["higher", "lower"]  # which way is better
+    baseline_year: int = Field(ge=1900, le=2100)
+    source: str = Field(min_length=1)
+
+
 class Framework(Strict):
     """A strategy's results framework and its surroundings."""
 
@@ -135,8 +147,10 @@ class Framework(Strict):
     regions: tuple[Region, ...] = ()
     agencies: tuple[Agency, ...] = ()
     commitments: tuple[Commitment, ...] = ()
+    context_indicators: tuple[ContextIndicator, ...] = ()
 
-    @field_validator("lines_of_action", "countries", "country_groups", "agencies", "commitments")
+    @field_validator("lines_of_action", "countries", "country_groups", "agencies", "commitments",
+                     "context_indicators")
     @classmethod
     def _unique_ids(cls, items: tuple) -> tuple:
         seen: set[str] = set()
@@ -157,6 +171,10 @@ class Framework(Strict):
             unknown = [code for code in members if code not in codes]
             if unknown:
                 raise ValueError(f"{where}: unknown countries {', '.join(unknown)}")
+        lines = {line.id for line in self.lines_of_action} | {"purpose"}
+        for indicator in self.context_indicators:
+            if indicator.line not in lines:
+                raise ValueError(f"context_indicators.{indicator.id}: unknown line {indicator.line!r}")
         objective_ids = [o.id for line in self.lines_of_action for o in line.all_objectives()]
         duplicates = sorted({i for i in objective_ids if objective_ids.count(i) > 1})
         if duplicates:
@@ -174,6 +192,10 @@ class Framework(Strict):
     def group(self, group_id: str) -> CountryGroup | None:
         """The country group `group_id`, if any."""
         return next((g for g in self.country_groups if g.id == group_id), None)
+
+    def context_indicator(self, indicator_id: str) -> ContextIndicator | None:
+        """The catalogue entry of a context indicator, if any."""
+        return next((i for i in self.context_indicators if i.id == indicator_id), None)
 
     def objectives(self) -> Iterator[tuple[LineOfAction, Objective]]:
         """Every objective with its line of action."""

@@ -1,0 +1,99 @@
+"""`stratmon context show`: context indicators against their baseline, or every stored value."""
+
+from __future__ import annotations
+
+import csv
+import json
+import sys
+from dataclasses import asdict
+from typing import Annotated
+
+import typer
+from rich.markup import escape
+from rich.table import Table
+
+from stratmon.analysis.context import against_baseline, context_points
+from stratmon.cli.common import DbOption, UserError, console, handles_errors, ready_engine
+from stratmon.framework import load_framework
+from stratmon.i18n import _, format_decimal_value, language
+
+app = typer.Typer(help=_("Context indicators: the country outcomes the strategy is judged by."),
+                  no_args_is_help=True)
+FORMATS = ("table", "csv", "json")
+
+
+@app.command("show", help=_("Each country's latest value against the baseline year, or every value with --all."))
+@handles_errors
+def show(
+    indicator: Annotated[str | None, typer.Option("--indicator", help=_("A catalogue code, e.g. homicide_rate."))] = None,
+    country: Annotated[str | None, typer.Option("--country", help=_("An ISO country code, e.g. GT."))] = None,
+    every_value: Annotated[bool, typer.Option("--all", help=_("List every stored value with its source and vintage."))] = False,
+    output_format: Annotated[str, typer.Option("--format", help=_("table, csv or json"))] = "table",
+    db: DbOption = None,
+) -> None:
+    if output_format not in FORMATS:
+        raise UserError(_("--format takes one of: {choices}").format(choices=", ".join(FORMATS)))
+    framework = load_framework()
+    if indicator and framework.context_indicator(indicator) is None and not every_value:
+        raise UserError(_("{code}: not in the indicator catalogue").format(code=indicator))
+    engine = ready_engine(db)
+    with engine.connect() as connection:
+        if every_value:
+            records = [asdict(p) for p in context_points(connection, indicator=indicator, country=country)]
+        else:
+            records = [asdict(r) for r in against_baseline(
+                connection, framework, indicator=indicator, countries=[country.upper()] if country else None)]
+    if output_format == "json":
+        typer.echo(json.dumps(records, ensure_ascii=False, indent=2, default=str))
+    elif output_format == "csv":
+        _write_csv(records)
+    else:
+        console.print(_values_table(records, framework) if every_value else _baseline_table(records, framework))
+
+
+def _write_csv(records: list[dict]) -> None:
+    if not records:
+        return
+    writer = csv.DictWriter(sys.stdout, fieldnames=list(records[0]), lineterminator="\n")
+    writer.writeheader()
+    writer.writerows({k: ("" if v is None else v) for k, v in r.items()} for r in records)
+
+
+def _name(framework, code: str, lang: str) -> str:
+    spec = framework.context_indicator(code)
+    return spec.name.get(lang) if spec else code
+
+
+def _number(value) -> str:
+    return "" if value is None else format_decimal_value(value)
+
+
+def _baseline_table(records: list[dict], framework) -> Table:
+    lang = language()
+    table = Table(title=_("Context indicators against their baseline"))
+    for header in (_("Indicator"), _("Country"), _("Baseline"), _("Latest"), _("Change"), _("Source")):
+        table.add_column(header, justify="right" if header in (_("Baseline"), _("Latest"), _("Change")) else "left")
+    for r in records:
+        country = framework.country(r["country"])
+        trend = {True: _("better"), False: _("worse"), None: ""}[r["improved"]]
+        table.add_row(
+            escape(_name(framework, r["indicator"], lang)),
+            escape(country.name.get(lang) if country else r["country"]),
+            f"{_number(r['baseline'])} ({r['baseline_year']})" if r["baseline"] is not None
+            else _("no data ({year})").format(year=r["baseline_year"]),
+            f"{_number(r['latest'])} ({r['latest_year']})",
+            f"{_number(r['change'])} {trend}".strip(),
+            escape(r["source"] or ""),
+        )
+    return table
+
+
+def _values_table(records: list[dict], framework) -> Table:
+    lang = language()
+    table = Table(title=_("Context indicator values"))
+    for header in (_("Indicator"), _("Country"), _("Year"), _("Value"), _("Unit"), _("Source"), _("Vintage")):
+        table.add_column(header)
+    for r in records:
+        table.add_row(escape(_name(framework, r["indicator"], lang)), r["country"], str(r["year"]),
+                      _number(r["value"]), escape(r["unit"] or ""), escape(r["source"]), r["vintage"] or "")
+    return table

@@ -1,0 +1,87 @@
+"""`stratmon reconcile`: IATI against ForeignAssistance.gov by country, fiscal year and type."""
+
+from __future__ import annotations
+
+import csv
+import json
+import sys
+from typing import Annotated
+
+import typer
+from rich.markup import escape
+from rich.table import Table
+
+from stratmon.analysis.fiscal import parse_fiscal_years
+from stratmon.analysis.reconcile import Reason, Reconciliation, reconcile
+from stratmon.cli.common import DbOption, UserError, console, handles_errors, ready_engine
+from stratmon.framework import load_framework
+from stratmon.i18n import _, format_money, language
+
+FORMATS = ("table", "csv", "json")
+COLUMNS = ("country", "fy", "type", "iati_usd", "fagov_usd", "difference_usd", "ratio", "explanation")
+
+
+def explain(reason: Reason) -> str:
+    """One reason in words, in the current language."""
+    if reason.code == "no_fagov":
+        return _("no ForeignAssistance.gov figure loaded")
+    if reason.code == "no_iati":
+        return _("no IATI transactions")
+    if reason.code == "agencies_absent":
+        return _("no IATI data at all from {agencies}, major publishers for the strategy's other countries").format(
+            agencies=", ".join(reason.agencies))
+    if reason.code == "regional":
+        return _("IATI reports US$ {amount} to regional programmes this year").format(
+            amount=format_money(reason.amount_usd))
+    return reason.code
+
+
+def _record(row: Reconciliation) -> dict:
+    def money(value):
+        return None if value is None else f"{value:.2f}"
+
+    return {"country": row.country, "fy": row.fy, "type": row.type, "iati_usd": money(row.iati_usd),
+            "fagov_usd": money(row.fagov_usd), "difference_usd": money(row.difference_usd),
+            "ratio": None if row.ratio is None else str(row.ratio),
+            "explanation": "; ".join(explain(reason) for reason in row.reasons)}
+
+
+@handles_errors
+def reconcile_command(
+    fy: Annotated[str | None, typer.Option("--fy", help=_("Fiscal years: YEAR or FIRST:LAST."))] = None,
+    country: Annotated[str | None, typer.Option("--country", help=_("An ISO country code, e.g. GT."))] = None,
+    output_format: Annotated[str, typer.Option("--format", help=_("table, csv or json"))] = "table",
+    db: DbOption = None,
+) -> None:
+    if output_format not in FORMATS:
+        raise UserError(_("--format takes one of: {choices}").format(choices=", ".join(FORMATS)))
+    framework = load_framework()
+    engine = ready_engine(db)
+    with engine.connect() as connection:
+        rows = reconcile(connection, framework, parse_fiscal_years(fy), [country.upper()] if country else None)
+    records = [_record(row) for row in rows]
+    if output_format == "json":
+        typer.echo(json.dumps(records, ensure_ascii=False, indent=2))
+    elif output_format == "csv":
+        writer = csv.DictWriter(sys.stdout, fieldnames=COLUMNS, lineterminator="\n")
+        writer.writeheader()
+        writer.writerows({k: "" if v is None else v for k, v in r.items()} for r in records)
+    else:
+        console.print(_table(rows, framework))
+
+
+def _table(rows: list[Reconciliation], framework) -> Table:
+    lang = language()
+    types = {"obligation": _("Obligations"), "disbursement": _("Disbursements")}
+    table = Table(title=_("IATI against ForeignAssistance.gov (USD)"))
+    for header in (_("Country"), _("Fiscal year"), _("Type"), "IATI", "ForeignAssistance.gov", _("Difference"),
+                   _("Ratio"), _("Why")):
+        table.add_column(header, justify="right" if header in ("IATI", "ForeignAssistance.gov") else "left")
+    for row in rows:
+        country = framework.country(row.country)
+        table.add_row(escape(country.name.get(lang) if country else row.country), f"FY{row.fy}", types[row.type],
+                      format_money(row.iati_usd), format_money(row.fagov_usd) if row.fagov_usd is not None else "",
+                      format_money(row.difference_usd) if row.difference_usd is not None else "",
+                      str(row.ratio) if row.ratio is not None else "",
+                      escape("; ".join(explain(reason) for reason in row.reasons)))
+    return table
