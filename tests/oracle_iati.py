@@ -190,9 +190,12 @@ def _shares(recips: list[tuple[str, Decimal | None]]) -> tuple[list[tuple[str, D
 
 
 def _c14n(el) -> tuple[bytes, bool]:
-    # The product identifies content by the SHA-256 of the element as serialised by lxml
-    # (etree.tostring, without tail); the tie-break only needs both sides to agree.
-    return etree.tostring(el, with_tail=False), False
+    # Identity of content: exclusive canonical XML (inherited namespace declarations and
+    # attribute order do not count); the tie-break only needs both sides to agree.
+    try:
+        return etree.tostring(el, method="c14n", exclusive=True, with_comments=False), False
+    except (etree.C14NError, ValueError):
+        return etree.tostring(el, with_tail=False), True
 
 
 def has_content_error(act) -> bool:

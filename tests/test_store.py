@@ -124,7 +124,13 @@ def test_a_killed_import_leaves_the_database_as_it_was(tmp_path, usg_iati):
     process = subprocess.Popen(
         [str(os.path.join(os.path.dirname(sys.executable), "stratmon")), "import", "iati", str(big), "--db", url],
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    time.sleep(2.0)
+    # Kill it once it is well into writing: the write-ahead log has grown past a few batches.
+    wal = tmp_path / "killed.db-wal"
+    deadline = time.monotonic() + 120
+    while process.poll() is None and time.monotonic() < deadline:
+        if wal.exists() and wal.stat().st_size > 4 * 1024 * 1024:
+            break
+        time.sleep(0.02)
     assert process.poll() is None, "import finished before it could be killed; make the file bigger"
     process.send_signal(signal.SIGKILL)
     process.wait()

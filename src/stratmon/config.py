@@ -21,12 +21,6 @@ def shared_data_dir() -> Path:
     return (Path(__file__).resolve().parents[2] / ".." / "shared" / "data").resolve()
 
 
-def data_dir() -> Path:
-    """The folder `make run` imports from (`$STRATMON_DATA`, else the shared data folder)."""
-    explicit = os.environ.get("STRATMON_DATA")
-    return Path(explicit) if explicit else shared_data_dir()
-
-
 def codelists_dir() -> Path | None:
     """The IATI codelist folder (`$STRATMON_CODELISTS`, else the shared one when present)."""
     explicit = os.environ.get("STRATMON_CODELISTS")

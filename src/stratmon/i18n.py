@@ -9,13 +9,11 @@ from __future__ import annotations
 import gettext
 import io
 import os
-from datetime import date
 from decimal import Decimal
 from functools import lru_cache
 from importlib import resources
 
 from babel import Locale, numbers
-from babel.dates import format_date
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 
@@ -85,11 +83,6 @@ def format_decimal_value(value: Decimal, lang: str | None = None) -> str:
 def format_count(value: int, lang: str | None = None) -> str:
     """A whole number with the language's grouping (1,234 / 1.234)."""
     return numbers.format_decimal(value, format="#,##0", locale=lang or language())
-
-
-def format_day(value: date, lang: str | None = None) -> str:
-    """A date as the language writes it (November 29, 2026 / 29 de noviembre de 2026)."""
-    return format_date(value, format="long", locale=lang or language())
 
 
 def territory_name(code: str, lang: str | None = None) -> str | None:

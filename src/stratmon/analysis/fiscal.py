@@ -4,6 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from stratmon.i18n import _
+
+
+class FiscalYearError(ValueError):
+    """A fiscal-year range the user wrote that cannot be read."""
+
 
 @dataclass(frozen=True)
 class FiscalYears:
@@ -25,7 +31,7 @@ def parse_fiscal_years(text: str | None) -> FiscalYears:
     first, sep, last = text.strip().upper().partition(":")
     bounds = [_year(first, text), _year(last, text) if sep else _year(first, text)]
     if bounds[0] is not None and bounds[1] is not None and bounds[0] > bounds[1]:
-        raise ValueError(f"fiscal-year range {text!r} ends before it starts")
+        raise FiscalYearError(_("fiscal-year range {text} ends before it starts").format(text=text))
     return FiscalYears(bounds[0], bounds[1])
 
 
@@ -34,5 +40,5 @@ def _year(part: str, text: str) -> int | None:
     if not part:
         return None
     if not (part.isdigit() and len(part) == 4):
-        raise ValueError(f"fiscal year {text!r} is not YEAR or FIRST:LAST")
+        raise FiscalYearError(_("fiscal years {text}: write YEAR or FIRST:LAST").format(text=text))
     return int(part)

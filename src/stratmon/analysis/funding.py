@@ -12,6 +12,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from sqlalchemy import Connection, and_, exists, func, literal, or_, select, union_all
 
 from stratmon.analysis.fiscal import FiscalYears
+from stratmon.i18n import _
 from stratmon.store import schema
 from stratmon.store.splits import NO_SECTOR_SPLIT, UNSPECIFIED
 
@@ -43,11 +44,12 @@ class FundingQuery:
     def __post_init__(self) -> None:
         unknown = [key for key in self.by if key not in KEYS]
         if unknown or not self.by:
-            raise ValueError(f"--by takes keys from {', '.join(KEYS)}; got {', '.join(self.by) or 'nothing'}")
+            raise QueryError(_("--by takes keys from {keys}; got {got}").format(
+                keys=", ".join(KEYS), got=", ".join(self.by) or "-"))
         if len(set(self.by)) != len(self.by):
-            raise ValueError("--by names a key twice")
+            raise QueryError(_("--by names a key twice"))
         if self.transaction_type not in TRANSACTION_TYPES:
-            raise ValueError(f"--type takes one of {', '.join(TRANSACTION_TYPES)}")
+            raise QueryError(_("--type takes one of: {choices}").format(choices=", ".join(TRANSACTION_TYPES)))
 
 
 @dataclass(frozen=True)
@@ -70,17 +72,43 @@ class FundingResult:
 
 
 def to_usd(micros) -> Decimal:
-    """Integer millionths as dollars and cents (half away from zero)."""
-    return (Decimal(int(micros or 0)) / MICROS).quantize(CENT, rounding=ROUND_HALF_UP)
+    """Integer millionths as dollars and cents (half away from zero; never "-0.00")."""
+    usd = (Decimal(int(micros or 0)) / MICROS).quantize(CENT, rounding=ROUND_HALF_UP)
+    return usd if usd else CENT * 0
+
+
+def exact_sum(column):
+    """SUM of integer millionths that cannot overflow SQLite's 64-bit integers.
+
+    Whole units and remainders are summed apart (each far from the limit) and joined
+    in Python by `joined_sum`; on PostgreSQL this is exact too.
+    """
+    # Integer division and remainder both truncate toward zero on SQLite and PostgreSQL, so
+    # units * 1e6 + remainder is each row exactly, negatives included.
+    return (func.sum(column.op("/")(1_000_000)).label("units"), func.sum(column % 1_000_000).label("remainder"))
+
+
+def joined_sum(units, remainder) -> int:
+    """The exact total of millionths from the two parts of `exact_sum`."""
+    return int(units or 0) * 1_000_000 + int(remainder or 0)
+
+
+class QueryError(ValueError):
+    """A funding query the user asked for that cannot be answered as asked."""
+
+
+def _fiscal_year_filters(column, fiscal_years: FiscalYears) -> list:
+    conditions = []
+    if fiscal_years.first is not None:
+        conditions.append(column >= fiscal_years.first)
+    if fiscal_years.last is not None:
+        conditions.append(column <= fiscal_years.last)
+    return conditions
 
 
 def _filters(query: FundingQuery) -> list:
-    conditions = [split.c.type_code == TRANSACTION_TYPES[query.transaction_type]]
-    if query.fiscal_years.first is not None:
-        conditions.append(split.c.fiscal_year >= query.fiscal_years.first)
-    if query.fiscal_years.last is not None:
-        conditions.append(split.c.fiscal_year <= query.fiscal_years.last)
-    return conditions
+    return [split.c.type_code == TRANSACTION_TYPES[query.transaction_type],
+            *_fiscal_year_filters(split.c.fiscal_year, query.fiscal_years)]
 
 
 def _split_rows(query: FundingQuery):
@@ -106,30 +134,27 @@ def funding(connection: Connection, query: FundingQuery) -> FundingResult:
     rows_source = _split_rows(query)
     keys = [rows_source.c[_KEY_COLUMNS[key].name] for key in query.by]
     usd_only = rows_source.c.currency == USD
-    statement = select(*keys, func.sum(rows_source.c.amount_micros)).where(usd_only).group_by(*keys)
+    statement = select(*keys, *exact_sum(rows_source.c.amount_micros)).where(usd_only).group_by(*keys)
     # Sorted here rather than in SQL: collations differ between engines, code points do not.
-    rows = sorted((FundingRow(tuple(row[:-1]), to_usd(row[-1])) for row in connection.execute(statement)),
+    rows = sorted((FundingRow(tuple(row[:-2]), to_usd(joined_sum(row[-2], row[-1])))
+                   for row in connection.execute(statement)),
                   key=lambda r: tuple(("", k) if k is None else (type(k).__name__, k) for k in r.keys))
 
     everything = select(split).where(split.c.sector_vocabulary == NO_SECTOR_SPLIT, *_filters(query)).subquery()
     excluded = {
-        currency or "unknown": to_usd(total)
-        for currency, total in connection.execute(
-            select(everything.c.currency, func.sum(everything.c.amount_micros))
+        currency or "unknown": to_usd(joined_sum(units, remainder))
+        for currency, units, remainder in connection.execute(
+            select(everything.c.currency, *exact_sum(everything.c.amount_micros))
             .where(or_(everything.c.currency != USD, everything.c.currency.is_(None)))
             .group_by(everything.c.currency))
     }
-    total = to_usd(connection.execute(
-        select(func.coalesce(func.sum(everything.c.amount_micros), 0)).where(everything.c.currency == USD)
-    ).scalar_one())
+    total = to_usd(joined_sum(*connection.execute(
+        select(*exact_sum(everything.c.amount_micros)).where(everything.c.currency == USD)).one()))
     return FundingResult(query, rows, total, excluded, _without_value(connection, query))
 
 
 def _without_value(connection: Connection, query: FundingQuery) -> int:
     tx = schema.transaction
-    conditions = [tx.c.type_code == TRANSACTION_TYPES[query.transaction_type], tx.c.value_micros.is_(None)]
-    if query.fiscal_years.first is not None:
-        conditions.append(tx.c.fiscal_year >= query.fiscal_years.first)
-    if query.fiscal_years.last is not None:
-        conditions.append(tx.c.fiscal_year <= query.fiscal_years.last)
+    conditions = [tx.c.type_code == TRANSACTION_TYPES[query.transaction_type], tx.c.value_micros.is_(None),
+                  *_fiscal_year_filters(tx.c.fiscal_year, query.fiscal_years)]
     return connection.execute(select(func.count()).select_from(tx).where(*conditions)).scalar_one()

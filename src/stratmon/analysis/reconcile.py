@@ -14,7 +14,7 @@ from decimal import Decimal
 from sqlalchemy import Connection, func, select
 
 from stratmon.analysis.fiscal import FiscalYears
-from stratmon.analysis.funding import TRANSACTION_TYPES, to_usd
+from stratmon.analysis.funding import TRANSACTION_TYPES, exact_sum, joined_sum, to_usd
 from stratmon.framework import Framework
 from stratmon.store import schema
 from stratmon.store.splits import NO_SECTOR_SPLIT
@@ -51,11 +51,11 @@ class Reconciliation:
 def _iati_sums(connection: Connection, transaction_type: str) -> dict[tuple[str, int], int]:
     split = schema.transaction_split
     rows = connection.execute(
-        select(split.c.recipient_key, split.c.fiscal_year, func.sum(split.c.amount_micros))
+        select(split.c.recipient_key, split.c.fiscal_year, *exact_sum(split.c.amount_micros))
         .where(split.c.sector_vocabulary == NO_SECTOR_SPLIT, split.c.currency == "USD",
                split.c.type_code == TRANSACTION_TYPES[transaction_type])
         .group_by(split.c.recipient_key, split.c.fiscal_year))
-    return {(key, fy): int(total) for key, fy, total in rows}
+    return {(key, fy): joined_sum(units, remainder) for key, fy, units, remainder in rows}
 
 
 def _missing_major_publishers(connection: Connection, framework: Framework) -> dict[str, list[str]]:
@@ -64,11 +64,11 @@ def _missing_major_publishers(connection: Connection, framework: Framework) -> d
     countries = [c.code for c in framework.countries]
     money: dict[str, int] = defaultdict(int)
     present: dict[str, set[str]] = defaultdict(set)
-    for agency, key, total in connection.execute(
-            select(split.c.reporting_org_ref, split.c.recipient_key, func.sum(func.abs(split.c.amount_micros)))
+    for agency, key, units, remainder in connection.execute(
+            select(split.c.reporting_org_ref, split.c.recipient_key, *exact_sum(func.abs(split.c.amount_micros)))
             .where(split.c.sector_vocabulary == NO_SECTOR_SPLIT, split.c.currency == "USD")
             .group_by(split.c.reporting_org_ref, split.c.recipient_key)):
-        money[agency] += int(total or 0)
+        money[agency] += joined_sum(units, remainder)
         present[agency].add(key)
     everything = sum(money.values())
     major = sorted(a for a, m in money.items() if everything and Decimal(m) / everything >= MAJOR_PUBLISHER_SHARE)
@@ -90,11 +90,11 @@ def _fagov_sums(connection: Connection, transaction_type: str) -> dict[tuple[str
         select(figure.c.recipient_key, figure.c.fiscal_year, figure.c.current_micros)
         .where(figure.c.transaction_type == transaction_type, figure.c.fiscal_period == ""))}
     detail = schema.fagov_transaction
-    for key, fy, total in connection.execute(
-            select(detail.c.recipient_key, detail.c.fiscal_year, func.sum(detail.c.current_micros))
+    for key, fy, units, remainder in connection.execute(
+            select(detail.c.recipient_key, detail.c.fiscal_year, *exact_sum(detail.c.current_micros))
             .where(detail.c.transaction_type == transaction_type)
             .group_by(detail.c.recipient_key, detail.c.fiscal_year)):
-        sums.setdefault((key, fy), int(total or 0))
+        sums.setdefault((key, fy), joined_sum(units, remainder))
     return sums
 
 

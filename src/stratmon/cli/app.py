@@ -8,9 +8,8 @@ import typer
 
 from stratmon import __version__
 from stratmon.cli import context_cmd, framework_cmd, funding_cmd, import_cmd, reconcile_cmd
-from stratmon.cli.common import DbOption, console, handles_errors
+from stratmon.cli.common import DbOption, console, handles_errors, open_engine
 from stratmon.i18n import SUPPORTED, _, set_language
-from stratmon.store.db import get_engine
 from stratmon.store.migrate import upgrade
 
 app = typer.Typer(
@@ -52,7 +51,7 @@ def root(
 @handles_errors
 def init(db: DbOption = None) -> None:
     """Create the database, or migrate it to the newest schema."""
-    engine = get_engine(db)
+    engine = open_engine(db)
     before, after = upgrade(engine)
     if before == after:
         console.print(_("Database is up to date (schema {revision}).").format(revision=after))

@@ -8,6 +8,10 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from sqlalchemy.exc import ArgumentError, SQLAlchemyError
+
+from stratmon.analysis.fiscal import FiscalYearError
+from stratmon.analysis.funding import QueryError
 from stratmon.framework import FrameworkError
 from stratmon.i18n import _
 from stratmon.sources.errors import ImportRejected
@@ -16,6 +20,8 @@ from stratmon.store.migrate import SchemaOutOfDate, require_current
 
 console = Console()
 errors = Console(stderr=True, highlight=False, soft_wrap=True)
+# Piped or captured output is read as a file, not a screen: give tables room rather than truncate.
+WIDTH_WHEN_NOT_A_TERMINAL = 132
 
 DbOption = Annotated[
     str | None,
@@ -39,27 +45,43 @@ def handles_errors(command):
 
     @functools.wraps(command)
     def wrapper(*args, **kwargs):
+        for output in (console, errors):
+            if not output.is_terminal:
+                output.width = max(output.width, WIDTH_WHEN_NOT_A_TERMINAL)
         try:
             return command(*args, **kwargs)
         except ImportRejected as exc:
             fail(str(exc))
-        except (FrameworkError, UserError, ValueError) as exc:
+        except (FrameworkError, UserError, QueryError, FiscalYearError) as exc:
             fail(str(exc), code=2)
         except SchemaOutOfDate:
             fail(_("the database is not initialised or is out of date; run `stratmon init`"), code=2)
+        except (SQLAlchemyError, OSError) as exc:
+            fail(_("database or file error: {reason}").format(reason=_first_line(exc)))
         except KeyboardInterrupt:
             fail(_("interrupted; the file being imported was not stored"), code=130)
 
     return wrapper
 
 
+def _first_line(exc: BaseException) -> str:
+    text = str(getattr(exc, "orig", None) or exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
+def open_engine(db: str | None):
+    """The engine for `db`; a URL that cannot be used is the user's to fix."""
+    try:
+        return get_engine(db)
+    except (ArgumentError, ImportError, ValueError) as exc:
+        raise UserError(_("cannot use the database URL: {reason}").format(reason=_first_line(exc))) from None
+
+
 def ready_engine(db: str | None):
     """The engine for `db`, after checking its schema is current."""
-    engine = get_engine(db)
+    engine = open_engine(db)
     try:
         require_current(engine)
-    except SchemaOutOfDate:
-        raise
-    except Exception as exc:  # a URL that does not connect is the user's to fix
-        raise UserError(_("cannot open the database: {reason}").format(reason=str(exc).splitlines()[0])) from None
+    except SQLAlchemyError as exc:
+        raise UserError(_("cannot open the database: {reason}").format(reason=_first_line(exc))) from None
     return engine

@@ -15,12 +15,15 @@ from lxml import etree
 
 from stratmon.iati import standard
 from stratmon.sources import iati_elements as el
+from stratmon.sources.iati_common import small_int
 from stratmon.sources.errors import ContentError, ImportRejected
 from stratmon.sources.iati_records import Activity, Org, SkippedActivity
 from stratmon.sources.values import parse_datetime
 from stratmon.sources.xmlsafe import CountingReader, inspect_root, parser_options, syntax_error
 
-MAX_ACTIVITY_BYTES = 64 * 1024 * 1024
+# The most source text read between the ends of two activities (the largest real U.S. activity
+# is well under 1 MiB); it bounds the memory the parser's tree can take.
+MAX_ACTIVITY_BYTES = 16 * 1024 * 1024
 
 
 class IatiFile:
@@ -46,9 +49,14 @@ class IatiFile:
         try:
             with self.path.open("rb") as raw:
                 source = CountingReader(raw, self.path, on_chunk=self.on_chunk)
+                source.start_window(MAX_ACTIVITY_BYTES, None)
                 context = etree.iterparse(source, events=("end",), tag=standard.ACTIVITY, **parser_options())
                 for _event, element in context:
+                    parent = element.getparent()
+                    if parent is None or parent.getparent() is not None:
+                        continue  # nested in another activity, which reports it; dropping it would cut its parent
                     yield self._read(element)
+                    source.start_window(MAX_ACTIVITY_BYTES, element.sourceline)
                     _drop(element)
                 root = context.root
         except etree.XMLSyntaxError as exc:
@@ -59,16 +67,12 @@ class IatiFile:
     def _read(self, element: etree._Element) -> Activity | SkippedActivity:
         line = element.sourceline or 0
         identifier = el.identifier_of(element)
-        parent = element.getparent()
-        if parent is None or parent.getparent() is not None:
-            return SkippedActivity(line, identifier, "iati-activity is not a child of iati-activities")
         if not identifier:
             return SkippedActivity(line, None, "activity has no iati-identifier")
-        serialized = etree.tostring(element, with_tail=False)
-        if len(serialized) > MAX_ACTIVITY_BYTES:
-            return SkippedActivity(line, identifier, f"activity is larger than {MAX_ACTIVITY_BYTES} bytes")
+        if element.find(".//iati-activity") is not None:
+            return SkippedActivity(line, identifier, "activity contains another iati-activity")
         try:
-            return self._activity(element, identifier, line, hashlib.sha256(serialized).hexdigest())
+            return self._activity(element, identifier, line, content_hash(element))
         except ContentError as exc:
             return SkippedActivity(line, identifier, str(exc))
 
@@ -84,12 +88,22 @@ class IatiFile:
             last_updated_text=last_updated_text,
             default_currency=(element.get("default-currency") or "").strip().upper() or None,
             default_lang=element.get(standard.XML_LANG),
-            hierarchy=int(hierarchy) if hierarchy and hierarchy.strip().isdigit() else None,
+            hierarchy=small_int(hierarchy, "hierarchy", 0, 99),
             humanitarian=standard.flag(element.get("humanitarian")),
             reporting_org=Org(),
         )
         el.fill_activity(activity, element, self._version_1)
         return activity
+
+
+def content_hash(element: etree._Element) -> str:
+    """SHA-256 of the activity's exclusive canonical form: attribute order, and namespace
+    declarations inherited from the file's root, do not change it (DESIGN.md rule 1)."""
+    try:
+        canonical = etree.tostring(element, method="c14n", exclusive=True, with_comments=False)
+    except (etree.C14NError, ValueError):  # e.g. relative namespace URIs, which C14N refuses
+        canonical = etree.tostring(element, with_tail=False)
+    return hashlib.sha256(canonical).hexdigest()
 
 
 def _drop(element: etree._Element) -> None:

@@ -6,34 +6,26 @@ dispatches on the tag, which is the fastest way through lxml from Python.
 
 from __future__ import annotations
 
-from decimal import Decimal
-from typing import Any
 
 from lxml import etree
 
 from stratmon.iati import standard
 from stratmon.sources.errors import ContentError
+from stratmon.sources.iati_common import code_of, first_text, narratives, to_json
 from stratmon.sources.iati_records import (
     Activity,
     Budget,
     DocumentLink,
-    Indicator,
-    IndicatorValue,
     Location,
-    Narrative,
     Org,
     ParticipatingOrg,
-    Period,
     PlannedDisbursement,
     Recipient,
-    Result,
     Sector,
     Transaction,
 )
-from stratmon.sources.values import parse_amount, parse_date, parse_number, parse_percentage
-
-XML_LANG = standard.XML_LANG
-MAX_EXTRA_DEPTH = 12
+from stratmon.sources.iati_results import result
+from stratmon.sources.values import parse_amount, parse_date, parse_percentage
 
 
 def identifier_of(element: etree._Element) -> str | None:
@@ -42,41 +34,6 @@ def identifier_of(element: etree._Element) -> str | None:
     if node is None or node.text is None:
         return None
     return node.text.strip() or None
-
-
-def narratives(element: etree._Element) -> list[Narrative]:
-    """The `narrative` children of an element; in IATI 1.0x, the element's own text."""
-    found = []
-    for child in element:
-        if child.tag == "narrative":
-            text = child.text.strip() if child.text else ""
-            if text:
-                found.append(Narrative(text, child.get(XML_LANG)))
-    if not found and element.text and element.text.strip():
-        found.append(Narrative(element.text.strip(), element.get(XML_LANG)))
-    return found
-
-
-def first_text(element: etree._Element | None) -> str | None:
-    """The first non-empty narrative of an element (in 1.0x, its own text), or None."""
-    if element is None:
-        return None
-    for child in element:
-        if child.tag == "narrative":
-            text = child.text
-            if text:
-                text = text.strip()
-                if text:
-                    return text
-    text = element.text  # IATI 1.0x puts the text on the element itself
-    return (text.strip() or None) if text else None
-
-
-def _code(element: etree._Element) -> str | None:
-    code = element.get("code")
-    if code is None:
-        return None
-    return code.strip() or None
 
 
 def _org(element: etree._Element, activity_attr: str | None) -> Org:
@@ -88,31 +45,8 @@ def _org(element: etree._Element, activity_attr: str | None) -> Org:
     )
 
 
-def to_json(element: etree._Element, depth: int = 0) -> dict[str, Any]:
-    """Any element as plain JSON data: tag, namespace, attributes, text and children."""
-    tag = element.tag
-    if tag[0] == "{":
-        namespace, _, local = tag[1:].partition("}")
-        data: dict[str, Any] = {"tag": local, "ns": namespace}
-    else:
-        data = {"tag": tag}
-    attrib = element.attrib
-    if attrib:
-        data["attrs"] = dict(attrib)
-    text = element.text
-    if text is not None:
-        text = text.strip()
-        if text:
-            data["text"] = text
-    if depth < MAX_EXTRA_DEPTH and len(element):
-        children = [to_json(child, depth + 1) for child in element if isinstance(child.tag, str)]
-        if children:
-            data["children"] = children
-    return data
-
-
 def _recipient(element: etree._Element, kind: str) -> Recipient:
-    code = _code(element)
+    code = code_of(element)
     if code is None:
         raise ContentError(f"recipient-{kind} at line {element.sourceline} has no code")
     if kind == "country":
@@ -124,7 +58,7 @@ def _recipient(element: etree._Element, kind: str) -> Recipient:
 
 
 def _sector(element: etree._Element) -> Sector:
-    code = _code(element)
+    code = code_of(element)
     if code is None:
         raise ContentError(f"sector at line {element.sourceline} has no code")
     return Sector(
@@ -176,15 +110,15 @@ def transaction(element: etree._Element, default_currency: str | None, version_1
         elif tag == "receiver-org":
             record.receiver = _org(child, "receiver-activity-id")
         elif tag == "disbursement-channel":
-            record.disbursement_channel = _code(child)
+            record.disbursement_channel = code_of(child)
         elif tag == "flow-type":
-            record.flow_type = _code(child)
+            record.flow_type = code_of(child)
         elif tag == "finance-type":
-            record.finance_type = _code(child)
+            record.finance_type = code_of(child)
         elif tag == "aid-type":
-            record.aid_type = _code(child)
+            record.aid_type = code_of(child)
         elif tag == "tied-status":
-            record.tied_status = _code(child)
+            record.tied_status = code_of(child)
         elif isinstance(tag, str) and tag[0] == "{":
             record.extensions.append(to_json(child))
     if not type_code or not type_code.strip():
@@ -237,7 +171,7 @@ def location(element: etree._Element) -> Location:
     for child in element:
         tag = child.tag
         if tag == "location-reach":
-            record.reach = _code(child)
+            record.reach = code_of(child)
         elif tag == "location-id":
             record.location_ids.append({"vocabulary": child.get("vocabulary"), "code": child.get("code")})
         elif tag == "name":
@@ -255,11 +189,11 @@ def location(element: etree._Element) -> Location:
             if pos is not None and pos.text and pos.text.strip():
                 record.latitude, record.longitude = _position(pos.text, child.sourceline)
         elif tag == "exactness":
-            record.exactness = _code(child)
+            record.exactness = code_of(child)
         elif tag == "location-class":
-            record.location_class = _code(child)
+            record.location_class = code_of(child)
         elif tag == "feature-designation":
-            record.feature_designation = _code(child)
+            record.feature_designation = code_of(child)
     return record
 
 
@@ -283,98 +217,16 @@ def document_link(element: etree._Element) -> DocumentLink:
             record.title = first_text(child)
         elif tag == "description":
             record.description = first_text(child)
-        elif tag == "category" and _code(child):
-            record.categories.append(_code(child))
-        elif tag == "language" and _code(child):
-            record.languages.append(_code(child))
+        elif tag == "category" and code_of(child):
+            record.categories.append(code_of(child))
+        elif tag == "language" and code_of(child):
+            record.languages.append(code_of(child))
         elif tag == "document-date":
             record.document_date = parse_date(child.get("iso-date"), what="document-date")
     return record
 
 
-def _indicator_value(element: etree._Element, what: str) -> IndicatorValue:
-    raw = element.get("value")
-    record = IndicatorValue(raw.strip() if raw else None, _indicator_number(raw))
-    year = element.get("year")
-    if year is not None and year.strip():
-        number = parse_number(year, what=f"{what} year")
-        record.year = int(number) if number is not None else None
-    record.iso_date = parse_date(element.get("iso-date"), what=f"{what} iso-date")
-    for child in element:
-        tag = child.tag
-        if tag == "comment":
-            record.comment = first_text(child)
-        elif tag == "dimension":
-            record.dimensions.append({"name": child.get("name"), "value": child.get("value")})
-        elif tag == "location" and child.get("ref"):
-            record.location_refs.append(child.get("ref"))
-    return record
-
-
-def _indicator_number(raw: str | None) -> Decimal | None:
-    """An indicator value as a number; qualitative values ("No Target") stay text only.
-
-    Unlike money, indicator values may legitimately be words or dates (IATI measure 5,
-    MCC "date indicators"), so a non-number is kept as published, not an error.
-    """
-    try:
-        return parse_number(raw)
-    except ContentError:
-        return None
-
-
-def _period(element: etree._Element) -> Period:
-    record = Period(None, None)
-    for child in element:
-        tag = child.tag
-        if tag == "period-start":
-            record.period_start = parse_date(child.get("iso-date"), what="period-start")
-        elif tag == "period-end":
-            record.period_end = parse_date(child.get("iso-date"), what="period-end")
-        elif tag == "target":
-            record.targets.append(_indicator_value(child, "target"))
-        elif tag == "actual":
-            record.actuals.append(_indicator_value(child, "actual"))
-    return record
-
-
-def _indicator(element: etree._Element) -> Indicator:
-    record = Indicator(
-        element.get("measure"), standard.flag(element.get("ascending")),
-        standard.flag(element.get("aggregation-status")), None, None,
-    )
-    for child in element:
-        tag = child.tag
-        if tag == "title":
-            record.title = first_text(child)
-        elif tag == "description":
-            record.description = first_text(child)
-        elif tag == "reference":
-            record.references.append({k: v for k, v in child.attrib.items()})
-        elif tag == "baseline":
-            record.baselines.append(_indicator_value(child, "baseline"))
-        elif tag == "period":
-            record.periods.append(_period(child))
-        elif isinstance(tag, str) and tag[0] == "{":
-            record.extensions.append(to_json(child))
-    return record
-
-
-def result(element: etree._Element) -> Result:
-    """One `result` element with its indicators, baselines, periods, targets and actuals."""
-    record = Result(element.get("type"), standard.flag(element.get("aggregation-status")), None, None)
-    for child in element:
-        tag = child.tag
-        if tag == "title":
-            record.title = first_text(child)
-        elif tag == "description":
-            record.description = first_text(child)
-        elif tag == "indicator":
-            record.indicators.append(_indicator(child))
-    return record
-
-
-def participating_org(element: etree._Element, version_1: bool) -> ParticipatingOrg:
+def participating_org(element: etree._Element) -> ParticipatingOrg:
     """One `participating-org` element."""
     role = (element.get("role") or "").strip() or None
     if role and not role.isdigit():
@@ -407,15 +259,15 @@ def fill_activity(activity: Activity, element: etree._Element, version_1: bool) 
             kind = child.get("type")
             activity.descriptions.extend((kind, text) for text in narratives(child))
         elif tag == "participating-org":
-            activity.participating_orgs.append(participating_org(child, version_1))
+            activity.participating_orgs.append(participating_org(child))
         elif tag == "activity-status":
-            activity.status = _code(child)
+            activity.status = code_of(child)
         elif tag == "activity-date":
             kind = (child.get("type") or "").strip()
             kind = standard.ACTIVITY_DATE_TYPE_V1.get(kind, kind)
             activity.dates.append((kind, parse_date(child.get("iso-date"), what="activity-date"), first_text(child)))
         elif tag == "activity-scope":
-            activity.scope = _code(child)
+            activity.scope = code_of(child)
         elif tag == "recipient-country":
             activity.recipients.append(_recipient(child, "country"))
         elif tag == "recipient-region":
@@ -423,15 +275,15 @@ def fill_activity(activity: Activity, element: etree._Element, version_1: bool) 
         elif tag == "sector":
             activity.sectors.append(_sector(child))
         elif tag == "collaboration-type":
-            activity.collaboration_type = _code(child)
+            activity.collaboration_type = code_of(child)
         elif tag == "default-flow-type":
-            activity.default_flow_type = _code(child)
+            activity.default_flow_type = code_of(child)
         elif tag == "default-finance-type":
-            activity.default_finance_type = _code(child)
+            activity.default_finance_type = code_of(child)
         elif tag == "default-aid-type":
-            activity.default_aid_type = _code(child)
+            activity.default_aid_type = code_of(child)
         elif tag == "default-tied-status":
-            activity.default_tied_status = _code(child)
+            activity.default_tied_status = code_of(child)
         elif tag == "related-activity":
             ref = (child.get("ref") or "").strip()
             if ref:

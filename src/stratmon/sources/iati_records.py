@@ -50,8 +50,13 @@ class Recipient:
 
     @property
     def key(self) -> str:
-        """The key used in funding tables: ISO country code, or `region-<code>`."""
-        return self.code if self.kind == "country" else f"region-{self.code}"
+        """The key used in funding tables: ISO country code, `region-<code>` for OECD DAC
+        regions, `region-<vocabulary>-<code>` for regions of any other vocabulary."""
+        if self.kind == "country":
+            return self.code
+        if self.vocabulary in (None, "1"):
+            return f"region-{self.code}"
+        return f"region-{self.vocabulary}-{self.code}"
 
 
 @dataclass(slots=True)

@@ -10,10 +10,12 @@ from stratmon.sources.errors import ContentError
 
 # DESIGN.md rule 4: these mean "missing", never zero.
 MISSING_MARKERS = frozenset({"", "null", "n/a"})
-# Money is stored as integer millionths of a currency unit (64-bit), so the largest
-# amount we can hold exactly is about 9.2 trillion; anything larger is refused.
-MAX_AMOUNT = Decimal("9000000000000")
+# Money is stored as integer millionths of a currency unit (64-bit, up to 9.2 trillion units);
+# no single aid transaction comes near a trillion, so larger amounts are refused as errors.
+MAX_AMOUNT = Decimal("1000000000000")
 _NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d{1,3})?$")
+MAX_NUMBER_TEXT = 40
+_THOUSANDS = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d*)?$")
 _PLAIN_NUMBER = re.compile(r"-?\d{1,18}(\.\d{1,8})?\Z")
 _DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})(?:$|[T ]|Z$|[+-]\d{2}:?\d{2}$)")
 
@@ -31,7 +33,14 @@ def parse_number(text: str | None, *, what: str = "value") -> Decimal | None:
     cleaned = text.strip()
     if cleaned.lower() in MISSING_MARKERS:
         return None
-    cleaned = cleaned.replace(",", "").replace(" ", "").replace("\u00a0", "").replace("_", "")
+    if len(cleaned) > MAX_NUMBER_TEXT:
+        raise ContentError(f"{what} {cleaned[:40]!r}… is too long to be a number")
+    cleaned = cleaned.replace(" ", "").replace("\u00a0", "")
+    if "," in cleaned:
+        # Commas only as thousands separators (307,000,000.00); "1.234,56" is refused, not misread.
+        if not _THOUSANDS.match(cleaned):
+            raise ContentError(f"{what} {text.strip()[:40]!r} is not a number (commas only between thousands)")
+        cleaned = cleaned.replace(",", "")
     if not _NUMBER.match(cleaned):
         raise ContentError(f"{what} {text.strip()[:40]!r} is not a number")
     try:

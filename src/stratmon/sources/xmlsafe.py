@@ -30,12 +30,28 @@ class CountingReader:
         self._max_bytes = max_bytes
         self._on_chunk = on_chunk
         self.bytes_read = 0
+        self.window_bytes: int | None = None
+        self.window_line: int | None = None
+        self._window_start = 0
+
+    def start_window(self, max_bytes: int, after_line: int | None) -> None:
+        """From here on, refuse to read more than `max_bytes` before the next `start_window`.
+
+        The reader calls this after each activity, so neither one huge activity nor any
+        amount of other content between activities can make the parser's tree grow unbounded.
+        """
+        self.window_bytes, self.window_line, self._window_start = max_bytes, after_line, self.bytes_read
 
     def read(self, size: int = -1) -> bytes:
         chunk = self._raw.read(size)
         self.bytes_read += len(chunk)
         if self.bytes_read > self._max_bytes:
             raise ImportRejected(self._path, None, f"file is larger than the limit of {self._max_bytes} bytes")
+        if self.window_bytes is not None and self.bytes_read - self._window_start > self.window_bytes:
+            where = f"after line {self.window_line}" if self.window_line else "from the start of the file"
+            raise ImportRejected(self._path, self.window_line,
+                                 f"more than {self.window_bytes // (1024 * 1024)} MiB {where} without the end "
+                                 "of an iati-activity (an activity that large, or other content, is refused)")
         if self._on_chunk is not None and chunk:
             self._on_chunk(chunk)
         return chunk

@@ -1,8 +1,8 @@
 """Fast bulk inserts: rows go to the driver's executemany as plain tuples.
 
 SQLAlchemy's per-row parameter processing costs more than the insert itself at our
-volumes, so the loader bypasses it for the few column types we store and encodes JSON
-and booleans itself, identically on SQLite and PostgreSQL.
+volumes, so the loader bypasses it: the drivers take dates, numbers, text and booleans as
+they are, and JSON columns are encoded here, identically on SQLite and PostgreSQL.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import json
 from operator import itemgetter
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Connection, Table
+from sqlalchemy import JSON, Connection, Table
 
 
 class BulkWriter:
@@ -20,7 +20,7 @@ class BulkWriter:
     def __init__(self, connection: Connection) -> None:
         self._connection = connection
         self._placeholder = "?" if connection.dialect.paramstyle == "qmark" else "%s"
-        self._plans: dict[str, tuple[str, Any, list[int], list[int]]] = {}
+        self._plans: dict[str, tuple[str, Any, list[int]]] = {}
 
     def _plan(self, table: Table):
         plan = self._plans.get(table.name)
@@ -30,14 +30,13 @@ class BulkWriter:
             sql = (f"INSERT INTO {quote(table.name)} ({', '.join(quote(n) for n in names)}) "
                    f"VALUES ({', '.join([self._placeholder] * len(names))})")
             json_columns = [i for i, c in enumerate(table.columns) if isinstance(c.type, JSON)]
-            bool_columns = [i for i, c in enumerate(table.columns) if isinstance(c.type, Boolean)]
-            plan = self._plans[table.name] = (sql, itemgetter(*names), json_columns, bool_columns)
+            plan = self._plans[table.name] = (sql, itemgetter(*names), json_columns)
         return plan
 
     def insert(self, table: Table, rows: list[dict[str, Any]]) -> None:
         """Insert `rows` (dicts keyed by column name; every column present) into `table`."""
-        sql, getter, json_columns, bool_columns = self._plan(table)
-        if json_columns or bool_columns:
+        sql, getter, json_columns = self._plan(table)
+        if json_columns:
             tuples = [_encode(getter(row), json_columns) for row in rows]
         else:
             tuples = [getter(row) for row in rows]
@@ -45,8 +44,6 @@ class BulkWriter:
 
 
 def _encode(values: tuple, json_columns: list[int]) -> tuple:
-    if not json_columns:
-        return values
     encoded = list(values)
     for i in json_columns:
         if encoded[i] is not None:

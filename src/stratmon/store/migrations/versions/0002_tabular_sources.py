@@ -2,7 +2,7 @@
 
 Revision ID: 0002
 Revises: 0001
-Create Date: 2026-11-29 09:56:54.665872
+Create Date: 2026-11-29 10:04:13.591729
 """
 from alembic import op
 import sqlalchemy as sa
@@ -20,9 +20,9 @@ def upgrade() -> None:
     sa.Column('source_line', sa.Integer(), nullable=True),
     sa.Column('fiscal_year', sa.Integer(), nullable=False),
     sa.Column('label', sa.Text(), nullable=False),
-    sa.Column('recipient_key', sa.String(length=64), nullable=True),
-    sa.Column('kind', sa.String(length=16), nullable=False),
-    sa.Column('account', sa.String(length=64), nullable=False),
+    sa.Column('recipient_key', sa.Text(), nullable=True),
+    sa.Column('kind', sa.Text(), nullable=False),
+    sa.Column('account', sa.Text(), nullable=False),
     sa.Column('amount_micros', sa.BigInteger(), nullable=True),
     sa.ForeignKeyConstraint(['import_run_id'], ['import_run.id'], name=op.f('fk_budget_figure_import_run_id_import_run')),
     sa.UniqueConstraint('fiscal_year', 'label', 'account', name='uq_budget_figure_key')
@@ -33,16 +33,16 @@ def upgrade() -> None:
     op.create_table('context_value',
     sa.Column('import_run_id', sa.Integer(), nullable=False),
     sa.Column('source_line', sa.Integer(), nullable=True),
-    sa.Column('indicator', sa.String(length=64), nullable=False),
-    sa.Column('country_key', sa.String(length=64), nullable=False),
+    sa.Column('indicator', sa.Text(), nullable=False),
+    sa.Column('country_key', sa.Text(), nullable=False),
     sa.Column('year', sa.Integer(), nullable=False),
-    sa.Column('period', sa.String(length=16), nullable=False),
-    sa.Column('dimension', sa.String(length=128), nullable=False),
-    sa.Column('value_text', sa.String(length=64), nullable=False),
+    sa.Column('period', sa.Text(), nullable=False),
+    sa.Column('dimension', sa.Text(), nullable=False),
+    sa.Column('value_text', sa.Text(), nullable=False),
     sa.Column('value', sa.Float(), nullable=False),
     sa.Column('unit', sa.Text(), nullable=True),
     sa.Column('source', sa.Text(), nullable=False),
-    sa.Column('vintage', sa.String(length=32), nullable=True),
+    sa.Column('vintage', sa.Text(), nullable=True),
     sa.ForeignKeyConstraint(['import_run_id'], ['import_run.id'], name=op.f('fk_context_value_import_run_id_import_run')),
     sa.UniqueConstraint('indicator', 'country_key', 'year', 'period', 'dimension', 'source', name='uq_context_value_key')
     )
@@ -52,11 +52,11 @@ def upgrade() -> None:
     op.create_table('fagov_figure',
     sa.Column('import_run_id', sa.Integer(), nullable=False),
     sa.Column('source_line', sa.Integer(), nullable=True),
-    sa.Column('recipient_key', sa.String(length=64), nullable=False),
+    sa.Column('recipient_key', sa.Text(), nullable=False),
     sa.Column('recipient_name', sa.Text(), nullable=True),
     sa.Column('fiscal_year', sa.Integer(), nullable=False),
-    sa.Column('fiscal_period', sa.String(length=4), nullable=False),
-    sa.Column('transaction_type', sa.String(length=32), nullable=False),
+    sa.Column('fiscal_period', sa.Text(), nullable=False),
+    sa.Column('transaction_type', sa.Text(), nullable=False),
     sa.Column('current_micros', sa.BigInteger(), nullable=True),
     sa.Column('constant_micros', sa.BigInteger(), nullable=True),
     sa.ForeignKeyConstraint(['import_run_id'], ['import_run.id'], name=op.f('fk_fagov_figure_import_run_id_import_run')),
@@ -70,7 +70,7 @@ def upgrade() -> None:
     sa.Column('source_line', sa.BigInteger(), nullable=True),
     sa.Column('activity_id', sa.Text(), nullable=True),
     sa.Column('activity_name', sa.Text(), nullable=True),
-    sa.Column('recipient_key', sa.String(length=64), nullable=False),
+    sa.Column('recipient_key', sa.Text(), nullable=False),
     sa.Column('recipient_name', sa.Text(), nullable=True),
     sa.Column('managing_agency', sa.Text(), nullable=True),
     sa.Column('managing_sub_agency', sa.Text(), nullable=True),
@@ -83,7 +83,7 @@ def upgrade() -> None:
     sa.Column('funding_account', sa.Text(), nullable=True),
     sa.Column('funding_agency', sa.Text(), nullable=True),
     sa.Column('aid_type', sa.Text(), nullable=True),
-    sa.Column('transaction_type', sa.String(length=32), nullable=False),
+    sa.Column('transaction_type', sa.Text(), nullable=False),
     sa.Column('fiscal_year', sa.Integer(), nullable=False),
     sa.Column('transaction_date', sa.Date(), nullable=True),
     sa.Column('current_micros', sa.BigInteger(), nullable=True),

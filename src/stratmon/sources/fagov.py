@@ -1,0 +1,455 @@
+"""Reader for ForeignAssistance.gov CSV downloads: the country summary and the complete file.
+
+The layout is told by the header: `current_amount` marks the country summary (one figure per
+recipient, fiscal year and transaction type → `FundingFigure`); `Activity ID` / `Current Dollar
+Amount` mark the complete activity-level file (one row per transaction → `FagovTransaction`).
+Column names match whatever their case, spacing, underscores or hyphens.
+
+Publisher's conventions this reader follows:
+- `Fiscal Year` is text: "2019", or "1976tq" for the July–September 1976 transition quarter.
+  `FagovTransaction` has no period field, so a complete-file row of 1976tq counts in FY1976.
+- `Country Code` is ISO 3166-1 alpha-3 for countries. Regions and the world (CNA "Central
+  America Region", LCN, WLD, ...) are not countries: they are keyed `region-<code>` and never
+  spread. Former states and territories without an ISO code (ANT Netherlands Antilles, SDF
+  Sudan (former), YUF, ...; some printed with the code NULL, such as "Soviet Union (former)") are
+  keyed the same way, so they are never merged into a present-day country; a NULL code is
+  replaced by the name in capitals (`region-SOVIET-UNION-FORMER`). A non-ISO code whose name
+  is a country (CS-KM "Kosovo") is that country (XK).
+- Amounts are U.S. dollars as printed; empty and NULL are missing (None), negatives are kept.
+
+The CSV plumbing (`CsvRows`, `Header`) is shared with the budget-table reader.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+from collections.abc import Callable, Iterator
+from datetime import date, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import NoReturn
+
+from stratmon.sources.countries import iso2_from_iso3, iso2_from_name, normalise_name
+from stratmon.sources.errors import ContentError, ImportRejected
+from stratmon.sources.records import FagovTransaction, FundingFigure
+from stratmon.sources.values import parse_amount, parse_date
+from stratmon.sources.xmlsafe import CountingReader
+
+MAX_FILE_BYTES = 16 * 1024**3  # the complete file is about 3.2 GB (2025)
+MAX_LINE_BYTES = 1024 * 1024
+MAX_ROW_BYTES = 4 * 1024 * 1024
+MAX_SUMMARY_FIGURES = 250_000  # ten times the 2023 country summary
+_CHUNK_BYTES = 1024 * 1024
+_UTF8_MULTIBYTE = re.compile(rb"[\xc2-\xf4][\x80-\xbf]+")
+
+
+# --- CSV plumbing ------------------------------------------------------------------------------------
+
+class CsvRows:
+    """The rows of a CSV file as `(line, cells)`, streamed; `line` is where the row starts.
+
+    Decoding is strict UTF-8 (a byte-order mark is allowed). `fallback` names a single-byte
+    encoding accepted for a file that is not UTF-8 at all; a file mixing it with UTF-8 is refused.
+    Lines, rows and the file are size-capped, so memory stays small whatever the input.
+    Empty lines are skipped.
+    """
+
+    def __init__(self, path: Path | str, *, fallback: str | None = None, max_bytes: int = MAX_FILE_BYTES,
+                 on_chunk: Callable[[bytes], None] | None = None) -> None:
+        self.path = Path(path)
+        self.fallback = fallback
+        self.max_bytes = max_bytes
+        self.on_chunk = on_chunk
+        self.encoding: str | None = None  # decided by the first line that is not ASCII
+        self._line = 0
+        self._row_bytes = 0
+
+    def __iter__(self) -> Iterator[tuple[int, list[str]]]:
+        try:
+            size = self.path.stat().st_size
+            handle = self.path.open("rb")
+        except OSError as exc:
+            raise ImportRejected(self.path, None, f"cannot read the file: {exc.strerror or exc}") from None
+        if size > self.max_bytes:
+            handle.close()
+            raise ImportRejected(self.path, None, f"file is larger than the limit of {self.max_bytes} bytes")
+        self._line = self._row_bytes = 0
+        with handle:
+            source = CountingReader(handle, self.path, max_bytes=self.max_bytes, on_chunk=self.on_chunk)
+            reader = csv.reader(self._lines(source), strict=True)
+            while True:
+                start = self._line + 1
+                try:
+                    cells = next(reader)
+                except StopIteration:
+                    return
+                except csv.Error as exc:
+                    raise ImportRejected(self.path, self._line, f"not valid CSV: {exc}") from None
+                self._row_bytes = 0
+                if cells:
+                    yield start, cells
+
+    def _lines(self, source: CountingReader) -> Iterator[str]:
+        rest = b""
+        while chunk := source.read(_CHUNK_BYTES):
+            parts = (rest + chunk).split(b"\n")
+            rest = parts.pop()
+            if len(rest) > MAX_LINE_BYTES:
+                self._line += len(parts) + 1
+                self._reject(f"line is longer than {MAX_LINE_BYTES} bytes")
+            for part in parts:
+                yield self._decode(part) + "\n"
+        if rest:
+            yield self._decode(rest)
+
+    def _decode(self, line: bytes) -> str:
+        self._line += 1
+        self._row_bytes += len(line)
+        if len(line) > MAX_LINE_BYTES:
+            self._reject(f"line is longer than {MAX_LINE_BYTES} bytes")
+        if self._row_bytes > MAX_ROW_BYTES:
+            self._reject(f"row is longer than {MAX_ROW_BYTES} bytes (an unclosed quote?)")
+        if b"\x00" in line:
+            self._reject("NUL byte: not a text file, or not UTF-8 (UTF-16?)")
+        if line.isascii():
+            return line.decode("ascii")
+        try:
+            text = line.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            return self._decode_fallback(line, exc)
+        if self.encoding not in (None, "utf-8"):
+            self._reject(f"mixes UTF-8 with {self.encoding}")
+        self.encoding = "utf-8"
+        return text[1:] if self._line == 1 and text.startswith("\ufeff") else text
+
+    def _decode_fallback(self, line: bytes, error: UnicodeDecodeError) -> str:
+        bad = f"byte 0x{line[error.start]:02x} at column {error.start + 1}"
+        if self.fallback is None or self.encoding == "utf-8":
+            self._reject(f"not UTF-8: {bad}")
+        if _UTF8_MULTIBYTE.search(line):
+            self._reject(f"mixes UTF-8 with {self.fallback}: {bad}")
+        try:
+            text = line.decode(self.fallback)
+        except UnicodeDecodeError:
+            self._reject(f"neither UTF-8 nor {self.fallback}: {bad}")
+        self.encoding = self.fallback
+        return text
+
+    def _reject(self, reason: str) -> NoReturn:
+        raise ImportRejected(self.path, self._line, reason)
+
+
+def header_key(name: str) -> str:
+    """A column name folded for matching: case, spacing, underscores and hyphens do not count."""
+    return " ".join(name.replace("_", " ").replace("-", " ").casefold().split())
+
+
+class Header:
+    """A file's header row: the columns by folded name."""
+
+    def __init__(self, path: Path, line: int, cells: list[str]) -> None:
+        self.path = path
+        self.line = line
+        self.names = [cell.strip() for cell in cells]
+        self.index: dict[str, int] = {}
+        for position, name in enumerate(self.names):
+            key = header_key(name)
+            if key in self.index:
+                raise ImportRejected(path, line, f"column {name!r} appears twice")
+            if key:
+                self.index[key] = position
+
+    @classmethod
+    def first_row(cls, path: Path, rows: Iterator[tuple[int, list[str]]]) -> Header:
+        """The header: the file's first row that is not blank."""
+        for line, cells in rows:
+            if any(cell.strip() for cell in cells):
+                return cls(path, line, cells)
+        raise ImportRejected(path, None, "empty file: no header row")
+
+    def find(self, *names: str) -> int | None:
+        """The position of the first of `names` present, or None."""
+        return next((self.index[key] for key in map(header_key, names) if key in self.index), None)
+
+    def require(self, *names: str) -> int:
+        """The position of the first of `names` present; the file is refused when none is."""
+        position = self.find(*names)
+        if position is None:
+            raise ImportRejected(self.path, self.line, f"missing column {names[0]!r}")
+        return position
+
+    def has_any(self, *names: str) -> bool:
+        return self.find(*names) is not None
+
+    def preview(self, count: int = 4) -> str:
+        shown = ", ".join(repr(name) for name in self.names[:count])
+        return shown + (", ..." if len(self.names) > count else "")
+
+
+def check_width(path: Path, line: int, cells: list[str], width: int) -> None:
+    """Refuse a row whose field count differs from the header's."""
+    if len(cells) != width:
+        raise ImportRejected(path, line, f"row has {len(cells)} fields, the header has {width}")
+
+
+# --- ForeignAssistance.gov vocabulary ----------------------------------------------------------------
+
+# Transaction Type ID → this project's name (records.FAGOV_TRANSACTION_TYPES).
+TRANSACTION_TYPE_BY_ID = {"1": "appropriated_planned", "2": "obligation", "3": "disbursement",
+                          "18": "budget_request", "19": "initial_allocation"}
+TRANSACTION_TYPE_BY_NAME = {
+    "appropriated and planned": "appropriated_planned",
+    "obligations": "obligation", "obligation": "obligation",
+    "disbursements": "disbursement", "disbursement": "disbursement",
+    "president's budget requests": "budget_request", "president's budget request": "budget_request",
+    "initial allocations": "initial_allocation", "initial allocation": "initial_allocation",
+}
+_NULL = frozenset({"", "null"})
+_FISCAL_YEAR = re.compile(r"(\d{4})(tq)?", re.IGNORECASE)
+_CODE = re.compile(r"[A-Za-z0-9-]{1,16}")
+_MAX_REGION_CODE = 57  # `region-` + this fits the store's 64-character keys
+_OTHER_DATE_FORMATS = ("%d%b%Y", "%m/%d/%Y")  # 01OCT2019 (the complete file's export), 10/1/2019
+
+
+def _text(cells: list[str], position: int | None) -> str | None:
+    """A text cell stripped; None when the column is absent or the cell is empty or NULL."""
+    if position is None:
+        return None
+    value = cells[position].strip()
+    return None if value.casefold() in _NULL else value
+
+
+class _Columns:
+    """What both layouts share: recipient, transaction type, fiscal year and amounts, decoded with caches."""
+
+    def __init__(self, header: Header, *, current: tuple[str, ...], constant: tuple[str, ...]) -> None:
+        self.names = header.names
+        self.code = header.require("Country Code")
+        self.name = header.require("Country Name")
+        self.type_id = header.find("Transaction Type ID")
+        self.type_name = header.find("Transaction Type Name")
+        if self.type_id is None and self.type_name is None:
+            header.require("Transaction Type Name")
+        self.fiscal_year = header.require("Fiscal Year")
+        self.current = header.require(*current)
+        self.constant = header.require(*constant)
+        self._recipients: dict[tuple[str, str], tuple[str, str]] = {}
+        self._types: dict[tuple[str, str], str] = {}
+        self._years: dict[str, tuple[int, str]] = {}
+
+    def recipient(self, cells: list[str]) -> tuple[str, str]:
+        """`(recipient_key, recipient_name)` of a row."""
+        raw = (cells[self.code], cells[self.name])
+        found = self._recipients.get(raw)
+        if found is None:
+            found = self._recipients[raw] = self._resolve_recipient(*raw)
+        return found
+
+    def _resolve_recipient(self, code_cell: str, name_cell: str) -> tuple[str, str]:
+        code, name = code_cell.strip(), name_cell.strip()
+        if code.casefold() in _NULL:
+            code = ""
+        if name.casefold() in _NULL:
+            name = ""
+        if code and not _CODE.fullmatch(code):
+            raise ContentError(f"column {self.names[self.code]!r}: {code[:40]!r} is not a country or region code")
+        iso2 = (iso2_from_iso3(code) if len(code) == 3 else None) or (iso2_from_name(name) if name else None)
+        if iso2:
+            return iso2, name or code
+        if not code and not name:
+            raise ContentError(f"columns {self.names[self.code]!r} and {self.names[self.name]!r} are both empty")
+        region = code.upper() if code else normalise_name(name).replace(" ", "-").upper()
+        return f"region-{region[:_MAX_REGION_CODE]}", name or code
+
+    def transaction_type(self, cells: list[str]) -> str:
+        raw = (cells[self.type_id].strip() if self.type_id is not None else "",
+               cells[self.type_name].strip() if self.type_name is not None else "")
+        found = self._types.get(raw)
+        if found is None:
+            found = self._types[raw] = self._resolve_type(*raw)
+        return found
+
+    def _resolve_type(self, type_id: str, type_name: str) -> str:
+        by_name = TRANSACTION_TYPE_BY_NAME.get(" ".join(type_name.replace("\u2019", "'").casefold().split()))
+        if type_id:
+            by_id = TRANSACTION_TYPE_BY_ID.get(type_id)
+            if by_id is None:
+                known = ", ".join(TRANSACTION_TYPE_BY_ID)
+                raise ContentError(f"column {self.names[self.type_id]!r}: {type_id[:40]!r} is not a "
+                                   f"ForeignAssistance.gov transaction type ({known})")
+            if type_name and by_name != by_id:
+                raise ContentError(f"column {self.names[self.type_name]!r}: {type_name[:40]!r} does not match "
+                                   f"Transaction Type ID {type_id}")
+            return by_id
+        if by_name is None:
+            column = self.names[self.type_name] if self.type_name is not None else "Transaction Type Name"
+            raise ContentError(f"column {column!r}: {type_name[:40]!r} is not a ForeignAssistance.gov "
+                               "transaction type")
+        return by_name
+
+    def fiscal_period(self, cells: list[str]) -> tuple[int, str]:
+        """`(fiscal_year, fiscal_period)`: "2019" → (2019, ""), "1976tq" → (1976, "tq")."""
+        text = cells[self.fiscal_year]
+        found = self._years.get(text)
+        if found is None:
+            match = _FISCAL_YEAR.fullmatch(text.strip())
+            if not match:
+                raise ContentError(f"column {self.names[self.fiscal_year]!r}: {text.strip()[:40]!r} is not a "
+                                   "fiscal year (YYYY, or YYYYtq for a transition quarter)")
+            found = self._years[text] = (int(match[1]), "tq" if match[2] else "")
+        return found
+
+    def amounts(self, cells: list[str]) -> tuple[Decimal | None, Decimal | None]:
+        """`(current, constant)` U.S. dollars, None where missing."""
+        return (parse_amount(cells[self.current], what=f"column {self.names[self.current]!r}:"),
+                parse_amount(cells[self.constant], what=f"column {self.names[self.constant]!r}:"))
+
+
+class _SummaryLayout:
+    """The country summary (`us_foreign_aid_country.csv`)."""
+
+    def __init__(self, header: Header) -> None:
+        self.columns = _Columns(header, current=("current_amount",), constant=("constant_amount",))
+
+    def read(self, line: int, cells: list[str]) -> FundingFigure:
+        columns = self.columns
+        key, name = columns.recipient(cells)
+        fiscal_year, period = columns.fiscal_period(cells)
+        current, constant = columns.amounts(cells)
+        return FundingFigure(line, key, name, fiscal_year, period, columns.transaction_type(cells), current,
+                             constant)
+
+
+class _CompleteLayout:
+    """The complete activity-level file (`us_foreign_aid_complete.csv`)."""
+
+    # The complete file holds transactions only; budget figures are in the country summary.
+    TYPES = ("obligation", "disbursement")
+
+    def __init__(self, header: Header) -> None:
+        self.columns = _Columns(header, current=("Current Dollar Amount",),
+                                constant=("Constant Dollar Amount",))
+        self.activity_id = header.require("Activity ID")
+        self.date = header.find("Transaction Date")
+        # Optional descriptive columns: None when the file does not have them.
+        self.optional = {
+            "activity_name": header.find("Activity Name"),
+            "managing_agency": header.find("Managing Agency Name", "Managing Agency Acronym"),
+            "managing_sub_agency": header.find("Managing Sub-agency or Bureau Name",
+                                               "Managing Sub-agency or Bureau Acronym"),
+            "implementing_partner": header.find("Implementing Partner Name"),
+            "implementing_partner_category": header.find("Implementing Partner Category Name"),
+            "us_category": header.find("US Category Name"),
+            "us_sector": header.find("US Sector Name"),
+            # DAC sector and purpose by code (IATI sector vocabularies 2 and 1); names are in the codelists.
+            "dac_sector": header.find("International Sector Code", "International Sector Name"),
+            "dac_purpose": header.find("International Purpose Code", "International Purpose Name"),
+            "funding_account": header.find("Funding Account Name"),
+            "funding_agency": header.find("Funding Agency Name", "Funding Agency Acronym"),
+            "aid_type": header.find("aid_type_name", "Aid Type Name", "Aid Type Group Name"),
+            "submission_id": header.find("Submission ID"),
+        }
+
+    def read(self, line: int, cells: list[str]) -> FagovTransaction:
+        columns = self.columns
+        activity_id = _text(cells, self.activity_id)
+        if activity_id is None:
+            raise ContentError(f"column {columns.names[self.activity_id]!r} is empty")
+        transaction_type = columns.transaction_type(cells)
+        if transaction_type not in self.TYPES:
+            raise ContentError(f"transaction type {transaction_type!r} is not an obligation or disbursement: "
+                               "the complete file holds transactions only")
+        key, name = columns.recipient(cells)
+        current, constant = columns.amounts(cells)
+        fields = {field: _text(cells, position) for field, position in self.optional.items()}
+        return FagovTransaction(
+            line=line, activity_id=activity_id, recipient_key=key, recipient_name=name,
+            transaction_type=transaction_type, fiscal_year=columns.fiscal_period(cells)[0],
+            transaction_date=self._transaction_date(cells), current_usd=current, constant_usd=constant,
+            **fields)
+
+    def _transaction_date(self, cells: list[str]) -> date | None:
+        text = _text(cells, self.date)
+        if text is None:
+            return None
+        try:
+            return parse_date(text)
+        except ContentError:
+            pass
+        for pattern in _OTHER_DATE_FORMATS:
+            try:
+                return datetime.strptime(text, pattern).date()
+            except ValueError:
+                continue
+        raise ContentError(f"column {self.columns.names[self.date]!r}: {text[:40]!r} is not a date")
+
+
+def _layout(path: Path, header: Header) -> _SummaryLayout | _CompleteLayout:
+    if header.has_any("Activity ID", "Current Dollar Amount", "Constant Dollar Amount"):
+        return _CompleteLayout(header)
+    if header.has_any("current_amount", "constant_amount"):
+        return _SummaryLayout(header)
+    raise ImportRejected(path, header.line, "not a ForeignAssistance.gov file: the header has neither "
+                         f"'current_amount' (country summary) nor 'Current Dollar Amount' (complete file), "
+                         f"it starts {header.preview()}")
+
+
+def read_fagov(path: Path | str, *, on_chunk: Callable[[bytes], None] | None = None,
+               max_bytes: int = MAX_FILE_BYTES) -> Iterator[FundingFigure | FagovTransaction]:
+    """The records of a ForeignAssistance.gov CSV file.
+
+    The header is checked at once; a bad row raises ImportRejected while iterating.
+    `on_chunk` receives every byte read, in order (progress, hashing).
+    """
+    path = Path(path)
+    rows = iter(CsvRows(path, max_bytes=max_bytes, on_chunk=on_chunk))
+    header = Header.first_row(path, rows)
+    layout = _layout(path, header)
+    records = _parsed(path, header, layout.read, rows)
+    return _summed_by_key(path, records) if isinstance(layout, _SummaryLayout) else records
+
+
+def _parsed(path: Path, header: Header, read: Callable, rows: Iterator[tuple[int, list[str]]]) -> Iterator:
+    """One record per data row, streamed; a bad row raises ImportRejected naming its line."""
+    width = len(header.names)
+    for line, cells in rows:
+        if (len(cells) != width or not cells[0]) and not any(cell.strip() for cell in cells):
+            continue  # a row of empty cells says nothing
+        if len(cells) != width:
+            check_width(path, line, cells, width)
+        try:
+            yield read(line, cells)
+        except ContentError as exc:
+            raise ImportRejected(path, line, str(exc)) from None
+
+
+def _summed_by_key(path: Path, figures: Iterator[FundingFigure]) -> Iterator[FundingFigure]:
+    """One figure per recipient, fiscal year (or quarter) and transaction type, in file order.
+
+    The summary is grouped by income group too, and a few recipients have rows in two groups
+    (World FY2021 obligations: $17,660,529,293 with no income group, $1,709,519 as UMIC). A
+    `FundingFigure` is the recipient's figure, so such rows are summed, exactly; the figure keeps
+    the line of its first row. The summary is small (23,166 rows in 2023), so it is held whole,
+    up to MAX_SUMMARY_FIGURES.
+    """
+    merged: dict[tuple, FundingFigure] = {}
+    for figure in figures:
+        key = (figure.recipient_key, figure.fiscal_year, figure.fiscal_period, figure.transaction_type)
+        earlier = merged.get(key)
+        if earlier is None:
+            if len(merged) >= MAX_SUMMARY_FIGURES:
+                raise ImportRejected(path, figure.line, f"more than {MAX_SUMMARY_FIGURES} figures: too many "
+                                     "for a country summary")
+            merged[key] = figure
+        else:
+            earlier.current_usd = _sum(earlier.current_usd, figure.current_usd)
+            earlier.constant_usd = _sum(earlier.constant_usd, figure.constant_usd)
+    yield from merged.values()
+
+
+def _sum(first: Decimal | None, second: Decimal | None) -> Decimal | None:
+    """The sum of two amounts, either of which may be missing (None only when both are)."""
+    if first is None or second is None:
+        return second if first is None else first
+    return first + second

@@ -1,0 +1,82 @@
+"""Small readers shared by the IATI element modules: narratives, codes, numbers, extensions."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from lxml import etree
+
+from stratmon.iati import standard
+from stratmon.sources.errors import ContentError
+from stratmon.sources.iati_records import Narrative
+
+XML_LANG = standard.XML_LANG
+MAX_EXTRA_DEPTH = 12
+
+
+def small_int(raw: str | None, what: str, low: int, high: int) -> int | None:
+    """A small whole number attribute (hierarchy, year), None when absent."""
+    if raw is None or not raw.strip():
+        return None
+    text = raw.strip()
+    if not (text.isascii() and text.isdigit()) or not (low <= int(text) <= high):
+        raise ContentError(f"{what} {text[:20]!r} is not a whole number from {low} to {high}")
+    return int(text)
+
+
+def narratives(element: etree._Element) -> list[Narrative]:
+    """The `narrative` children of an element; in IATI 1.0x, the element's own text."""
+    found = []
+    for child in element:
+        if child.tag == "narrative":
+            text = child.text.strip() if child.text else ""
+            if text:
+                found.append(Narrative(text, child.get(XML_LANG)))
+    if not found and element.text and element.text.strip():
+        found.append(Narrative(element.text.strip(), element.get(XML_LANG)))
+    return found
+
+
+def first_text(element: etree._Element | None) -> str | None:
+    """The first non-empty narrative of an element (in 1.0x, its own text), or None."""
+    if element is None:
+        return None
+    for child in element:
+        if child.tag == "narrative":
+            text = child.text
+            if text:
+                text = text.strip()
+                if text:
+                    return text
+    text = element.text  # IATI 1.0x puts the text on the element itself
+    return (text.strip() or None) if text else None
+
+
+def code_of(element: etree._Element) -> str | None:
+    code = element.get("code")
+    if code is None:
+        return None
+    return code.strip() or None
+
+
+def to_json(element: etree._Element, depth: int = 0) -> dict[str, Any]:
+    """Any element as plain JSON data: tag, namespace, attributes, text and children."""
+    tag = element.tag
+    if tag[0] == "{":
+        namespace, _, local = tag[1:].partition("}")
+        data: dict[str, Any] = {"tag": local, "ns": namespace}
+    else:
+        data = {"tag": tag}
+    attrib = element.attrib
+    if attrib:
+        data["attrs"] = dict(attrib)
+    text = element.text
+    if text is not None:
+        text = text.strip()
+        if text:
+            data["text"] = text
+    if depth < MAX_EXTRA_DEPTH and len(element):
+        children = [to_json(child, depth + 1) for child in element if isinstance(child.tag, str)]
+        if children:
+            data["children"] = children
+    return data
