@@ -137,9 +137,9 @@ def test_summary_former_states_are_never_present_day_countries(summary):
     assert keys["region-YUF"] == "Yugoslavia (former)"
     assert keys["region-ANT"] == "Netherlands Antilles (former)"
     # printed with the code NULL: keyed by name, each its own recipient
-    assert keys["region-SOVIET-UNION-FORMER"] == "Soviet Union (former)"
-    assert keys["region-BERLIN-WEST"] == "Berlin, West"
-    assert keys["region-YEMEN-FORMER-P-D-R"] == "Yemen (former P.D.R.)"
+    assert keys["region-SOVIET_UNION_FORMER"] == "Soviet Union (former)"
+    assert keys["region-BERLIN_WEST"] == "Berlin, West"
+    assert keys["region-YEMEN_FORMER_P_D_R"] == "Yemen (former P.D.R.)"
     assert "region-NULL" not in keys
     # CS-KM is not ISO, but Kosovo is a country
     assert keys["XK"] == "Kosovo"
@@ -366,7 +366,7 @@ def test_complete_accepts_date_spellings(tmp_path, column, value, expected):
 
 
 @pytest.mark.parametrize(("column", "value", "reason"), [
-    ("Activity ID", "", "column 'Activity ID' is empty"),
+    ("Activity ID", "NULL", "column 'Activity ID' is empty or NULL"),
     ("Transaction Date", "30/09/2019", "column 'Transaction Date': '30/09/2019' is not a date"),
     ("Current Dollar Amount", "1.2.3", "column 'Current Dollar Amount': '1.2.3' is not a number"),
     ("Fiscal Year", "2019-20", "column 'Fiscal Year': '2019-20' is not a fiscal year"),
@@ -463,6 +463,13 @@ def test_budget_joins_labels_the_pdf_conversion_wrapped(budgets):
     assert all(f.label and "  " not in f.label for figures in budgets.values() for f in figures)
 
 
+def test_budget_drops_rows_printed_twice(budgets):
+    # FY2008 prints "Asia Middle East Regional" on lines 191 and 192 with the same amounts
+    assert cell(budgets[2008], "Asia Middle East Regional").line == 191
+    for year, figures in budgets.items():
+        assert max(Counter((f.label, f.account) for f in figures).values()) == 1, year
+
+
 def test_budget_reads_windows_1252_tables(budgets):
     # FY2012-FY2017 are Windows-1252: 0x92 is a right single quotation mark
     issues = cell(budgets[2012], "S/GWI - Ambassador-at-Large for Global Women\u2019s Issues", "ESF")
@@ -523,6 +530,12 @@ def test_budget_hand_made_table(tmp_path):
         (7, "USAID Central America Regional", "program", None, "All Accounts", Decimal("-500.0")),
         (7, "USAID Central America Regional", "program", None, "Other", Decimal("-500.0")),
     ]
+
+
+def test_budget_repeated_rows(tmp_path):
+    path = budget_file(tmp_path, "Guatemala,7,-,7,-,-,2016", "Guatemala,7,-,7,-,-,2016", "Guatemala,8,-,8,-,-,2016")
+    assert [(f.line, f.amount_usd) for f in read_budget(path) if f.account == "All Accounts"] == [
+        (2, Decimal("7000")), (4, Decimal("8000"))]  # the exact repeat is dropped; the loader sees the conflict
 
 
 @pytest.mark.parametrize(("row", "reason"), [

@@ -73,11 +73,17 @@ def format_money(value: Decimal, lang: str | None = None) -> str:
     return numbers.format_decimal(value, format="#,##0.00", locale=lang or language())
 
 
-def format_decimal_value(value: Decimal, lang: str | None = None) -> str:
-    """A measured value with the digits it was published with, in the language's separators."""
-    places = max(0, -value.as_tuple().exponent) if isinstance(value, Decimal) else 2
-    pattern = "#,##0" + ("." + "0" * places if places else "")
-    return numbers.format_decimal(value, format=pattern, locale=lang or language(), decimal_quantization=False)
+def format_measure(value: Decimal, lang: str | None = None) -> str:
+    """A measured value for reading: whole numbers from 1,000 up, two decimals from 1, else three
+    significant places (exact values stay in CSV and JSON output)."""
+    magnitude = abs(value)
+    if magnitude >= 1000:
+        pattern = "#,##0"
+    elif magnitude >= 1 or magnitude == 0:
+        pattern = "#,##0.00"
+    else:
+        pattern = "#,##0.###"
+    return numbers.format_decimal(value, format=pattern, locale=lang or language())
 
 
 def format_count(value: int, lang: str | None = None) -> str:

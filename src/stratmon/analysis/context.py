@@ -76,7 +76,10 @@ def against_baseline(connection: Connection, framework: Framework, *, indicator:
             baseline = next((p.value for p in series if p.year == spec.baseline_year), None)
             latest = series[-1]
             change = latest.value - baseline if baseline is not None and latest.year > spec.baseline_year else None
-            improved = None if change is None or change == 0 else (change < 0) == (spec.direction == "lower")
+            if change is None or change == 0 or spec.direction == "neutral":
+                improved = None
+            else:
+                improved = (change < 0) == (spec.direction == "lower")
             results.append(AgainstBaseline(spec.id, country, spec.baseline_year, baseline, latest.year,
                                            latest.value, change, improved, source))
     return results

@@ -15,7 +15,7 @@ from rich.table import Table
 from stratmon.analysis.context import against_baseline, context_points
 from stratmon.cli.common import DbOption, UserError, console, handles_errors, ready_engine
 from stratmon.framework import load_framework
-from stratmon.i18n import _, format_decimal_value, language
+from stratmon.i18n import _, format_measure, language
 
 app = typer.Typer(help=_("Context indicators: the country outcomes the strategy is judged by."),
                   no_args_is_help=True)
@@ -65,7 +65,7 @@ def _name(framework, code: str, lang: str) -> str:
 
 
 def _number(value) -> str:
-    return "" if value is None else format_decimal_value(value)
+    return "" if value is None else format_measure(value)
 
 
 def _baseline_table(records: list[dict], framework) -> Table:

@@ -127,7 +127,7 @@ class ContextIndicator(Strict):
     name: Text
     unit: Text
     line: str = Field(min_length=1)  # a line-of-action id, or "purpose" for the strategy's purpose
-    direction: Literal["higher", "lower"]  # which way is better
+    direction: Literal["higher", "lower", "neutral"]  # which way is better ("neutral": neither)
     baseline_year: int = Field(ge=1900, le=2100)
     source: str = Field(min_length=1)
 

@@ -13,6 +13,9 @@ Quirks of the published files, all handled here:
   A row with a label, a fiscal year and no amounts is therefore joined to the next row that has
   amounts. Runs of spaces in labels are collapsed.
 - Rows with neither amounts nor a fiscal year (blank lines, the source URL at the foot) are notes.
+- FY2008 prints four rows twice ("Asia Middle East Regional", ...): a row that repeats an earlier
+  one exactly (same label, same cells) is dropped; a repeat with other amounts is yielded, and
+  the loader reports the conflict.
 - FY2012–FY2017 are Windows-1252, not UTF-8 ("Women’s Issues"): a file that is not UTF-8 at
   all is read as Windows-1252; a file mixing the two is refused.
 - Account headers are spelt differently from year to year; `account_name` gives one spelling.
@@ -95,7 +98,9 @@ class _Table:
         self._kinds: dict[str, tuple[str, str | None]] = {}
 
     def figures(self, rows: Iterator[tuple[int, list[str]]]) -> Iterator[BudgetFigure]:
+        """One figure per non-empty cell of the data rows, joining wrapped labels."""
         wrapped: list[str] = []  # label parts waiting for the row with the amounts
+        seen: set[tuple[str, ...]] = set()
         for line, cells in rows:
             if len(cells) != self.width:
                 check_width(self.path, line, cells, self.width)
@@ -107,6 +112,10 @@ class _Table:
                 continue
             label = " ".join([*wrapped, label]).strip()
             wrapped = []
+            printed = (label, *cells[1:])
+            if printed in seen:
+                continue
+            seen.add(printed)
             try:
                 yield from self._row(line, label, cells_of_accounts, cells[-1])
             except ContentError as exc:

@@ -13,7 +13,7 @@ Publisher's conventions this reader follows:
   spread. Former states and territories without an ISO code (ANT Netherlands Antilles, SDF
   Sudan (former), YUF, ...; some printed with the code NULL, such as "Soviet Union (former)") are
   keyed the same way, so they are never merged into a present-day country; a NULL code is
-  replaced by the name in capitals (`region-SOVIET-UNION-FORMER`). A non-ISO code whose name
+  replaced by the name in capitals (`region-SOVIET_UNION_FORMER`). A non-ISO code whose name
   is a country (CS-KM "Kosovo") is that country (XK).
 - Amounts are U.S. dollars as printed; empty and NULL are missing (None), negatives are kept.
 
@@ -33,7 +33,7 @@ from typing import NoReturn
 from stratmon.sources.countries import iso2_from_iso3, iso2_from_name, normalise_name
 from stratmon.sources.errors import ContentError, ImportRejected
 from stratmon.sources.records import FagovTransaction, FundingFigure
-from stratmon.sources.values import parse_amount, parse_date
+from stratmon.sources.values import MISSING_MARKERS, parse_amount, parse_date
 from stratmon.sources.xmlsafe import CountingReader
 
 MAX_FILE_BYTES = 16 * 1024**3  # the complete file is about 3.2 GB (2025)
@@ -75,6 +75,7 @@ class CsvRows:
             handle.close()
             raise ImportRejected(self.path, None, f"file is larger than the limit of {self.max_bytes} bytes")
         self._line = self._row_bytes = 0
+        self.encoding = None
         with handle:
             source = CountingReader(handle, self.path, max_bytes=self.max_bytes, on_chunk=self.on_chunk)
             reader = csv.reader(self._lines(source), strict=True)
@@ -180,9 +181,11 @@ class Header:
         return position
 
     def has_any(self, *names: str) -> bool:
+        """Whether any of `names` is a column."""
         return self.find(*names) is not None
 
     def preview(self, count: int = 4) -> str:
+        """The first column names, quoted, for messages."""
         shown = ", ".join(repr(name) for name in self.names[:count])
         return shown + (", ..." if len(self.names) > count else "")
 
@@ -205,11 +208,13 @@ TRANSACTION_TYPE_BY_NAME = {
     "president's budget requests": "budget_request", "president's budget request": "budget_request",
     "initial allocations": "initial_allocation", "initial allocation": "initial_allocation",
 }
-_NULL = frozenset({"", "null"})
+# DESIGN.md rule 4: missing, never zero or text ("NULL" is how the files print it); spelt out
+# so that the hot path needs no case folding.
+_MISSING = frozenset(spelling for marker in MISSING_MARKERS for spelling in (marker, marker.upper(), marker.title()))
 _FISCAL_YEAR = re.compile(r"(\d{4})(tq)?", re.IGNORECASE)
 _CODE = re.compile(r"[A-Za-z0-9-]{1,16}")
 _MAX_REGION_CODE = 57  # `region-` + this fits the store's 64-character keys
-_OTHER_DATE_FORMATS = ("%d%b%Y", "%m/%d/%Y")  # 01OCT2019 (the complete file's export), 10/1/2019
+_OTHER_DATE_FORMATS = ("%d%b%Y", "%m/%d/%Y")  # besides ISO: 01OCT2019 and 10/1/2019, as exports print them
 
 
 def _text(cells: list[str], position: int | None) -> str | None:
@@ -217,7 +222,7 @@ def _text(cells: list[str], position: int | None) -> str | None:
     if position is None:
         return None
     value = cells[position].strip()
-    return None if value.casefold() in _NULL else value
+    return None if value in _MISSING else value
 
 
 class _Columns:
@@ -247,11 +252,8 @@ class _Columns:
         return found
 
     def _resolve_recipient(self, code_cell: str, name_cell: str) -> tuple[str, str]:
-        code, name = code_cell.strip(), name_cell.strip()
-        if code.casefold() in _NULL:
-            code = ""
-        if name.casefold() in _NULL:
-            name = ""
+        code, name = (cell.strip() for cell in (code_cell, name_cell))
+        code, name = ("" if cell in _MISSING else cell for cell in (code, name))
         if code and not _CODE.fullmatch(code):
             raise ContentError(f"column {self.names[self.code]!r}: {code[:40]!r} is not a country or region code")
         iso2 = (iso2_from_iso3(code) if len(code) == 3 else None) or (iso2_from_name(name) if name else None)
@@ -259,7 +261,8 @@ class _Columns:
             return iso2, name or code
         if not code and not name:
             raise ContentError(f"columns {self.names[self.code]!r} and {self.names[self.name]!r} are both empty")
-        region = code.upper() if code else normalise_name(name).replace(" ", "-").upper()
+        # A name becomes a code with underscores: IATI keys use `region-<vocabulary>-<code>`.
+        region = code.upper() if code else normalise_name(name).replace(" ", "_").upper()
         return f"region-{region[:_MAX_REGION_CODE]}", name or code
 
     def transaction_type(self, cells: list[str]) -> str:
@@ -333,7 +336,7 @@ class _CompleteLayout:
         self.activity_id = header.require("Activity ID")
         self.date = header.find("Transaction Date")
         # Optional descriptive columns: None when the file does not have them.
-        self.optional = {
+        optional = {
             "activity_name": header.find("Activity Name"),
             "managing_agency": header.find("Managing Agency Name", "Managing Agency Acronym"),
             "managing_sub_agency": header.find("Managing Sub-agency or Bureau Name",
@@ -350,19 +353,20 @@ class _CompleteLayout:
             "aid_type": header.find("aid_type_name", "Aid Type Name", "Aid Type Group Name"),
             "submission_id": header.find("Submission ID"),
         }
+        self.optional = tuple(optional.items())
 
     def read(self, line: int, cells: list[str]) -> FagovTransaction:
         columns = self.columns
         activity_id = _text(cells, self.activity_id)
         if activity_id is None:
-            raise ContentError(f"column {columns.names[self.activity_id]!r} is empty")
+            raise ContentError(f"column {columns.names[self.activity_id]!r} is empty or NULL")
         transaction_type = columns.transaction_type(cells)
         if transaction_type not in self.TYPES:
             raise ContentError(f"transaction type {transaction_type!r} is not an obligation or disbursement: "
                                "the complete file holds transactions only")
         key, name = columns.recipient(cells)
         current, constant = columns.amounts(cells)
-        fields = {field: _text(cells, position) for field, position in self.optional.items()}
+        fields = {field: _text(cells, position) for field, position in self.optional}
         return FagovTransaction(
             line=line, activity_id=activity_id, recipient_key=key, recipient_name=name,
             transaction_type=transaction_type, fiscal_year=columns.fiscal_period(cells)[0],

@@ -1,0 +1,131 @@
+"""Tabular sources through the CLI: values read back equal the files; bad files change nothing;
+reconciliation of IATI with ForeignAssistance.gov."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from decimal import Decimal
+
+import pytest
+
+from conftest import Cli, _fresh_postgres_database
+from dbdump import dump
+
+
+def _rows(result) -> list[dict]:
+    assert result.exit_code == 0, result.output
+    return list(csv.DictReader(io.StringIO(result.stdout)))
+
+
+@pytest.fixture(scope="module", params=("sqlite", "postgresql"))
+def loaded(request, shared_data, tmp_path_factory):
+    """Every tabular source and the IATI files, imported once per engine."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path_factory.mktemp('tabular') / 'stratmon.db'}"
+    else:
+        url = _fresh_postgres_database(request.getfixturevalue("postgres_server"))
+    cli = Cli(url)
+    assert cli("init").exit_code == 0
+    steps = [
+        ("import", "iati", str(shared_data / "usg-iati" / "data")),
+        ("import", "fagov", str(shared_data / "foreignaid-explorer-country" / "us_foreign_aid_country.csv")),
+        ("import", "budget", str(shared_data / "state-cbj-budget-by-country")),
+        ("import", "context", str(shared_data / "owid-context"), "--format", "owid"),
+        ("import", "context", str(shared_data / "wdi-remittances"), "--format", "wdi"),
+        ("import", "context", str(shared_data / "datahub-gdp" / "gdp.csv"), "--format", "datahub"),
+        ("import", "context", str(shared_data / "cbp-encounters" / "cbp-nationwide-encounters-fy20-fy23-state.csv"),
+         "--format", "cbp"),
+    ]
+    for step in steps:
+        result = cli(*step)
+        assert result.exit_code == 0, (step, result.output)
+    return cli
+
+
+def _file_value(path, match: dict, column: str) -> str:
+    with open(path, encoding="utf-8-sig") as handle:
+        for row in csv.DictReader(handle):
+            if all(row[k] == v for k, v in match.items()):
+                return row[column]
+    raise AssertionError(f"{match} not in {path}")
+
+
+def test_context_values_read_back_exactly(loaded, shared_data):
+    values = {(r["indicator"], r["country"], r["year"]): r for r in
+              _rows(loaded("context", "show", "--all", "--format", "csv", "--country", "SV"))}
+    homicide = _file_value(shared_data / "owid-context" / "homicide-rate-unodc.csv",
+                           {"Code": "SLV", "Year": "2015"}, "Homicide rate per 100,000 population")
+    assert Decimal(values[("homicide_rate", "SV", "2015")]["value"]) == Decimal(homicide)
+    gdp = _file_value(shared_data / "datahub-gdp" / "gdp.csv", {"Country Code": "SLV", "Year": "2020"}, "Value")
+    assert Decimal(values[("gdp_usd", "SV", "2020")]["value"]) == Decimal(gdp)
+    remittances = values[("remittances_gdp", "SV", "2020")]
+    assert remittances["value"].startswith("24.0928") and remittances["vintage"] == "2022-05-25"
+
+
+def test_migration_encounters_are_summed_by_fiscal_year_and_citizenship(loaded):
+    values = {(r["country"], r["year"]): r["value"] for r in
+              _rows(loaded("context", "show", "--all", "--indicator", "migration_encounters", "--format", "csv"))}
+    assert values[("GT", "2020")] == "49436" and values[("HN", "2021")] == "321149"
+
+
+def test_context_against_baseline(loaded):
+    records = json.loads(loaded("context", "show", "--indicator", "homicide_rate", "--format", "json").stdout)
+    salvador = next(r for r in records if r["country"] == "SV")
+    assert salvador["baseline_year"] == 2015 and salvador["improved"] is True
+    assert Decimal(salvador["latest"]) < Decimal(salvador["baseline"])
+
+
+
+def test_reconcile_gives_every_country_and_year_and_names_missing_agencies(loaded):
+    records = json.loads(loaded("reconcile", "--fy", "2016:2020", "--format", "json").stdout)
+    assert {tuple(sorted(r)) for r in records} == {tuple(sorted(
+        ["country", "fy", "type", "iati_usd", "fagov_usd", "difference_usd", "ratio", "explanation"]))}
+    keys = {(r["country"], r["fy"], r["type"]) for r in records}
+    assert keys == {(c, fy, t) for c in ("GT", "HN", "SV", "BZ", "CR", "NI", "PA") for fy in range(2016, 2021)
+                    for t in ("obligation", "disbursement")}
+    for country in ("GT", "HN"):
+        assert all("USAID (US-GOV-1)" in r["explanation"] for r in records if r["country"] == country)
+    salvador = next(r for r in records if (r["country"], r["fy"], r["type"]) == ("SV", 2019, "obligation"))
+    assert Decimal(salvador["difference_usd"]) == Decimal(salvador["iati_usd"]) - Decimal(salvador["fagov_usd"])
+
+
+def test_reconcile_fagov_side_equals_the_file(loaded, shared_data):
+    records = json.loads(loaded("reconcile", "--fy", "2019", "--country", "GT", "--format", "json").stdout)
+    obligations = next(r for r in records if r["type"] == "obligation")
+    printed = _file_value(shared_data / "foreignaid-explorer-country" / "us_foreign_aid_country.csv",
+                          {"Country Code": "GTM", "Transaction Type Name": "Obligations", "Fiscal Year": "2019"},
+                          "current_amount")
+    assert Decimal(obligations["fagov_usd"]) == Decimal(printed)
+
+
+def test_importing_tabular_files_again_changes_nothing(loaded, shared_data):
+    before = {k: v for k, v in dump(loaded.db_url).items() if k not in ("import_run", "import_issue")}
+    for step in (("import", "fagov", str(shared_data / "foreignaid-explorer-country")),
+                 ("import", "context", str(shared_data / "owid-context"), "--format", "owid")):
+        assert loaded(*step).exit_code == 0
+    after = {k: v for k, v in dump(loaded.db_url).items() if k not in ("import_run", "import_issue")}
+    assert before == after
+
+
+@pytest.mark.parametrize("content, where", [
+    ("Entity,Code,Year,\"Homicide rate per 100,000 population\"\nGuatemala,GTM,2015,abc\n", ":2:"),
+    ("Entity,Code,\"Homicide rate per 100,000 population\"\nGuatemala,GTM,33.1\n", ":1:"),
+    ("", ""),
+    (b"Entity,Code,Year,\"Homicide rate per 100,000 population\"\nPanam\xe1,PAN,2015,11.9\n", ":2:"),
+])
+def test_a_malformed_context_file_is_one_line_and_changes_nothing(sqlite_cli, tmp_path, content, where):
+    path = tmp_path / "bad.csv"
+    (path.write_bytes if isinstance(content, bytes) else path.write_text)(content)
+    before = dump(sqlite_cli.db_url)
+    result = sqlite_cli("import", "context", str(path), "--format", "owid")
+    assert result.exit_code == 1
+    rejected = [line for line in result.stderr.splitlines() if line.startswith("rejected:")]
+    assert len(rejected) == 1 and "bad.csv" in rejected[0] and where in rejected[0]
+    assert dump(sqlite_cli.db_url) == before
+
+
+def test_a_file_of_another_layout_is_refused(sqlite_cli, shared_data):
+    result = sqlite_cli("import", "fagov", str(shared_data / "datahub-gdp" / "gdp.csv"))
+    assert result.exit_code == 1 and "rejected:" in result.stderr
