@@ -15,5 +15,14 @@ fi
 stratmon=.venv/bin/stratmon
 $stratmon init
 $stratmon import iati "$iati"
+# The other public sources, where the data folder has them.
+[ -d "$data/foreignaid-explorer-country" ] && $stratmon import fagov "$data/foreignaid-explorer-country"
+[ -d "$data/state-cbj-budget-by-country" ] && $stratmon import budget "$data/state-cbj-budget-by-country"
+[ -d "$data/owid-context" ] && $stratmon import context "$data/owid-context" --format owid
+[ -d "$data/wdi-remittances" ] && $stratmon import context "$data/wdi-remittances" --format wdi
+[ -f "$data/datahub-gdp/gdp.csv" ] && $stratmon import context "$data/datahub-gdp/gdp.csv" --format datahub
+[ -f "$data/datahub-population/population.csv" ] && \
+    $stratmon import context "$data/datahub-population/population.csv" --format datahub
+[ -d "$data/cbp-encounters" ] && $stratmon import context "$data/cbp-encounters" --format cbp
 $stratmon funding --by country,fy --type obligation
 $stratmon funding --by country,fy --type disbursement

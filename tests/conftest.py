@@ -101,12 +101,17 @@ def _fresh_postgres_database(server_url: str) -> str:
     return server_url.rsplit("/", 1)[0] + f"/{name}"
 
 
+def database_for(engine: str, request, folder: Path) -> str:
+    """An empty database URL on `engine`: a SQLite file in `folder`, or a fresh PostgreSQL database."""
+    if engine == "sqlite":
+        return f"sqlite:///{folder / 'stratmon.db'}"
+    return _fresh_postgres_database(request.getfixturevalue("postgres_server"))
+
+
 @pytest.fixture(params=ENGINES)
 def db_url(request, tmp_path) -> str:
     """An empty database on each engine (tests using it run twice: SQLite and PostgreSQL)."""
-    if request.param == "sqlite":
-        return f"sqlite:///{tmp_path / 'stratmon.db'}"
-    return _fresh_postgres_database(request.getfixturevalue("postgres_server"))
+    return database_for(request.param, request, tmp_path)
 
 
 @pytest.fixture

@@ -15,7 +15,7 @@ from oracle_iati import oracle
 from stratmon.store import schema
 from stratmon.store.db import get_engine
 
-from conftest import FIXTURES, Cli, _fresh_postgres_database
+from conftest import FIXTURES, Cli, database_for
 from dbdump import dump
 
 TYPES = {"obligation": "2", "disbursement": "3"}
@@ -38,10 +38,7 @@ def counts(url: str) -> tuple[int, int]:
 @pytest.fixture(scope="module", params=("sqlite", "postgresql"))
 def real_import(request, usg_iati, tmp_path_factory):
     """The real U.S. files imported once per engine, with the CLI bound to that database."""
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path_factory.mktemp('real') / 'stratmon.db'}"
-    else:
-        url = _fresh_postgres_database(request.getfixturevalue("postgres_server"))
+    url = database_for(request.param, request, tmp_path_factory.mktemp("real"))
     cli = Cli(url)
     assert cli("init").exit_code == 0
     result = cli("import", "iati", str(usg_iati))

@@ -10,7 +10,7 @@ from decimal import Decimal
 
 import pytest
 
-from conftest import Cli, _fresh_postgres_database
+from conftest import Cli, database_for
 from dbdump import dump
 
 
@@ -22,10 +22,7 @@ def _rows(result) -> list[dict]:
 @pytest.fixture(scope="module", params=("sqlite", "postgresql"))
 def loaded(request, shared_data, tmp_path_factory):
     """Every tabular source and the IATI files, imported once per engine."""
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path_factory.mktemp('tabular') / 'stratmon.db'}"
-    else:
-        url = _fresh_postgres_database(request.getfixturevalue("postgres_server"))
+    url = database_for(request.param, request, tmp_path_factory.mktemp("tabular"))
     cli = Cli(url)
     assert cli("init").exit_code == 0
     steps = [

@@ -31,11 +31,19 @@ class Labels:
             region = next((r for r in self.framework.regions if r.code == code), None)
             if region:
                 return region.name.get(self.lang)
-            return codelists().name("Region", code, self.lang, fallback=_("Region {code}").format(code=code))
+            if code.isdigit():
+                return codelists().name("Region", code, self.lang, fallback=_("Region {code}").format(code=code))
+            return self._published_region_name(key) or _("Region {code}").format(code=code)
         country = self.framework.country(key)
         if country:
             return country.name.get(self.lang)
         return territory_name(key, self.lang) or codelists().name("Country", key, self.lang)
+
+    def _published_region_name(self, key: str) -> str | None:
+        """A region's name as ForeignAssistance.gov publishes it (its regions are not IATI's)."""
+        figure = schema.fagov_figure
+        return self._connection.execute(
+            select(func.min(figure.c.recipient_name)).where(figure.c.recipient_key == key)).scalar_one()
 
     def agency(self, ref: str | None) -> str:
         """A reporting organisation reference as the agency's name."""
