@@ -2,17 +2,18 @@
 # `make run`: initialise the embedded database, import the real data, print funding by country and FY.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+stratmon=.venv/bin/stratmon
 data="${STRATMON_DATA:-${STRATMON_SHARED_DATA:-../shared/data}}"
 if [ ! -d "$data" ]; then
-    echo "error: no data folder at $data (set STRATMON_DATA to the folder holding the IATI files)" >&2
-    exit 1
+    # No data folder: download the public data from its publishers first ($STRATMON_DATA, else ./data).
+    data="${STRATMON_DATA:-data}"
+    $stratmon fetch --dest "$data"
 fi
 iati="$data"
 [ -d "$data/usg-iati/data" ] && iati="$data/usg-iati/data"
 if [ -z "${STRATMON_CODELISTS:-}" ] && [ -d "$data/iati-codelists" ]; then
     export STRATMON_CODELISTS="$data/iati-codelists"
 fi
-stratmon=.venv/bin/stratmon
 $stratmon init
 $stratmon import iati "$iati"
 # The other public sources, where the data folder has them.

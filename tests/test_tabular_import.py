@@ -126,3 +126,37 @@ def test_a_malformed_context_file_is_one_line_and_changes_nothing(sqlite_cli, tm
 def test_a_file_of_another_layout_is_refused(sqlite_cli, shared_data):
     result = sqlite_cli("import", "fagov", str(shared_data / "datahub-gdp" / "gdp.csv"))
     assert result.exit_code == 1 and "rejected:" in result.stderr
+
+
+def test_budget_tables_read_back_in_dollars(loaded):
+    rows = _rows(loaded("budget", "show", "--fy", "2015", "--country", "GT", "--format", "csv"))
+    by_account = {row["account"]: row["usd"] for row in rows}
+    assert by_account["All Accounts"] == "113099000.00"  # printed as "113,099" ($ thousands)
+    assert by_account["DA"] == "57387000.00" and by_account["ESF"] == "34000000.00"
+    assert "INCLE" not in by_account or by_account["INCLE"] == "0.00"  # "-" in the table means zero
+    totals = _rows(loaded("budget", "show", "--fy", "2015", "--account", "All Accounts", "--format", "csv"))
+    assert any(row["kind"] == "total" and row["label"] == "TOTAL" for row in totals)
+
+
+def test_the_complete_file_layout_feeds_reconciliation(sqlite_cli):
+    from conftest import FIXTURES
+
+    result = sqlite_cli("import", "fagov", str(FIXTURES / "fagov" / "complete-sample.csv"))
+    assert result.exit_code == 0, result.output
+    records = json.loads(sqlite_cli("reconcile", "--format", "json").stdout)
+    with open(FIXTURES / "fagov" / "complete-sample.csv", encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    assert records, "no reconciliation rows"
+    for record in records:
+        expected = sum((Decimal(r["Current Dollar Amount"] or 0) for r in rows
+                        if r["Country Code"] in (_iso3(record["country"]),)
+                        and r["Transaction Type Name"].lower().startswith(record["type"][:5])
+                        and r["Fiscal Year"].lower().removesuffix("tq") == str(record["fy"])), Decimal(0))
+        if record["fagov_usd"] is not None:
+            assert Decimal(record["fagov_usd"]) == expected, record
+
+
+def _iso3(iso2: str) -> str:
+    from stratmon.sources.countries import iso3_from_iso2
+
+    return iso3_from_iso2(iso2)

@@ -14,18 +14,27 @@ CATALOG = ROOT / "src" / "stratmon" / "locales" / "es" / "LC_MESSAGES" / "stratm
 PLACEHOLDER = re.compile(r"\{[a-z_]+\}")
 
 
+def _singular(message_id) -> str:
+    """Plural messages have a (singular, plural) id; the singular names them."""
+    return message_id[0] if isinstance(message_id, tuple) else message_id
+
+
+def _first(string) -> str:
+    return string[0] if isinstance(string, tuple) else string
+
+
 def extracted_messages(tmp_path) -> set[str]:
     template = tmp_path / "stratmon.pot"
     subprocess.run([str(Path(sys.executable).with_name("pybabel")), "extract", "-F", str(ROOT / "babel.cfg"),
                     "-k", "_", "-k", "ngettext:1,2", "--no-location", "-o", str(template),
                     str(ROOT / "src" / "stratmon")], check=True, capture_output=True)
     with template.open("rb") as handle:
-        return {message.id for message in read_po(handle) if message.id}
+        return {_singular(message.id) for message in read_po(handle) if message.id}
 
 
 def test_spanish_catalog_covers_every_message(tmp_path):
     with CATALOG.open("rb") as handle:
-        catalog = {message.id: message.string for message in read_po(handle) if message.id}
+        catalog = {_singular(message.id): _first(message.string) for message in read_po(handle) if message.id}
     missing = sorted(m for m in extracted_messages(tmp_path) if not catalog.get(m))
     assert missing == [], f"untranslated messages (run `make messages` and translate): {missing}"
 
@@ -34,7 +43,8 @@ def test_translations_keep_their_placeholders():
     with CATALOG.open("rb") as handle:
         for message in read_po(handle):
             if message.id and message.string:
-                assert sorted(PLACEHOLDER.findall(message.id)) == sorted(PLACEHOLDER.findall(message.string)), message.id
+                source, translated = _singular(message.id), _first(message.string)
+                assert sorted(PLACEHOLDER.findall(source)) == sorted(PLACEHOLDER.findall(translated)), source
 
 
 def test_spanish_output_from_the_cli(tmp_path):

@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from stratmon import __version__
-from stratmon.cli import context_cmd, framework_cmd, funding_cmd, import_cmd, reconcile_cmd
+from stratmon.cli import budget_cmd, context_cmd, fetch_cmd, framework_cmd, funding_cmd, import_cmd, reconcile_cmd
 from stratmon.cli.common import DbOption, console, handles_errors, open_engine
 from stratmon.i18n import SUPPORTED, _, set_language
 from stratmon.store.migrate import upgrade
@@ -22,11 +22,13 @@ app = typer.Typer(
 app.add_typer(import_cmd.app, name="import")
 app.add_typer(framework_cmd.app, name="framework")
 app.add_typer(context_cmd.app, name="context")
+app.add_typer(budget_cmd.app, name="budget")
 app.command("imports", help=_("The import ledger: every file imported, with its hash, counts and outcome."))(
     import_cmd.imports)
 app.command("reconcile", help=_("IATI against ForeignAssistance.gov by country, fiscal year and type."))(
     reconcile_cmd.reconcile_command)
 app.command("funding", help=_("Money in U.S. dollars, grouped by the keys you choose."))(funding_cmd.funding)
+app.command("fetch", help=_("Download the public data from its publishers (resumable, checksummed)."))(fetch_cmd.fetch)
 
 
 def _version(value: bool) -> None:

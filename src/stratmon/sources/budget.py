@@ -29,8 +29,8 @@ from decimal import Decimal
 from pathlib import Path
 
 from stratmon.sources.countries import iso2_from_name
+from stratmon.sources.csvsafe import CsvRows, Header, header_key
 from stratmon.sources.errors import ContentError, ImportRejected
-from stratmon.sources.fagov import CsvRows, Header, check_width, header_key
 from stratmon.sources.records import BudgetFigure
 from stratmon.sources.values import MAX_AMOUNT, parse_amount
 
@@ -75,6 +75,7 @@ class _Table:
 
     def __init__(self, path: Path, header: Header) -> None:
         self.path = path
+        self.header = header
         names = header.names
         if not names or header_key(names[0]) != "country":
             raise ImportRejected(path, header.line, "not a State Department budget table: the first column is "
@@ -83,7 +84,6 @@ class _Table:
             raise ImportRejected(path, header.line, "missing column 'Fiscal Year'")
         if header_key(names[-1]) != "fiscal year":
             raise ImportRejected(path, header.line, "column 'Fiscal Year' is not the last column")
-        self.width = len(names)
         self.printed = names[1:-1]
         if not self.printed:
             raise ImportRejected(path, header.line, "no account columns between 'Country' and 'Fiscal Year'")
@@ -97,13 +97,12 @@ class _Table:
         self.fiscal_year_name = names[-1]
         self._kinds: dict[str, tuple[str, str | None]] = {}
 
-    def figures(self, rows: Iterator[tuple[int, list[str]]]) -> Iterator[BudgetFigure]:
+    def figures(self, rows: CsvRows) -> Iterator[BudgetFigure]:
         """One figure per non-empty cell of the data rows, joining wrapped labels."""
         wrapped: list[str] = []  # label parts waiting for the row with the amounts
         seen: set[tuple[str, ...]] = set()
         for line, cells in rows:
-            if len(cells) != self.width:
-                check_width(self.path, line, cells, self.width)
+            cells = self.header.fit(line, cells)
             label = " ".join(cells[0].split())
             cells_of_accounts = cells[1:-1]
             if not any(cell.strip() for cell in cells_of_accounts):
@@ -156,5 +155,5 @@ def read_budget(path: Path | str, *, on_chunk: Callable[[bytes], None] | None = 
     A bad row raises ImportRejected while iterating. `on_chunk` receives every byte read.
     """
     path = Path(path)
-    rows = iter(CsvRows(path, fallback=LEGACY_ENCODING, max_bytes=max_bytes, on_chunk=on_chunk))
-    return _Table(path, Header.first_row(path, rows)).figures(rows)
+    rows = CsvRows(path, fallback=LEGACY_ENCODING, max_bytes=max_bytes, on_chunk=on_chunk)
+    return _Table(path, rows.header()).figures(rows)

@@ -13,7 +13,6 @@ argument overrides the code. Bad input raises `ImportRejected` naming the line a
 
 from __future__ import annotations
 
-import codecs
 import csv
 import re
 from collections import Counter
@@ -23,15 +22,14 @@ from decimal import Decimal
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
-from typing import BinaryIO
 
 from stratmon.sources.countries import iso2_from_iso3, iso2_from_name
+from stratmon.sources.csvsafe import MAX_LINE_BYTES, CsvRows, Header, Wording
 from stratmon.sources.errors import ContentError, ImportRejected
 from stratmon.sources.records import ContextValue
 from stratmon.sources.values import parse_date, parse_number
 
 MAX_FILE_BYTES = 512 * 1024 * 1024
-MAX_LINE_BYTES = 1024 * 1024
 # The store keeps each value exactly as text of at most 64 characters (context_value.value_text).
 MAX_VALUE_CHARS = 64
 MAX_DIMENSION_CHARS = 128
@@ -50,6 +48,15 @@ _SIGNATURES = (("cbp", {"Fiscal Year", "Citizenship", "Encounter Count"}),
                ("wdi", {"Country Name", "Country Code", "Indicator Code"}),
                ("datahub", set(DATAHUB_COLUMNS)),
                ("owid", set(OWID_COLUMNS)))
+# Context files are refused in the wording their users knew before `csvsafe` was shared.
+_WORDING = Wording(too_large="file is {size:,} bytes; the limit is {limit:,}",
+                   long_line="line is longer than {limit:,} bytes",
+                   not_utf8="not UTF-8 text: byte 0x{byte:02x} at position {column} of the line",
+                   nul="not text: NUL byte at position {column} of the line",
+                   malformed="malformed CSV: {error}",
+                   short_row="row ends before column '{name}'",
+                   long_row="row has {cells} cells but the header has {width} (an unquoted comma in a value?)",
+                   names_nul_first=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,82 +95,28 @@ def _series(layout: str, match: str, indicator: str | None, *, unit_in_file: str
 
 # --- reading CSV safely --------------------------------------------------------------------------
 
-def _lines(path: Path, handle: BinaryIO) -> Iterator[str]:
-    """The file's lines decoded strictly as UTF-8 (a leading byte-order mark dropped)."""
-    number = 0
-    while raw := handle.readline(MAX_LINE_BYTES + 1):
-        number += 1
-        if len(raw) > MAX_LINE_BYTES:
-            raise ImportRejected(path, number, f"line is longer than {MAX_LINE_BYTES:,} bytes")
-        if number == 1 and raw.startswith(codecs.BOM_UTF8):
-            raw = raw[len(codecs.BOM_UTF8):]
-        try:
-            text = raw.decode("utf-8")
-        except UnicodeDecodeError as error:
-            raise ImportRejected(path, number, f"not UTF-8 text: byte 0x{raw[error.start]:02x} "
-                                               f"at position {error.start + 1} of the line") from None
-        if (nul := text.find("\x00")) >= 0:  # PostgreSQL cannot store NUL in text
-            raise ImportRejected(path, number, f"not text: NUL byte at position {nul + 1} of the line")
-        yield text
-
-
-def _rows(path: Path) -> Iterator[tuple[int, list[str]]]:
+def _rows(path: Path) -> CsvRows:
     """The file's non-blank CSV rows, each with the line it starts on (1-based)."""
-    try:
-        size = path.stat().st_size
-        handle = path.open("rb")
-    except OSError as error:
-        raise ImportRejected(path, None, f"cannot read the file: {error.strerror or error}") from None
-    with handle:
-        if size > MAX_FILE_BYTES:
-            raise ImportRejected(path, None, f"file is {size:,} bytes; the limit is {MAX_FILE_BYTES:,}")
-        reader = csv.reader(_lines(path, handle), strict=True)
-        while True:
-            start = reader.line_num + 1
-            try:
-                row = next(reader)
-            except StopIteration:
-                return
-            except csv.Error as error:
-                raise ImportRejected(path, reader.line_num, f"malformed CSV: {error}") from None
-            if any(cell.strip() for cell in row):
-                yield start, row
+    return CsvRows(path, max_bytes=MAX_FILE_BYTES, max_line_bytes=MAX_LINE_BYTES, wording=_WORDING)
 
 
-def _header(path: Path, rows: Iterator[tuple[int, list[str]]]) -> tuple[int, list[str]]:
-    first = next(rows, None)
-    if first is None:
-        raise ImportRejected(path, None, "empty file: no header row")
-    return first
-
-
-def _layout_of(header: list[str]) -> str | None:
-    if header and header[0].strip() == "Data Source":
+def _layout_of(header: Header) -> str | None:
+    if header.find("Data Source") == 0:
         return "wdi"
-    names = {cell.strip() for cell in header}
-    return next((layout for layout, needed in _SIGNATURES if needed <= names), None)
+    return next((layout for layout, needed in _SIGNATURES if all(map(header.has_any, needed))), None)
 
 
-def _columns(path: Path, line: int, header: list[str], required: tuple[str, ...], layout: str) -> dict[str, int]:
-    """Each column's position by name; a missing required column rejects the file."""
+def _columns(header: Header, required: tuple[str, ...], layout: str) -> dict[str, int]:
+    """The position of each required column; a missing one rejects the file."""
     positions: dict[str, int] = {}
-    for position, name in enumerate(header):
-        positions.setdefault(name.strip(), position)
     for name in required:
-        if name not in positions:
+        position = header.find(name)
+        if position is None:
             other = _layout_of(header)
             hint = f" (the file looks like the {other} layout)" if other and other != layout else ""
-            raise ImportRejected(path, line, f"missing column '{name}'{hint}")
+            raise ImportRejected(header.path, header.line, f"missing column '{name}'{hint}")
+        positions[name] = position
     return positions
-
-
-def _check_width(path: Path, line: int, row: list[str], header: list[str]) -> None:
-    missing = next((name.strip() for name in header[len(row):] if name.strip()), None)
-    if missing is not None:
-        raise ImportRejected(path, line, f"row ends before column '{missing}'")
-    if any(cell.strip() for cell in row[len(header):]):
-        raise ImportRejected(path, line, f"row has {len(row)} cells but the header has {len(header)} "
-                                         "(an unquoted comma in a value?)")
 
 
 def _year(path: Path, line: int, text: str, column: str) -> int:
@@ -193,14 +146,14 @@ def _country(code: str, known: dict[str, str | None]) -> str | None:
 
 # --- the long layouts: OWID and datahub -----------------------------------------------------------
 
-def _long_values(path: Path, rows: Iterator[tuple[int, list[str]]], header: list[str],
-                 positions: tuple[int, int, int], series: _Series) -> Iterator[ContextValue]:
+def _long_values(path: Path, rows: CsvRows, header: Header, positions: tuple[int, int, int],
+                 series: _Series) -> Iterator[ContextValue]:
     """Values of a country, year, value table; rows without an ISO3 country code are left out."""
     code_at, year_at, value_at = positions
-    year_name, value_name = header[year_at].strip(), header[value_at].strip()
+    year_name, value_name = header.names[year_at], header.names[value_at]
     countries: dict[str, str | None] = {}
     for line, row in rows:
-        _check_width(path, line, row, header)
+        row = header.fit(line, row)
         year = _year(path, line, row[year_at], year_name)
         value = _number(path, line, row[value_at], value_name)
         country = _country(row[code_at], countries)
@@ -218,15 +171,16 @@ def read_owid(path: Path | str, indicator: str | None = None) -> Iterator[Contex
     """
     path = Path(path)
     rows = _rows(path)
-    line, header = _header(path, rows)
-    columns = _columns(path, line, header, OWID_COLUMNS, "owid")
-    value_at = next((i for i, name in enumerate(header) if name.strip() not in OWID_COLUMNS), None)
+    header = rows.header()
+    columns = _columns(header, OWID_COLUMNS, "owid")
+    value_at = next((i for i in range(len(header.names)) if i not in columns.values()), None)
     if value_at is None:
-        raise ImportRejected(path, line, "missing the value column after 'Year'")
-    value_name = header[value_at].strip()
+        raise ImportRejected(path, header.line, "missing the value column after 'Year'")
+    value_name = header.names[value_at]
     series = _series("owid", value_name, indicator, unit_in_file=value_name)
     if series is None:
-        raise ImportRejected(path, line, f"unknown value column '{value_name}': name its indicator (--indicator)")
+        raise ImportRejected(path, header.line,
+                             f"unknown value column '{value_name}': name its indicator (--indicator)")
     yield from _long_values(path, rows, header, (columns["Code"], columns["Year"], value_at), series)
 
 
@@ -238,8 +192,8 @@ def read_datahub(path: Path | str, indicator: str | None = None) -> Iterator[Con
     """
     path = Path(path)
     rows = _rows(path)
-    line, header = _header(path, rows)
-    columns = _columns(path, line, header, DATAHUB_COLUMNS, "datahub")
+    header = rows.header()
+    columns = _columns(header, DATAHUB_COLUMNS, "datahub")
     series = _series("datahub", path.name, indicator)
     if series is None:
         raise ImportRejected(path, None, f"cannot tell which indicator '{path.name}' holds: "
@@ -250,7 +204,7 @@ def read_datahub(path: Path | str, indicator: str | None = None) -> Iterator[Con
 
 # --- World Bank WDI: years as columns --------------------------------------------------------------
 
-def _wdi_preamble(path: Path, rows: Iterator[tuple[int, list[str]]]) -> tuple[str | None, int, list[str]]:
+def _wdi_preamble(path: Path, rows: CsvRows) -> tuple[str | None, Header]:
     """The "Last Updated Date" and the header row that follows the preamble."""
     vintage = None
     for line, row in rows:
@@ -258,7 +212,7 @@ def _wdi_preamble(path: Path, rows: Iterator[tuple[int, list[str]]]) -> tuple[st
         if label == "Last Updated Date":
             vintage = _vintage(path, line, row[1] if len(row) > 1 else "")
         elif label != "Data Source":
-            return vintage, line, row
+            return vintage, Header(path, line, row, wording=_WORDING)
     raise ImportRejected(path, None, "empty file: no header row")
 
 
@@ -270,17 +224,17 @@ def _vintage(path: Path, line: int, text: str) -> str | None:
     return day.isoformat() if day else None
 
 
-def _wdi_years(path: Path, line: int, header: list[str], after: int) -> list[tuple[int, str, int]]:
+def _wdi_years(header: Header, after: int) -> list[tuple[int, str, int]]:
     """(position, column name, year) of each year column; an empty trailing column is ignored."""
     years = []
-    for position in range(after + 1, len(header)):
-        name = header[position].strip()
+    for position in range(after + 1, len(header.names)):
+        name = header.names[position]
         if name and not _YEAR.fullmatch(name):
-            raise ImportRejected(path, line, f"column '{name}' is not a year")
+            raise ImportRejected(header.path, header.line, f"column '{name}' is not a year")
         if name:
             years.append((position, name, int(name)))
     if not years:
-        raise ImportRejected(path, line, "no year columns after 'Indicator Code'")
+        raise ImportRejected(header.path, header.line, "no year columns after 'Indicator Code'")
     return years
 
 
@@ -299,13 +253,13 @@ def read_wdi(path: Path | str, indicator: str | None = None) -> Iterator[Context
     """
     path = Path(path)
     rows = _rows(path)
-    vintage, line, header = _wdi_preamble(path, rows)
-    columns = _columns(path, line, header, WDI_COLUMNS, "wdi")
-    years = _wdi_years(path, line, header, max(columns[name] for name in WDI_COLUMNS))
+    vintage, header = _wdi_preamble(path, rows)
+    columns = _columns(header, WDI_COLUMNS, "wdi")
+    years = _wdi_years(header, max(columns.values()))
     series_by_code: dict[str, _Series] = {}
     countries: dict[str, str | None] = {}
     for line, row in rows:
-        _check_width(path, line, row, header)
+        row = header.fit(line, row)
         code = row[columns["Indicator Code"]].strip()
         if not code or len(code) > 64:
             raise ImportRejected(path, line, f"column 'Indicator Code': '{code[:40]}' is not an indicator code")
@@ -343,13 +297,13 @@ class EncounterSums:
 
     def _read(self, indicator: str | None) -> Iterator[ContextValue]:
         rows = _rows(self.path)
-        line, header = _header(self.path, rows)
-        columns = _columns(self.path, line, header, CBP_COLUMNS, "cbp")
+        header = rows.header()
+        columns = _columns(header, CBP_COLUMNS, "cbp")
         series = _series("cbp", "Encounter Count", indicator)
         sums: dict[tuple[int, str, str], list[int]] = {}  # (FY, country, demographic) → [first line, count]
         countries: dict[str, str | None] = {}
         for line, row in rows:
-            _check_width(self.path, line, row, header)
+            row = header.fit(line, row)
             fiscal_year, demographic, citizenship, count = self._fields(line, row, columns)
             if count is None:
                 continue

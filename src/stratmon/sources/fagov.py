@@ -17,183 +17,25 @@ Publisher's conventions this reader follows:
   is a country (CS-KM "Kosovo") is that country (XK).
 - Amounts are U.S. dollars as printed; empty and NULL are missing (None), negatives are kept.
 
-The CSV plumbing (`CsvRows`, `Header`) is shared with the budget-table reader.
+Reading the CSV itself (decoding, size caps, header lookup) is `csvsafe`'s.
 """
 
 from __future__ import annotations
 
-import csv
 import re
 from collections.abc import Callable, Iterator
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
-from typing import NoReturn
 
 from stratmon.sources.countries import iso2_from_iso3, iso2_from_name, normalise_name
+from stratmon.sources.csvsafe import CsvRows, Header
 from stratmon.sources.errors import ContentError, ImportRejected
 from stratmon.sources.records import FagovTransaction, FundingFigure
 from stratmon.sources.values import MISSING_MARKERS, parse_amount, parse_date
-from stratmon.sources.xmlsafe import CountingReader
 
 MAX_FILE_BYTES = 16 * 1024**3  # the complete file is about 3.2 GB (2025)
-MAX_LINE_BYTES = 1024 * 1024
-MAX_ROW_BYTES = 4 * 1024 * 1024
 MAX_SUMMARY_FIGURES = 250_000  # ten times the 2023 country summary
-_CHUNK_BYTES = 1024 * 1024
-_UTF8_MULTIBYTE = re.compile(rb"[\xc2-\xf4][\x80-\xbf]+")
-
-
-# --- CSV plumbing ------------------------------------------------------------------------------------
-
-class CsvRows:
-    """The rows of a CSV file as `(line, cells)`, streamed; `line` is where the row starts.
-
-    Decoding is strict UTF-8 (a byte-order mark is allowed). `fallback` names a single-byte
-    encoding accepted for a file that is not UTF-8 at all; a file mixing it with UTF-8 is refused.
-    Lines, rows and the file are size-capped, so memory stays small whatever the input.
-    Empty lines are skipped.
-    """
-
-    def __init__(self, path: Path | str, *, fallback: str | None = None, max_bytes: int = MAX_FILE_BYTES,
-                 on_chunk: Callable[[bytes], None] | None = None) -> None:
-        self.path = Path(path)
-        self.fallback = fallback
-        self.max_bytes = max_bytes
-        self.on_chunk = on_chunk
-        self.encoding: str | None = None  # decided by the first line that is not ASCII
-        self._line = 0
-        self._row_bytes = 0
-
-    def __iter__(self) -> Iterator[tuple[int, list[str]]]:
-        try:
-            size = self.path.stat().st_size
-            handle = self.path.open("rb")
-        except OSError as exc:
-            raise ImportRejected(self.path, None, f"cannot read the file: {exc.strerror or exc}") from None
-        if size > self.max_bytes:
-            handle.close()
-            raise ImportRejected(self.path, None, f"file is larger than the limit of {self.max_bytes} bytes")
-        self._line = self._row_bytes = 0
-        self.encoding = None
-        with handle:
-            source = CountingReader(handle, self.path, max_bytes=self.max_bytes, on_chunk=self.on_chunk)
-            reader = csv.reader(self._lines(source), strict=True)
-            while True:
-                start = self._line + 1
-                try:
-                    cells = next(reader)
-                except StopIteration:
-                    return
-                except csv.Error as exc:
-                    raise ImportRejected(self.path, self._line, f"not valid CSV: {exc}") from None
-                self._row_bytes = 0
-                if cells:
-                    yield start, cells
-
-    def _lines(self, source: CountingReader) -> Iterator[str]:
-        rest = b""
-        while chunk := source.read(_CHUNK_BYTES):
-            parts = (rest + chunk).split(b"\n")
-            rest = parts.pop()
-            if len(rest) > MAX_LINE_BYTES:
-                self._line += len(parts) + 1
-                self._reject(f"line is longer than {MAX_LINE_BYTES} bytes")
-            for part in parts:
-                yield self._decode(part) + "\n"
-        if rest:
-            yield self._decode(rest)
-
-    def _decode(self, line: bytes) -> str:
-        self._line += 1
-        self._row_bytes += len(line)
-        if len(line) > MAX_LINE_BYTES:
-            self._reject(f"line is longer than {MAX_LINE_BYTES} bytes")
-        if self._row_bytes > MAX_ROW_BYTES:
-            self._reject(f"row is longer than {MAX_ROW_BYTES} bytes (an unclosed quote?)")
-        if b"\x00" in line:
-            self._reject("NUL byte: not a text file, or not UTF-8 (UTF-16?)")
-        if line.isascii():
-            return line.decode("ascii")
-        try:
-            text = line.decode("utf-8")
-        except UnicodeDecodeError as exc:
-            return self._decode_fallback(line, exc)
-        if self.encoding not in (None, "utf-8"):
-            self._reject(f"mixes UTF-8 with {self.encoding}")
-        self.encoding = "utf-8"
-        return text[1:] if self._line == 1 and text.startswith("\ufeff") else text
-
-    def _decode_fallback(self, line: bytes, error: UnicodeDecodeError) -> str:
-        bad = f"byte 0x{line[error.start]:02x} at column {error.start + 1}"
-        if self.fallback is None or self.encoding == "utf-8":
-            self._reject(f"not UTF-8: {bad}")
-        if _UTF8_MULTIBYTE.search(line):
-            self._reject(f"mixes UTF-8 with {self.fallback}: {bad}")
-        try:
-            text = line.decode(self.fallback)
-        except UnicodeDecodeError:
-            self._reject(f"neither UTF-8 nor {self.fallback}: {bad}")
-        self.encoding = self.fallback
-        return text
-
-    def _reject(self, reason: str) -> NoReturn:
-        raise ImportRejected(self.path, self._line, reason)
-
-
-def header_key(name: str) -> str:
-    """A column name folded for matching: case, spacing, underscores and hyphens do not count."""
-    return " ".join(name.replace("_", " ").replace("-", " ").casefold().split())
-
-
-class Header:
-    """A file's header row: the columns by folded name."""
-
-    def __init__(self, path: Path, line: int, cells: list[str]) -> None:
-        self.path = path
-        self.line = line
-        self.names = [cell.strip() for cell in cells]
-        self.index: dict[str, int] = {}
-        for position, name in enumerate(self.names):
-            key = header_key(name)
-            if key in self.index:
-                raise ImportRejected(path, line, f"column {name!r} appears twice")
-            if key:
-                self.index[key] = position
-
-    @classmethod
-    def first_row(cls, path: Path, rows: Iterator[tuple[int, list[str]]]) -> Header:
-        """The header: the file's first row that is not blank."""
-        for line, cells in rows:
-            if any(cell.strip() for cell in cells):
-                return cls(path, line, cells)
-        raise ImportRejected(path, None, "empty file: no header row")
-
-    def find(self, *names: str) -> int | None:
-        """The position of the first of `names` present, or None."""
-        return next((self.index[key] for key in map(header_key, names) if key in self.index), None)
-
-    def require(self, *names: str) -> int:
-        """The position of the first of `names` present; the file is refused when none is."""
-        position = self.find(*names)
-        if position is None:
-            raise ImportRejected(self.path, self.line, f"missing column {names[0]!r}")
-        return position
-
-    def has_any(self, *names: str) -> bool:
-        """Whether any of `names` is a column."""
-        return self.find(*names) is not None
-
-    def preview(self, count: int = 4) -> str:
-        """The first column names, quoted, for messages."""
-        shown = ", ".join(repr(name) for name in self.names[:count])
-        return shown + (", ..." if len(self.names) > count else "")
-
-
-def check_width(path: Path, line: int, cells: list[str], width: int) -> None:
-    """Refuse a row whose field count differs from the header's."""
-    if len(cells) != width:
-        raise ImportRejected(path, line, f"row has {len(cells)} fields, the header has {width}")
 
 
 # --- ForeignAssistance.gov vocabulary ----------------------------------------------------------------
@@ -407,21 +249,17 @@ def read_fagov(path: Path | str, *, on_chunk: Callable[[bytes], None] | None = N
     `on_chunk` receives every byte read, in order (progress, hashing).
     """
     path = Path(path)
-    rows = iter(CsvRows(path, max_bytes=max_bytes, on_chunk=on_chunk))
-    header = Header.first_row(path, rows)
+    rows = CsvRows(path, max_bytes=max_bytes, on_chunk=on_chunk)
+    header = rows.header()
     layout = _layout(path, header)
     records = _parsed(path, header, layout.read, rows)
     return _summed_by_key(path, records) if isinstance(layout, _SummaryLayout) else records
 
 
-def _parsed(path: Path, header: Header, read: Callable, rows: Iterator[tuple[int, list[str]]]) -> Iterator:
+def _parsed(path: Path, header: Header, read: Callable, rows: CsvRows) -> Iterator:
     """One record per data row, streamed; a bad row raises ImportRejected naming its line."""
-    width = len(header.names)
     for line, cells in rows:
-        if (len(cells) != width or not cells[0]) and not any(cell.strip() for cell in cells):
-            continue  # a row of empty cells says nothing
-        if len(cells) != width:
-            check_width(path, line, cells, width)
+        cells = header.fit(line, cells)
         try:
             yield read(line, cells)
         except ContentError as exc:

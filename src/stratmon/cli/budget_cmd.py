@@ -1,0 +1,53 @@
+"""`stratmon budget show`: the State Department budget tables as imported, in dollars."""
+
+from __future__ import annotations
+
+import csv
+import json
+import sys
+from dataclasses import asdict
+from typing import Annotated
+
+import typer
+from rich.markup import escape
+from rich.table import Table
+
+from stratmon.analysis.budget import budget_lines
+from stratmon.analysis.fiscal import parse_fiscal_years
+from stratmon.cli.common import DbOption, UserError, console, handles_errors, ready_engine
+from stratmon.i18n import _, format_money
+
+app = typer.Typer(help=_("State Department budget tables by country and account."), no_args_is_help=True)
+FORMATS = ("table", "csv", "json")
+
+
+@app.command("show", help=_("Budget figures in U.S. dollars by fiscal year, row and account."))
+@handles_errors
+def show(
+    fy: Annotated[str | None, typer.Option("--fy", help=_("Fiscal years: YEAR or FIRST:LAST."))] = None,
+    country: Annotated[str | None, typer.Option("--country", help=_("An ISO country code, e.g. GT."))] = None,
+    account: Annotated[str | None, typer.Option("--account", help=_("An account, e.g. ESF or INCLE."))] = None,
+    output_format: Annotated[str, typer.Option("--format", help=_("table, csv or json"))] = "table",
+    db: DbOption = None,
+) -> None:
+    if output_format not in FORMATS:
+        raise UserError(_("--format takes one of: {choices}").format(choices=", ".join(FORMATS)))
+    engine = ready_engine(db)
+    with engine.connect() as connection:
+        lines = budget_lines(connection, fiscal_years=parse_fiscal_years(fy), country=country, account=account)
+    records = [{**asdict(line), "usd": None if line.usd is None else f"{line.usd:.2f}"} for line in lines]
+    if output_format == "json":
+        typer.echo(json.dumps(records, ensure_ascii=False, indent=2))
+    elif output_format == "csv":
+        writer = csv.DictWriter(sys.stdout, fieldnames=["fiscal_year", "label", "recipient_key", "kind", "account",
+                                                        "usd"], lineterminator="\n")
+        writer.writeheader()
+        writer.writerows({k: "" if v is None else v for k, v in r.items()} for r in records)
+    else:
+        table = Table(title=_("Budget tables (USD)"))
+        for header in (_("Fiscal year"), _("Row"), _("Account"), "USD"):
+            table.add_column(header, justify="right" if header == "USD" else "left")
+        for line in lines:
+            table.add_row(f"FY{line.fiscal_year}", escape(line.label), escape(line.account),
+                          format_money(line.usd) if line.usd is not None else "")
+        console.print(table)
