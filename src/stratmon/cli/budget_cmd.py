@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import csv
 import json
-import sys
 from dataclasses import asdict
 from typing import Annotated
 
@@ -14,24 +12,32 @@ from rich.table import Table
 
 from stratmon.analysis.budget import budget_lines
 from stratmon.analysis.fiscal import parse_fiscal_years
-from stratmon.cli.common import DbOption, UserError, console, handles_errors, ready_engine
+from stratmon.cli.common import (
+    CountryOption,
+    DbOption,
+    FiscalYearsOption,
+    FormatOption,
+    check_format,
+    console,
+    handles_errors,
+    ready_engine,
+    write_csv,
+)
 from stratmon.i18n import _, format_money
 
 app = typer.Typer(help=_("State Department budget tables by country and account."), no_args_is_help=True)
-FORMATS = ("table", "csv", "json")
 
 
 @app.command("show", help=_("Budget figures in U.S. dollars by fiscal year, row and account."))
 @handles_errors
 def show(
-    fy: Annotated[str | None, typer.Option("--fy", help=_("Fiscal years: YEAR or FIRST:LAST."))] = None,
-    country: Annotated[str | None, typer.Option("--country", help=_("An ISO country code, e.g. GT."))] = None,
+    fy: FiscalYearsOption = None,
+    country: CountryOption = None,
     account: Annotated[str | None, typer.Option("--account", help=_("An account, e.g. ESF or INCLE."))] = None,
-    output_format: Annotated[str, typer.Option("--format", help=_("table, csv or json"))] = "table",
+    output_format: FormatOption = "table",
     db: DbOption = None,
 ) -> None:
-    if output_format not in FORMATS:
-        raise UserError(_("--format takes one of: {choices}").format(choices=", ".join(FORMATS)))
+    check_format(output_format)
     engine = ready_engine(db)
     with engine.connect() as connection:
         lines = budget_lines(connection, fiscal_years=parse_fiscal_years(fy), country=country, account=account)
@@ -39,10 +45,7 @@ def show(
     if output_format == "json":
         typer.echo(json.dumps(records, ensure_ascii=False, indent=2))
     elif output_format == "csv":
-        writer = csv.DictWriter(sys.stdout, fieldnames=["fiscal_year", "label", "recipient_key", "kind", "account",
-                                                        "usd"], lineterminator="\n")
-        writer.writeheader()
-        writer.writerows({k: "" if v is None else v for k, v in r.items()} for r in records)
+        write_csv(records, ["fiscal_year", "label", "recipient_key", "kind", "account", "usd"])
     else:
         table = Table(title=_("Budget tables (USD)"))
         for header in (_("Fiscal year"), _("Row"), _("Account"), "USD"):

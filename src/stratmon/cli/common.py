@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import csv
 import functools
+import sys
 from typing import Annotated
 
 import typer
@@ -28,6 +30,30 @@ DbOption = Annotated[
     typer.Option("--db", help=_("Database URL (default: $STRATMON_DB, else sqlite:///stratmon.db)."),
                  show_default=False),
 ]
+
+
+FiscalYearsOption = Annotated[
+    str | None, typer.Option("--fy", help=_("Fiscal years: YEAR or FIRST:LAST."), show_default=False)]
+CountryOption = Annotated[
+    str | None, typer.Option("--country", help=_("An ISO country code, e.g. GT."), show_default=False)]
+FormatOption = Annotated[str, typer.Option("--format", help=_("table, csv or json"))]
+TABLE_CSV_JSON = ("table", "csv", "json")
+
+
+def check_format(output_format: str, choices: tuple[str, ...] = TABLE_CSV_JSON) -> None:
+    """Refuse an output format the command does not offer."""
+    if output_format not in choices:
+        raise UserError(_("--format takes one of: {choices}").format(choices=", ".join(choices)))
+
+
+def write_csv(records: list[dict], fieldnames: list[str] | None = None) -> None:
+    """Records as CSV on stdout (None as an empty cell); the header from `fieldnames` or the first record."""
+    fields = fieldnames or (list(records[0]) if records else [])
+    if not fields:
+        return
+    writer = csv.DictWriter(sys.stdout, fieldnames=fields, lineterminator="\n")
+    writer.writeheader()
+    writer.writerows({k: "" if v is None else v for k, v in record.items()} for record in records)
 
 
 class UserError(Exception):

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import csv
 import json
-import sys
 from dataclasses import asdict
 from typing import Annotated
 
@@ -13,26 +11,34 @@ from rich.markup import escape
 from rich.table import Table
 
 from stratmon.analysis.context import against_baseline, context_points
-from stratmon.cli.common import DbOption, UserError, console, handles_errors, ready_engine
+from stratmon.cli.common import (
+    CountryOption,
+    DbOption,
+    FormatOption,
+    UserError,
+    check_format,
+    console,
+    handles_errors,
+    ready_engine,
+    write_csv,
+)
 from stratmon.framework import load_framework
 from stratmon.i18n import _, format_measure, language
 
 app = typer.Typer(help=_("Context indicators: the country outcomes the strategy is judged by."),
                   no_args_is_help=True)
-FORMATS = ("table", "csv", "json")
 
 
 @app.command("show", help=_("Each country's latest value against the baseline year, or every value with --all."))
 @handles_errors
 def show(
     indicator: Annotated[str | None, typer.Option("--indicator", help=_("A catalogue code, e.g. homicide_rate."))] = None,
-    country: Annotated[str | None, typer.Option("--country", help=_("An ISO country code, e.g. GT."))] = None,
+    country: CountryOption = None,
     every_value: Annotated[bool, typer.Option("--all", help=_("List every stored value with its source and vintage."))] = False,
-    output_format: Annotated[str, typer.Option("--format", help=_("table, csv or json"))] = "table",
+    output_format: FormatOption = "table",
     db: DbOption = None,
 ) -> None:
-    if output_format not in FORMATS:
-        raise UserError(_("--format takes one of: {choices}").format(choices=", ".join(FORMATS)))
+    check_format(output_format)
     framework = load_framework()
     if indicator and framework.context_indicator(indicator) is None and not every_value:
         raise UserError(_("{code}: not in the indicator catalogue").format(code=indicator))
@@ -46,17 +52,9 @@ def show(
     if output_format == "json":
         typer.echo(json.dumps(records, ensure_ascii=False, indent=2, default=str))
     elif output_format == "csv":
-        _write_csv(records)
+        write_csv(records)
     else:
         console.print(_values_table(records, framework) if every_value else _baseline_table(records, framework))
-
-
-def _write_csv(records: list[dict]) -> None:
-    if not records:
-        return
-    writer = csv.DictWriter(sys.stdout, fieldnames=list(records[0]), lineterminator="\n")
-    writer.writeheader()
-    writer.writerows({k: ("" if v is None else v) for k, v in r.items()} for r in records)
 
 
 def _name(framework, code: str, lang: str) -> str:

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import csv
 import json
-import sys
 from typing import Annotated
 
 import typer
@@ -15,11 +13,21 @@ from stratmon.analysis.fiscal import parse_fiscal_years
 from stratmon.analysis.funding import TRANSACTION_TYPES, FundingQuery, FundingResult
 from stratmon.analysis.funding import funding as compute_funding
 from stratmon.analysis.labels import Labels
-from stratmon.cli.common import DbOption, UserError, console, errors, handles_errors, ready_engine
+from stratmon.cli.common import (
+    DbOption,
+    FiscalYearsOption,
+    FormatOption,
+    UserError,
+    check_format,
+    console,
+    errors,
+    handles_errors,
+    ready_engine,
+    write_csv,
+)
 from stratmon.framework import load_framework
 from stratmon.i18n import _, format_money, language
 
-FORMATS = ("table", "csv", "json")
 # Keys whose codes mean little to a reader get a name column in CSV and JSON.
 NAMED_KEYS = ("agency", "sector")
 
@@ -32,14 +40,13 @@ def _headers() -> dict[str, str]:
 def funding(
     by: Annotated[str, typer.Option("--by", help=_("Comma-separated keys: country, fy, agency, sector."))],
     transaction_type: Annotated[str, typer.Option("--type", help=_("obligation, disbursement or expenditure."))] = "disbursement",
-    fy: Annotated[str | None, typer.Option("--fy", help=_("Fiscal years: YEAR or FIRST:LAST."))] = None,
-    output_format: Annotated[str, typer.Option("--format", help=_("table, csv or json"))] = "table",
+    fy: FiscalYearsOption = None,
+    output_format: FormatOption = "table",
     sector_vocabulary: Annotated[str, typer.Option("--sector-vocabulary", help=_("IATI sector vocabulary for --by sector (1 = OECD DAC, 99 = U.S. program areas)."))] = "1",
     db: DbOption = None,
 ) -> None:
     """Money in U.S. dollars, grouped by the keys you choose (DESIGN.md data rules)."""
-    if output_format not in FORMATS:
-        raise UserError(_("--format takes one of: {choices}").format(choices=", ".join(FORMATS)))
+    check_format(output_format)
     if transaction_type not in TRANSACTION_TYPES:
         raise UserError(_("--type takes one of: {choices}").format(choices="obligation, disbursement, expenditure"))
     query = FundingQuery(tuple(k.strip() for k in by.split(",") if k.strip()), transaction_type,
@@ -83,9 +90,7 @@ def _records(result: FundingResult, labels: Labels):
 
 
 def _write_csv(result: FundingResult, labels: Labels) -> None:
-    writer = csv.DictWriter(sys.stdout, fieldnames=_columns(result), lineterminator="\n")
-    writer.writeheader()
-    writer.writerows(_records(result, labels))
+    write_csv(list(_records(result, labels)), _columns(result))
 
 
 def _write_json(result: FundingResult, labels: Labels) -> None:

@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import csv
 import json
-import sys
-from typing import Annotated
 
 import typer
 from rich.markup import escape
@@ -13,11 +10,20 @@ from rich.table import Table
 
 from stratmon.analysis.fiscal import parse_fiscal_years
 from stratmon.analysis.reconcile import Reason, Reconciliation, reconcile
-from stratmon.cli.common import DbOption, UserError, console, handles_errors, ready_engine
+from stratmon.cli.common import (
+    CountryOption,
+    DbOption,
+    FiscalYearsOption,
+    FormatOption,
+    check_format,
+    console,
+    handles_errors,
+    ready_engine,
+    write_csv,
+)
 from stratmon.framework import load_framework
 from stratmon.i18n import _, format_money, language
 
-FORMATS = ("table", "csv", "json")
 COLUMNS = ("country", "fy", "type", "iati_usd", "fagov_usd", "difference_usd", "ratio", "explanation")
 
 
@@ -48,13 +54,12 @@ def _record(row: Reconciliation) -> dict:
 
 @handles_errors
 def reconcile_command(
-    fy: Annotated[str | None, typer.Option("--fy", help=_("Fiscal years: YEAR or FIRST:LAST."))] = None,
-    country: Annotated[str | None, typer.Option("--country", help=_("An ISO country code, e.g. GT."))] = None,
-    output_format: Annotated[str, typer.Option("--format", help=_("table, csv or json"))] = "table",
+    fy: FiscalYearsOption = None,
+    country: CountryOption = None,
+    output_format: FormatOption = "table",
     db: DbOption = None,
 ) -> None:
-    if output_format not in FORMATS:
-        raise UserError(_("--format takes one of: {choices}").format(choices=", ".join(FORMATS)))
+    check_format(output_format)
     framework = load_framework()
     engine = ready_engine(db)
     with engine.connect() as connection:
@@ -63,9 +68,7 @@ def reconcile_command(
     if output_format == "json":
         typer.echo(json.dumps(records, ensure_ascii=False, indent=2))
     elif output_format == "csv":
-        writer = csv.DictWriter(sys.stdout, fieldnames=COLUMNS, lineterminator="\n")
-        writer.writeheader()
-        writer.writerows({k: "" if v is None else v for k, v in r.items()} for r in records)
+        write_csv(records, list(COLUMNS))
     else:
         console.print(_table(rows, framework))
 
