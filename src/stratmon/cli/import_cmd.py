@@ -94,8 +94,10 @@ def import_fagov(
     from stratmon.sources.fagov import read_fagov
 
     engine = ready_engine(db)
-    _import_files(collect_files(paths, ".csv"), lambda path, _progress: import_tabular_file(
-        engine, path, "fagov", read_fagov, record_kind="row", skip_if_loaded=True))
+    # The complete file runs to gigabytes: the reader reports each chunk it reads to the progress bar.
+    _import_files(collect_files(paths, ".csv"), lambda path, progress: import_tabular_file(
+        engine, path, "fagov", lambda p: read_fagov(p, on_chunk=lambda chunk: progress(len(chunk))),
+        record_kind="row", skip_if_loaded=True))
 
 
 @app.command("budget", help=_("Import State Department budget tables by country and account (CSV)."))
