@@ -40,6 +40,7 @@ Semantics implemented here (the judgment calls are marked "choice"):
 from __future__ import annotations
 
 import hashlib
+import re
 import pathlib
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
@@ -190,12 +191,11 @@ def _shares(recips: list[tuple[str, Decimal | None]]) -> tuple[list[tuple[str, D
 
 
 def _c14n(el) -> tuple[bytes, bool]:
-    # Identity of content: exclusive canonical XML (inherited namespace declarations and
-    # attribute order do not count); the tie-break only needs both sides to agree.
-    try:
-        return etree.tostring(el, method="c14n", exclusive=True, with_comments=False), False
-    except (etree.C14NError, ValueError):
-        return etree.tostring(el, with_tail=False), True
+    # Identity of content: the element as lxml serialises it, less the namespace declarations
+    # copied onto its start tag from the file's root; the tie-break only needs both sides to agree.
+    raw = etree.tostring(el, with_tail=False)
+    end = raw.index(b">")
+    return re.sub(rb'\s+xmlns(?::[\w.-]+)?="[^"]*"', b"", raw[:end]) + raw[end:], False
 
 
 def has_content_error(act) -> bool:

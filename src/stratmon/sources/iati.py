@@ -8,6 +8,7 @@ reason when an activity cannot be read. A file that is not well-formed IATI rais
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -96,14 +97,20 @@ class IatiFile:
         return activity
 
 
+_NAMESPACE_DECLARATION = re.compile(rb'\s+xmlns(?::[\w.-]+)?="[^"]*"')
+
+
 def content_hash(element: etree._Element) -> str:
-    """SHA-256 of the activity's exclusive canonical form: attribute order, and namespace
-    declarations inherited from the file's root, do not change it (DESIGN.md rule 1)."""
-    try:
-        canonical = etree.tostring(element, method="c14n", exclusive=True, with_comments=False)
-    except (etree.C14NError, ValueError):  # e.g. relative namespace URIs, which C14N refuses
-        canonical = etree.tostring(element, with_tail=False)
-    return hashlib.sha256(canonical).hexdigest()
+    """SHA-256 of the activity as serialised, without the namespace declarations that lxml
+    copies onto its start tag from the file's root: the same activity published in two
+    files with different root declarations is the same content (DESIGN.md rule 1)."""
+    serialised = etree.tostring(element, with_tail=False)
+    # lxml escapes ">" inside attribute values, so the first one ends the start tag.
+    end_of_start_tag = serialised.index(b">")
+    start_tag = _NAMESPACE_DECLARATION.sub(b"", serialised[:end_of_start_tag])
+    digest = hashlib.sha256(start_tag)
+    digest.update(serialised[end_of_start_tag:])
+    return digest.hexdigest()
 
 
 def _drop(element: etree._Element) -> None:
