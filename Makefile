@@ -31,5 +31,6 @@ clean:
 
 # Refresh the Spanish catalog after changing user-facing strings, then translate what is new.
 messages: install
+	mkdir -p build
 	$(BIN)/pybabel extract -F babel.cfg -k _ -k ngettext:1,2 --no-location --sort-output -o build/stratmon.pot src/stratmon
-	$(BIN)/pybabel update -i build/stratmon.pot -d src/stratmon/locales -D stratmon -l es --no-location --omit-header=false
+	$(BIN)/pybabel update -i build/stratmon.pot -d src/stratmon/locales -D stratmon -l es --ignore-obsolete --width 100

@@ -155,6 +155,8 @@ def main() -> None:
         stream_seconds = best_of(args.runs, lambda: stream_elements(files))
         import_seconds = min(import_all(files, tmp_path) for _ in range(args.runs))
         floor_seconds, floor_rows = min(insert_floor(files, tmp_path) for _ in range(args.runs))
+        (tmp_path / "one").mkdir()
+        _one_seconds, one_peak = import_in_subprocess(folder, tmp_path / "one")
         large = tmp_path / "large.xml"
         written, large_transactions = generate_large(files, large, args.large_mb)
         large_seconds, large_peak = import_in_subprocess(large, tmp_path)
@@ -169,7 +171,7 @@ def main() -> None:
          "floor: the rows alone, no parsing"),
         (f"stratmon import, {len(files)} files, {size_mb:.1f} MB", f"{import_seconds:.2f} s",
          f"{import_seconds / tree_seconds:.2f}× / {import_seconds / stream_seconds:.2f}×",
-         f"{import_seconds / real_transactions * 1e6:.0f} µs per transaction"),
+         f"{import_seconds / real_transactions * 1e6:.0f} µs per transaction; peak {one_peak:.0f} MB"),
         (f"stratmon import, generated {written / 1024 / 1024:.0f} MB", f"{large_seconds:.1f} s",
          "", f"{large_seconds / large_transactions * 1e6:.0f} µs per transaction; peak {large_peak:.0f} MB"),
     ]

@@ -10,6 +10,7 @@ import yaml
 from pydantic import ValidationError
 
 from stratmon.framework.model import Framework
+from stratmon.i18n import _
 
 DEFAULT_FRAMEWORK = "central_america"
 MAX_FRAMEWORK_BYTES = 2 * 1024 * 1024
@@ -32,7 +33,7 @@ def resolve_framework_path(name_or_path: str | None) -> Path:
         return candidate
     path = shipped_framework_path(value)
     if not path.exists():
-        raise FrameworkError(f"{value}: no such framework (neither a shipped name nor a file)")
+        raise FrameworkError(_("{name}: no such framework (neither a shipped name nor a file)").format(name=value))
     return path
 
 
@@ -43,24 +44,29 @@ def _location(loc: tuple) -> str:
             parts.append(f"[{item}]")
         else:
             parts.append(("." if parts else "") + str(item))
-    return "".join(parts) or "(top level)"
+    return "".join(parts) or _("(top level)")
 
 
 @lru_cache(maxsize=8)
 def _load(path: Path, mtime_ns: int) -> Framework:
     if path.stat().st_size > MAX_FRAMEWORK_BYTES:
-        raise FrameworkError(f"{path}: file too large for a framework")
+        raise FrameworkError(_("{path}: file too large for a framework").format(path=path))
     try:
         raw = yaml.safe_load(path.read_text(encoding="utf-8"))
     except UnicodeDecodeError as exc:
-        raise FrameworkError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+        raise FrameworkError(_("{path}: not UTF-8 text ({reason} at byte {byte})").format(
+            path=path, reason=exc.reason, byte=exc.start)) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "unknown place"
         problem = getattr(exc, "problem", None) or str(exc)
-        raise FrameworkError(f"{path}: {where}: {problem}") from None
+        if mark:
+            message = _("{path}: line {line}, column {column}: {problem}").format(
+                path=path, line=mark.line + 1, column=mark.column + 1, problem=problem)
+        else:
+            message = _("{path}: unknown place: {problem}").format(path=path, problem=problem)
+        raise FrameworkError(message) from None
     if not isinstance(raw, dict):
-        raise FrameworkError(f"{path}: (top level): expected a mapping of keys")
+        raise FrameworkError(_("{path}: (top level): expected a mapping of keys").format(path=path))
     try:
         return Framework.model_validate(raw)
     except ValidationError as exc:
@@ -72,5 +78,5 @@ def load_framework(name_or_path: str | None = None) -> Framework:
     """Load a framework by shipped name (`central_america`) or path; validated and cached."""
     path = resolve_framework_path(name_or_path).resolve()
     if not path.exists():
-        raise FrameworkError(f"{path}: no such file")
+        raise FrameworkError(_("{path}: no such file").format(path=path))
     return _load(path, path.stat().st_mtime_ns)

@@ -28,6 +28,7 @@ from collections.abc import Callable, Iterator
 from decimal import Decimal
 from pathlib import Path
 
+from stratmon.i18n import _
 from stratmon.sources.countries import iso2_from_name
 from stratmon.sources.csvsafe import CsvRows, Header, header_key
 from stratmon.sources.errors import ContentError, ImportRejected
@@ -78,22 +79,24 @@ class _Table:
         self.header = header
         names = header.names
         if not names or header_key(names[0]) != "country":
-            raise ImportRejected(path, header.line, "not a State Department budget table: the first column is "
-                                 f"{names[0] if names else ''!r}, expected 'Country'")
+            raise ImportRejected(path, header.line, _("not a State Department budget table: the first column is "
+                                                      "{name}, expected 'Country'").format(
+                name=repr(names[0] if names else '')))
         if header.find("Fiscal Year") is None:
-            raise ImportRejected(path, header.line, "missing column 'Fiscal Year'")
+            raise ImportRejected(path, header.line, _("missing column '{name}'").format(name="Fiscal Year"))
         if header_key(names[-1]) != "fiscal year":
-            raise ImportRejected(path, header.line, "column 'Fiscal Year' is not the last column")
+            raise ImportRejected(path, header.line, _("column 'Fiscal Year' is not the last column"))
         self.printed = names[1:-1]
         if not self.printed:
-            raise ImportRejected(path, header.line, "no account columns between 'Country' and 'Fiscal Year'")
+            raise ImportRejected(path, header.line, _("no account columns between 'Country' and 'Fiscal Year'"))
         self.accounts = [account_name(name) for name in self.printed]
         for position, account in enumerate(self.accounts):
             if not account:
-                raise ImportRejected(path, header.line, f"column {position + 2} has no name")
+                raise ImportRejected(path, header.line, _("column {position} has no name").format(
+                    position=position + 2))
             if account in self.accounts[:position]:
-                raise ImportRejected(path, header.line, f"column {self.printed[position]!r} repeats account "
-                                     f"{account!r}")
+                raise ImportRejected(path, header.line, _("column {column} repeats account {account}").format(
+                    column=repr(self.printed[position]), account=repr(account)))
         self.fiscal_year_name = names[-1]
         self._kinds: dict[str, tuple[str, str | None]] = {}
 
@@ -122,10 +125,10 @@ class _Table:
 
     def _row(self, line: int, label: str, cells: list[str], fiscal_year_text: str) -> Iterator[BudgetFigure]:
         if not label:
-            raise ContentError("a row with amounts has no label (column 'Country' is empty)")
+            raise ContentError(_("a row with amounts has no label (column 'Country' is empty)"))
         if not _FISCAL_YEAR.fullmatch(fiscal_year_text.strip()):
-            raise ContentError(f"column {self.fiscal_year_name!r}: {fiscal_year_text.strip()[:40]!r} is not a "
-                               "fiscal year")
+            raise ContentError(_("column {column}: {value} is not a fiscal year").format(
+                column=repr(self.fiscal_year_name), value=repr(fiscal_year_text.strip()[:40])))
         fiscal_year = int(fiscal_year_text)
         kind, recipient_key = self._kinds.get(label) or self._kinds.setdefault(label, row_kind(label))
         for printed, account, cell in zip(self.printed, self.accounts, cells):
@@ -139,12 +142,13 @@ def _dollars(cell: str, column: str) -> Decimal | None:
     text = cell.strip()
     if text in ZERO_MARKS:
         return Decimal(0)
-    thousands = parse_amount(text, what=f"column {column!r}:")
+    thousands = parse_amount(text, what=lambda: _("column {column}:").format(column=repr(column)))
     if thousands is None:
         return None
     dollars = thousands * THOUSAND
     if abs(dollars) > MAX_AMOUNT:
-        raise ContentError(f"column {column!r}: {text[:40]!r} thousand is too large to store")
+        raise ContentError(_("column {column}: {value} thousand is too large to store").format(
+            column=repr(column), value=repr(text[:40])))
     return dollars
 
 

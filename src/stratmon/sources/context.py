@@ -23,6 +23,7 @@ from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 
+from stratmon.i18n import _
 from stratmon.sources.countries import iso2_from_iso3, iso2_from_name
 from stratmon.sources.csvsafe import MAX_LINE_BYTES, CsvRows, Header, Wording
 from stratmon.sources.errors import ContentError, ImportRejected
@@ -48,14 +49,17 @@ _SIGNATURES = (("cbp", {"Fiscal Year", "Citizenship", "Encounter Count"}),
                ("wdi", {"Country Name", "Country Code", "Indicator Code"}),
                ("datahub", set(DATAHUB_COLUMNS)),
                ("owid", set(OWID_COLUMNS)))
-# Context files are refused in the wording their users knew before `csvsafe` was shared.
-_WORDING = Wording(too_large="file is {size:,} bytes; the limit is {limit:,}",
-                   long_line="line is longer than {limit:,} bytes",
-                   not_utf8="not UTF-8 text: byte 0x{byte:02x} at position {column} of the line",
-                   nul="not text: NUL byte at position {column} of the line",
-                   malformed="malformed CSV: {error}",
-                   short_row="row ends before column '{name}'",
-                   long_row="row has {cells} cells but the header has {width} (an unquoted comma in a value?)",
+
+
+def _wording() -> Wording:
+    """Context files are refused in the wording their users knew before `csvsafe` was shared."""
+    return Wording(too_large=_("file is {size_grouped} bytes; the limit is {limit_grouped}"),
+                   long_line=_("line is longer than {limit_grouped} bytes"),
+                   not_utf8=_("not UTF-8 text: byte 0x{byte} at position {column} of the line"),
+                   nul=_("not text: NUL byte at position {column} of the line"),
+                   malformed=_("malformed CSV: {error}"),
+                   short_row=_("row ends before column '{name}'"),
+                   long_row=_("row has {cells} cells but the header has {width} (an unquoted comma in a value?)"),
                    names_nul_first=False)
 
 
@@ -97,7 +101,7 @@ def _series(layout: str, match: str, indicator: str | None, *, unit_in_file: str
 
 def _rows(path: Path) -> CsvRows:
     """The file's non-blank CSV rows, each with the line it starts on (1-based)."""
-    return CsvRows(path, max_bytes=MAX_FILE_BYTES, max_line_bytes=MAX_LINE_BYTES, wording=_WORDING)
+    return CsvRows(path, max_bytes=MAX_FILE_BYTES, max_line_bytes=MAX_LINE_BYTES, wording=_wording())
 
 
 def _layout_of(header: Header) -> str | None:
@@ -113,15 +117,20 @@ def _columns(header: Header, required: tuple[str, ...], layout: str) -> dict[str
         position = header.find(name)
         if position is None:
             other = _layout_of(header)
-            hint = f" (the file looks like the {other} layout)" if other and other != layout else ""
-            raise ImportRejected(header.path, header.line, f"missing column '{name}'{hint}")
+            if other and other != layout:
+                reason = _("missing column '{name}' (the file looks like the {layout} layout)").format(
+                    name=name, layout=other)
+            else:
+                reason = _("missing column '{name}'").format(name=name)
+            raise ImportRejected(header.path, header.line, reason)
         positions[name] = position
     return positions
 
 
 def _year(path: Path, line: int, text: str, column: str) -> int:
     if not _YEAR.fullmatch(text.strip()):
-        raise ImportRejected(path, line, f"column '{column}': '{text.strip()[:40]}' is not an integer year")
+        raise ImportRejected(path, line, _("column '{column}': '{value}' is not an integer year").format(
+            column=column, value=text.strip()[:40]))
     return int(text)
 
 
@@ -130,11 +139,12 @@ def _number(path: Path, line: int, text: str, column: str) -> Decimal | None:
     if text.strip() == _DATABANK_MISSING:
         return None
     try:
-        value = parse_number(text, what=f"column '{column}':")
+        value = parse_number(text, what=lambda: _("column '{column}':").format(column=column))
     except ContentError as error:
         raise ImportRejected(path, line, str(error)) from None
     if value is not None and len(format(value, "f")) > MAX_VALUE_CHARS:
-        raise ImportRejected(path, line, f"column '{column}': '{text.strip()[:40]}' has too many digits")
+        raise ImportRejected(path, line, _("column '{column}': '{value}' has too many digits").format(
+            column=column, value=text.strip()[:40]))
     return value
 
 
@@ -175,12 +185,12 @@ def read_owid(path: Path | str, indicator: str | None = None) -> Iterator[Contex
     columns = _columns(header, OWID_COLUMNS, "owid")
     value_at = next((i for i in range(len(header.names)) if i not in columns.values()), None)
     if value_at is None:
-        raise ImportRejected(path, header.line, "missing the value column after 'Year'")
+        raise ImportRejected(path, header.line, _("missing the value column after 'Year'"))
     value_name = header.names[value_at]
     series = _series("owid", value_name, indicator, unit_in_file=value_name)
     if series is None:
-        raise ImportRejected(path, header.line,
-                             f"unknown value column '{value_name}': name its indicator (--indicator)")
+        raise ImportRejected(path, header.line, _("unknown value column '{column}': name its indicator "
+                                                  "(--indicator)").format(column=value_name))
     yield from _long_values(path, rows, header, (columns["Code"], columns["Year"], value_at), series)
 
 
@@ -196,8 +206,8 @@ def read_datahub(path: Path | str, indicator: str | None = None) -> Iterator[Con
     columns = _columns(header, DATAHUB_COLUMNS, "datahub")
     series = _series("datahub", path.name, indicator)
     if series is None:
-        raise ImportRejected(path, None, f"cannot tell which indicator '{path.name}' holds: "
-                                         "name it (--indicator)")
+        raise ImportRejected(path, None, _("cannot tell which indicator '{file}' holds: name it "
+                                           "(--indicator)").format(file=path.name))
     yield from _long_values(path, rows, header, (columns["Country Code"], columns["Year"], columns["Value"]),
                             series)
 
@@ -212,8 +222,8 @@ def _wdi_preamble(path: Path, rows: CsvRows) -> tuple[str | None, Header]:
         if label == "Last Updated Date":
             vintage = _vintage(path, line, row[1] if len(row) > 1 else "")
         elif label != "Data Source":
-            return vintage, Header(path, line, row, wording=_WORDING)
-    raise ImportRejected(path, None, "empty file: no header row")
+            return vintage, Header(path, line, row, wording=rows.wording)
+    raise ImportRejected(path, None, _("empty file: no header row"))
 
 
 def _vintage(path: Path, line: int, text: str) -> str | None:
@@ -230,11 +240,11 @@ def _wdi_years(header: Header, after: int) -> list[tuple[int, str, int]]:
     for position in range(after + 1, len(header.names)):
         name = header.names[position]
         if name and not _YEAR.fullmatch(name):
-            raise ImportRejected(header.path, header.line, f"column '{name}' is not a year")
+            raise ImportRejected(header.path, header.line, _("column '{column}' is not a year").format(column=name))
         if name:
             years.append((position, name, int(name)))
     if not years:
-        raise ImportRejected(header.path, header.line, "no year columns after 'Indicator Code'")
+        raise ImportRejected(header.path, header.line, _("no year columns after 'Indicator Code'"))
     return years
 
 
@@ -262,7 +272,8 @@ def read_wdi(path: Path | str, indicator: str | None = None) -> Iterator[Context
         row = header.fit(line, row)
         code = row[columns["Indicator Code"]].strip()
         if not code or len(code) > 64:
-            raise ImportRejected(path, line, f"column 'Indicator Code': '{code[:40]}' is not an indicator code")
+            raise ImportRejected(path, line, _("column 'Indicator Code': '{value}' is not an indicator code").format(
+                value=code[:40]))
         if code not in series_by_code:
             series_by_code[code] = _wdi_series(code, row[columns["Indicator Name"]].strip(), indicator)
         series = series_by_code[code]
@@ -324,14 +335,15 @@ class EncounterSums:
         demographic = row[columns["Demographic"]].strip()
         citizenship = row[columns["Citizenship"]].strip()
         if not demographic or len(demographic) > MAX_DIMENSION_CHARS:
-            raise ImportRejected(self.path, line, f"column 'Demographic': '{demographic[:40]}' is not a demographic")
+            raise ImportRejected(self.path, line, _("column 'Demographic': '{value}' is not a demographic").format(
+                value=demographic[:40]))
         if not citizenship:
-            raise ImportRejected(self.path, line, "column 'Citizenship' is empty")
+            raise ImportRejected(self.path, line, _("column 'Citizenship' is empty"))
         text = row[columns["Encounter Count"]]
         count = _number(self.path, line, text, "Encounter Count")
         if count is not None and (count != count.to_integral_value() or count < 0):
-            raise ImportRejected(self.path, line, f"column 'Encounter Count': '{text.strip()[:40]}' "
-                                                  "is not a whole number of encounters")
+            raise ImportRejected(self.path, line, _("column 'Encounter Count': '{value}' is not a whole number "
+                                                    "of encounters").format(value=text.strip()[:40]))
         return fiscal_year, demographic, citizenship, None if count is None else int(count)
 
 

@@ -10,10 +10,11 @@ from __future__ import annotations
 import csv
 import re
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import NoReturn
 
+from stratmon.i18n import _, format_count
 from stratmon.sources.errors import ImportRejected
 from stratmon.sources.xmlsafe import CountingReader
 
@@ -25,18 +26,20 @@ _UTF8_MULTIBYTE = re.compile(rb"[\xc2-\xf4][\x80-\xbf]+")
 
 @dataclass(frozen=True, slots=True)
 class Wording:
-    """How a reader words its refusals: `str.format` templates, by default those of the
-    ForeignAssistance.gov and budget-table readers. A template may use `size` and `limit` (bytes),
-    `byte` and `column` (its 1-based position in the line), `error` (the csv module's), `cells` and
-    `width` (counts) and `name` (the first column a short row lacks)."""
+    """How a reader words its refusals: `str.format` templates, already translated (so make one
+    when a file is read, not when a module is imported), by default those of the
+    ForeignAssistance.gov and budget-table readers. A template may use `size` and `limit` (bytes;
+    `size_grouped` and `limit_grouped` are the same with the language's thousands separators),
+    `byte` (two hex digits) and `column` (its 1-based position in the line), `error` (the csv
+    module's), `cells` and `width` (counts) and `name` (the first column a short row lacks)."""
 
-    too_large: str = "file is larger than the limit of {limit} bytes"
-    long_line: str = "line is longer than {limit} bytes"
-    not_utf8: str = "not UTF-8: byte 0x{byte:02x} at column {column}"
-    nul: str = "NUL byte: not a text file, or not UTF-8 (UTF-16?)"
-    malformed: str = "not valid CSV: {error}"
-    short_row: str = "row has {cells} fields, the header has {width}"
-    long_row: str = "row has {cells} fields, the header has {width}"
+    too_large: str = field(default_factory=lambda: _("file is larger than the limit of {limit} bytes"))
+    long_line: str = field(default_factory=lambda: _("line is longer than {limit} bytes"))
+    not_utf8: str = field(default_factory=lambda: _("not UTF-8: byte 0x{byte} at column {column}"))
+    nul: str = field(default_factory=lambda: _("NUL byte: not a text file, or not UTF-8 (UTF-16?)"))
+    malformed: str = field(default_factory=lambda: _("not valid CSV: {error}"))
+    short_row: str = field(default_factory=lambda: _("row has {cells} fields, the header has {width}"))
+    long_row: str = field(default_factory=lambda: _("row has {cells} fields, the header has {width}"))
     # A line holding both a NUL and a byte that is not UTF-8 (UTF-16 text) is refused either way;
     # this says which of the two its reason names.
     names_nul_first: bool = True
@@ -54,14 +57,14 @@ class CsvRows:
 
     def __init__(self, path: Path | str, *, max_bytes: int, max_line_bytes: int = MAX_LINE_BYTES,
                  max_row_bytes: int = MAX_ROW_BYTES, fallback: str | None = None,
-                 on_chunk: Callable[[bytes], None] | None = None, wording: Wording = Wording()) -> None:
+                 on_chunk: Callable[[bytes], None] | None = None, wording: Wording | None = None) -> None:
         self.path = Path(path)
         self.max_bytes = max_bytes
         self.max_line_bytes = max_line_bytes
         self.max_row_bytes = max_row_bytes
         self.fallback = fallback
         self.on_chunk = on_chunk
-        self.wording = wording
+        self.wording = wording or Wording()
         self.encoding: str | None = None  # decided by the first line that is not ASCII
         self._line = 0
         self._row_bytes = 0
@@ -74,7 +77,7 @@ class CsvRows:
         """The first row, read now, as the header; an empty file is refused."""
         first = next(self._rows, None)
         if first is None:
-            raise ImportRejected(self.path, None, "empty file: no header row")
+            raise ImportRejected(self.path, None, _("empty file: no header row"))
         return Header(self.path, *first, wording=self.wording)
 
     def _read(self) -> Iterator[tuple[int, list[str]]]:
@@ -82,10 +85,13 @@ class CsvRows:
             size = self.path.stat().st_size
             handle = self.path.open("rb")
         except OSError as exc:
-            raise ImportRejected(self.path, None, f"cannot read the file: {exc.strerror or exc}") from None
+            raise ImportRejected(self.path, None, _("cannot read the file: {reason}").format(
+                reason=exc.strerror or exc)) from None
         with handle:
             if size > self.max_bytes:
-                reason = self.wording.too_large.format(size=size, limit=self.max_bytes)
+                reason = self.wording.too_large.format(
+                    size=size, limit=self.max_bytes, size_grouped=format_count(size),
+                    limit_grouped=format_count(self.max_bytes))
                 raise ImportRejected(self.path, None, reason)
             source = CountingReader(handle, self.path, max_bytes=self.max_bytes, on_chunk=self.on_chunk)
             reader = csv.reader(self._lines(source), strict=True)
@@ -110,7 +116,7 @@ class CsvRows:
                 yield self._decode(line) + "\n"
             if len(rest) > self.max_line_bytes:
                 self._line += 1
-                self._reject(self.wording.long_line.format(limit=self.max_line_bytes))
+                self._reject_long_line()
         if rest:
             yield self._decode(rest)
 
@@ -118,9 +124,9 @@ class CsvRows:
         self._line += 1
         self._row_bytes += len(line)
         if len(line) > self.max_line_bytes:
-            self._reject(self.wording.long_line.format(limit=self.max_line_bytes))
+            self._reject_long_line()
         if self._row_bytes > self.max_row_bytes:
-            self._reject(f"row is longer than {self.max_row_bytes} bytes (an unclosed quote?)")
+            self._reject(_("row is longer than {limit} bytes (an unclosed quote?)").format(limit=self.max_row_bytes))
         nul_first = self.wording.names_nul_first
         if nul_first and (nul := line.find(b"\x00")) >= 0:
             self._reject(self.wording.nul.format(column=nul + 1))
@@ -135,23 +141,28 @@ class CsvRows:
         except UnicodeDecodeError as exc:
             return self._decode_fallback(line, exc)
         if self.encoding not in (None, "utf-8"):
-            self._reject(f"mixes UTF-8 with {self.encoding}")
+            self._reject(_("mixes UTF-8 with {encoding}").format(encoding=self.encoding))
         self.encoding = "utf-8"
         return text[1:] if self._line == 1 and text.startswith("\ufeff") else text
 
     def _decode_fallback(self, line: bytes, error: UnicodeDecodeError) -> str:
-        byte, column = line[error.start], error.start + 1
+        byte, column = f"{line[error.start]:02x}", error.start + 1
         if self.fallback is None or self.encoding == "utf-8":
             self._reject(self.wording.not_utf8.format(byte=byte, column=column))
-        bad = f"byte 0x{byte:02x} at column {column}"
         if _UTF8_MULTIBYTE.search(line):
-            self._reject(f"mixes UTF-8 with {self.fallback}: {bad}")
+            self._reject(_("mixes UTF-8 with {encoding}: byte 0x{byte} at column {column}").format(
+                encoding=self.fallback, byte=byte, column=column))
         try:
             text = line.decode(self.fallback)
         except UnicodeDecodeError:
-            self._reject(f"neither UTF-8 nor {self.fallback}: {bad}")
+            self._reject(_("neither UTF-8 nor {encoding}: byte 0x{byte} at column {column}").format(
+                encoding=self.fallback, byte=byte, column=column))
         self.encoding = self.fallback
         return text
+
+    def _reject_long_line(self) -> NoReturn:
+        self._reject(self.wording.long_line.format(limit=self.max_line_bytes,
+                                                   limit_grouped=format_count(self.max_line_bytes)))
 
     def _reject(self, reason: str) -> NoReturn:
         raise ImportRejected(self.path, self._line, reason)
@@ -165,16 +176,16 @@ def header_key(name: str) -> str:
 class Header:
     """A file's header row: its column names, found by folded name (see `header_key`)."""
 
-    def __init__(self, path: Path, line: int, cells: list[str], *, wording: Wording = Wording()) -> None:
+    def __init__(self, path: Path, line: int, cells: list[str], *, wording: Wording | None = None) -> None:
         self.path = path
         self.line = line
-        self.wording = wording
+        self.wording = wording or Wording()
         self.names = [cell.strip() for cell in cells]
         self._positions: dict[str, int] = {}
         for position, name in enumerate(self.names):
             key = header_key(name)
             if key in self._positions:
-                raise ImportRejected(path, line, f"column {name!r} appears twice")
+                raise ImportRejected(path, line, _("column {name} appears twice").format(name=repr(name)))
             if key:
                 self._positions[key] = position
 
@@ -186,7 +197,7 @@ class Header:
         """The position of the first of `names` present; the file is refused when none is."""
         position = self.find(*names)
         if position is None:
-            raise ImportRejected(self.path, self.line, f"missing column {names[0]!r}")
+            raise ImportRejected(self.path, self.line, _("missing column '{name}'").format(name=names[0]))
         return position
 
     def has_any(self, *names: str) -> bool:

@@ -28,6 +28,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
 
+from stratmon.i18n import _
 from stratmon.sources.countries import iso2_from_iso3, iso2_from_name, normalise_name
 from stratmon.sources.csvsafe import CsvRows, Header
 from stratmon.sources.errors import ContentError, ImportRejected
@@ -81,6 +82,8 @@ class _Columns:
         self.fiscal_year = header.require("Fiscal Year")
         self.current = header.require(*current)
         self.constant = header.require(*constant)
+        self._current_what = _("column {column}:").format(column=repr(self.names[self.current]))
+        self._constant_what = _("column {column}:").format(column=repr(self.names[self.constant]))
         self._recipients: dict[tuple[str, str], tuple[str, str]] = {}
         self._types: dict[tuple[str, str], str] = {}
         self._years: dict[str, tuple[int, str]] = {}
@@ -97,12 +100,14 @@ class _Columns:
         code, name = (cell.strip() for cell in (code_cell, name_cell))
         code, name = ("" if cell in _MISSING else cell for cell in (code, name))
         if code and not _CODE.fullmatch(code):
-            raise ContentError(f"column {self.names[self.code]!r}: {code[:40]!r} is not a country or region code")
+            raise ContentError(_("column {column}: {value} is not a country or region code").format(
+                column=repr(self.names[self.code]), value=repr(code[:40])))
         iso2 = (iso2_from_iso3(code) if len(code) == 3 else None) or (iso2_from_name(name) if name else None)
         if iso2:
             return iso2, name or code
         if not code and not name:
-            raise ContentError(f"columns {self.names[self.code]!r} and {self.names[self.name]!r} are both empty")
+            raise ContentError(_("columns {code} and {name} are both empty").format(
+                code=repr(self.names[self.code]), name=repr(self.names[self.name])))
         # A name becomes a code with underscores: IATI keys use `region-<vocabulary>-<code>`.
         region = code.upper() if code else normalise_name(name).replace(" ", "_").upper()
         return f"region-{region[:_MAX_REGION_CODE]}", name or code
@@ -121,16 +126,17 @@ class _Columns:
             by_id = TRANSACTION_TYPE_BY_ID.get(type_id)
             if by_id is None:
                 known = ", ".join(TRANSACTION_TYPE_BY_ID)
-                raise ContentError(f"column {self.names[self.type_id]!r}: {type_id[:40]!r} is not a "
-                                   f"ForeignAssistance.gov transaction type ({known})")
+                raise ContentError(_("column {column}: {value} is not a ForeignAssistance.gov transaction type "
+                                     "({known})").format(column=repr(self.names[self.type_id]),
+                                                         value=repr(type_id[:40]), known=known))
             if type_name and by_name != by_id:
-                raise ContentError(f"column {self.names[self.type_name]!r}: {type_name[:40]!r} does not match "
-                                   f"Transaction Type ID {type_id}")
+                raise ContentError(_("column {column}: {value} does not match Transaction Type ID {type_id}").format(
+                    column=repr(self.names[self.type_name]), value=repr(type_name[:40]), type_id=type_id))
             return by_id
         if by_name is None:
             column = self.names[self.type_name] if self.type_name is not None else "Transaction Type Name"
-            raise ContentError(f"column {column!r}: {type_name[:40]!r} is not a ForeignAssistance.gov "
-                               "transaction type")
+            raise ContentError(_("column {column}: {value} is not a ForeignAssistance.gov transaction type").format(
+                column=repr(column), value=repr(type_name[:40])))
         return by_name
 
     def fiscal_period(self, cells: list[str]) -> tuple[int, str]:
@@ -140,15 +146,16 @@ class _Columns:
         if found is None:
             match = _FISCAL_YEAR.fullmatch(text.strip())
             if not match:
-                raise ContentError(f"column {self.names[self.fiscal_year]!r}: {text.strip()[:40]!r} is not a "
-                                   "fiscal year (YYYY, or YYYYtq for a transition quarter)")
+                raise ContentError(_("column {column}: {value} is not a fiscal year (YYYY, or YYYYtq for a "
+                                     "transition quarter)").format(column=repr(self.names[self.fiscal_year]),
+                                                                   value=repr(text.strip()[:40])))
             found = self._years[text] = (int(match[1]), "tq" if match[2] else "")
         return found
 
     def amounts(self, cells: list[str]) -> tuple[Decimal | None, Decimal | None]:
         """`(current, constant)` U.S. dollars, None where missing."""
-        return (parse_amount(cells[self.current], what=f"column {self.names[self.current]!r}:"),
-                parse_amount(cells[self.constant], what=f"column {self.names[self.constant]!r}:"))
+        return (parse_amount(cells[self.current], what=self._current_what),
+                parse_amount(cells[self.constant], what=self._constant_what))
 
 
 class _SummaryLayout:
@@ -201,11 +208,12 @@ class _CompleteLayout:
         columns = self.columns
         activity_id = _text(cells, self.activity_id)
         if activity_id is None:
-            raise ContentError(f"column {columns.names[self.activity_id]!r} is empty or NULL")
+            raise ContentError(_("column {column} is empty or NULL").format(
+                column=repr(columns.names[self.activity_id])))
         transaction_type = columns.transaction_type(cells)
         if transaction_type not in self.TYPES:
-            raise ContentError(f"transaction type {transaction_type!r} is not an obligation or disbursement: "
-                               "the complete file holds transactions only")
+            raise ContentError(_("transaction type {type} is not an obligation or disbursement: the complete file "
+                                 "holds transactions only").format(type=repr(transaction_type)))
         key, name = columns.recipient(cells)
         current, constant = columns.amounts(cells)
         fields = {field: _text(cells, position) for field, position in self.optional}
@@ -228,7 +236,8 @@ class _CompleteLayout:
                 return datetime.strptime(text, pattern).date()
             except ValueError:
                 continue
-        raise ContentError(f"column {self.columns.names[self.date]!r}: {text[:40]!r} is not a date")
+        raise ContentError(_("column {column}: {value} is not a date").format(
+            column=repr(self.columns.names[self.date]), value=repr(text[:40])))
 
 
 def _layout(path: Path, header: Header) -> _SummaryLayout | _CompleteLayout:
@@ -236,9 +245,9 @@ def _layout(path: Path, header: Header) -> _SummaryLayout | _CompleteLayout:
         return _CompleteLayout(header)
     if header.has_any("current_amount", "constant_amount"):
         return _SummaryLayout(header)
-    raise ImportRejected(path, header.line, "not a ForeignAssistance.gov file: the header has neither "
-                         f"'current_amount' (country summary) nor 'Current Dollar Amount' (complete file), "
-                         f"it starts {header.preview()}")
+    raise ImportRejected(path, header.line, _("not a ForeignAssistance.gov file: the header has neither "
+                                              "'current_amount' (country summary) nor 'Current Dollar Amount' "
+                                              "(complete file), it starts {columns}").format(columns=header.preview()))
 
 
 def read_fagov(path: Path | str, *, on_chunk: Callable[[bytes], None] | None = None,
@@ -281,8 +290,8 @@ def _summed_by_key(path: Path, figures: Iterator[FundingFigure]) -> Iterator[Fun
         earlier = merged.get(key)
         if earlier is None:
             if len(merged) >= MAX_SUMMARY_FIGURES:
-                raise ImportRejected(path, figure.line, f"more than {MAX_SUMMARY_FIGURES} figures: too many "
-                                     "for a country summary")
+                raise ImportRejected(path, figure.line, _("more than {count} figures: too many for a country "
+                                                          "summary").format(count=MAX_SUMMARY_FIGURES))
             merged[key] = figure
         else:
             earlier.current_usd = _sum(earlier.current_usd, figure.current_usd)

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from lxml import etree
 
+from stratmon.i18n import _
 from stratmon.iati import standard
 from stratmon.sources import iati_elements as el
 from stratmon.sources.iati_common import small_int
@@ -36,12 +37,14 @@ class IatiFile:
         root = inspect_root(self.path)
         if root.tag != standard.ACTIVITIES_ROOT:
             name = etree.QName(root)
-            found = f"<{name.localname}> in namespace {name.namespace}" if name.namespace else f"<{name.localname}>"
-            raise ImportRejected(
-                self.path, root.sourceline,
-                f"not an IATI activity file: root element is {found}, expected <{standard.ACTIVITIES_ROOT}> "
-                "with no namespace",
-            )
+            if name.namespace:
+                reason = _("not an IATI activity file: root element is <{element}> in namespace {namespace}, "
+                           "expected <{expected}> with no namespace").format(
+                    element=name.localname, namespace=name.namespace, expected=standard.ACTIVITIES_ROOT)
+            else:
+                reason = _("not an IATI activity file: root element is <{element}>, expected <{expected}> "
+                           "with no namespace").format(element=name.localname, expected=standard.ACTIVITIES_ROOT)
+            raise ImportRejected(self.path, root.sourceline, reason)
         self.version: str | None = root.get("version")
         self.generated: str | None = root.get("generated-datetime")
         self._version_1 = standard.is_version_1(self.version)
@@ -63,15 +66,15 @@ class IatiFile:
         except etree.XMLSyntaxError as exc:
             raise syntax_error(self.path, exc) from None
         if root is None or root.tag != standard.ACTIVITIES_ROOT:
-            raise ImportRejected(self.path, None, "not an IATI activity file")
+            raise ImportRejected(self.path, None, _("not an IATI activity file"))
 
     def _read(self, element: etree._Element) -> Activity | SkippedActivity:
         line = element.sourceline or 0
         identifier = el.identifier_of(element)
         if not identifier:
-            return SkippedActivity(line, None, "activity has no iati-identifier")
+            return SkippedActivity(line, None, _("activity has no iati-identifier"))
         if element.find(".//iati-activity") is not None:
-            return SkippedActivity(line, identifier, "activity contains another iati-activity")
+            return SkippedActivity(line, identifier, _("activity contains another iati-activity"))
         try:
             return self._activity(element, identifier, line, content_hash(element))
         except ContentError as exc:

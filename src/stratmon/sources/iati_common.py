@@ -6,21 +6,24 @@ from typing import Any
 
 from lxml import etree
 
+from stratmon.i18n import _
 from stratmon.iati import standard
 from stratmon.sources.errors import ContentError
 from stratmon.sources.iati_records import Narrative
+from stratmon.sources.values import Subject, subject
 
 XML_LANG = standard.XML_LANG
 MAX_EXTRA_DEPTH = 12
 
 
-def small_int(raw: str | None, what: str, low: int, high: int) -> int | None:
+def small_int(raw: str | None, what: Subject, low: int, high: int) -> int | None:
     """A small whole number attribute (hierarchy, year), None when absent."""
     if raw is None or not raw.strip():
         return None
     text = raw.strip()
     if not (text.isascii() and text.isdigit()) or not (low <= int(text) <= high):
-        raise ContentError(f"{what} {text[:20]!r} is not a whole number from {low} to {high}")
+        raise ContentError(_("{what} {value} is not a whole number from {low} to {high}").format(
+            what=subject(what), value=repr(text[:20]), low=low, high=high))
     return int(text)
 
 

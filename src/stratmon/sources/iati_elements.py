@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from lxml import etree
 
+from stratmon.i18n import _
 from stratmon.iati import standard
 from stratmon.sources.errors import ContentError
 from stratmon.sources.iati_common import code_of, first_text, narratives, to_json
@@ -25,7 +26,14 @@ from stratmon.sources.iati_records import (
     Transaction,
 )
 from stratmon.sources.iati_results import result
-from stratmon.sources.values import parse_amount, parse_date, parse_percentage
+from stratmon.sources.values import Subject, parse_amount, parse_date, parse_percentage
+
+# How messages name the value of a budget and of a planned disbursement and its value-date, and
+# their period-start and period-end (translated only when a message is written).
+_BUDGET_VALUE = (lambda: _("budget value"), lambda: _("budget value value-date"))
+_BUDGET_PERIOD = (lambda: _("budget period-start"), lambda: _("budget period-end"))
+_PLANNED_VALUE = (lambda: _("planned-disbursement value"), lambda: _("planned-disbursement value value-date"))
+_PLANNED_PERIOD = (lambda: _("planned-disbursement period-start"), lambda: _("planned-disbursement period-end"))
 
 
 def identifier_of(element: etree._Element) -> str | None:
@@ -48,7 +56,8 @@ def _org(element: etree._Element, activity_attr: str | None) -> Org:
 def _recipient(element: etree._Element, kind: str) -> Recipient:
     code = code_of(element)
     if code is None:
-        raise ContentError(f"recipient-{kind} at line {element.sourceline} has no code")
+        raise ContentError(_("{element} at line {line} has no code").format(
+            element=f"recipient-{kind}", line=element.sourceline))
     if kind == "country":
         code = code.upper()
         vocabulary = None
@@ -60,7 +69,8 @@ def _recipient(element: etree._Element, kind: str) -> Recipient:
 def _sector(element: etree._Element) -> Sector:
     code = code_of(element)
     if code is None:
-        raise ContentError(f"sector at line {element.sourceline} has no code")
+        raise ContentError(_("{element} at line {line} has no code").format(
+            element="sector", line=element.sourceline))
     return Sector(
         vocabulary=standard.sector_vocabulary(element.get("vocabulary")),
         code=code,
@@ -70,17 +80,18 @@ def _sector(element: etree._Element) -> Sector:
     )
 
 
-def _value(element: etree._Element | None, default_currency: str | None, what: str):
-    """(amount, text as published, currency, value-date) of a `value` element."""
+def _value(element: etree._Element | None, default_currency: str | None, what: tuple[Subject, Subject]):
+    """(amount, text as published, currency, value-date) of a `value` element; `what` names the
+    value and its value-date in messages."""
     if element is None:
         return None, None, default_currency, None
     text = element.text
     currency = (element.get("currency") or "").strip().upper() or default_currency
     return (
-        parse_amount(text, what=what),
+        parse_amount(text, what=what[0]),
         text.strip() if text else None,
         currency,
-        parse_date(element.get("value-date"), what=f"{what} value-date"),
+        parse_date(element.get("value-date"), what=what[1]),
     )
 
 
@@ -122,13 +133,15 @@ def transaction(element: etree._Element, default_currency: str | None, version_1
         elif isinstance(tag, str) and tag[0] == "{":
             record.extensions.append(to_json(child))
     if not type_code or not type_code.strip():
-        raise ContentError(f"transaction at line {line} has no transaction-type")
+        raise ContentError(_("transaction at line {line} has no transaction-type").format(line=line))
     if transaction_date is None:
-        raise ContentError(f"transaction at line {line} has no transaction-date")
+        raise ContentError(_("transaction at line {line} has no transaction-date").format(line=line))
     record.type_code = standard.transaction_type_code(type_code, version_1)
     record.transaction_date = transaction_date
     record.value, record.value_text, record.currency, record.value_date = _value(
-        value_element, default_currency, f"transaction value at line {line}")
+        value_element, default_currency,
+        (lambda: _("transaction value at line {line}").format(line=line),
+         lambda: _("transaction value at line {line} value-date").format(line=line)))
     record.humanitarian = standard.flag(element.get("humanitarian"))
     return record
 
@@ -138,12 +151,12 @@ def budget(element: etree._Element, default_currency: str | None) -> Budget:
     start = end = value_element = None
     for child in element:
         if child.tag == "period-start":
-            start = parse_date(child.get("iso-date"), what="budget period-start")
+            start = parse_date(child.get("iso-date"), what=_BUDGET_PERIOD[0])
         elif child.tag == "period-end":
-            end = parse_date(child.get("iso-date"), what="budget period-end")
+            end = parse_date(child.get("iso-date"), what=_BUDGET_PERIOD[1])
         elif child.tag == "value":
             value_element = child
-    value, text, currency, value_date = _value(value_element, default_currency, "budget value")
+    value, text, currency, value_date = _value(value_element, default_currency, _BUDGET_VALUE)
     return Budget(element.get("type"), element.get("status"), start, end, value, text, currency, value_date)
 
 
@@ -152,16 +165,16 @@ def planned_disbursement(element: etree._Element, default_currency: str | None) 
     start = end = value_element = provider = receiver = None
     for child in element:
         if child.tag == "period-start":
-            start = parse_date(child.get("iso-date"), what="planned-disbursement period-start")
+            start = parse_date(child.get("iso-date"), what=_PLANNED_PERIOD[0])
         elif child.tag == "period-end":
-            end = parse_date(child.get("iso-date"), what="planned-disbursement period-end")
+            end = parse_date(child.get("iso-date"), what=_PLANNED_PERIOD[1])
         elif child.tag == "value":
             value_element = child
         elif child.tag == "provider-org":
             provider = _org(child, "provider-activity-id")
         elif child.tag == "receiver-org":
             receiver = _org(child, "receiver-activity-id")
-    value, text, currency, value_date = _value(value_element, default_currency, "planned-disbursement value")
+    value, text, currency, value_date = _value(value_element, default_currency, _PLANNED_VALUE)
     return PlannedDisbursement(element.get("type"), start, end, value, text, currency, value_date, provider, receiver)
 
 
@@ -202,9 +215,11 @@ def _position(text: str, line: int | None) -> tuple[float, float]:
     try:
         latitude, longitude = float(parts[0]), float(parts[1])
     except (IndexError, ValueError):
-        raise ContentError(f"location point at line {line}: {text.strip()[:40]!r} is not 'latitude longitude'") from None
+        raise ContentError(_("location point at line {line}: {value} is not 'latitude longitude'").format(
+            line=line, value=repr(text.strip()[:40]))) from None
     if not (-90 <= latitude <= 90 and -180 <= longitude <= 180):
-        raise ContentError(f"location point at line {line}: {text.strip()[:40]!r} is out of range")
+        raise ContentError(_("location point at line {line}: {value} is out of range").format(
+            line=line, value=repr(text.strip()[:40])))
     return latitude, longitude
 
 

@@ -6,6 +6,7 @@ from decimal import Decimal
 
 from lxml import etree
 
+from stratmon.i18n import _
 from stratmon.iati import standard
 from stratmon.sources.errors import ContentError
 from stratmon.sources.iati_common import first_text, small_int, to_json
@@ -15,12 +16,21 @@ from stratmon.sources.values import parse_date, parse_number
 # Indicator values beyond this are kept as text only (a float could not hold them).
 MAX_INDICATOR_VALUE = Decimal("1e300")
 
+# How messages name the `year` and `iso-date` of a baseline, target or actual (translated only
+# when a message is written).
+_YEAR_AND_DATE = {
+    "baseline": (lambda: _("baseline year"), lambda: _("baseline iso-date")),
+    "target": (lambda: _("target year"), lambda: _("target iso-date")),
+    "actual": (lambda: _("actual year"), lambda: _("actual iso-date")),
+}
+
 
 def _indicator_value(element: etree._Element, what: str) -> IndicatorValue:
     raw = element.get("value")
     record = IndicatorValue(raw.strip() if raw else None, _indicator_number(raw))
-    record.year = small_int(element.get("year"), f"{what} year", 1000, 9999)
-    record.iso_date = parse_date(element.get("iso-date"), what=f"{what} iso-date")
+    year, iso_date = _YEAR_AND_DATE[what]
+    record.year = small_int(element.get("year"), year, 1000, 9999)
+    record.iso_date = parse_date(element.get("iso-date"), what=iso_date)
     for child in element:
         tag = child.tag
         if tag == "comment":

@@ -3,10 +3,16 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import date, datetime, timezone
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
+from stratmon.i18n import _
 from stratmon.sources.errors import ContentError
+
+# What a value is, for messages: a name, or a function giving it, called only when a message is
+# written (so that readers translate nothing on the hot path).
+Subject = str | Callable[[], str]
 
 # DESIGN.md rule 4: these mean "missing", never zero.
 MISSING_MARKERS = frozenset({"", "null", "n/a"})
@@ -20,7 +26,20 @@ _PLAIN_NUMBER = re.compile(r"-?\d{1,18}(\.\d{1,8})?\Z")
 _DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})(?:$|[T ]|Z$|[+-]\d{2}:?\d{2}$)")
 
 
-def parse_number(text: str | None, *, what: str = "value") -> Decimal | None:
+def subject(what: Subject) -> str:
+    """The name a message gives a value: `what` itself, or what it returns when it is a function."""
+    return what() if callable(what) else what
+
+
+def _value() -> str:
+    return _("value")
+
+
+def _percentage() -> str:
+    return _("percentage")
+
+
+def parse_number(text: str | None, *, what: Subject = _value) -> Decimal | None:
     """A published number as Decimal; None when it is missing (`NULL`, empty, `n/a`).
 
     Thousands separators (`307,000,000.00`) and spaces are removed. A value that is
@@ -34,39 +53,54 @@ def parse_number(text: str | None, *, what: str = "value") -> Decimal | None:
     if cleaned.lower() in MISSING_MARKERS:
         return None
     if len(cleaned) > MAX_NUMBER_TEXT:
-        raise ContentError(f"{what} {cleaned[:40]!r}… is too long to be a number")
+        raise ContentError(_("{what} {value}… is too long to be a number").format(
+            what=subject(what), value=repr(cleaned[:40])))
     cleaned = cleaned.replace(" ", "").replace("\u00a0", "")
     if "," in cleaned:
         # Commas only as thousands separators (307,000,000.00); "1.234,56" is refused, not misread.
         if not _THOUSANDS.match(cleaned):
-            raise ContentError(f"{what} {text.strip()[:40]!r} is not a number (commas only between thousands)")
+            raise ContentError(_("{what} {value} is not a number (commas only between thousands)").format(
+                what=subject(what), value=repr(text.strip()[:40])))
         cleaned = cleaned.replace(",", "")
     if not _NUMBER.match(cleaned):
-        raise ContentError(f"{what} {text.strip()[:40]!r} is not a number")
+        raise ContentError(_not_a_number(what, text))
     try:
         number = Decimal(cleaned)
     except InvalidOperation:  # pragma: no cover - the pattern admits only valid numbers
-        raise ContentError(f"{what} {text.strip()[:40]!r} is not a number") from None
+        raise ContentError(_not_a_number(what, text)) from None
     return number
 
 
-def parse_amount(text: str | None, *, what: str = "value") -> Decimal | None:
+def _not_a_number(what: Subject, text: str) -> str:
+    return _("{what} {value} is not a number").format(what=subject(what), value=repr(text.strip()[:40]))
+
+
+def parse_amount(text: str | None, *, what: Subject = _value) -> Decimal | None:
     """A money amount; like parse_number but bounded so that it can be stored exactly."""
     number = parse_number(text, what=what)
     if number is not None and abs(number) > MAX_AMOUNT:
-        raise ContentError(f"{what} {text.strip()[:40]!r} is too large to store")
+        raise ContentError(_("{what} {value} is too large to store").format(
+            what=subject(what), value=repr(text.strip()[:40])))
     return number
 
 
 def parse_percentage(text: str | None) -> Decimal | None:
     """A percentage between 0 and 100, or None when absent."""
-    number = parse_number(text, what="percentage")
+    number = parse_number(text, what=_percentage)
     if number is not None and not (0 <= number <= 100):
-        raise ContentError(f"percentage {text!r} is outside 0–100")
+        raise ContentError(_("percentage {value} is outside 0–100").format(value=repr(text)))
     return number
 
 
-def parse_date(text: str | None, *, what: str = "date") -> date | None:
+def _date() -> str:
+    return _("date")
+
+
+def _datetime() -> str:
+    return _("datetime")
+
+
+def parse_date(text: str | None, *, what: Subject = _date) -> date | None:
     """An ISO 8601 date (a trailing time or offset is ignored); None when absent."""
     if text is None:
         return None
@@ -79,14 +113,16 @@ def parse_date(text: str | None, *, what: str = "date") -> date | None:
         return None
     match = _DATE.match(text.strip())
     if not match:
-        raise ContentError(f"{what} {text.strip()[:40]!r} is not an ISO date")
+        raise ContentError(_("{what} {value} is not an ISO date").format(
+            what=subject(what), value=repr(text.strip()[:40])))
     try:
         return date(int(match[1]), int(match[2]), int(match[3]))
     except ValueError:
-        raise ContentError(f"{what} {text.strip()[:40]!r} is not a valid date") from None
+        raise ContentError(_("{what} {value} is not a valid date").format(
+            what=subject(what), value=repr(text.strip()[:40]))) from None
 
 
-def parse_datetime(text: str | None, *, what: str = "datetime") -> datetime | None:
+def parse_datetime(text: str | None, *, what: Subject = _datetime) -> datetime | None:
     """An ISO 8601 timestamp as an aware UTC datetime (no offset means UTC)."""
     if text is None or not text.strip():
         return None
@@ -94,7 +130,8 @@ def parse_datetime(text: str | None, *, what: str = "datetime") -> datetime | No
     try:
         value = datetime.fromisoformat(raw.replace("Z", "+00:00"))
     except ValueError:
-        raise ContentError(f"{what} {raw[:40]!r} is not an ISO timestamp") from None
+        raise ContentError(_("{what} {value} is not an ISO timestamp").format(
+            what=subject(what), value=repr(raw[:40]))) from None
     if value.tzinfo is None:
         value = value.replace(tzinfo=timezone.utc)
     return value.astimezone(timezone.utc)

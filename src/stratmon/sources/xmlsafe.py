@@ -9,6 +9,7 @@ from typing import BinaryIO
 
 from lxml import etree
 
+from stratmon.i18n import _
 from stratmon.sources.errors import ImportRejected
 
 DEFAULT_MAX_FILE_BYTES = 8 * 1024**3
@@ -46,12 +47,18 @@ class CountingReader:
         chunk = self._raw.read(size)
         self.bytes_read += len(chunk)
         if self.bytes_read > self._max_bytes:
-            raise ImportRejected(self._path, None, f"file is larger than the limit of {self._max_bytes} bytes")
+            raise ImportRejected(self._path, None, _("file is larger than the limit of {limit} bytes").format(
+                limit=self._max_bytes))
         if self.window_bytes is not None and self.bytes_read - self._window_start > self.window_bytes:
-            where = f"after line {self.window_line}" if self.window_line else "from the start of the file"
-            raise ImportRejected(self._path, self.window_line,
-                                 f"more than {self.window_bytes // (1024 * 1024)} MiB {where} without the end "
-                                 "of an iati-activity (an activity that large, or other content, is refused)")
+            size = self.window_bytes // (1024 * 1024)
+            if self.window_line:
+                reason = _("more than {size} MiB after line {line} without the end of an iati-activity "
+                           "(an activity that large, or other content, is refused)").format(
+                    size=size, line=self.window_line)
+            else:
+                reason = _("more than {size} MiB from the start of the file without the end of an "
+                           "iati-activity (an activity that large, or other content, is refused)").format(size=size)
+            raise ImportRejected(self._path, self.window_line, reason)
         if self._on_chunk is not None and chunk:
             self._on_chunk(chunk)
         return chunk
@@ -82,7 +89,7 @@ def syntax_error(path: Path, exc: etree.XMLSyntaxError) -> ImportRejected:
     message = message.strip().rstrip(".")
     if "Document is empty" in message or line == 0:
         line = None
-    return ImportRejected(path, line, f"not well-formed XML: {message}")
+    return ImportRejected(path, line, _("not well-formed XML: {message}").format(message=message))
 
 
 def inspect_root(path: Path) -> etree._Element:
@@ -96,8 +103,8 @@ def inspect_root(path: Path) -> etree._Element:
             for _event, element in context:
                 docinfo = element.getroottree().docinfo
                 if docinfo.internalDTD is not None or docinfo.externalDTD is not None or docinfo.system_url:
-                    raise ImportRejected(path, element.sourceline, "DOCTYPE declarations are not allowed")
+                    raise ImportRejected(path, element.sourceline, _("DOCTYPE declarations are not allowed"))
                 return element
     except etree.XMLSyntaxError as exc:
         raise syntax_error(path, exc) from None
-    raise ImportRejected(path, None, "not well-formed XML: no root element")
+    raise ImportRejected(path, None, _("not well-formed XML: no root element"))

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from sqlalchemy import Connection, Engine, delete, select
 
+from stratmon.i18n import _
 from stratmon.sources.errors import ImportRejected
 from stratmon.sources.iati import IatiFile
 from stratmon.sources.iati_records import Activity, SkippedActivity
@@ -85,24 +86,31 @@ class _FileLoader:
                 self.report.records_updated += 1
                 replaced.append(existing.id)
                 activity_rows(record, existing.id, self.run_id, self.ids, rows)
-                self._conflict(record, existing, kept="this file")
+                self._conflict(record, existing, kept_this_file=True)
             else:
                 self.report.records_unchanged += 1
-                self._conflict(record, existing, kept=existing.path)
+                self._conflict(record, existing, kept_this_file=False)
         self._replace(replaced, rows)
 
-    def _conflict(self, record: Activity, existing, kept: str) -> None:
+    def _conflict(self, record: Activity, existing, kept_this_file: bool) -> None:
         if existing.import_run_id == self.run_id:
-            where = "earlier in this file"
+            if kept_this_file:
+                message = _("also earlier in this file with different content; kept the version from this file "
+                            "(newer last-updated-datetime)")
+            else:
+                message = _("also earlier in this file with different content; kept the version from {kept} "
+                            "(newer last-updated-datetime)")
         elif existing.path == self.path:
             return  # a newer publication of the same file is an update, not a conflict
+        elif kept_this_file:
+            message = _("also in {path} with different content; kept the version from this file "
+                        "(newer last-updated-datetime)")
         else:
-            where = f"in {existing.path}"
+            message = _("also in {path} with different content; kept the version from {kept} "
+                        "(newer last-updated-datetime)")
         self.report.conflicts += 1
-        self.report.add_issue(Issue(
-            "conflict", record.line, record.identifier,
-            f"also {where} with different content; kept the version from {kept} "
-            f"(newer last-updated-datetime)"))
+        self.report.add_issue(Issue("conflict", record.line, record.identifier,
+                                    message.format(path=existing.path, kept=existing.path)))
 
     def _replace(self, replaced: list[int], rows: Rows) -> None:
         if replaced:
@@ -119,7 +127,9 @@ def _records(iati_file: IatiFile, report: ImportReport, strict: bool) -> Iterabl
     for record in iati_file:
         if isinstance(record, SkippedActivity):
             if strict:
-                raise ImportRejected(iati_file.path, record.line, f"{record.identifier or 'activity'}: {record.reason}")
+                reason = (f"{record.identifier}: {record.reason}" if record.identifier
+                          else _("activity: {reason}").format(reason=record.reason))
+                raise ImportRejected(iati_file.path, record.line, reason)
             report.records_skipped += 1
             report.add_issue(Issue("skipped", record.line, record.identifier, record.reason))
             continue

@@ -20,6 +20,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, Table, delete, func, select, tuple_
 
+from stratmon.i18n import _
 from stratmon.sources.records import BudgetFigure, ContextValue, FagovTransaction, FundingFigure
 from stratmon.sources.values import to_micros
 from stratmon.store import schema
@@ -102,8 +103,8 @@ class _TabularLoader:
             key = spec.key_of(row)
             if key in self.seen or key in rows:
                 self.report.conflicts += 1
-                self.report.add_issue(Issue("conflict", record.line, None,
-                                            f"repeats {', '.join(map(str, key))}; the later row is kept"))
+                self.report.add_issue(Issue("conflict", record.line, None, _(
+                    "repeats {key}; the later row is kept").format(key=", ".join(map(str, key)))))
             rows[key] = row
         table = spec.table
         key_columns = [table.c[column] for column in spec.key]
@@ -151,9 +152,9 @@ class _TabularLoader:
         removed = self.connection.execute(delete(table).where(
             table.c.recipient_key.in_(sorted(self.fagov_recipients)), table.c.import_run_id != self.run_id))
         if removed.rowcount:
-            self.report.add_issue(Issue("replaced", None, None,
-                                        f"replaced {removed.rowcount} rows of earlier files for "
-                                        f"{len(self.fagov_recipients)} recipients"))
+            self.report.add_issue(Issue("replaced", None, None, _(
+                "replaced {rows} rows of earlier files for {recipients} recipients").format(
+                rows=removed.rowcount, recipients=len(self.fagov_recipients))))
 
 
 def _file_hash(path: Path) -> str:

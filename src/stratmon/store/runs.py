@@ -8,6 +8,7 @@ from pathlib import Path
 
 from sqlalchemy import Connection, Engine, func, insert, select, update
 
+from stratmon.i18n import _
 from stratmon.store import schema
 from stratmon.store.db import is_sqlite
 
@@ -49,7 +50,7 @@ class ImportReport:
         if len(self.issues) < MAX_ISSUES:
             self.issues.append(issue)
         elif len(self.issues) == MAX_ISSUES:
-            self.issues.append(Issue("warning", None, None, "further issues were counted but not recorded"))
+            self.issues.append(Issue("warning", None, None, _("further issues were counted but not recorded")))
 
     @property
     def records_total(self) -> int:
