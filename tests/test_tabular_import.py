@@ -160,3 +160,24 @@ def _iso3(iso2: str) -> str:
     from stratmon.sources.countries import iso3_from_iso2
 
     return iso3_from_iso2(iso2)
+
+
+def test_every_country_summary_figure_reads_back_exactly(loaded, shared_data):
+    path = shared_data / "foreignaid-explorer-country" / "us_foreign_aid_country.csv"
+    types = {"1": "appropriated_planned", "2": "obligation", "3": "disbursement", "18": "budget_request",
+             "19": "initial_allocation"}
+    with open(path, encoding="utf-8-sig") as handle:
+        expected = {}
+        for row in csv.DictReader(handle):
+            if row["Country Code"] in ("GTM", "HND"):
+                year = row["Fiscal Year"].lower()
+                key = ({"GTM": "GT", "HND": "HN"}[row["Country Code"]], year.removesuffix("tq"),
+                       "tq" if year.endswith("tq") else "", types[row["Transaction Type ID"]])
+                expected[key] = (Decimal(row["current_amount"]), Decimal(row["constant_amount"]))
+    shown = {}
+    for country in ("GT", "HN"):
+        for row in _rows(loaded("fagov", "show", "--country", country, "--format", "csv")):
+            shown[(row["recipient"], row["fiscal_year"], row["fiscal_period"], row["transaction_type"])] = (
+                Decimal(row["current_usd"]), Decimal(row["constant_usd"]))
+    assert shown == expected
+    assert any(key[2] == "tq" for key in shown)  # the 1976 transition quarter, kept apart

@@ -86,7 +86,8 @@ def _missing_major_publishers(connection: Connection, framework: Framework) -> d
 def _fagov_sums(connection: Connection, transaction_type: str) -> dict[tuple[str, int], int]:
     """ForeignAssistance.gov sums: the country summary where loaded, else the complete file's rows."""
     figure = schema.fagov_figure
-    sums = {(key, fy): int(total or 0) for key, fy, total in connection.execute(
+    # A published figure with no amount stays missing (None), never zero (DESIGN.md rule 4).
+    sums = {(key, fy): (int(total) if total is not None else None) for key, fy, total in connection.execute(
         select(figure.c.recipient_key, figure.c.fiscal_year, figure.c.current_micros)
         .where(figure.c.transaction_type == transaction_type, figure.c.fiscal_period == ""))}
     detail = schema.fagov_transaction
@@ -133,7 +134,7 @@ def _row(country, fy, transaction_type, iati_micros, fagov_micros, regional_micr
         reasons.append(Reason("no_fagov"))
     if iati_micros == 0:
         reasons.append(Reason("no_iati"))
-    if absent:
+    if absent and (difference is None or difference < 0):
         reasons.append(Reason("agencies_absent", tuple(absent)))
     if regional_micros and difference is not None and difference < 0:
         reasons.append(Reason("regional", amount_usd=to_usd(regional_micros)))

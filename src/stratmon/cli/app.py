@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from stratmon import __version__
-from stratmon.cli import budget_cmd, context_cmd, fetch_cmd, framework_cmd, funding_cmd, import_cmd, reconcile_cmd
+from stratmon.cli import budget_cmd, context_cmd, fagov_cmd, fetch_cmd, framework_cmd, funding_cmd, import_cmd, reconcile_cmd
 from stratmon.cli.common import DbOption, console, handles_errors, open_engine
 from stratmon.i18n import SUPPORTED, _, set_language
 from stratmon.store.migrate import upgrade
@@ -23,6 +23,7 @@ app.add_typer(import_cmd.app, name="import")
 app.add_typer(framework_cmd.app, name="framework")
 app.add_typer(context_cmd.app, name="context")
 app.add_typer(budget_cmd.app, name="budget")
+app.add_typer(fagov_cmd.app, name="fagov")
 app.command("imports", help=_("The import ledger: every file imported, with its hash, counts and outcome."))(
     import_cmd.imports)
 app.command("reconcile", help=_("IATI against ForeignAssistance.gov by country, fiscal year and type."))(

@@ -18,6 +18,7 @@ from stratmon.cli.common import (
     FiscalYearsOption,
     FormatOption,
     check_format,
+    country_code,
     console,
     handles_errors,
     ready_engine,
@@ -40,7 +41,8 @@ def show(
     check_format(output_format)
     engine = ready_engine(db)
     with engine.connect() as connection:
-        lines = budget_lines(connection, fiscal_years=parse_fiscal_years(fy), country=country, account=account)
+        lines = budget_lines(connection, fiscal_years=parse_fiscal_years(fy), country=country_code(country),
+                             account=account)
     records = [{**asdict(line), "usd": None if line.usd is None else f"{line.usd:.2f}"} for line in lines]
     if output_format == "json":
         typer.echo(json.dumps(records, ensure_ascii=False, indent=2))

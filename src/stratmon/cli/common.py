@@ -15,6 +15,7 @@ from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 from stratmon.analysis.fiscal import FiscalYearError
 from stratmon.analysis.funding import QueryError
 from stratmon.framework import FrameworkError
+from stratmon.sources.countries import iso2_from_iso3, iso2_from_name
 from stratmon.i18n import _
 from stratmon.sources.errors import ImportRejected
 from stratmon.store.db import get_engine
@@ -38,6 +39,18 @@ CountryOption = Annotated[
     str | None, typer.Option("--country", help=_("An ISO country code, e.g. GT."), show_default=False)]
 FormatOption = Annotated[str, typer.Option("--format", help=_("table, csv or json"))]
 TABLE_CSV_JSON = ("table", "csv", "json")
+
+
+def country_code(text: str | None) -> str | None:
+    """A country as the user wrote it (GT, GTM, Guatemala) as its ISO alpha-2 code."""
+    if text is None:
+        return None
+    value = text.strip()
+    code = (value.upper() if len(value) == 2 and value.isalpha() else
+            iso2_from_iso3(value) if len(value) == 3 else iso2_from_name(value))
+    if code is None:
+        raise UserError(_("{country}: not a country code or name").format(country=value))
+    return code
 
 
 def check_format(output_format: str, choices: tuple[str, ...] = TABLE_CSV_JSON) -> None:

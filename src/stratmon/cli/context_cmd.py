@@ -17,6 +17,7 @@ from stratmon.cli.common import (
     FormatOption,
     UserError,
     check_format,
+    country_code,
     console,
     handles_errors,
     ready_engine,
@@ -42,6 +43,7 @@ def show(
     framework = load_framework()
     if indicator and framework.context_indicator(indicator) is None and not every_value:
         raise UserError(_("{code}: not in the indicator catalogue").format(code=indicator))
+    country = country_code(country)
     engine = ready_engine(db)
     with engine.connect() as connection:
         if every_value:

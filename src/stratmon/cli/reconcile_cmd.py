@@ -16,6 +16,7 @@ from stratmon.cli.common import (
     FiscalYearsOption,
     FormatOption,
     check_format,
+    country_code,
     console,
     handles_errors,
     ready_engine,
@@ -63,7 +64,8 @@ def reconcile_command(
     framework = load_framework()
     engine = ready_engine(db)
     with engine.connect() as connection:
-        rows = reconcile(connection, framework, parse_fiscal_years(fy), [country.upper()] if country else None)
+        code = country_code(country)
+        rows = reconcile(connection, framework, parse_fiscal_years(fy), [code] if code else None)
     records = [_record(row) for row in rows]
     if output_format == "json":
         typer.echo(json.dumps(records, ensure_ascii=False, indent=2))

@@ -18,7 +18,7 @@ from itertools import islice
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Table, delete, func, select, tuple_
+from sqlalchemy import Connection, Engine, Table, bindparam, delete, func, select
 
 from stratmon.i18n import _
 from stratmon.sources.records import BudgetFigure, ContextValue, FagovTransaction, FundingFigure
@@ -32,11 +32,13 @@ BATCH_ROWS = 2000
 
 @dataclass(frozen=True)
 class KeyedTable:
-    """How one kind of record is stored: its table, natural key and row."""
+    """How one kind of record is stored: its table, natural key, row, and the key columns
+    whose values select a slice small enough to compare in memory (an indicator, a year)."""
 
     table: Table
     key: tuple[str, ...]
     to_row: Callable[[Any], dict[str, Any]]
+    scope: tuple[str, ...]
 
     def key_of(self, row: dict[str, Any]) -> tuple:
         return tuple(row[column] for column in self.key)
@@ -51,16 +53,19 @@ FIGURES = KeyedTable(schema.fagov_figure, ("recipient_key", "fiscal_year", "fisc
                                 "recipient_name": r.recipient_name, "fiscal_year": r.fiscal_year,
                                 "fiscal_period": r.fiscal_period, "transaction_type": r.transaction_type,
                                 "current_micros": _micros(r.current_usd),
-                                "constant_micros": _micros(r.constant_usd)})
+                                "constant_micros": _micros(r.constant_usd)},
+                     ("transaction_type",))
 BUDGET = KeyedTable(schema.budget_figure, ("fiscal_year", "label", "account"),
                     lambda r: {"source_line": r.line, "fiscal_year": r.fiscal_year, "label": r.label,
                                "recipient_key": r.recipient_key, "kind": r.kind, "account": r.account,
-                               "amount_micros": _micros(r.amount_usd)})
+                               "amount_micros": _micros(r.amount_usd)},
+                    ("fiscal_year",))
 CONTEXT = KeyedTable(schema.context_value, ("indicator", "country_key", "year", "period", "dimension", "source"),
                      lambda r: {"source_line": r.line, "indicator": r.indicator, "country_key": r.country_key,
                                 "year": r.year, "period": r.period, "dimension": r.dimension,
                                 "value_text": format(r.value, "f"), "value": float(r.value), "unit": r.unit,
-                                "source": r.source, "vintage": r.vintage})
+                                "source": r.source, "vintage": r.vintage},
+                     ("indicator", "source"))
 KEYED = {FundingFigure: FIGURES, BudgetFigure: BUDGET, ContextValue: CONTEXT}
 # Columns that do not make two stored values different.
 _BOOKKEEPING = {"import_run_id", "source_line"}
@@ -78,8 +83,9 @@ class _TabularLoader:
         self.report = report
         self.run_id = run_id
         self.writer = BulkWriter(connection)
-        self.seen: set[tuple] = set()
-        self.fagov_recipients: set[str] = set()
+        self.stored: dict[str, dict[tuple, dict[str, Any]]] = {}
+        self.loaded_scopes: set[tuple] = set()
+        self.fagov_scope: set[tuple[str, int]] = set()
 
     def load(self, records: Iterable) -> None:
         for batch in _batches(records, BATCH_ROWS):
@@ -93,46 +99,69 @@ class _TabularLoader:
                     keyed.setdefault(spec, []).append(record)
             for spec, records_of_kind in keyed.items():
                 self._keyed(spec, records_of_kind)
-        if self.fagov_recipients:
+        if self.fagov_scope:
             self._replace_older_fagov_rows()
+
+    def _repeat(self, key: tuple, row: dict[str, Any]) -> None:
+        self.report.conflicts += 1
+        self.report.add_issue(Issue("conflict", row["source_line"], None, _(
+            "repeats {key}; the later row is kept").format(key=", ".join(map(str, key)))))
+
+    def _stored(self, spec: KeyedTable, rows: dict[tuple, dict[str, Any]]) -> dict[tuple, dict[str, Any]]:
+        """What is stored for the slices these rows fall in, read once per slice per file.
+
+        Reading whole slices (one indexed query each) rather than looking keys up in batches
+        keeps both engines fast: long IN lists of row values defeat SQLite's index and cost
+        PostgreSQL seconds of planning.
+        """
+        cache = self.stored.setdefault(spec.table.name, {})
+        table = spec.table
+        for scope in {(table.name, *(row[c] for c in spec.scope)) for row in rows.values()} - self.loaded_scopes:
+            self.loaded_scopes.add(scope)
+            query = select(table).where(*(table.c[c] == v for c, v in zip(spec.scope, scope[1:])))
+            for stored in self.connection.execute(query):
+                mapping = dict(stored._mapping)
+                cache[spec.key_of(mapping)] = mapping
+        return cache
 
     def _keyed(self, spec: KeyedTable, records: list) -> None:
         rows: dict[tuple, dict[str, Any]] = {}
         for record in records:
             row = {"import_run_id": self.run_id, **spec.to_row(record)}
             key = spec.key_of(row)
-            if key in self.seen or key in rows:
-                self.report.conflicts += 1
-                self.report.add_issue(Issue("conflict", record.line, None, _(
-                    "repeats {key}; the later row is kept").format(key=", ".join(map(str, key)))))
+            if key in rows:
+                self._repeat(key, row)
             rows[key] = row
-        table = spec.table
-        key_columns = [table.c[column] for column in spec.key]
-        stored = {tuple(row[:len(spec.key)]): row._mapping for row in self.connection.execute(
-            select(*key_columns, *(c for c in table.c if c.name not in spec.key))
-            .where(tuple_(*key_columns).in_(list(rows))))}
+        stored = self._stored(spec, rows)
         changed, fresh = [], []
         for key, row in rows.items():
             old = stored.get(key)
-            if old is None:
+            if old is not None and old["import_run_id"] == self.run_id:
+                self._repeat(key, row)
+                changed.append(key)
+                fresh.append(row)
+            elif old is None:
                 fresh.append(row)
                 self.report.records_new += 1
             elif all(old[c] == row[c] for c in row if c not in _BOOKKEEPING):
                 self.report.records_unchanged += 1
+                continue
             else:
                 changed.append(key)
                 fresh.append(row)
                 self.report.records_updated += 1
+            stored[key] = row
+        table = spec.table
         if changed:
-            self.connection.execute(delete(table).where(tuple_(*key_columns).in_(changed)))
+            by_key = delete(table).where(*(table.c[c] == bindparam(f"k_{c}") for c in spec.key))
+            self.connection.execute(by_key, [{f"k_{c}": v for c, v in zip(spec.key, key)} for key in changed])
         if fresh:
             self.writer.insert(table, fresh)
-        self.seen.update(rows)
 
     def _fagov_transactions(self, records: list[FagovTransaction]) -> None:
         rows = []
         for r in records:
-            self.fagov_recipients.add(r.recipient_key)
+            self.fagov_scope.add((r.recipient_key, r.fiscal_year))
             rows.append({
                 "import_run_id": self.run_id, "source_line": r.line, "activity_id": r.activity_id,
                 "activity_name": r.activity_name, "recipient_key": r.recipient_key,
@@ -148,13 +177,17 @@ class _TabularLoader:
         self.report.records_new += len(rows)
 
     def _replace_older_fagov_rows(self) -> None:
+        """Rows of earlier files for the recipients and fiscal years this file covers give way to it."""
         table = schema.fagov_transaction
-        removed = self.connection.execute(delete(table).where(
-            table.c.recipient_key.in_(sorted(self.fagov_recipients)), table.c.import_run_id != self.run_id))
-        if removed.rowcount:
+        removed = 0
+        for recipient_key, fiscal_year in sorted(self.fagov_scope):
+            removed += self.connection.execute(delete(table).where(
+                table.c.recipient_key == recipient_key, table.c.fiscal_year == fiscal_year,
+                table.c.import_run_id != self.run_id)).rowcount
+        if removed:
             self.report.add_issue(Issue("replaced", None, None, _(
-                "replaced {rows} rows of earlier files for {recipients} recipients").format(
-                rows=removed.rowcount, recipients=len(self.fagov_recipients))))
+                "replaced rows of earlier files (rows: {rows}; recipient-years: {scopes})").format(
+                rows=removed, scopes=len(self.fagov_scope))))
 
 
 def _file_hash(path: Path) -> str:
