@@ -127,8 +127,14 @@ class ResumableDownload:
         offset = self.part.stat().st_size if self.part.exists() else 0
         headers = {}
         if offset:
-            headers["Range"] = f"bytes={offset}-"
-            if validator := self.validators.if_range():
+            validator = self.validators.if_range()
+            if validator is None:
+                # Without an ETag or Last-Modified the server cannot tell us whether the file changed
+                # since the part was written; resuming could splice two versions, so start over.
+                self.part.unlink()
+                offset = 0
+            else:
+                headers["Range"] = f"bytes={offset}-"
                 headers["If-Range"] = validator
         try:
             response = self._open(headers)
