@@ -188,3 +188,9 @@ def test_every_country_summary_figure_reads_back_exactly(loaded, shared_data):
                 Decimal(row["current_usd"]), Decimal(row["constant_usd"]))
     assert shown == expected
     assert any(key[2] == "tq" for key in shown)  # the 1976 transition quarter, kept apart
+
+
+def test_encounters_left_out_are_reported(sqlite_cli, shared_data):
+    result = sqlite_cli("import", "context", str(shared_data / "cbp-encounters"), "--format", "cbp")
+    assert result.exit_code == 0, result.output
+    assert "citizenship OTHER names no country: 541733 encounters left out" in result.stderr

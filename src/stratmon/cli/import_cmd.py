@@ -172,7 +172,7 @@ def _print_issues(reports: list[ImportReport]) -> None:
     issues = [(r.path, i) for r in reports for i in r.issues]
     for path, issue in issues[:MAX_ISSUES_SHOWN]:
         where = f"{path}:{issue.line}" if issue.line else str(path)
-        line = f"{where}: {issue.identifier or ''}: {issue.message}"
+        line = f"{where}: {issue.identifier}: {issue.message}" if issue.identifier else f"{where}: {issue.message}"
         message = _("skipped: {detail}") if issue.kind == "skipped" else _("conflict: {detail}")
         errors.print(message.format(detail=line), markup=False, highlight=False)
     if len(issues) > MAX_ISSUES_SHOWN:

@@ -303,6 +303,11 @@ class EncounterSums:
     def __iter__(self) -> EncounterSums:
         return self
 
+    def notes(self) -> list[str]:
+        """What the import report should say was left out (complete once iterated)."""
+        return [_("citizenship {name} names no country: {count} encounters left out").format(
+            name=name, count=count) for name, count in sorted(self.skipped_citizenships.items())]
+
     def __next__(self) -> ContextValue:
         return next(self._values)
 

@@ -237,7 +237,11 @@ def import_tabular_file(
             start_run(connection, run_id, source_kind, path, started, record_kind=record_kind,
                       content_hash=content_hash, size_bytes=path.stat().st_size)
             if not (skip_if_loaded and _already_loaded(connection, source_kind, content_hash)):
-                _TabularLoader(connection, report, run_id).load(read(path))
+                records = read(path)
+                _TabularLoader(connection, report, run_id).load(records)
+                # Readers may say what they left out on purpose (e.g. CBP's "OTHER" citizenship).
+                for note in getattr(records, "notes", lambda: [])():
+                    report.add_issue(Issue("skipped", None, None, note))
             report.status = "imported" if report.records_new or report.records_updated else "unchanged"
             report.seconds = time.perf_counter() - clock
             finish_run(connection, report, content_hash, path)
