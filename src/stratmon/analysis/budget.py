@@ -31,10 +31,7 @@ def budget_lines(connection: Connection, *, fiscal_years: FiscalYears = FiscalYe
                  kinds: tuple[str, ...] = ("country", "region", "program", "total")) -> list[BudgetLine]:
     """Stored budget figures, filtered, ordered by year, row label and account."""
     query = select(figure_table).where(figure_table.c.kind.in_(kinds))
-    if fiscal_years.first is not None:
-        query = query.where(figure_table.c.fiscal_year >= fiscal_years.first)
-    if fiscal_years.last is not None:
-        query = query.where(figure_table.c.fiscal_year <= fiscal_years.last)
+    query = query.where(*fiscal_years.conditions(figure_table.c.fiscal_year))
     if country:
         query = query.where(figure_table.c.recipient_key == country.upper())
     if account:

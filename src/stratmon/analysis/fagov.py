@@ -31,10 +31,7 @@ def fagov_figures(connection: Connection, *, fiscal_years: FiscalYears = FiscalY
                   country: str | None = None, transaction_type: str | None = None) -> list[FagovFigure]:
     """Stored country-summary figures, filtered, ordered by recipient, year, period and type."""
     query = select(figure_table)
-    if fiscal_years.first is not None:
-        query = query.where(figure_table.c.fiscal_year >= fiscal_years.first)
-    if fiscal_years.last is not None:
-        query = query.where(figure_table.c.fiscal_year <= fiscal_years.last)
+    query = query.where(*fiscal_years.conditions(figure_table.c.fiscal_year))
     if country:
         query = query.where(figure_table.c.recipient_key == country)
     if transaction_type:

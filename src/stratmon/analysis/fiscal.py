@@ -18,6 +18,15 @@ class FiscalYears:
     first: int | None = None
     last: int | None = None
 
+    def conditions(self, column) -> list:
+        """SQL conditions keeping `column` (a fiscal-year column) inside this range."""
+        found = []
+        if self.first is not None:
+            found.append(column >= self.first)
+        if self.last is not None:
+            found.append(column <= self.last)
+        return found
+
     def __str__(self) -> str:
         if self.first == self.last and self.first is not None:
             return f"FY{self.first}"

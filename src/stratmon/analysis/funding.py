@@ -97,18 +97,9 @@ class QueryError(ValueError):
     """A funding query the user asked for that cannot be answered as asked."""
 
 
-def _fiscal_year_filters(column, fiscal_years: FiscalYears) -> list:
-    conditions = []
-    if fiscal_years.first is not None:
-        conditions.append(column >= fiscal_years.first)
-    if fiscal_years.last is not None:
-        conditions.append(column <= fiscal_years.last)
-    return conditions
-
-
 def _filters(query: FundingQuery) -> list:
     return [split.c.type_code == TRANSACTION_TYPES[query.transaction_type],
-            *_fiscal_year_filters(split.c.fiscal_year, query.fiscal_years)]
+            *query.fiscal_years.conditions(split.c.fiscal_year)]
 
 
 def _split_rows(query: FundingQuery):
@@ -156,5 +147,5 @@ def funding(connection: Connection, query: FundingQuery) -> FundingResult:
 def _without_value(connection: Connection, query: FundingQuery) -> int:
     tx = schema.transaction
     conditions = [tx.c.type_code == TRANSACTION_TYPES[query.transaction_type], tx.c.value_micros.is_(None),
-                  *_fiscal_year_filters(tx.c.fiscal_year, query.fiscal_years)]
+                  *query.fiscal_years.conditions(tx.c.fiscal_year)]
     return connection.execute(select(func.count()).select_from(tx).where(*conditions)).scalar_one()

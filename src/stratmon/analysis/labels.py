@@ -21,6 +21,7 @@ class Labels:
         self._connection = connection
         self._agency_names: dict[str, str] | None = None
         self._sector_names: dict[str, str] | None = None
+        self._region_names: dict[str, str] | None = None
 
     def recipient(self, key: str) -> str:
         """A country or `region-<code>` key as a name."""
@@ -41,9 +42,12 @@ class Labels:
 
     def _published_region_name(self, key: str) -> str | None:
         """A region's name as ForeignAssistance.gov publishes it (its regions are not IATI's)."""
-        figure = schema.fagov_figure
-        return self._connection.execute(
-            select(func.min(figure.c.recipient_name)).where(figure.c.recipient_key == key)).scalar_one()
+        if self._region_names is None:
+            figure = schema.fagov_figure
+            self._region_names = dict(self._connection.execute(
+                select(figure.c.recipient_key, func.min(figure.c.recipient_name))
+                .where(figure.c.recipient_key.like("region-%")).group_by(figure.c.recipient_key)).all())
+        return self._region_names.get(key)
 
     def agency(self, ref: str | None) -> str:
         """A reporting organisation reference as the agency's name."""

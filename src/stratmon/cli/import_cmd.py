@@ -114,9 +114,6 @@ def import_budget(
         engine, path, "budget", read_budget, record_kind="row"))
 
 
-CONTEXT_FORMATS = ("owid", "wdi", "datahub", "cbp")
-
-
 @app.command("context", help=_("Import context indicators (OWID, World Bank WDI, datahub or CBP layouts)."))
 @handles_errors
 def import_context(
@@ -126,12 +123,12 @@ def import_context(
     db: DbOption = None,
 ) -> None:
     """Import context-indicator files."""
-    from stratmon.sources.context import read_context
+    from stratmon.sources.context import LAYOUTS, read_context
 
-    if file_format not in CONTEXT_FORMATS:
-        raise UserError(_("--format takes one of: {choices}").format(choices=", ".join(CONTEXT_FORMATS)))
+    if file_format not in LAYOUTS:
+        raise UserError(_("--format takes one of: {choices}").format(choices=", ".join(LAYOUTS)))
     engine = ready_engine(db)
-    files = collect_files(paths, ".csv") if any(p.is_dir() for p in paths) else collect_files(paths, "")
+    files = collect_files(paths, ".csv")
     _import_files(files, lambda path, _progress: import_tabular_file(
         engine, path, "context", lambda p: read_context(p, file_format, indicator), record_kind="value"))
 

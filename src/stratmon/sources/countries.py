@@ -60,8 +60,3 @@ def iso3_from_iso2(code: str) -> str | None:
 def iso2_from_name(name: str) -> str | None:
     """The alpha-2 code for a country name in English or Spanish (any case, accents optional)."""
     return _by_name().get(normalise_name(name))
-
-
-def country_name(code: str, lang: str = "en") -> str | None:
-    """A country's name in `lang` from CLDR, or None."""
-    return Locale.parse(lang).territories.get(code.upper())

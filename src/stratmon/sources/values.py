@@ -142,6 +142,11 @@ def fiscal_year(day: date) -> int:
     return day.year + 1 if day.month >= 10 else day.year
 
 
+def optional_micros(amount: Decimal | None) -> int | None:
+    """`to_micros`, keeping a missing amount missing."""
+    return to_micros(amount) if amount is not None else None
+
+
 def to_micros(amount: Decimal) -> int:
     """An amount as an integer number of millionths (half away from zero)."""
     return int((amount * 1_000_000).quantize(Decimal(1), rounding=ROUND_HALF_UP))

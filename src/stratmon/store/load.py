@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gc
 import hashlib
 import time
 from collections.abc import Callable, Iterable
@@ -18,7 +17,7 @@ from stratmon.sources.iati_records import Activity, SkippedActivity
 from stratmon.store import schema
 from stratmon.store.bulk import BulkWriter
 from stratmon.store.rows import Rows, activity_rows, empty_rows
-from stratmon.store.runs import ImportReport, Ids, Issue, finish_run, now, start_run, take_import_lock
+from stratmon.store.runs import ImportReport, Ids, Issue, finish_run, import_transaction, now, start_run
 
 BATCH_ACTIVITIES = 400
 
@@ -159,19 +158,10 @@ def import_iati_file(
 
     iati_file = IatiFile(path, on_chunk=progress)
     report.format_version = iati_file.version
-    # The import creates millions of short-lived objects and no reference cycles; the
-    # cyclic collector would only rescan them (about a quarter of the import's time).
-    collecting = gc.isenabled()
-    gc.disable()
-    try:
-        with engine.connect().execution_options(sqlite_immediate=True) as connection, connection.begin():
-            take_import_lock(connection, engine)
-            _FileLoader(connection, report, Ids(connection), path).run(iati_file, strict, started)
-            report.seconds = time.perf_counter() - clock
-            finish_run(connection, report, digest.hexdigest(), path)
-    finally:
-        if collecting:
-            gc.enable()
+    with import_transaction(engine) as connection:
+        _FileLoader(connection, report, Ids(connection), path).run(iati_file, strict, started)
+        report.seconds = time.perf_counter() - clock
+        finish_run(connection, report, digest.hexdigest(), path)
     return report
 
 

@@ -9,7 +9,6 @@ the recipients it covers, and a file already imported whole is recorded as uncha
 
 from __future__ import annotations
 
-import gc
 import hashlib
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -22,10 +21,10 @@ from sqlalchemy import Connection, Engine, Table, bindparam, delete, func, selec
 
 from stratmon.i18n import _
 from stratmon.sources.records import BudgetFigure, ContextValue, FagovTransaction, FundingFigure
-from stratmon.sources.values import to_micros
+from stratmon.sources.values import optional_micros as _micros
 from stratmon.store import schema
 from stratmon.store.bulk import BulkWriter
-from stratmon.store.runs import ImportReport, Ids, Issue, finish_run, now, start_run, take_import_lock
+from stratmon.store.runs import ImportReport, Ids, Issue, finish_run, import_transaction, now, start_run
 
 BATCH_ROWS = 2000
 
@@ -42,10 +41,6 @@ class KeyedTable:
 
     def key_of(self, row: dict[str, Any]) -> tuple:
         return tuple(row[column] for column in self.key)
-
-
-def _micros(value):
-    return to_micros(value) if value is not None else None
 
 
 FIGURES = KeyedTable(schema.fagov_figure, ("recipient_key", "fiscal_year", "fiscal_period", "transaction_type"),
@@ -228,24 +223,17 @@ def import_tabular_file(
     started, clock = now(), time.perf_counter()
     report = ImportReport(path=path)
     content_hash = _file_hash(path)
-    collecting = gc.isenabled()
-    gc.disable()
-    try:
-        with engine.connect().execution_options(sqlite_immediate=True) as connection, connection.begin():
-            take_import_lock(connection, engine)
-            run_id = report.run_id = Ids(connection)("import_run")
-            start_run(connection, run_id, source_kind, path, started, record_kind=record_kind,
-                      content_hash=content_hash, size_bytes=path.stat().st_size)
-            if not (skip_if_loaded and _already_loaded(connection, source_kind, content_hash)):
-                records = read(path)
-                _TabularLoader(connection, report, run_id).load(records)
-                # Readers may say what they left out on purpose (e.g. CBP's "OTHER" citizenship).
-                for note in getattr(records, "notes", lambda: [])():
-                    report.add_issue(Issue("skipped", None, None, note))
-            report.status = "imported" if report.records_new or report.records_updated else "unchanged"
-            report.seconds = time.perf_counter() - clock
-            finish_run(connection, report, content_hash, path)
-    finally:
-        if collecting:
-            gc.enable()
+    with import_transaction(engine) as connection:
+        run_id = report.run_id = Ids(connection)("import_run")
+        start_run(connection, run_id, source_kind, path, started, record_kind=record_kind,
+                  content_hash=content_hash, size_bytes=path.stat().st_size)
+        if not (skip_if_loaded and _already_loaded(connection, source_kind, content_hash)):
+            records = read(path)
+            _TabularLoader(connection, report, run_id).load(records)
+            # Readers may say what they left out on purpose (e.g. CBP's "OTHER" citizenship).
+            for note in getattr(records, "notes", lambda: [])():
+                report.add_issue(Issue("skipped", None, None, note))
+        report.status = "imported" if report.records_new or report.records_updated else "unchanged"
+        report.seconds = time.perf_counter() - clock
+        finish_run(connection, report, content_hash, path)
     return report

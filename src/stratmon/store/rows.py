@@ -7,7 +7,7 @@ from datetime import timezone
 from typing import Any
 
 from stratmon.sources.iati_records import Activity, IndicatorValue
-from stratmon.sources.values import fiscal_year, to_micros
+from stratmon.sources.values import fiscal_year, optional_micros as _micros
 from stratmon.store import schema
 from stratmon.store.splits import recipient_shares, sector_shares, split_rows
 
@@ -16,10 +16,6 @@ Rows = dict[str, list[dict[str, Any]]]
 
 def _utc_naive(value):
     return value.astimezone(timezone.utc).replace(tzinfo=None) if value is not None else None
-
-
-def _micros(value):
-    return to_micros(value) if value is not None else None
 
 
 def _number(value):
