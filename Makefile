@@ -25,6 +25,7 @@ test: install sysdeps
 
 bench: install
 	$(BIN)/python bench/import_bench.py
+	cd bench && ../$(BIN)/python align_bench.py
 
 clean:
 	rm -rf $(VENV) build src/*.egg-info .pytest_cache

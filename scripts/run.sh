@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# `make run`: initialise the embedded database, import the real data, print funding by country and FY.
+# `make run`: initialise the embedded database, import the real data, align it to the Strategy, and print
+# funding by country and FY, by line of action, and how much of the money the alignment explains.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 stratmon=.venv/bin/stratmon
@@ -25,5 +26,8 @@ $stratmon import iati "$iati"
 [ -f "$data/datahub-population/population.csv" ] && \
     $stratmon import context "$data/datahub-population/population.csv" --format datahub
 [ -d "$data/cbp-encounters" ] && $stratmon import context "$data/cbp-encounters" --format cbp
+$stratmon align
 $stratmon funding --by country,fy --type obligation
 $stratmon funding --by country,fy --type disbursement
+$stratmon funding --by line,group --type disbursement
+$stratmon alignment coverage --by agency

@@ -32,6 +32,10 @@ Semantics implemented here (the judgment calls are marked "choice"):
   100 are rebased (share = pct / sum).  If the declared percentages sum to 0 the whole
   value goes to ``"unspecified"`` (choice: money is never silently dropped).
   Unparseable or negative percentages count as "not given" (choice).
+* A value in whole cents is split in whole cents: each recipient gets the floor of its
+  share, and the cents left over go one each to the largest remainders (the recipient
+  listed first wins a tie), so that the parts add up to the value.  Other values split
+  exactly.
 * Arithmetic in ``decimal`` with precision 50; every final (key, fy) cell is quantized
   to cents with ROUND_HALF_UP.  ``excluded_non_usd`` is left unquantized.
 * Only types "2" and "3" appear in ``funding`` and ``excluded_non_usd``.
@@ -190,6 +194,26 @@ def _shares(recips: list[tuple[str, Decimal | None]]) -> tuple[list[tuple[str, D
     return [(k, p / total) for k, p in pcts if p != 0], rebased
 
 
+def _split(value: Decimal, shares: list[tuple[str, Decimal]]) -> list[tuple[str, Decimal]]:
+    """A value split by shares: in whole cents when the value is whole cents (each share's floor,
+    then one more cent to the largest remainders, earlier recipients first on ties), else exactly."""
+    merged: dict[str, Decimal] = {}
+    for key, frac in shares:
+        merged[key] = merged.get(key, Decimal(0)) + frac
+    keys, fracs = list(merged), list(merged.values())
+    cents = value * 100
+    if len(keys) == 1 or cents != cents.to_integral_value():
+        return [(k, value * f) for k, f in zip(keys, fracs)]
+    sign = -1 if cents < 0 else 1
+    exact = [abs(cents) * f for f in fracs]
+    floors = [int(x) for x in exact]
+    leftover = int(abs(cents)) - sum(floors)
+    order = sorted(range(len(keys)), key=lambda i: (-(exact[i] - floors[i]), i))
+    for i in order[:leftover]:
+        floors[i] += 1
+    return [(k, Decimal(sign * c) / 100) for k, c in zip(keys, floors)]
+
+
 def _c14n(el) -> tuple[bytes, bool]:
     # Identity of content: the element as lxml serialises it, less the namespace declarations
     # copied onto its start tag from the file's root; the tie-break only needs both sides to agree.
@@ -287,8 +311,8 @@ def _summarize(act, digest: str) -> _Copy:
         tx_recips = _recipients(tx)
         shares, was_rebased = _shares(tx_recips if tx_recips else act_recips)
         rebased += was_rebased
-        for key, frac in shares:
-            cells.append((ttype, key, fy, val * frac))
+        for key, amount in _split(val, shares):
+            cells.append((ttype, key, fy, amount))
     return _Copy(
         ts=_parse_timestamp(act.get("last-updated-datetime")),
         digest=digest,

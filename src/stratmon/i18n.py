@@ -86,6 +86,13 @@ def format_measure(value: Decimal, lang: str | None = None) -> str:
     return numbers.format_decimal(value, format=pattern, locale=lang or language())
 
 
+def format_percent(share: Decimal | None, lang: str | None = None) -> str:
+    """A share (0–1) as a percentage with one decimal, the locale's way ("12.3%", "12,3 %")."""
+    if share is None:
+        return "–"
+    return numbers.format_percent(share, format="#,##0.0%", locale=lang or language())
+
+
 def format_count(value: int, lang: str | None = None) -> str:
     """A whole number with the language's grouping (1,234 / 1.234)."""
     return numbers.format_decimal(value, format="#,##0", locale=lang or language())

@@ -1,7 +1,10 @@
-"""Funding roll-ups: USD by recipient, fiscal year, agency and sector (DESIGN.md rules 2–6, 8).
+"""Funding roll-ups: USD by recipient, fiscal year, agency, sector, line of action and objective
+(DESIGN.md rules 2–8).
 
-Sums run over `transaction_split`, where each transaction's value is already split over
-its recipients and sectors in exact integer millionths; this module only groups and sums.
+Sums run over `transaction_split`, where each transaction's value is already split over its
+recipients and sectors in exact integer millionths, or, when a line of action or objective is
+asked for, over `alignment_split`, which refines those rows by objective; this module only
+groups and sums.
 """
 
 from __future__ import annotations
@@ -9,26 +12,34 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
-from sqlalchemy import Connection, and_, exists, func, literal, or_, select, union_all
+from sqlalchemy import Connection, and_, case, exists, func, literal, or_, select, union_all
 
+from stratmon.analysis.alignment_state import require_current_alignment
+from stratmon.analysis.errors import QueryError
 from stratmon.analysis.fiscal import FiscalYears
 from stratmon.i18n import _
 from stratmon.store import schema
 from stratmon.store.splits import NO_SECTOR_SPLIT, UNSPECIFIED
 
 TRANSACTION_TYPES = {"obligation": "2", "disbursement": "3", "expenditure": "4", "incoming_funds": "1"}
-KEYS = ("country", "fy", "agency", "sector")
+KEYS = ("country", "group", "fy", "line", "objective", "agency", "sector")
+ALIGNED_KEYS = ("line", "objective")
 DEFAULT_SECTOR_VOCABULARY = "1"
 USD = "USD"
 CENT = Decimal("0.01")
 MICROS = Decimal(1_000_000)
+NOT_ALIGNED = "not_aligned"
+OUTSIDE_PREFIX = "outside:"
 
 split = schema.transaction_split
 _KEY_COLUMNS = {
-    "country": split.c.recipient_key,
-    "fy": split.c.fiscal_year,
-    "agency": split.c.reporting_org_ref,
-    "sector": split.c.sector_code,
+    "country": "recipient_key",
+    "group": "recipient_key",
+    "fy": "fiscal_year",
+    "agency": "reporting_org_ref",
+    "sector": "sector_code",
+    "line": "line_id",
+    "objective": "objective_id",
 }
 
 
@@ -40,6 +51,15 @@ class FundingQuery:
     transaction_type: str = "disbursement"
     fiscal_years: FiscalYears = field(default_factory=FiscalYears)
     sector_vocabulary: str = DEFAULT_SECTOR_VOCABULARY
+    # (member recipient key, group id): `group` rolls members up under the group's id.
+    country_groups: tuple[tuple[str, str], ...] = ()
+    # Recipient keys to keep (all when empty).
+    recipients: tuple[str, ...] = ()
+
+    @property
+    def is_aligned(self) -> bool:
+        """Whether the query needs alignment (a line-of-action or objective key)."""
+        return any(key in ALIGNED_KEYS for key in self.by)
 
     def __post_init__(self) -> None:
         unknown = [key for key in self.by if key not in KEYS]
@@ -93,37 +113,53 @@ def joined_sum(units, remainder) -> int:
     return int(units or 0) * 1_000_000 + int(remainder or 0)
 
 
-class QueryError(ValueError):
-    """A funding query the user asked for that cannot be answered as asked."""
+def _filters(query: FundingQuery, table=split) -> list:
+    conditions = [table.c.type_code == TRANSACTION_TYPES[query.transaction_type],
+                  *query.fiscal_years.conditions(table.c.fiscal_year)]
+    if query.recipients:
+        conditions.append(table.c.recipient_key.in_(query.recipients))
+    return conditions
 
 
-def _filters(query: FundingQuery) -> list:
-    return [split.c.type_code == TRANSACTION_TYPES[query.transaction_type],
-            *query.fiscal_years.conditions(split.c.fiscal_year)]
-
-
-def _split_rows(query: FundingQuery):
-    """The split rows to sum: by recipient only, or by recipient × sector of one vocabulary.
+def rows_to_sum(query: FundingQuery):
+    """The split rows to sum: by recipient only, or by recipient × sector of one vocabulary;
+    from `alignment_split` when the query groups by line of action or objective.
 
     A transaction with no sector in the vocabulary counts under `unspecified`, so that
     sector tables add up to the same total as every other table.
     """
-    base = _filters(query)
+    table = schema.alignment_split if query.is_aligned else split
+    base = _filters(query, table)
     if "sector" not in query.by:
-        return select(split).where(split.c.sector_vocabulary == NO_SECTOR_SPLIT, *base).subquery()
-    with_sector = select(split).where(split.c.sector_vocabulary == query.sector_vocabulary, *base)
+        return select(table).where(table.c.sector_vocabulary == NO_SECTOR_SPLIT, *base).subquery()
+    with_sector = select(table).where(table.c.sector_vocabulary == query.sector_vocabulary, *base)
     other = split.alias("other")
-    lacking = exists().where(and_(other.c.transaction_id == split.c.transaction_id,
+    lacking = exists().where(and_(other.c.transaction_id == table.c.transaction_id,
                                   other.c.sector_vocabulary == query.sector_vocabulary))
-    columns = [literal(UNSPECIFIED).label("sector_code") if c.name == "sector_code" else c for c in split.c]
-    without_sector = select(*columns).where(split.c.sector_vocabulary == NO_SECTOR_SPLIT, ~lacking, *base)
+    columns = [literal(UNSPECIFIED).label("sector_code") if c.name == "sector_code" else c for c in table.c]
+    without_sector = select(*columns).where(table.c.sector_vocabulary == NO_SECTOR_SPLIT, ~lacking, *base)
     return union_all(with_sector, without_sector).subquery()
+
+
+def key_column(rows_source, query: FundingQuery, key: str):
+    """The SQL expression a key groups by. Money outside the Strategy's lines groups as
+    `outside:<category>`, and money not aligned as `not_aligned`, so that line and objective
+    tables add up to the same total as every other table."""
+    column = rows_source.c[_KEY_COLUMNS[key]]
+    if key in ALIGNED_KEYS:
+        outside = literal(OUTSIDE_PREFIX).concat(rows_source.c.outside_id)
+        return func.coalesce(column, outside, literal(NOT_ALIGNED)).label(key)
+    if key == "group" and query.country_groups:
+        return case(dict(query.country_groups), value=column, else_=column).label(key)
+    return column.label(key)
 
 
 def funding(connection: Connection, query: FundingQuery) -> FundingResult:
     """USD sums grouped by `query.by`, with non-USD amounts reported, not converted."""
-    rows_source = _split_rows(query)
-    keys = [rows_source.c[_KEY_COLUMNS[key].name] for key in query.by]
+    if query.is_aligned:
+        require_current_alignment(connection)
+    rows_source = rows_to_sum(query)
+    keys = [key_column(rows_source, query, key) for key in query.by]
     usd_only = rows_source.c.currency == USD
     statement = select(*keys, *exact_sum(rows_source.c.amount_micros)).where(usd_only).group_by(*keys)
     # Sorted here rather than in SQL: collations differ between engines, code points do not.

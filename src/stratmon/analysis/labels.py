@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import Connection, func, select
 
+from stratmon.align.crosswalk import Crosswalks
 from stratmon.framework import Framework
 from stratmon.i18n import _, territory_name
 from stratmon.iati.codelists import SECTOR_CODELIST_BY_VOCABULARY, codelists
@@ -14,8 +15,10 @@ from stratmon.store.splits import UNSPECIFIED
 class Labels:
     """Resolves display names for recipient, agency and sector codes in one language."""
 
-    def __init__(self, connection: Connection, framework: Framework, lang: str, sector_vocabulary: str = "1"):
+    def __init__(self, connection: Connection, framework: Framework, lang: str, sector_vocabulary: str = "1",
+                 crosswalks: Crosswalks | None = None):
         self.framework = framework
+        self.crosswalks = crosswalks
         self.lang = lang
         self.sector_vocabulary = sector_vocabulary
         self._connection = connection
@@ -63,6 +66,11 @@ class Labels:
                 .group_by(activity.c.reporting_org_ref)).all())
         return self._agency_names.get(ref) or ref
 
+    def agency_short(self, ref: str | None) -> str:
+        """An agency's acronym where the framework knows it (USAID, State, MCC), else its name."""
+        agency = self.framework.agency_by_ref(ref) if ref else None
+        return agency.acronym if agency else self.agency(ref)
+
     def sector(self, code: str) -> str:
         """A sector code of the chosen vocabulary as a name."""
         if code == UNSPECIFIED:
@@ -75,3 +83,72 @@ class Labels:
         codelist = SECTOR_CODELIST_BY_VOCABULARY.get(self.sector_vocabulary)
         fallback = self._sector_names.get(code)
         return codelists().name(codelist, code, self.lang, fallback=fallback) if codelist else (fallback or code)
+
+    def line(self, line_id: str) -> str:
+        """A line of action's name."""
+        line = next((line for line in self.framework.lines_of_action if line.id == line_id), None)
+        return line.name.get(self.lang) if line else line_id
+
+    def objective(self, objective_id: str) -> str:
+        """An objective's name."""
+        found = next((o for _l, o in self.framework.objectives() if o.id == objective_id), None)
+        return found.name.get(self.lang) if found else objective_id
+
+    def outside(self, category_id: str) -> str:
+        """An outside-the-Strategy category's name."""
+        category = self.crosswalks.outside.get(category_id) if self.crosswalks else None
+        return category.name.get(self.lang) if category else category_id
+
+    def aligned(self, key: str, value: str | None) -> str:
+        """A `line` or `objective` key value of a funding table as a name."""
+        if not value or value == "not_aligned":
+            return _("Not aligned")
+        if value.startswith("outside:"):
+            return _("Outside the Strategy: {category}").format(category=self.outside(value.removeprefix("outside:")))
+        return self.line(value) if key == "line" else self.objective(value)
+
+    def group(self, key: str) -> str:
+        """A `group` key value: a country group's name, else the recipient's."""
+        group = self.framework.group(key)
+        return group.name.get(self.lang) if group else self.recipient(key)
+
+    def rule(self, rule: str) -> str:
+        """An attribution rule in words."""
+        return {"override": _("manual override"), "program_area": _("U.S. program area"),
+                "dac": _("DAC purpose code"), "keyword": _("keywords"), "none": _("no rule applies")}.get(rule, rule)
+
+    def evidence(self, chain: str) -> str:
+        """An evidence chain (`99:5004 > 1:23630`) in words, step by step."""
+        return " → ".join(self._evidence_step(step) for step in chain.split(" > ") if step)
+
+    def _evidence_step(self, step: str) -> str:
+        kind, _sep, rest = step.partition(":")
+        crosswalks = self.crosswalks
+        if kind == "99":
+            entry = crosswalks.areas_by_code.get(rest) if crosswalks else None
+            name = entry.name.get(self.lang) if entry else self._published_sector("99", rest)
+            return _("program area {code} {name}").format(code=rest, name=name or "?").strip()
+        if kind == "us-sector":
+            entry = crosswalks.program_area("", rest) if crosswalks else None
+            name = entry.name.get(self.lang) if entry else rest
+            return _("ForeignAssistance.gov U.S. sector {name}").format(name=name)
+        if kind in ("1", "2"):
+            found = crosswalks.dac(rest) if crosswalks else None
+            name = found[1].name.get(self.lang) if found else codelists().name(
+                "Sector" if kind == "1" else "SectorCategory", rest, self.lang, fallback="?")
+            template = _("DAC code {code} {name}") if kind == "1" else _("DAC category {code} {name}")
+            return template.format(code=rest, name=name)
+        if kind == "kw":
+            rule_id, _at, where = rest.partition("@")
+            rule = crosswalks.keyword_rule(rule_id) if crosswalks else None
+            name = rule.name.get(self.lang) if rule else rule_id
+            place = _("title") if where == "title" else _("description")
+            return _("keywords “{rule}” in the {place}").format(rule=name, place=place)
+        if kind == "override":
+            return _("manual override #{id}").format(id=rest)
+        return step
+
+    def _published_sector(self, vocabulary: str, code: str) -> str | None:
+        sector = schema.sector
+        return self._connection.execute(select(func.min(sector.c.name)).where(
+            sector.c.vocabulary == vocabulary, sector.c.code == code)).scalar_one()

@@ -7,7 +7,19 @@ from typing import Annotated
 import typer
 
 from stratmon import __version__
-from stratmon.cli import budget_cmd, context_cmd, fagov_cmd, fetch_cmd, framework_cmd, funding_cmd, import_cmd, reconcile_cmd
+from stratmon.cli import (
+    align_cmd,
+    budget_cmd,
+    context_cmd,
+    fagov_cmd,
+    fetch_cmd,
+    framework_cmd,
+    funding_cmd,
+    import_cmd,
+    pipeline_cmd,
+    reconcile_cmd,
+    top_cmd,
+)
 from stratmon.cli.common import DbOption, console, handles_errors, open_engine
 from stratmon.i18n import SUPPORTED, _, set_language
 from stratmon.store.migrate import upgrade
@@ -24,11 +36,18 @@ app.add_typer(framework_cmd.app, name="framework")
 app.add_typer(context_cmd.app, name="context")
 app.add_typer(budget_cmd.app, name="budget")
 app.add_typer(fagov_cmd.app, name="fagov")
+app.add_typer(align_cmd.app, name="alignment")
+app.command("align", help=_("(Re)compute the alignment of every transaction to the Strategy's objectives."))(
+    align_cmd.align_command)
 app.command("imports", help=_("The import ledger: every file imported, with its hash, counts and outcome."))(
     import_cmd.imports)
 app.command("reconcile", help=_("IATI against ForeignAssistance.gov by country, fiscal year and type."))(
     reconcile_cmd.reconcile_command)
 app.command("funding", help=_("Money in U.S. dollars, grouped by the keys you choose."))(funding_cmd.funding)
+app.command("pipeline", help=_("Obligated but not yet disbursed, and the burn rate, by fiscal year."))(
+    pipeline_cmd.pipeline_command)
+app.command("top", help=_("The largest activities per line of action and country (or other keys)."))(
+    top_cmd.top_command)
 app.command("fetch", help=_("Download the public data from its publishers (resumable, checksummed)."))(fetch_cmd.fetch)
 
 

@@ -13,7 +13,7 @@ from rich.console import Console
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
 from stratmon.analysis.fiscal import FiscalYearError
-from stratmon.analysis.funding import QueryError
+from stratmon.analysis.errors import QueryError
 from stratmon.framework import FrameworkError
 from stratmon.sources.countries import iso2_from_iso3, iso2_from_name
 from stratmon.i18n import _

@@ -1,4 +1,5 @@
-"""`stratmon funding`: USD by country, fiscal year, agency and sector."""
+"""`stratmon funding`: USD by country (or country group), fiscal year, line of action, objective,
+agency and sector."""
 
 from __future__ import annotations
 
@@ -19,42 +20,72 @@ from stratmon.cli.common import (
     FormatOption,
     UserError,
     check_format,
+    country_code,
     console,
     errors,
     handles_errors,
     ready_engine,
     write_csv,
 )
-from stratmon.framework import load_framework
+from stratmon.align.crosswalk import load_crosswalks
+from stratmon.framework import Framework, load_framework
 from stratmon.i18n import _, format_money, language
 
 # Keys whose codes mean little to a reader get a name column in CSV and JSON.
-NAMED_KEYS = ("agency", "sector")
+NAMED_KEYS = ("group", "line", "objective", "agency", "sector")
 
 
-def _headers() -> dict[str, str]:
-    return {"country": _("Country"), "fy": _("Fiscal year"), "agency": _("Agency"), "sector": _("Sector")}
+def key_headers() -> dict[str, str]:
+    """Column headings of the keys."""
+    return {"country": _("Country"), "group": _("Country or group"), "fy": _("Fiscal year"),
+            "line": _("Line of action"), "objective": _("Objective"), "agency": _("Agency"), "sector": _("Sector")}
+
+
+ByOption = Annotated[str, typer.Option("--by", help=_("Comma-separated keys: country, group, fy, line, objective, "
+                                                       "agency, sector."))]
+TypeOption = Annotated[str, typer.Option("--type", help=_("obligation, disbursement or expenditure."))]
+VocabularyOption = Annotated[str, typer.Option("--sector-vocabulary", help=_(
+    "IATI sector vocabulary for --by sector (1 = OECD DAC, 99 = U.S. program areas)."))]
+GroupOrCountryOption = Annotated[str | None, typer.Option("--country", help=_(
+    "Only this country (GT) or country group (northern-triangle)."), show_default=False)]
+
+
+def build_query(framework: Framework, by: str, transaction_type: str, fy: str | None, sector_vocabulary: str,
+                country: str | None) -> FundingQuery:
+    """A funding query from command-line options."""
+    if transaction_type not in TRANSACTION_TYPES:
+        raise UserError(_("--type takes one of: {choices}").format(choices="obligation, disbursement, expenditure"))
+    return FundingQuery(tuple(k.strip() for k in by.split(",") if k.strip()), transaction_type,
+                        parse_fiscal_years(fy), sector_vocabulary,
+                        country_groups=tuple((member, group.id) for group in framework.country_groups
+                                             for member in group.countries),
+                        recipients=_recipients(framework, country))
+
+
+def query_labels(connection, framework: Framework, query: FundingQuery) -> Labels:
+    """Labels for a query's keys (with the crosswalks' names when it is by line or objective)."""
+    crosswalks = load_crosswalks() if query.is_aligned else None
+    return Labels(connection, framework, language(), query.sector_vocabulary, crosswalks)
 
 
 @handles_errors
 def funding(
-    by: Annotated[str, typer.Option("--by", help=_("Comma-separated keys: country, fy, agency, sector."))],
-    transaction_type: Annotated[str, typer.Option("--type", help=_("obligation, disbursement or expenditure."))] = "disbursement",
+    by: ByOption,
+    transaction_type: TypeOption = "disbursement",
     fy: FiscalYearsOption = None,
     output_format: FormatOption = "table",
-    sector_vocabulary: Annotated[str, typer.Option("--sector-vocabulary", help=_("IATI sector vocabulary for --by sector (1 = OECD DAC, 99 = U.S. program areas)."))] = "1",
+    sector_vocabulary: VocabularyOption = "1",
+    country: GroupOrCountryOption = None,
     db: DbOption = None,
 ) -> None:
     """Money in U.S. dollars, grouped by the keys you choose (DESIGN.md data rules)."""
     check_format(output_format)
-    if transaction_type not in TRANSACTION_TYPES:
-        raise UserError(_("--type takes one of: {choices}").format(choices="obligation, disbursement, expenditure"))
-    query = FundingQuery(tuple(k.strip() for k in by.split(",") if k.strip()), transaction_type,
-                         parse_fiscal_years(fy), sector_vocabulary)
+    framework = load_framework()
+    query = build_query(framework, by, transaction_type, fy, sector_vocabulary, country)
     engine = ready_engine(db)
     with engine.connect() as connection:
         result = compute_funding(connection, query)
-        labels = Labels(connection, load_framework(), language(), sector_vocabulary)
+        labels = query_labels(connection, framework, query)
         if output_format == "csv":
             _write_csv(result, labels)
         elif output_format == "json":
@@ -63,6 +94,13 @@ def funding(
             console.print(_table(result, labels))
     _report_exclusions(result)
 
+
+def _recipients(framework: Framework, country: str | None) -> tuple[str, ...]:
+    """The recipient keys `--country` stands for: a group's members, or one country."""
+    if country is None:
+        return ()
+    group = framework.group(country.strip().lower())
+    return group.countries if group else (country_code(country),)
 
 
 def _columns(result: FundingResult) -> list[str]:
@@ -74,7 +112,16 @@ def _columns(result: FundingResult) -> list[str]:
     return [*columns, "usd"]
 
 
-def _name(labels: Labels, key: str, value) -> str:
+def key_name(labels: Labels, key: str, value) -> str:
+    """A key value's display name."""
+    if key == "fy":
+        return f"FY{value}"
+    if key == "country":
+        return labels.recipient(value)
+    if key in ("line", "objective"):
+        return labels.aligned(key, value)
+    if key == "group":
+        return labels.group(value)
     return labels.agency(value) if key == "agency" else labels.sector(value)
 
 
@@ -84,7 +131,7 @@ def _records(result: FundingResult, labels: Labels):
         for key, value in zip(result.query.by, row.keys):
             record[key] = value if value is not None else ""
             if key in NAMED_KEYS:
-                record[f"{key}_name"] = _name(labels, key, value)
+                record[f"{key}_name"] = key_name(labels, key, value)
         record["usd"] = f"{row.usd:.2f}"
         yield record
 
@@ -114,7 +161,7 @@ def _table(result: FundingResult, labels: Labels) -> Table:
     if result.query.fiscal_years.first or result.query.fiscal_years.last:
         title += f", {result.query.fiscal_years}"
     table = Table(title=title, show_footer=True)
-    headers = _headers()
+    headers = key_headers()
     first = True
     for key in result.query.by:
         if key == "fy":
@@ -130,7 +177,7 @@ def _table(result: FundingResult, labels: Labels) -> Table:
             if key == "fy":
                 cells.append(f"FY{value}")
                 continue
-            name = labels.recipient(value) if key == "country" else _name(labels, key, value)
+            name = key_name(labels, key, value)
             cells.extend([escape(str(value or "")), escape(name)])
         table.add_row(*cells, format_money(row.usd))
     return table

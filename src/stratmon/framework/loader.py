@@ -5,15 +5,17 @@ from __future__ import annotations
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
+from typing import TypeVar
 
 import yaml
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from stratmon.framework.model import Framework
 from stratmon.i18n import _
 
 DEFAULT_FRAMEWORK = "central_america"
 MAX_FRAMEWORK_BYTES = 2 * 1024 * 1024
+M = TypeVar("M", bound=BaseModel)
 
 
 class FrameworkError(Exception):
@@ -47,8 +49,8 @@ def _location(loc: tuple) -> str:
     return "".join(parts) or _("(top level)")
 
 
-@lru_cache(maxsize=8)
-def _load(path: Path, mtime_ns: int) -> Framework:
+def read_yaml_mapping(path: Path) -> dict:
+    """A YAML file's top-level mapping, read safely; errors name the file and the place."""
     if path.stat().st_size > MAX_FRAMEWORK_BYTES:
         raise FrameworkError(_("{path}: file too large for a framework").format(path=path))
     try:
@@ -67,11 +69,21 @@ def _load(path: Path, mtime_ns: int) -> Framework:
         raise FrameworkError(message) from None
     if not isinstance(raw, dict):
         raise FrameworkError(_("{path}: (top level): expected a mapping of keys").format(path=path))
+    return raw
+
+
+def validated(model: type[M], raw: dict, path: Path, **context) -> M:
+    """`raw` validated as `model`; the first error names the file and the key."""
     try:
-        return Framework.model_validate(raw)
+        return model.model_validate(raw, context=context or None)
     except ValidationError as exc:
         first = exc.errors()[0]
         raise FrameworkError(f"{path}: {_location(first['loc'])}: {first['msg']}") from None
+
+
+@lru_cache(maxsize=8)
+def _load(path: Path, mtime_ns: int) -> Framework:
+    return validated(Framework, read_yaml_mapping(path), path)
 
 
 def load_framework(name_or_path: str | None = None) -> Framework:

@@ -167,7 +167,10 @@ class _TabularLoader:
                 "funding_account": r.funding_account, "funding_agency": r.funding_agency, "aid_type": r.aid_type,
                 "transaction_type": r.transaction_type, "fiscal_year": r.fiscal_year,
                 "transaction_date": r.transaction_date, "current_micros": _micros(r.current_usd),
-                "constant_micros": _micros(r.constant_usd), "submission_id": r.submission_id})
+                "constant_micros": _micros(r.constant_usd), "submission_id": r.submission_id,
+                # Attributed by `stratmon align`, not by the import.
+                "line_id": None, "objective_id": None, "outside_id": None, "alignment_rule": None,
+                "alignment_evidence": None})
         self.writer.insert(schema.fagov_transaction, rows)
         self.report.records_new += len(rows)
 

@@ -331,9 +331,61 @@ indicator_period_value = Table(
     Column("location_refs", JSON),
 )
 
+# Alignment (DESIGN.md rule 7): every transaction_split row refined by the objective, or the
+# outside-the-Strategy category, its money is attributed to, with the rule and evidence. The
+# parts of one split row add up exactly to it. Rebuilt by `stratmon align`; `objective_id`,
+# `line_id` and `outside_id` are all NULL for money that is not aligned.
+alignment_split = Table(
+    "alignment_split", metadata,
+    Column("transaction_id", Integer, ForeignKey("iati_transaction.id", ondelete="CASCADE"), nullable=False, index=True),
+    _activity_fk(),
+    Column("type_code", CODE, nullable=False),
+    Column("fiscal_year", Integer, nullable=False),
+    Column("currency", Text),
+    Column("reporting_org_ref", Text),
+    Column("recipient_key", CODE, nullable=False),
+    Column("sector_vocabulary", CODE, nullable=False),
+    Column("sector_code", CODE, nullable=False),
+    Column("line_id", Text),
+    Column("objective_id", Text),
+    Column("outside_id", Text),
+    Column("rule", Text, nullable=False),  # override | program_area | dac | keyword | none
+    Column("evidence", Text, nullable=False),
+    Column("amount_micros", BigInteger, nullable=False),
+)
+Index("ix_alignment_split_query", alignment_split.c.sector_vocabulary, alignment_split.c.type_code,
+      alignment_split.c.fiscal_year)
+
+# A person's decision to attribute an activity's money, whatever its sectors say. Keyed by the
+# IATI identifier, not the row id, so that it outlives re-imports; revoked, never deleted.
+alignment_override = Table(
+    "alignment_override", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("iati_identifier", Text, nullable=False, index=True),
+    Column("target", Text, nullable=False),  # an objective id, or "outside:<category id>"
+    Column("reason", Text, nullable=False),
+    Column("created_by", Text, nullable=False),
+    Column("created_at", DateTime, nullable=False),
+    Column("revoked_by", Text),
+    Column("revoked_at", DateTime),
+)
+
+# One run of `stratmon align`: what it was computed from, so that later imports or crosswalk
+# edits show it to be out of date.
+alignment_run = Table(
+    "alignment_run", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("finished_at", DateTime, nullable=False),
+    Column("framework_id", Text, nullable=False),
+    Column("crosswalk_digest", Text, nullable=False),
+    Column("last_import_run_id", Integer),
+    Column("transactions", Integer, nullable=False),
+    Column("rows", Integer, nullable=False),
+)
+
 # Tables holding one activity's content, children first: the order to delete them in.
 ACTIVITY_CONTENT = (
-    transaction_split, recipient, sector, indicator_period_value, indicator_period, indicator_baseline,
+    alignment_split, transaction_split, recipient, sector, indicator_period_value, indicator_period, indicator_baseline,
     result_indicator, result, document_link, location, planned_disbursement, budget,
     transaction, related_activity, activity_date, participating_org, activity_narrative,
 )
@@ -386,6 +438,12 @@ fagov_transaction = Table(
     Column("current_micros", BigInteger),
     Column("constant_micros", BigInteger),
     Column("submission_id", Text),
+    # Written by `stratmon align` (DESIGN.md rule 7: the "US Sector" is the program area).
+    Column("line_id", Text),
+    Column("objective_id", Text),
+    Column("outside_id", Text),
+    Column("alignment_rule", Text),
+    Column("alignment_evidence", Text),
 )
 Index("ix_fagov_transaction_query", fagov_transaction.c.recipient_key, fagov_transaction.c.fiscal_year,
       fagov_transaction.c.transaction_type)

@@ -11,6 +11,7 @@ from decimal import Decimal
 from stratmon.sources.iati_records import Activity, Recipient, Sector, Transaction
 
 UNSPECIFIED = "unspecified"
+CENT_MICROS = 10_000
 NO_SECTOR_SPLIT = ""
 Share = tuple[str, Decimal]
 
@@ -22,7 +23,7 @@ def recipient_shares(tx: Transaction, activity: Activity) -> tuple[list[Share], 
     (`region-<code>`) and are never spread over countries.
     """
     recipients: list[Recipient] = tx.recipients or activity.recipients
-    return _weights([(r.key, r.percentage) for r in recipients])
+    return weights([(r.key, r.percentage) for r in recipients])
 
 
 def sector_shares(tx: Transaction, activity: Activity) -> dict[str, list[Share]]:
@@ -36,12 +37,17 @@ def sector_shares(tx: Transaction, activity: Activity) -> dict[str, list[Share]]
         own.setdefault(sector.vocabulary, []).append(sector)
     by_vocabulary.update(own)
     return {
-        vocabulary: _weights([(s.code, s.percentage) for s in sectors])[0]
+        vocabulary: weights([(s.code, s.percentage) for s in sectors])[0]
         for vocabulary, sectors in by_vocabulary.items()
     }
 
 
-def _weights(items: list[tuple[str, Decimal | None]]) -> tuple[list[Share], bool]:
+def weights(items: list[tuple[str, Decimal | None]]) -> tuple[list[Share], bool]:
+    """(key, weight) pairs from (key, percentage) pairs, and whether percentages were rebased.
+
+    No items: everything is `unspecified`. A lone item without a percentage is all
+    of it; duplicates merge; zero shares drop out.
+    """
     if not items:
         return [(UNSPECIFIED, Decimal(1))], False
     if len(items) == 1 and items[0][1] is None:
@@ -66,9 +72,19 @@ def _merge(shares: list[Share]) -> list[Share]:
 
 
 def allocate(total: int, weights: list[Decimal]) -> list[int]:
-    """Split an integer amount in proportion to `weights`; the parts sum exactly to `total`."""
+    """Split an amount of millionths in proportion to `weights`; the parts sum exactly to `total`.
+
+    A whole number of cents is split in whole cents, so that tables of parts rounded to the
+    cent still add up to the rounded whole.
+    """
     if len(weights) == 1:
         return [total]
+    if total % CENT_MICROS == 0:
+        return [part * CENT_MICROS for part in _allocate_units(total // CENT_MICROS, weights)]
+    return _allocate_units(total, weights)
+
+
+def _allocate_units(total: int, weights: list[Decimal]) -> list[int]:
     sign = -1 if total < 0 else 1
     magnitude = abs(total)
     weight_sum = sum(weights)

@@ -1,0 +1,1 @@
+"""Alignment: attributing money to the Strategy's objectives (DESIGN.md rule 7)."""

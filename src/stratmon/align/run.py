@@ -1,0 +1,197 @@
+"""`stratmon align`: attribute every transaction split to the Strategy, and record the run.
+
+Reads what the importer stored (splits, sectors, titles, descriptions, overrides), applies the
+rules of `align.rules` with the framework's crosswalks, and hands the rows to the store.
+Splitting goes through `store.splits.allocate`, so the parts of each split row add up to it
+exactly. ForeignAssistance.gov transactions, when loaded, are attributed too: their "US
+Sector" is the program area and their international purpose code the DAC code.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterator
+from dataclasses import dataclass
+from decimal import Decimal
+
+from sqlalchemy import Connection, Engine, bindparam, func, select, update
+
+from stratmon.align.crosswalk import Crosswalks, Target
+from stratmon.align.rules import DAC_VOCABULARY, ONE, PROGRAM_AREA_VOCABULARY, Cell, Part, SectorShare, \
+    attribute, match_keywords, slice_parts
+from stratmon.store import schema
+from stratmon.store.alignment import overrides, record_alignment_run, replace_alignment
+from stratmon.store.runs import import_transaction
+from stratmon.store.splits import allocate, weights
+
+VOCABULARIES = (PROGRAM_AREA_VOCABULARY, DAC_VOCABULARY)
+
+
+@dataclass(frozen=True)
+class AlignmentSummary:
+    """What a run of `align` did."""
+
+    transactions: int
+    rows: int
+    activities: int
+    fagov_transactions: int = 0
+
+
+class _Inputs:
+    """What the rules need, read once: sectors, texts and overrides of the activities aligned."""
+
+    def __init__(self, connection: Connection, activity_ids: list[int] | None) -> None:
+        self.activity_sectors: dict[int, dict[str, list]] = defaultdict(lambda: defaultdict(list))
+        self.transaction_sectors: dict[int, dict[str, list]] = defaultdict(lambda: defaultdict(list))
+        sector = schema.sector
+        statement = select(sector.c.activity_id, sector.c.transaction_id, sector.c.vocabulary, sector.c.code,
+                           sector.c.percentage, sector.c.name).where(sector.c.vocabulary.in_(VOCABULARIES))
+        for activity_id, transaction_id, vocabulary, code, percentage, name in _scoped(
+                connection, statement, sector.c.activity_id, activity_ids):
+            owner = self.transaction_sectors[transaction_id] if transaction_id else self.activity_sectors[activity_id]
+            owner[vocabulary].append((code, percentage, name))
+
+        activity = schema.activity
+        self.identifier: dict[int, str] = {}
+        self.title: dict[int, str | None] = {}
+        for activity_id, identifier, title in _scoped(
+                connection, select(activity.c.id, activity.c.iati_identifier, activity.c.title),
+                activity.c.id, activity_ids):
+            self.identifier[activity_id] = identifier
+            self.title[activity_id] = title
+        narrative = schema.activity_narrative
+        self.descriptions: dict[int, list[str]] = defaultdict(list)
+        self.titles: dict[int, list[str]] = defaultdict(list)
+        for activity_id, element, text in _scoped(
+                connection, select(narrative.c.activity_id, narrative.c.element, narrative.c.text),
+                narrative.c.activity_id, activity_ids):
+            (self.titles if element == "title" else self.descriptions)[activity_id].append(text)
+
+        self.override: dict[str, tuple[int, Target]] = {
+            o.iati_identifier: (o.id, Target.parse(o.target)) for o in overrides(connection, active_only=True)}
+
+
+def _scoped(connection: Connection, statement, column, activity_ids: list[int] | None) -> Iterator:
+    if activity_ids is None:
+        yield from connection.execute(statement)
+        return
+    for start in range(0, len(activity_ids), 500):
+        yield from connection.execute(statement.where(column.in_(activity_ids[start:start + 500])))
+
+
+def _shares(published: list) -> list[SectorShare]:
+    if not published:
+        return []
+    names = {code: name for code, _pct, name in published}
+    shares, _rebased = weights([(code, None if pct is None else Decimal(str(pct))) for code, pct, _n in published])
+    return [SectorShare(code, names.get(code), weight) for code, weight in shares]
+
+
+class Aligner:
+    """Computes the alignment rows of split rows, caching each transaction's cells."""
+
+    def __init__(self, crosswalks: Crosswalks, inputs: _Inputs) -> None:
+        self.crosswalks = crosswalks
+        self.inputs = inputs
+        self._cells: dict[tuple, list[Cell]] = {}
+
+    def cells(self, activity_id: int, transaction_id: int) -> list[Cell]:
+        """A transaction's attribution cells (its own sectors per vocabulary, else the activity's)."""
+        own = self.inputs.transaction_sectors.get(transaction_id, {})
+        # Transactions of one activity usually share its sectors: compute those once.
+        key = (activity_id, tuple(v for v in VOCABULARIES if v in own), transaction_id if own else None)
+        cells = self._cells.get(key)
+        if cells is None:
+            activity_level = self.inputs.activity_sectors.get(activity_id, {})
+            sectors = {v: own.get(v) or activity_level.get(v, []) for v in VOCABULARIES}
+            identifier = self.inputs.identifier.get(activity_id)
+            cells = self._cells[key] = attribute(
+                self.crosswalks, _shares(sectors[PROGRAM_AREA_VOCABULARY]), _shares(sectors[DAC_VOCABULARY]),
+                lambda: self._keywords(activity_id), self.inputs.override.get(identifier))
+        return cells
+
+    def _keywords(self, activity_id: int):
+        titles = self.inputs.titles.get(activity_id) or [self.inputs.title.get(activity_id) or ""]
+        hit = match_keywords(self.crosswalks, titles[0], [*titles[1:], *self.inputs.descriptions.get(activity_id, [])])
+        return hit
+
+    def rows(self, split: dict) -> Iterator[dict]:
+        """The alignment rows refining one transaction_split row."""
+        cells = self.cells(split["activity_id"], split["transaction_id"])
+        parts = slice_parts(cells, split["sector_vocabulary"], split["sector_code"])
+        for (part, _weight), amount in zip(parts, allocate(split["amount_micros"], [w for _p, w in parts])):
+            objective = part.target.objective_id
+            yield {**split, "line_id": self.crosswalks.line_of(objective) if objective else None,
+                   "objective_id": objective, "outside_id": part.target.outside_id, "rule": part.rule,
+                   "evidence": part.evidence, "amount_micros": amount}
+
+
+def align(engine: Engine, crosswalks: Crosswalks, iati_identifiers: list[str] | None = None) -> AlignmentSummary:
+    """(Re)compute alignment: of everything, or of the activities named. One transaction."""
+    with import_transaction(engine) as connection:
+        activity_ids = None
+        if iati_identifiers is not None:
+            activity = schema.activity
+            activity_ids = [row[0] for row in connection.execute(
+                select(activity.c.id).where(activity.c.iati_identifier.in_(iati_identifiers)))]
+        aligner = Aligner(crosswalks, _Inputs(connection, activity_ids))
+        split = schema.transaction_split
+        transactions: set[int] = set()
+
+        def all_rows() -> Iterator[dict]:
+            for row in _scoped(connection, select(split), split.c.activity_id, activity_ids):
+                mapping = dict(row._mapping)
+                transactions.add(mapping["transaction_id"])
+                yield from aligner.rows(mapping)
+
+        written = replace_alignment(connection, all_rows(), activity_ids)
+        fagov_rows = 0
+        if activity_ids is None:
+            fagov_rows = _align_fagov(connection, crosswalks)
+            record_alignment_run(connection, framework_id=crosswalks.framework.id,
+                                 crosswalk_digest=crosswalks.digest, transactions=len(transactions), rows=written)
+        return AlignmentSummary(len(transactions), written, len(aligner.inputs.identifier), fagov_rows)
+
+
+def _fagov_part(crosswalks: Crosswalks, us_sector: str, dac_purpose: str, keywords) -> Part:
+    areas = [SectorShare("", us_sector, ONE)] if us_sector else []
+    dacs = [SectorShare(dac_purpose, None, ONE)] if dac_purpose else []
+    return attribute(crosswalks, areas, dacs, keywords)[0].part
+
+
+def _align_fagov(connection: Connection, crosswalks: Crosswalks) -> int:
+    """Attribute ForeignAssistance.gov transactions: one UPDATE per (US sector, purpose code), and
+    per activity name only where those two leave it to keywords. Returns rows attributed."""
+    table = schema.fagov_transaction
+    sector, purpose = func.coalesce(table.c.us_sector, ""), func.coalesce(table.c.dac_purpose, "")
+    name = func.coalesce(table.c.activity_name, "")
+    values = {"line_id": bindparam("b_line"), "objective_id": bindparam("b_objective"),
+              "outside_id": bindparam("b_outside"), "alignment_rule": bindparam("b_rule"),
+              "alignment_evidence": bindparam("b_evidence")}
+    by_combo = update(table).where(sector == bindparam("b_sector"), purpose == bindparam("b_purpose")).values(values)
+    by_name = update(table).where(sector == bindparam("b_sector"), purpose == bindparam("b_purpose"),
+                                  name == bindparam("b_name")).values(values)
+    combos, named = [], []
+    for us_sector, dac_purpose in connection.execute(select(sector, purpose).distinct()).all():
+        asked: list[bool] = []
+        part = _fagov_part(crosswalks, us_sector, dac_purpose, lambda: asked.append(True))
+        if not asked:
+            combos.append({"b_sector": us_sector, "b_purpose": dac_purpose, **_values(crosswalks, part)})
+            continue
+        for (activity_name,) in connection.execute(select(name).distinct().where(
+                sector == us_sector, purpose == dac_purpose)):
+            part = _fagov_part(crosswalks, us_sector, dac_purpose,
+                               lambda: match_keywords(crosswalks, activity_name, []))
+            named.append({"b_sector": us_sector, "b_purpose": dac_purpose, "b_name": activity_name,
+                          **_values(crosswalks, part)})
+    if combos:
+        connection.execute(by_combo, combos)
+    if named:
+        connection.execute(by_name, named)
+    return connection.execute(select(func.count()).select_from(table)).scalar_one()
+
+
+def _values(crosswalks: Crosswalks, part: Part) -> dict:
+    objective = part.target.objective_id
+    return {"b_line": crosswalks.line_of(objective) if objective else None, "b_objective": objective,
+            "b_outside": part.target.outside_id, "b_rule": part.rule, "b_evidence": part.evidence}

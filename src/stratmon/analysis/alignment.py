@@ -1,0 +1,225 @@
+"""How much money is aligned, outside the Strategy or not aligned; why an activity's money sits
+where it does; whether the stored alignment is current."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from sqlalchemy import Connection, func, select
+
+from stratmon.analysis.fiscal import FiscalYears
+from stratmon.analysis.alignment_state import alignment_state, require_current_alignment
+from stratmon.analysis.errors import QueryError
+from stratmon.analysis.funding import TRANSACTION_TYPES, USD, exact_sum, joined_sum, to_usd
+from stratmon.i18n import _
+from stratmon.store import schema
+from stratmon.store.alignment import Override, overrides
+from stratmon.store.splits import NO_SECTOR_SPLIT
+
+COVERAGE_KEYS = ("agency", "country", "fy")
+
+
+@dataclass(frozen=True)
+class CoverageRow:
+    """Dollars by status for one group (or for everything)."""
+
+    key: object
+    total_usd: Decimal
+    aligned_usd: Decimal
+    outside_usd: Decimal
+    not_aligned_usd: Decimal
+
+    def share(self, amount: Decimal) -> Decimal | None:
+        """`amount` as a fraction of the total (None when the total is zero)."""
+        return amount / self.total_usd if self.total_usd else None
+
+
+@dataclass(frozen=True)
+class UnalignedActivity:
+    """An activity with money not aligned, and how much (its IATI identifier, or its
+    ForeignAssistance.gov activity id)."""
+
+    identifier: str
+    title: str | None
+    reporting_org_ref: str | None
+    not_aligned_usd: Decimal
+
+
+@dataclass(frozen=True)
+class Coverage:
+    """Alignment coverage: overall, by a key, and the largest activities not aligned."""
+
+    transaction_type: str
+    fiscal_years: FiscalYears
+    by: str | None
+    source: str
+    overall: CoverageRow
+    rows: list[CoverageRow]
+    largest_not_aligned: list[UnalignedActivity]
+
+
+@dataclass(frozen=True)
+class _Source:
+    """Where a source's attributed money lives, and how to read it."""
+
+    table: object
+    amount: str
+    columns: dict[str, str]  # coverage key → column
+
+    def conditions(self, transaction_type: str, fiscal_years: FiscalYears) -> list:
+        table = self.table
+        if table is schema.alignment_split:
+            return [table.c.sector_vocabulary == NO_SECTOR_SPLIT, table.c.currency == USD,
+                    table.c.type_code == TRANSACTION_TYPES[transaction_type],
+                    *fiscal_years.conditions(table.c.fiscal_year)]
+        return [table.c.transaction_type == transaction_type, table.c.current_micros.is_not(None),
+                *fiscal_years.conditions(table.c.fiscal_year)]
+
+
+SOURCES = {
+    "iati": _Source(schema.alignment_split, "amount_micros",
+                    {"agency": "reporting_org_ref", "country": "recipient_key", "fy": "fiscal_year"}),
+    "fagov": _Source(schema.fagov_transaction, "current_micros",
+                     {"agency": "managing_agency", "country": "recipient_key", "fy": "fiscal_year"}),
+}
+
+
+def coverage(connection: Connection, by: str | None = None, transaction_type: str = "disbursement",
+             fiscal_years: FiscalYears = FiscalYears(), largest: int = 10, source: str = "iati") -> Coverage:
+    """USD aligned to an objective, outside the Strategy, and not aligned: of the IATI data (USD
+    only), or of the ForeignAssistance.gov transactions (current dollars)."""
+    if by is not None and by not in COVERAGE_KEYS:
+        raise QueryError(_("--by takes one of: {choices}").format(choices=", ".join(COVERAGE_KEYS)))
+    if transaction_type not in TRANSACTION_TYPES:
+        raise QueryError(_("--type takes one of: {choices}").format(choices=", ".join(TRANSACTION_TYPES)))
+    if source not in SOURCES:
+        raise QueryError(_("--source takes one of: {choices}").format(choices=", ".join(SOURCES)))
+    require_current_alignment(connection)
+    spec = SOURCES[source]
+    table = spec.table
+    conditions = spec.conditions(transaction_type, fiscal_years)
+    key = table.c[spec.columns[by]] if by else None
+    columns = [key] if key is not None else []
+    aligned, outside = table.c.objective_id.is_not(None), table.c.outside_id.is_not(None)
+    statement = (select(*columns, aligned.label("aligned"), outside.label("outside"),
+                        *exact_sum(table.c[spec.amount]))
+                 .where(*conditions).group_by(*columns, aligned, outside))
+    sums: dict[object, dict[str, int]] = {}
+    for row in connection.execute(statement):
+        group = row[0] if key is not None else None
+        kind = "aligned" if row.aligned else "outside" if row.outside else "not_aligned"
+        cell = sums.setdefault(group, {"aligned": 0, "outside": 0, "not_aligned": 0})
+        cell[kind] += joined_sum(row.units, row.remainder)
+    rows = [_coverage_row(group, cell) for group, cell in sums.items()]
+    rows.sort(key=lambda r: ("" if r.key is None else str(r.key)))
+    total = {"aligned": 0, "outside": 0, "not_aligned": 0}
+    for cell in sums.values():
+        for kind, amount in cell.items():
+            total[kind] += amount
+    unaligned = [*conditions, table.c.objective_id.is_(None), table.c.outside_id.is_(None)]
+    largest_found = (_largest_not_aligned(connection, unaligned, largest) if source == "iati"
+                     else _largest_not_aligned_fagov(connection, unaligned, largest))
+    return Coverage(transaction_type, fiscal_years, by, source, _coverage_row(None, total), rows if by else [],
+                    largest_found)
+
+
+def _coverage_row(key, cell: dict[str, int]) -> CoverageRow:
+    return CoverageRow(key, to_usd(sum(cell.values())), to_usd(cell["aligned"]), to_usd(cell["outside"]),
+                       to_usd(cell["not_aligned"]))
+
+
+def _largest_not_aligned(connection: Connection, conditions: list, limit: int) -> list[UnalignedActivity]:
+    table, activity = schema.alignment_split, schema.activity
+    units, remainder = exact_sum(table.c.amount_micros)
+    statement = (select(activity.c.iati_identifier, activity.c.title, activity.c.reporting_org_ref, units, remainder)
+                 .join(activity, activity.c.id == table.c.activity_id).where(*conditions)
+                 .group_by(activity.c.iati_identifier, activity.c.title, activity.c.reporting_org_ref))
+    return _ranked(connection, statement, limit)
+
+
+def _largest_not_aligned_fagov(connection: Connection, conditions: list, limit: int) -> list[UnalignedActivity]:
+    table = schema.fagov_transaction
+    units, remainder = exact_sum(table.c.current_micros)
+    name, agency = func.min(table.c.activity_name), func.min(table.c.managing_agency)
+    statement = select(table.c.activity_id, name, agency, units, remainder).where(*conditions).group_by(
+        table.c.activity_id)
+    return _ranked(connection, statement, limit)
+
+
+def _ranked(connection: Connection, statement, limit: int) -> list[UnalignedActivity]:
+    found = [UnalignedActivity(identifier, title, agency, to_usd(joined_sum(u, r)))
+             for identifier, title, agency, u, r in connection.execute(statement)]
+    found.sort(key=lambda a: (-a.not_aligned_usd, a.identifier))
+    return found[:limit]
+
+
+@dataclass(frozen=True)
+class ExplainedPart:
+    """A share of one transaction's money for one recipient, where it went and why."""
+
+    recipient_key: str
+    objective_id: str | None
+    line_id: str | None
+    outside_id: str | None
+    rule: str
+    evidence: str
+    usd: Decimal
+
+
+@dataclass(frozen=True)
+class ExplainedTransaction:
+    """A transaction as published, and its attributed parts."""
+
+    transaction_id: int
+    type_code: str
+    transaction_date: object
+    fiscal_year: int
+    value_usd: Decimal | None
+    currency: str | None
+    parts: list[ExplainedPart]
+
+
+@dataclass(frozen=True)
+class Explanation:
+    """Why an activity's money sits where it does."""
+
+    iati_identifier: str
+    title: str | None
+    reporting_org_ref: str | None
+    sectors: list[tuple[str, str, str | None, float | None]]  # (vocabulary, code, name, percentage)
+    overrides: list[Override]
+    transactions: list[ExplainedTransaction]
+    is_current: bool
+
+
+def explain(connection: Connection, iati_identifier: str) -> Explanation:
+    """Per transaction, what was attributed where and why, with the activity's override history."""
+    activity = schema.activity
+    found = connection.execute(select(activity.c.id, activity.c.title, activity.c.reporting_org_ref)
+                               .where(activity.c.iati_identifier == iati_identifier)).first()
+    if found is None:
+        raise QueryError(_("no activity with IATI identifier {identifier}").format(identifier=iati_identifier))
+    activity_id = found.id
+    sector = schema.sector
+    sectors = [tuple(row) for row in connection.execute(
+        select(sector.c.vocabulary, sector.c.code, sector.c.name, sector.c.percentage)
+        .where(sector.c.activity_id == activity_id, sector.c.transaction_id.is_(None))
+        .order_by(sector.c.vocabulary, sector.c.code))]
+    tx, table = schema.transaction, schema.alignment_split
+    parts: dict[int, list[ExplainedPart]] = {}
+    for row in connection.execute(select(table).where(table.c.activity_id == activity_id,
+                                                      table.c.sector_vocabulary == NO_SECTOR_SPLIT)
+                                  .order_by(table.c.transaction_id, table.c.recipient_key, table.c.objective_id)):
+        parts.setdefault(row.transaction_id, []).append(ExplainedPart(
+            row.recipient_key, row.objective_id, row.line_id, row.outside_id, row.rule, row.evidence,
+            to_usd(row.amount_micros)))
+    transactions = [
+        ExplainedTransaction(row.id, row.type_code, row.transaction_date, row.fiscal_year,
+                             None if row.value_micros is None else to_usd(row.value_micros), row.currency,
+                             parts.get(row.id, []))
+        for row in connection.execute(select(tx).where(tx.c.activity_id == activity_id)
+                                      .order_by(tx.c.transaction_date, tx.c.id))]
+    return Explanation(iati_identifier, found.title, found.reporting_org_ref, sectors,
+                       overrides(connection, iati_identifier), transactions,
+                       alignment_state(connection).is_current)

@@ -1,0 +1,60 @@
+"""`stratmon top`: the largest activities per line of action and country (or other keys)."""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated
+
+import typer
+from rich.markup import escape
+from rich.table import Table
+
+from stratmon.analysis.top import top_activities
+from stratmon.cli.common import DbOption, FiscalYearsOption, FormatOption, check_format, console, handles_errors, \
+    ready_engine, write_csv
+from stratmon.cli.funding_cmd import ByOption, GroupOrCountryOption, TypeOption, build_query, key_headers, \
+    key_name, query_labels
+from stratmon.framework import load_framework
+from stratmon.i18n import _, format_money
+
+
+@handles_errors
+def top_command(
+    by: ByOption = "line,country",
+    transaction_type: TypeOption = "disbursement",
+    fy: FiscalYearsOption = None,
+    country: GroupOrCountryOption = None,
+    limit: Annotated[int, typer.Option("--limit", min=1, max=1000, help=_("Activities per group."))] = 5,
+    output_format: FormatOption = "table",
+    db: DbOption = None,
+) -> None:
+    """The activities with the most money in each group, largest first."""
+    check_format(output_format)
+    framework = load_framework()
+    query = build_query(framework, by, transaction_type, fy, "1", country)
+    engine = ready_engine(db)
+    with engine.connect() as connection:
+        rows = top_activities(connection, query, limit)
+        labels = query_labels(connection, framework, query)
+        records = [{**dict(zip(query.by, row.keys)), "rank": row.rank, "iati_identifier": row.iati_identifier,
+                    "title": row.title, "agency": row.reporting_org_ref, "usd": f"{row.usd:.2f}"} for row in rows]
+        if output_format == "csv":
+            write_csv(records, [*query.by, "rank", "iati_identifier", "title", "agency", "usd"])
+        elif output_format == "json":
+            typer.echo(json.dumps({"by": list(query.by), "type": transaction_type, "rows": records},
+                                  ensure_ascii=False, indent=2))
+            return
+        else:
+            table = Table(title=_("Largest activities (USD)"))
+            headers = key_headers()
+            for key in query.by:
+                table.add_column(headers[key])
+            table.add_column("#", justify="right")
+            table.add_column(_("Activity"), no_wrap=True)
+            table.add_column(_("Title"))
+            table.add_column("USD", justify="right", no_wrap=True)
+            for row in rows:
+                table.add_row(*[escape(key_name(labels, key, value)) for key, value in zip(query.by, row.keys)],
+                              str(row.rank), escape(row.iati_identifier), escape(row.title or ""),
+                              format_money(row.usd))
+            console.print(table)

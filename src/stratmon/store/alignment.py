@@ -1,0 +1,104 @@
+"""Writing alignment: attributed split rows, the alignment ledger, and manual overrides."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import Connection, delete, func, insert, select, update
+
+from stratmon.store import schema
+from stratmon.store.bulk import BulkWriter
+from stratmon.store.runs import now
+
+BATCH = 5_000
+
+
+@dataclass(frozen=True)
+class Override:
+    """A person's attribution of an activity's money, as recorded."""
+
+    id: int
+    iati_identifier: str
+    target: str
+    reason: str
+    created_by: str
+    created_at: datetime
+    revoked_by: str | None
+    revoked_at: datetime | None
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None
+
+
+def replace_alignment(connection: Connection, rows: Iterable[dict], activity_ids: list[int] | None) -> int:
+    """Replace the alignment rows of `activity_ids` (all of them when None); returns rows written."""
+    table = schema.alignment_split
+    if activity_ids is None:
+        connection.execute(delete(table))
+    else:
+        for start in range(0, len(activity_ids), 500):
+            connection.execute(delete(table).where(table.c.activity_id.in_(activity_ids[start:start + 500])))
+    writer = BulkWriter(connection)
+    batch: list[dict] = []
+    written = 0
+    for row in rows:
+        batch.append(row)
+        if len(batch) >= BATCH:
+            writer.insert(table, batch)
+            written += len(batch)
+            batch = []
+    if batch:
+        writer.insert(table, batch)
+        written += len(batch)
+    return written
+
+
+def record_alignment_run(connection: Connection, *, framework_id: str, crosswalk_digest: str,
+                         transactions: int, rows: int) -> None:
+    """Note that alignment now reflects every import so far and these crosswalks."""
+    connection.execute(insert(schema.alignment_run).values(
+        finished_at=now(), framework_id=framework_id, crosswalk_digest=crosswalk_digest,
+        last_import_run_id=newest_aligned_import(connection), transactions=transactions, rows=rows))
+
+
+ALIGNED_SOURCES = ("iati", "fagov")
+
+
+def newest_aligned_import(connection: Connection) -> int | None:
+    """The ledger id of the newest import, of a source that alignment covers, that changed data."""
+    # Runs that found a file unchanged wrote nothing, so they cannot make alignment stale.
+    run = schema.import_run
+    return connection.execute(select(func.max(run.c.id)).where(
+        run.c.source_kind.in_(ALIGNED_SOURCES), run.c.status == "imported")).scalar_one()
+
+
+def add_override(connection: Connection, iati_identifier: str, target: str, reason: str, user: str) -> int:
+    """Record an override, revoking the one it replaces; returns its id."""
+    revoke_override(connection, iati_identifier, user)
+    result = connection.execute(insert(schema.alignment_override).values(
+        iati_identifier=iati_identifier, target=target, reason=reason, created_by=user, created_at=now()))
+    return result.inserted_primary_key[0]
+
+
+def revoke_override(connection: Connection, iati_identifier: str, user: str) -> int:
+    """Revoke the active override of an activity (kept in the history); returns how many."""
+    table = schema.alignment_override
+    result = connection.execute(update(table).where(
+        table.c.iati_identifier == iati_identifier, table.c.revoked_at.is_(None)).values(
+        revoked_by=user, revoked_at=now()))
+    return result.rowcount
+
+
+def overrides(connection: Connection, iati_identifier: str | None = None, *,
+              active_only: bool = False) -> list[Override]:
+    """Recorded overrides, oldest first: of one activity or of all."""
+    table = schema.alignment_override
+    statement = select(table).order_by(table.c.id)
+    if iati_identifier is not None:
+        statement = statement.where(table.c.iati_identifier == iati_identifier)
+    if active_only:
+        statement = statement.where(table.c.revoked_at.is_(None))
+    return [Override(**row._mapping) for row in connection.execute(statement)]
