@@ -220,7 +220,8 @@ def test_pipeline_is_cumulative_obligations_minus_cumulative_disbursements(align
     funding = {(r["fy"], t): Decimal(r["usd"]) for t in ("obligation", "disbursement")
                for r in rows(aligned, "funding", "--by", "fy", "--country", "GT", "--type", t)}
     cumulative = {"obligation": Decimal(0), "disbursement": Decimal(0)}
-    assert [int(r["fy"]) for r in records] == [2019]
+    # GT's money moved in FY2019 only; its open pipeline is carried to the last year in the data.
+    assert [int(r["fy"]) for r in records] == [2019, 2020, 2021]
     for record in records:
         obligated = funding.get((record["fy"], "obligation"), Decimal("0.00"))
         disbursed = funding.get((record["fy"], "disbursement"), Decimal("0.00"))
@@ -233,6 +234,9 @@ def test_pipeline_is_cumulative_obligations_minus_cumulative_disbursements(align
     available = Decimal(fy2019["obligated_usd"])  # nothing was obligated for GT before FY2019
     assert Decimal(fy2019["burn_rate"]) == pytest.approx(Decimal(fy2019["disbursed_usd"]) / available,
                                                          abs=Decimal("0.0001"))
+    assert records[2]["pipeline_usd"] == fy2019["pipeline_usd"] and Decimal(records[2]["burn_rate"]) == 0
+    window = rows(aligned, "pipeline", "--by", "country", "--country", "GT", "--fy", "2021")
+    assert [(r["fy"], r["pipeline_usd"]) for r in window] == [("2021", fy2019["pipeline_usd"])]
 
 
 def test_top_activities_per_line_and_country(aligned):
@@ -302,3 +306,56 @@ def test_foreignassistance_gov_transactions_are_attributed_by_us_sector_then_pur
     # Good governance fixes the line; the legal and judicial DAC code picks rule of law inside it.
     assert ("Nicaragua Civil Society Strengthening", "G1", "program_area",
             "us-sector:Good Governance > 1:15130") in found
+
+
+@pytest.mark.parametrize("old, new, message", [
+    ('"narcotrafico"', '"Narcotrafico"', "write it in lower case without accents"),
+    ('"narcotrafico"', '"(?i)narcotrafico"', "do not combine into one expression"),
+    ('"narcotrafico"', '"narco(trafico"', "do not combine into one expression"),
+])
+def test_a_keyword_pattern_that_could_not_match_as_written_is_refused(aligned, tmp_path, old, new, message):
+    framework = _framework_copy(tmp_path)
+    path = framework.parent / "crosswalks" / "keywords.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace(old, new, 1), encoding="utf-8")
+    result = aligned("align", "--framework", str(framework))
+    assert result.exit_code == 2 and "keywords.yaml: rules[" in result.stderr and message in result.stderr
+
+
+def _framework_with_extra_objective(tmp_path: Path) -> Path:
+    framework = _framework_copy(tmp_path)
+    text = framework.read_text(encoding="utf-8")
+    extra = ("      - id: S9\n        name: {en: Test objective, es: Objetivo de prueba}\n"
+             "        description: {en: For a test., es: Para una prueba.}\n"
+             "        status: proposed\n        source: a test\n\n")
+    marker = next(line for line in text.splitlines() if line.lstrip().startswith("# ---") and
+                  line.endswith(" Governance"))
+    framework.write_text(text.replace(marker, extra + marker), encoding="utf-8")
+    return framework
+
+
+def test_changed_crosswalks_make_line_tables_refuse_until_realigned(aligned, tmp_path, monkeypatch):
+    framework = _framework_with_extra_objective(tmp_path)
+    monkeypatch.setenv("STRATMON_FRAMEWORK", str(framework))
+    stale = aligned("funding", "--by", "line")
+    assert stale.exit_code == 2 and "crosswalks changed" in stale.stderr
+    assert aligned("alignment", "coverage").exit_code == 2
+    assert aligned("align").exit_code == 0
+    assert aligned("funding", "--by", "line").exit_code == 0
+
+
+def test_an_override_to_an_objective_the_framework_lost_stops_align_in_one_line(aligned, tmp_path):
+    framework = _framework_with_extra_objective(tmp_path)
+    result = aligned("alignment", "set", "US-GOV-6-ALIGN-NOTHING", "S9", "--reason", "trial objective",
+                     "--framework", str(framework))
+    assert result.exit_code == 0, result.output
+    # The rest of the alignment was made with other crosswalks: the override waits for `align`.
+    assert "only the override was recorded" in result.stderr
+    assert by_objective(aligned, "US-GOV-6-ALIGN-NOTHING") == {"not_aligned": Decimal("5000.00")}
+    before = dump(aligned.db_url)
+    refused = aligned("align")
+    assert refused.exit_code == 2
+    assert "override #1 of US-GOV-6-ALIGN-NOTHING points at S9" in refused.stderr
+    assert len(refused.stderr.strip().splitlines()) == 1
+    assert dump(aligned.db_url) == before
+    assert aligned("alignment", "unset", "US-GOV-6-ALIGN-NOTHING").exit_code == 0
+    assert aligned("align").exit_code == 0

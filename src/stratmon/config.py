@@ -13,6 +13,12 @@ def database_url(explicit: str | None = None) -> str:
     return explicit or os.environ.get("STRATMON_DB") or DEFAULT_DB_URL
 
 
+def framework_name() -> str | None:
+    """The framework every command uses unless told otherwise (`$STRATMON_FRAMEWORK`: a shipped
+    name or a YAML path); None for the shipped default."""
+    return os.environ.get("STRATMON_FRAMEWORK") or None
+
+
 def shared_data_dir() -> Path:
     """The shared real-data folder (`$STRATMON_SHARED_DATA`, else `../shared/data` of the checkout)."""
     explicit = os.environ.get("STRATMON_SHARED_DATA")

@@ -34,10 +34,6 @@ class Target:
     objective_id: str | None = None
     outside_id: str | None = None
 
-    @property
-    def is_unspecific(self) -> bool:
-        return self.objective_id is None and self.outside_id is None
-
     @classmethod
     def parse(cls, text: str) -> Target:
         """`P3` is an objective; `outside:humanitarian` a category."""
@@ -120,11 +116,20 @@ class KeywordRule(Strict):
         if (self.objective is None) == (self.outside is None):
             raise ValueError("give exactly one of objective or outside")
         for pattern in (*self.en, *self.es):
-            try:
-                re.compile(pattern)
-            except re.error as exc:
-                raise ValueError(f"pattern {pattern!r}: {exc}") from None
+            # Text is folded before matching; a pattern with capitals or accents could never
+            # match as written (and folding it would change what escapes such as \S mean).
+            if pattern != fold(pattern):
+                raise ValueError(f"pattern {pattern!r}: write it in lower case without accents")
+        try:
+            self.regex()
+        except re.error as exc:
+            raise ValueError(f"patterns do not combine into one expression: {exc}") from None
         return self
+
+    def regex(self) -> re.Pattern:
+        """The rule's patterns, English and Spanish, as one expression matching whole words."""
+        alternatives = "|".join(f"(?:{pattern})" for pattern in (*self.en, *self.es))
+        return re.compile(rf"\b(?:{alternatives})\b")
 
     @property
     def target(self) -> Target:
@@ -170,6 +175,7 @@ class Crosswalks:
     dac_categories: dict[str, DacEntry]
     keywords: tuple[KeywordRule, ...]
     digest: str
+    keyword_patterns: tuple[tuple[str, re.Pattern], ...]
     areas_by_name: dict[str, ProgramArea]
     areas_by_code: dict[str, ProgramArea]
     line_by_objective: dict[str, str]
@@ -202,6 +208,12 @@ class Crosswalks:
             return frozenset({self.line_of(area.objective)})
         return frozenset(area.refine_by_dac)
 
+    def check_target(self, target: Target) -> bool:
+        """Whether the framework and crosswalks know where `target` points."""
+        if target.objective_id is not None:
+            return target.objective_id in self.line_by_objective
+        return target.outside_id in self.outside
+
     def keyword_rule(self, rule_id: str) -> KeywordRule | None:
         return next((rule for rule in self.keywords if rule.id == rule_id), None)
 
@@ -219,7 +231,7 @@ def load_crosswalks(name_or_path: str | None = None) -> Crosswalks:
     for file in files:
         if not file.is_file():
             raise FrameworkError(_("{path}: no such file (every framework brings its crosswalks)").format(path=file))
-    stamp = tuple(file.stat().st_mtime_ns for file in files)
+    stamp = tuple(file.stat().st_mtime_ns for file in (path, *files))
     return _load(path, stamp)
 
 
@@ -279,6 +291,7 @@ def _load(framework_path: Path, _stamp: tuple) -> Crosswalks:
         dac_categories={entry.code: entry for entry in dac.categories},
         keywords=keywords.rules,
         digest=digest.hexdigest()[:16],
+        keyword_patterns=tuple((rule.id, rule.regex()) for rule in keywords.rules),
         areas_by_name={name_key(area.name.en): area for area in areas.program_areas},
         areas_by_code={code: area for area in areas.program_areas for code in area.codes},
         line_by_objective={objective.id: line.id for line, objective in framework.objectives()},

@@ -14,16 +14,15 @@ area, published by name), `kw:<rule>@title|description`, or `override:<id>`.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
-from functools import lru_cache
 
 from stratmon.align.crosswalk import NOWHERE, Crosswalks, Target, fold
 
 PROGRAM_AREA_VOCABULARY = "99"
 DAC_VOCABULARY = "1"
+DAC_CATEGORY_VOCABULARY = "2"  # used when a publisher gives 3-digit DAC categories and no purpose codes
 ONE = Decimal(1)
 
 
@@ -48,7 +47,8 @@ class Cell:
 
 @dataclass(frozen=True)
 class SectorShare:
-    """A sector of one vocabulary as published, with its share of the money (0–1)."""
+    """A sector of one vocabulary as published, with its weight (relative to the others of the
+    same vocabulary; the percentage as published, or 1 for a lone sector)."""
 
     code: str
     name: str | None
@@ -120,42 +120,33 @@ def _by_dac(crosswalks: Crosswalks, dac: SectorShare, keywords: Callable[[], Key
     return Part(NOWHERE, "none", " > ".join(chain))
 
 
-def slice_parts(cells: list[Cell], vocabulary: str, code: str) -> list[tuple[Part, Decimal]]:
-    """The parts (with weights) of the money in one split row: all of it (vocabulary '' or any
-    vocabulary other than 99 and 1), or the slice with program area or DAC code `code`."""
+def slice_parts(cells: list[Cell], vocabulary: str, code: str, dac_vocabulary: str) -> list[tuple[Part, Decimal]]:
+    """The parts (with weights) of the money in one split row: all of it (vocabulary '' or one the
+    rules do not read), or the slice with program area or DAC code `code`."""
     if vocabulary == PROGRAM_AREA_VOCABULARY:
         chosen = [cell for cell in cells if cell.program_area == code]
-    elif vocabulary == DAC_VOCABULARY:
+    elif vocabulary == dac_vocabulary:
         chosen = [cell for cell in cells if cell.dac == code]
     else:
         chosen = cells
+    if not chosen:
+        # The importer split by a sector the rules did not see: a bug, not a data problem.
+        raise RuntimeError(f"split row for sector {vocabulary}:{code} has no attribution cell")
     merged: dict[Part, Decimal] = {}
-    for cell in chosen or cells:
+    for cell in chosen:
         merged[cell.part] = merged.get(cell.part, Decimal(0)) + cell.weight
     return list(merged.items())
 
 
-def match_keywords(crosswalks: Crosswalks, title: str | None, descriptions: list[str]) -> KeywordHit | None:
-    """The first keyword rule matching the title, else the first matching a description."""
-    compiled = _compiled(crosswalks)
-    for where, texts in (("title", [title] if title else []), ("description", descriptions)):
-        for text in texts:
-            folded = fold(text)
-            for rule_id, pattern in compiled:
-                found = pattern.search(folded)
-                if found:
-                    return KeywordHit(rule_id, where, found.group(0))
+def match_keywords(crosswalks: Crosswalks, titles: list[str], descriptions: list[str]) -> KeywordHit | None:
+    """The first keyword rule (in file order) matching the titles, else the first matching the
+    descriptions. Texts of each kind are read together, in every language."""
+    for where, texts in (("title", titles), ("description", descriptions)):
+        folded = fold("\n".join(text for text in texts if text))
+        if not folded:
+            continue
+        for rule_id, pattern in crosswalks.keyword_patterns:
+            found = pattern.search(folded)
+            if found:
+                return KeywordHit(rule_id, where, found.group(0))
     return None
-
-
-@lru_cache(maxsize=8)
-def _compiled_for(digest: str, rules: tuple) -> list[tuple[str, re.Pattern]]:
-    compiled = []
-    for rule in rules:
-        alternatives = "|".join(f"(?:{fold(p)})" for p in (*rule.en, *rule.es))
-        compiled.append((rule.id, re.compile(rf"\b(?:{alternatives})\b")))
-    return compiled
-
-
-def _compiled(crosswalks: Crosswalks) -> list[tuple[str, re.Pattern]]:
-    return _compiled_for(crosswalks.digest, crosswalks.keywords)

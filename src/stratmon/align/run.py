@@ -17,14 +17,16 @@ from decimal import Decimal
 from sqlalchemy import Connection, Engine, bindparam, func, select, update
 
 from stratmon.align.crosswalk import Crosswalks, Target
-from stratmon.align.rules import DAC_VOCABULARY, ONE, PROGRAM_AREA_VOCABULARY, Cell, Part, SectorShare, \
-    attribute, match_keywords, slice_parts
+from stratmon.align.rules import DAC_CATEGORY_VOCABULARY, DAC_VOCABULARY, ONE, PROGRAM_AREA_VOCABULARY, Cell, \
+    Part, SectorShare, attribute, match_keywords, slice_parts
+from stratmon.framework.loader import FrameworkError
+from stratmon.i18n import _
 from stratmon.store import schema
 from stratmon.store.alignment import overrides, record_alignment_run, replace_alignment
 from stratmon.store.runs import import_transaction
 from stratmon.store.splits import allocate, weights
 
-VOCABULARIES = (PROGRAM_AREA_VOCABULARY, DAC_VOCABULARY)
+VOCABULARIES = (PROGRAM_AREA_VOCABULARY, DAC_VOCABULARY, DAC_CATEGORY_VOCABULARY)
 
 
 @dataclass(frozen=True)
@@ -40,7 +42,7 @@ class AlignmentSummary:
 class _Inputs:
     """What the rules need, read once: sectors, texts and overrides of the activities aligned."""
 
-    def __init__(self, connection: Connection, activity_ids: list[int] | None) -> None:
+    def __init__(self, connection: Connection, crosswalks: Crosswalks, activity_ids: list[int] | None) -> None:
         self.activity_sectors: dict[int, dict[str, list]] = defaultdict(lambda: defaultdict(list))
         self.transaction_sectors: dict[int, dict[str, list]] = defaultdict(lambda: defaultdict(list))
         sector = schema.sector
@@ -53,22 +55,34 @@ class _Inputs:
 
         activity = schema.activity
         self.identifier: dict[int, str] = {}
-        self.title: dict[int, str | None] = {}
+        self.titles: dict[int, list[str]] = defaultdict(list)
         for activity_id, identifier, title in _scoped(
                 connection, select(activity.c.id, activity.c.iati_identifier, activity.c.title),
                 activity.c.id, activity_ids):
             self.identifier[activity_id] = identifier
-            self.title[activity_id] = title
+            if title:
+                self.titles[activity_id].append(title)
+        # Narratives have no stored order: sort them, so that both engines match keywords alike.
         narrative = schema.activity_narrative
         self.descriptions: dict[int, list[str]] = defaultdict(list)
-        self.titles: dict[int, list[str]] = defaultdict(list)
-        for activity_id, element, text in _scoped(
-                connection, select(narrative.c.activity_id, narrative.c.element, narrative.c.text),
-                narrative.c.activity_id, activity_ids):
-            (self.titles if element == "title" else self.descriptions)[activity_id].append(text)
+        for activity_id, element, lang, text in sorted(_scoped(
+                connection, select(narrative.c.activity_id, narrative.c.element, narrative.c.lang, narrative.c.text),
+                narrative.c.activity_id, activity_ids), key=lambda r: (r[0], r[1], r[2] or "", r[3])):
+            if element == "title":
+                if text not in self.titles[activity_id]:
+                    self.titles[activity_id].append(text)
+            else:
+                self.descriptions[activity_id].append(text)
 
-        self.override: dict[str, tuple[int, Target]] = {
-            o.iati_identifier: (o.id, Target.parse(o.target)) for o in overrides(connection, active_only=True)}
+        self.override: dict[str, tuple[int, Target]] = {}
+        for override in overrides(connection, active_only=True):
+            target = Target.parse(override.target)
+            if not crosswalks.check_target(target):
+                raise FrameworkError(_(
+                    "override #{id} of {activity} points at {target}, which the framework no longer has; "
+                    "set it anew or revoke it with `stratmon alignment unset`").format(
+                    id=override.id, activity=override.iati_identifier, target=override.target))
+            self.override[override.iati_identifier] = (override.id, target)
 
 
 def _scoped(connection: Connection, statement, column, activity_ids: list[int] | None) -> Iterator:
@@ -82,9 +96,15 @@ def _scoped(connection: Connection, statement, column, activity_ids: list[int] |
 def _shares(published: list) -> list[SectorShare]:
     if not published:
         return []
+    published = sorted(published, key=lambda item: item[0])
     names = {code: name for code, _pct, name in published}
     shares, _rebased = weights([(code, None if pct is None else Decimal(str(pct))) for code, pct, _n in published])
     return [SectorShare(code, names.get(code), weight) for code, weight in shares]
+
+
+def _dac_vocabulary(sectors: dict[str, list]) -> str:
+    """DAC purpose codes when published, else DAC categories."""
+    return DAC_VOCABULARY if sectors.get(DAC_VOCABULARY) else DAC_CATEGORY_VOCABULARY
 
 
 class Aligner:
@@ -93,32 +113,34 @@ class Aligner:
     def __init__(self, crosswalks: Crosswalks, inputs: _Inputs) -> None:
         self.crosswalks = crosswalks
         self.inputs = inputs
-        self._cells: dict[tuple, list[Cell]] = {}
+        self._cells: dict[tuple, tuple[list[Cell], str]] = {}
 
-    def cells(self, activity_id: int, transaction_id: int) -> list[Cell]:
-        """A transaction's attribution cells (its own sectors per vocabulary, else the activity's)."""
+    def cells(self, activity_id: int, transaction_id: int) -> tuple[list[Cell], str]:
+        """A transaction's attribution cells (its own sectors per vocabulary, else the activity's),
+        and the DAC vocabulary they were read in."""
         own = self.inputs.transaction_sectors.get(transaction_id, {})
         # Transactions of one activity usually share its sectors: compute those once.
-        key = (activity_id, tuple(v for v in VOCABULARIES if v in own), transaction_id if own else None)
-        cells = self._cells.get(key)
-        if cells is None:
+        key = (activity_id, transaction_id if own else None)
+        found = self._cells.get(key)
+        if found is None:
             activity_level = self.inputs.activity_sectors.get(activity_id, {})
             sectors = {v: own.get(v) or activity_level.get(v, []) for v in VOCABULARIES}
+            dac_vocabulary = _dac_vocabulary(sectors)
             identifier = self.inputs.identifier.get(activity_id)
-            cells = self._cells[key] = attribute(
-                self.crosswalks, _shares(sectors[PROGRAM_AREA_VOCABULARY]), _shares(sectors[DAC_VOCABULARY]),
-                lambda: self._keywords(activity_id), self.inputs.override.get(identifier))
-        return cells
-
-    def _keywords(self, activity_id: int):
-        titles = self.inputs.titles.get(activity_id) or [self.inputs.title.get(activity_id) or ""]
-        hit = match_keywords(self.crosswalks, titles[0], [*titles[1:], *self.inputs.descriptions.get(activity_id, [])])
-        return hit
+            cells = attribute(
+                self.crosswalks, _shares(sectors[PROGRAM_AREA_VOCABULARY]), _shares(sectors[dac_vocabulary]),
+                lambda: match_keywords(self.crosswalks, self.inputs.titles.get(activity_id, []),
+                                       self.inputs.descriptions.get(activity_id, [])),
+                self.inputs.override.get(identifier))
+            found = self._cells[key] = (cells, dac_vocabulary)
+        return found
 
     def rows(self, split: dict) -> Iterator[dict]:
         """The alignment rows refining one transaction_split row."""
-        cells = self.cells(split["activity_id"], split["transaction_id"])
-        parts = slice_parts(cells, split["sector_vocabulary"], split["sector_code"])
+        cells, dac_vocabulary = self.cells(split["activity_id"], split["transaction_id"])
+        parts = slice_parts(cells, split["sector_vocabulary"], split["sector_code"], dac_vocabulary)
+        # A fixed order, so that odd cents land on the same part on every engine.
+        parts.sort(key=lambda item: (str(item[0].target), item[0].rule, item[0].evidence))
         for (part, _weight), amount in zip(parts, allocate(split["amount_micros"], [w for _p, w in parts])):
             objective = part.target.objective_id
             yield {**split, "line_id": self.crosswalks.line_of(objective) if objective else None,
@@ -126,31 +148,38 @@ class Aligner:
                    "evidence": part.evidence, "amount_micros": amount}
 
 
-def align(engine: Engine, crosswalks: Crosswalks, iati_identifiers: list[str] | None = None) -> AlignmentSummary:
-    """(Re)compute alignment: of everything, or of the activities named. One transaction."""
+def align(engine: Engine, crosswalks: Crosswalks) -> AlignmentSummary:
+    """(Re)compute the alignment of everything, in one transaction, and record the run."""
     with import_transaction(engine) as connection:
-        activity_ids = None
-        if iati_identifiers is not None:
-            activity = schema.activity
-            activity_ids = [row[0] for row in connection.execute(
-                select(activity.c.id).where(activity.c.iati_identifier.in_(iati_identifiers)))]
-        aligner = Aligner(crosswalks, _Inputs(connection, activity_ids))
-        split = schema.transaction_split
-        transactions: set[int] = set()
+        return align_in(connection, crosswalks)
 
-        def all_rows() -> Iterator[dict]:
-            for row in _scoped(connection, select(split), split.c.activity_id, activity_ids):
-                mapping = dict(row._mapping)
-                transactions.add(mapping["transaction_id"])
-                yield from aligner.rows(mapping)
 
-        written = replace_alignment(connection, all_rows(), activity_ids)
-        fagov_rows = 0
-        if activity_ids is None:
-            fagov_rows = _align_fagov(connection, crosswalks)
-            record_alignment_run(connection, framework_id=crosswalks.framework.id,
-                                 crosswalk_digest=crosswalks.digest, transactions=len(transactions), rows=written)
-        return AlignmentSummary(len(transactions), written, len(aligner.inputs.identifier), fagov_rows)
+def align_in(connection: Connection, crosswalks: Crosswalks,
+             iati_identifiers: list[str] | None = None) -> AlignmentSummary:
+    """(Re)compute alignment inside the caller's write transaction: of everything (recording the
+    run), or only of the activities named."""
+    activity_ids = None
+    if iati_identifiers is not None:
+        activity = schema.activity
+        activity_ids = [row[0] for row in connection.execute(
+            select(activity.c.id).where(activity.c.iati_identifier.in_(iati_identifiers)))]
+    aligner = Aligner(crosswalks, _Inputs(connection, crosswalks, activity_ids))
+    split = schema.transaction_split
+    transactions: set[int] = set()
+
+    def all_rows() -> Iterator[dict]:
+        for row in _scoped(connection, select(split), split.c.activity_id, activity_ids):
+            mapping = dict(row._mapping)
+            transactions.add(mapping["transaction_id"])
+            yield from aligner.rows(mapping)
+
+    written = replace_alignment(connection, all_rows(), activity_ids)
+    fagov_rows = 0
+    if activity_ids is None:
+        fagov_rows = _align_fagov(connection, crosswalks)
+        record_alignment_run(connection, framework_id=crosswalks.framework.id,
+                             crosswalk_digest=crosswalks.digest, transactions=len(transactions), rows=written)
+    return AlignmentSummary(len(transactions), written, len(aligner.inputs.identifier), fagov_rows)
 
 
 def _fagov_part(crosswalks: Crosswalks, us_sector: str, dac_purpose: str, keywords) -> Part:
@@ -160,8 +189,8 @@ def _fagov_part(crosswalks: Crosswalks, us_sector: str, dac_purpose: str, keywor
 
 
 def _align_fagov(connection: Connection, crosswalks: Crosswalks) -> int:
-    """Attribute ForeignAssistance.gov transactions: one UPDATE per (US sector, purpose code), and
-    per activity name only where those two leave it to keywords. Returns rows attributed."""
+    """Attribute every ForeignAssistance.gov transaction: one UPDATE per (US sector, purpose code),
+    and per activity name only where those two leave it to keywords. Returns how many rows there are."""
     table = schema.fagov_transaction
     sector, purpose = func.coalesce(table.c.us_sector, ""), func.coalesce(table.c.dac_purpose, "")
     name = func.coalesce(table.c.activity_name, "")
@@ -181,7 +210,7 @@ def _align_fagov(connection: Connection, crosswalks: Crosswalks) -> int:
         for (activity_name,) in connection.execute(select(name).distinct().where(
                 sector == us_sector, purpose == dac_purpose)):
             part = _fagov_part(crosswalks, us_sector, dac_purpose,
-                               lambda: match_keywords(crosswalks, activity_name, []))
+                               lambda: match_keywords(crosswalks, [activity_name], []))
             named.append({"b_sector": us_sector, "b_purpose": dac_purpose, "b_name": activity_name,
                           **_values(crosswalks, part)})
     if combos:

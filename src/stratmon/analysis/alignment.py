@@ -31,8 +31,9 @@ class CoverageRow:
     not_aligned_usd: Decimal
 
     def share(self, amount: Decimal) -> Decimal | None:
-        """`amount` as a fraction of the total (None when the total is zero)."""
-        return amount / self.total_usd if self.total_usd else None
+        """`amount` as a fraction of the total (None unless the total is positive: shares of a net
+        negative total mean nothing)."""
+        return amount / self.total_usd if self.total_usd > 0 else None
 
 
 @dataclass(frozen=True)
@@ -86,16 +87,18 @@ SOURCES = {
 
 
 def coverage(connection: Connection, by: str | None = None, transaction_type: str = "disbursement",
-             fiscal_years: FiscalYears = FiscalYears(), largest: int = 10, source: str = "iati") -> Coverage:
+             fiscal_years: FiscalYears = FiscalYears(), largest: int = 10, source: str = "iati",
+             crosswalk_digest: str | None = None) -> Coverage:
     """USD aligned to an objective, outside the Strategy, and not aligned: of the IATI data (USD
-    only), or of the ForeignAssistance.gov transactions (current dollars)."""
+    only), or of the ForeignAssistance.gov transactions (current dollars). Amounts are net:
+    de-obligations and reversals count against the money they undo."""
     if by is not None and by not in COVERAGE_KEYS:
         raise QueryError(_("--by takes one of: {choices}").format(choices=", ".join(COVERAGE_KEYS)))
     if transaction_type not in TRANSACTION_TYPES:
         raise QueryError(_("--type takes one of: {choices}").format(choices=", ".join(TRANSACTION_TYPES)))
     if source not in SOURCES:
         raise QueryError(_("--source takes one of: {choices}").format(choices=", ".join(SOURCES)))
-    require_current_alignment(connection)
+    require_current_alignment(connection, crosswalk_digest)
     spec = SOURCES[source]
     table = spec.table
     conditions = spec.conditions(transaction_type, fiscal_years)
@@ -193,7 +196,7 @@ class Explanation:
     is_current: bool
 
 
-def explain(connection: Connection, iati_identifier: str) -> Explanation:
+def explain(connection: Connection, iati_identifier: str, crosswalk_digest: str | None = None) -> Explanation:
     """Per transaction, what was attributed where and why, with the activity's override history."""
     activity = schema.activity
     found = connection.execute(select(activity.c.id, activity.c.title, activity.c.reporting_org_ref)
@@ -210,7 +213,8 @@ def explain(connection: Connection, iati_identifier: str) -> Explanation:
     parts: dict[int, list[ExplainedPart]] = {}
     for row in connection.execute(select(table).where(table.c.activity_id == activity_id,
                                                       table.c.sector_vocabulary == NO_SECTOR_SPLIT)
-                                  .order_by(table.c.transaction_id, table.c.recipient_key, table.c.objective_id)):
+                                  .order_by(table.c.transaction_id, table.c.recipient_key, table.c.rule,
+                                            table.c.evidence, table.c.amount_micros)):
         parts.setdefault(row.transaction_id, []).append(ExplainedPart(
             row.recipient_key, row.objective_id, row.line_id, row.outside_id, row.rule, row.evidence,
             to_usd(row.amount_micros)))
@@ -222,4 +226,4 @@ def explain(connection: Connection, iati_identifier: str) -> Explanation:
                                       .order_by(tx.c.transaction_date, tx.c.id))]
     return Explanation(iati_identifier, found.title, found.reporting_org_ref, sectors,
                        overrides(connection, iati_identifier), transactions,
-                       alignment_state(connection).is_current)
+                       alignment_state(connection, crosswalk_digest).is_current)

@@ -55,6 +55,8 @@ class FundingQuery:
     country_groups: tuple[tuple[str, str], ...] = ()
     # Recipient keys to keep (all when empty).
     recipients: tuple[str, ...] = ()
+    # The crosswalks a line or objective table must have been aligned with (None: not checked).
+    crosswalk_digest: str | None = None
 
     @property
     def is_aligned(self) -> bool:
@@ -157,7 +159,7 @@ def key_column(rows_source, query: FundingQuery, key: str):
 def funding(connection: Connection, query: FundingQuery) -> FundingResult:
     """USD sums grouped by `query.by`, with non-USD amounts reported, not converted."""
     if query.is_aligned:
-        require_current_alignment(connection)
+        require_current_alignment(connection, query.crosswalk_digest)
     rows_source = rows_to_sum(query)
     keys = [key_column(rows_source, query, key) for key in query.by]
     usd_only = rows_source.c.currency == USD

@@ -14,12 +14,13 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from decimal import Decimal
 
-from sqlalchemy import Connection
+from sqlalchemy import Connection, func, select
 
 from stratmon.analysis.errors import QueryError
 from stratmon.analysis.fiscal import FiscalYears
 from stratmon.analysis.funding import FundingQuery, funding
 from stratmon.i18n import _
+from stratmon.store import schema
 
 ZERO = Decimal("0.00")
 
@@ -71,16 +72,20 @@ def pipeline(connection: Connection, query: FundingQuery) -> list[PipelineRow]:
             years = amounts.setdefault(row.keys[:-1], {})
             years.setdefault(row.keys[-1], [ZERO, ZERO])[index] += row.usd
     first = query.fiscal_years.first
+    # Open money stays open after a group's last transaction: carry every group to the end of the
+    # window (or of the data), so that no pipeline silently drops out of a later year.
+    last = query.fiscal_years.last or connection.execute(
+        select(func.max(schema.transaction.c.fiscal_year))).scalar_one() or 0
     found: list[PipelineRow] = []
     for keys in sorted(amounts, key=lambda k: tuple("" if v is None else str(v) for v in k)):
         cumulative_obligated = cumulative_disbursed = ZERO
         years = amounts[keys]
-        # Years without transactions still carry the pipeline forward.
-        for year in range(min(years), max(years) + 1):
+        for year in range(min(years), max(max(years), last) + 1):
             obligated, disbursed = years.get(year, (ZERO, ZERO))
             cumulative_obligated += obligated
             cumulative_disbursed += disbursed
-            if first is None or year >= first:
-                found.append(PipelineRow(keys, year, obligated, disbursed, cumulative_obligated,
-                                         cumulative_disbursed))
+            row = PipelineRow(keys, year, obligated, disbursed, cumulative_obligated, cumulative_disbursed)
+            is_closed = not (obligated or disbursed or row.pipeline)
+            if (first is None or year >= first) and not is_closed:
+                found.append(row)
     return found

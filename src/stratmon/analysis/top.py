@@ -31,7 +31,7 @@ def top_activities(connection: Connection, query: FundingQuery, limit: int = 5) 
     if limit < 1:
         raise QueryError(_("--limit must be at least 1"))
     if query.is_aligned:
-        require_current_alignment(connection)
+        require_current_alignment(connection, query.crosswalk_digest)
     source = rows_to_sum(query)
     keys = [key_column(source, query, key) for key in query.by]
     activity = schema.activity

@@ -16,12 +16,12 @@ from rich.tree import Tree
 from sqlalchemy import select
 
 from stratmon.align.crosswalk import Crosswalks, Target, load_crosswalks
-from stratmon.align.run import align
-from stratmon.analysis.alignment import COVERAGE_KEYS, Coverage, CoverageRow, alignment_state, coverage, explain
+from stratmon.align.run import align, align_in
+from stratmon.analysis.alignment import Coverage, CoverageRow, alignment_state, coverage, explain
 from stratmon.analysis.fiscal import parse_fiscal_years
 from stratmon.analysis.labels import Labels
-from stratmon.cli.common import DbOption, FiscalYearsOption, FormatOption, UserError, check_format, console, \
-    errors, handles_errors, ready_engine
+from stratmon.cli.common import DbOption, FiscalYearsOption, UserError, check_format, console, \
+    errors, handles_errors, ready_engine, usd_text
 from stratmon.i18n import _, format_count, format_money, format_percent, language
 from stratmon.store import schema
 from stratmon.store.alignment import add_override, revoke_override
@@ -53,11 +53,12 @@ def align_command(framework: FrameworkOption = None, db: DbOption = None) -> Non
                   .format(transactions=format_count(summary.transactions), activities=format_count(summary.activities),
                           rows=format_count(summary.rows), seconds=f"{seconds:.1f}"))
     with engine.connect() as connection:
-        console.print(_coverage_sentence(coverage(connection).overall))
+        console.print(_coverage_sentence(coverage(connection, crosswalk_digest=crosswalks.digest).overall))
         if summary.fagov_transactions:
             console.print(_("ForeignAssistance.gov: {n} transactions attributed.").format(
                 n=format_count(summary.fagov_transactions)))
-            console.print(_coverage_sentence(coverage(connection, source="fagov").overall))
+            console.print(_coverage_sentence(coverage(connection, source="fagov",
+                                                      crosswalk_digest=crosswalks.digest).overall))
 
 
 def _coverage_sentence(row: CoverageRow) -> str:
@@ -98,9 +99,21 @@ def set_override(
         if not _activity_exists(connection, activity):
             raise UserError(_("no activity with IATI identifier {identifier}").format(identifier=activity))
         override_id = add_override(connection, activity, str(target), reason.strip(), _user(user))
-    align(engine, crosswalks, [activity])
+        realigned = _realign_activity(connection, crosswalks, activity)
     console.print(_("Override #{id}: {activity} → {target}. Undo with `stratmon alignment unset {activity}`.")
                   .format(id=override_id, activity=escape(activity), target=escape(str(target))))
+    if not realigned:
+        errors.print(_("note: the rest of the alignment is out of date, so only the override was recorded; "
+                       "run `stratmon align`"), markup=False)
+
+
+def _realign_activity(connection, crosswalks: Crosswalks, activity: str) -> bool:
+    """Re-align one activity in the caller's transaction, when the rest of the alignment was made
+    with these crosswalks (else mixing two versions would pass for current); whether it did."""
+    if not alignment_state(connection, crosswalks.digest).is_current:
+        return False
+    align_in(connection, crosswalks, [activity])
+    return True
 
 
 @app.command("unset", help=_("Revoke an activity's manual override (it stays in the history)."))
@@ -115,12 +128,14 @@ def unset_override(
     crosswalks = load_crosswalks(framework)
     engine = ready_engine(db)
     with import_transaction(engine) as connection:
-        revoked = revoke_override(connection, activity, _user(user))
-    if not revoked:
-        raise UserError(_("{activity} has no active override").format(activity=activity))
-    align(engine, crosswalks, [activity])
+        if not revoke_override(connection, activity, _user(user)):
+            raise UserError(_("{activity} has no active override").format(activity=activity))
+        realigned = _realign_activity(connection, crosswalks, activity)
     console.print(_("Override of {activity} revoked; its money follows the rules again.").format(
         activity=escape(activity)))
+    if not realigned:
+        errors.print(_("note: the rest of the alignment is out of date, so only the override was recorded; "
+                       "run `stratmon align`"), markup=False)
 
 
 def _activity_exists(connection, identifier: str) -> bool:
@@ -142,7 +157,7 @@ def explain_command(
     crosswalks = load_crosswalks(framework)
     engine = ready_engine(db)
     with engine.connect() as connection:
-        found = explain(connection, activity)
+        found = explain(connection, activity, crosswalks.digest)
         labels = Labels(connection, crosswalks.framework, language(), crosswalks=crosswalks)
         if output_format == "json":
             typer.echo(json.dumps(_explanation_document(found, labels), ensure_ascii=False, indent=2))
@@ -209,6 +224,8 @@ def _explanation_document(found, labels: Labels) -> dict:
         "title": found.title,
         "reporting_org_ref": found.reporting_org_ref,
         "alignment_is_current": found.is_current,
+        "sectors": [{"vocabulary": vocabulary, "code": code, "name": name, "percentage": percentage}
+                    for vocabulary, code, name, percentage in found.sectors],
         "overrides": [{"id": o.id, "target": o.target, "reason": o.reason, "created_by": o.created_by,
                        "created_at": o.created_at.isoformat(), "active": o.is_active,
                        "revoked_by": o.revoked_by,
@@ -216,10 +233,10 @@ def _explanation_document(found, labels: Labels) -> dict:
                       for o in found.overrides],
         "transactions": [{
             "type": tx.type_code, "date": str(tx.transaction_date), "fy": tx.fiscal_year,
-            "value_usd": None if tx.value_usd is None else f"{tx.value_usd:.2f}", "currency": tx.currency,
+            "value_usd": usd_text(tx.value_usd), "currency": tx.currency,
             "parts": [{"recipient": p.recipient_key, "line": p.line_id, "objective": p.objective_id,
                        "outside": p.outside_id, "rule": p.rule, "evidence": p.evidence,
-                       "explanation": labels.evidence(p.evidence), "usd": f"{p.usd:.2f}"} for p in tx.parts],
+                       "explanation": labels.evidence(p.evidence), "usd": usd_text(p.usd)} for p in tx.parts],
         } for tx in found.transactions],
     }
 
@@ -240,24 +257,16 @@ def coverage_command(
 ) -> None:
     """How much money the alignment explains."""
     check_format(output_format, ("table", "json"))
-    if by is not None and by not in COVERAGE_KEYS:
-        raise UserError(_("--by takes one of: {choices}").format(choices=", ".join(COVERAGE_KEYS)))
     crosswalks = load_crosswalks(framework)
     engine = ready_engine(db)
     with engine.connect() as connection:
-        result = coverage(connection, by, transaction_type, parse_fiscal_years(fy), largest, source)
+        result = coverage(connection, by, transaction_type, parse_fiscal_years(fy), largest, source,
+                          crosswalks.digest)
         labels = Labels(connection, crosswalks.framework, language(), crosswalks=crosswalks)
-        state = alignment_state(connection, crosswalks.digest)
         if output_format == "json":
             typer.echo(json.dumps(_coverage_document(result, labels), ensure_ascii=False, indent=2))
         else:
             _print_coverage(result, labels)
-    if not state.is_current:
-        errors.print(_("note: {reason}").format(reason=state.reason), markup=False)
-
-
-def _money(value: Decimal) -> str:
-    return f"{value:.2f}"
 
 
 def _row_document(row: CoverageRow) -> dict:
@@ -265,8 +274,8 @@ def _row_document(row: CoverageRow) -> dict:
         value = row.share(amount)
         return None if value is None else float(round(value, 6))
 
-    return {"total_usd": _money(row.total_usd), "aligned_usd": _money(row.aligned_usd),
-            "outside_usd": _money(row.outside_usd), "not_aligned_usd": _money(row.not_aligned_usd),
+    return {"total_usd": usd_text(row.total_usd), "aligned_usd": usd_text(row.aligned_usd),
+            "outside_usd": usd_text(row.outside_usd), "not_aligned_usd": usd_text(row.not_aligned_usd),
             "aligned_share": share(row.aligned_usd), "outside_share": share(row.outside_usd),
             "not_aligned_share": share(row.not_aligned_usd)}
 
@@ -274,7 +283,7 @@ def _row_document(row: CoverageRow) -> dict:
 def _coverage_document(result: Coverage, labels: Labels) -> dict:
     id_key = "iati_identifier" if result.source == "iati" else "activity_id"
     largest = [{id_key: a.identifier, "title": a.title, "agency": a.reporting_org_ref,
-                "not_aligned_usd": _money(a.not_aligned_usd)} for a in result.largest_not_aligned]
+                "not_aligned_usd": usd_text(a.not_aligned_usd)} for a in result.largest_not_aligned]
     if result.by is None:
         return {**_row_document(result.overall), "type": result.transaction_type, "source": result.source,
                 "largest_not_aligned": largest}
@@ -293,14 +302,14 @@ def _print_coverage(result: Coverage, labels: Labels) -> None:
         table.add_column(column, justify="right", no_wrap=True)
     rows = result.rows if result.by else [result.overall]
     for row in rows:
-        cells = [_cell(row, amount) for amount in
-                 (row.total_usd, row.aligned_usd, row.outside_usd, row.not_aligned_usd)]
+        cells = [_cell(row, row.total_usd, is_total=True),
+                 *(_cell(row, amount) for amount in (row.aligned_usd, row.outside_usd, row.not_aligned_usd))]
         table.add_row(*([escape(_key_name(labels, result, row.key))] if result.by else []), *cells)
     if result.by:
         overall = result.overall
-        for column, amount in zip(table.columns[1:], (overall.total_usd, overall.aligned_usd, overall.outside_usd,
-                                                       overall.not_aligned_usd)):
-            column.footer = _cell(overall, amount)
+        for index, (column, amount) in enumerate(zip(table.columns[1:], (
+                overall.total_usd, overall.aligned_usd, overall.outside_usd, overall.not_aligned_usd))):
+            column.footer = _cell(overall, amount, is_total=index == 0)
     console.print(table)
     if result.largest_not_aligned:
         largest = Table(title=_("Largest activities not aligned"))
@@ -315,10 +324,11 @@ def _print_coverage(result: Coverage, labels: Labels) -> None:
         console.print(largest)
 
 
-def _cell(row: CoverageRow, amount: Decimal) -> str:
-    if amount == row.total_usd:
+def _cell(row: CoverageRow, amount: Decimal, is_total: bool = False) -> str:
+    share = row.share(amount)
+    if is_total or share is None:
         return format_money(amount)
-    return f"{format_money(amount)} ({format_percent(row.share(amount))})"
+    return f"{format_money(amount)} ({format_percent(share)})"
 
 
 def _key_name(labels: Labels, result: Coverage, key) -> str:

@@ -69,6 +69,11 @@ def write_csv(records: list[dict], fieldnames: list[str] | None = None) -> None:
     writer.writerows({k: "" if v is None else v for k, v in record.items()} for record in records)
 
 
+def usd_text(value) -> str | None:
+    """Dollars as machine-readable text with two decimals (None stays None)."""
+    return None if value is None else f"{value:.2f}"
+
+
 class UserError(Exception):
     """A problem the user can fix; shown as one line, exit status 2."""
 

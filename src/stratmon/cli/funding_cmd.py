@@ -4,6 +4,7 @@ agency and sector."""
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from typing import Annotated
 
 import typer
@@ -11,20 +12,20 @@ from rich.markup import escape
 from rich.table import Table
 
 from stratmon.analysis.fiscal import parse_fiscal_years
-from stratmon.analysis.funding import TRANSACTION_TYPES, FundingQuery, FundingResult
+from stratmon.analysis.funding import FundingQuery, FundingResult
 from stratmon.analysis.funding import funding as compute_funding
 from stratmon.analysis.labels import Labels
 from stratmon.cli.common import (
     DbOption,
     FiscalYearsOption,
     FormatOption,
-    UserError,
     check_format,
     country_code,
     console,
     errors,
     handles_errors,
     ready_engine,
+    usd_text,
     write_csv,
 )
 from stratmon.align.crosswalk import load_crosswalks
@@ -52,14 +53,16 @@ GroupOrCountryOption = Annotated[str | None, typer.Option("--country", help=_(
 
 def build_query(framework: Framework, by: str, transaction_type: str, fy: str | None, sector_vocabulary: str,
                 country: str | None) -> FundingQuery:
-    """A funding query from command-line options."""
-    if transaction_type not in TRANSACTION_TYPES:
-        raise UserError(_("--type takes one of: {choices}").format(choices="obligation, disbursement, expenditure"))
-    return FundingQuery(tuple(k.strip() for k in by.split(",") if k.strip()), transaction_type,
-                        parse_fiscal_years(fy), sector_vocabulary,
-                        country_groups=tuple((member, group.id) for group in framework.country_groups
-                                             for member in group.countries),
-                        recipients=_recipients(framework, country))
+    """A funding query from command-line options; one by line or objective must find the alignment
+    made with the current crosswalks."""
+    query = FundingQuery(tuple(k.strip() for k in by.split(",") if k.strip()), transaction_type,
+                         parse_fiscal_years(fy), sector_vocabulary,
+                         country_groups=tuple((member, group.id) for group in framework.country_groups
+                                              for member in group.countries),
+                         recipients=_recipients(framework, country))
+    if query.is_aligned:
+        query = replace(query, crosswalk_digest=load_crosswalks().digest)
+    return query
 
 
 def query_labels(connection, framework: Framework, query: FundingQuery) -> Labels:
@@ -132,7 +135,7 @@ def _records(result: FundingResult, labels: Labels):
             record[key] = value if value is not None else ""
             if key in NAMED_KEYS:
                 record[f"{key}_name"] = key_name(labels, key, value)
-        record["usd"] = f"{row.usd:.2f}"
+        record["usd"] = usd_text(row.usd)
         yield record
 
 
@@ -147,8 +150,8 @@ def _write_json(result: FundingResult, labels: Labels) -> None:
         "fiscal_years": {"first": result.query.fiscal_years.first, "last": result.query.fiscal_years.last},
         "currency": "USD",
         "rows": list(_records(result, labels)),
-        "total_usd": f"{result.total_usd:.2f}",
-        "excluded_non_usd": {currency: f"{amount:.2f}" for currency, amount in result.excluded_by_currency.items()},
+        "total_usd": usd_text(result.total_usd),
+        "excluded_non_usd": {currency: usd_text(amount) for currency, amount in result.excluded_by_currency.items()},
         "transactions_without_value": result.transactions_without_value,
     }
     typer.echo(json.dumps(document, ensure_ascii=False, indent=2))

@@ -10,15 +10,11 @@ from rich.table import Table
 
 from stratmon.analysis.pipeline import PipelineRow, pipeline
 from stratmon.cli.common import DbOption, FiscalYearsOption, FormatOption, check_format, console, handles_errors, \
-    ready_engine, write_csv
+    ready_engine, usd_text, write_csv
 from stratmon.cli.funding_cmd import ByOption, GroupOrCountryOption, build_query, key_headers, key_name, \
     query_labels
 from stratmon.framework import load_framework
 from stratmon.i18n import _, format_measure, format_money, format_percent
-
-
-def _money(value) -> str:
-    return f"{value:.2f}"
 
 
 def _ratio(value) -> str | None:
@@ -54,9 +50,9 @@ def pipeline_command(
 
 
 def _record(by: tuple[str, ...], row: PipelineRow) -> dict:
-    return {**dict(zip(by, row.keys)), "fy": row.fiscal_year, "obligated_usd": _money(row.obligated),
-            "disbursed_usd": _money(row.disbursed), "cumulative_obligated_usd": _money(row.cumulative_obligated),
-            "cumulative_disbursed_usd": _money(row.cumulative_disbursed), "pipeline_usd": _money(row.pipeline),
+    return {**dict(zip(by, row.keys)), "fy": row.fiscal_year, "obligated_usd": usd_text(row.obligated),
+            "disbursed_usd": usd_text(row.disbursed), "cumulative_obligated_usd": usd_text(row.cumulative_obligated),
+            "cumulative_disbursed_usd": usd_text(row.cumulative_disbursed), "pipeline_usd": usd_text(row.pipeline),
             "burn_rate": _ratio(row.burn_rate), "months_of_pipeline": _ratio(row.months_of_pipeline)}
 
 

@@ -11,7 +11,7 @@ from rich.table import Table
 
 from stratmon.analysis.top import top_activities
 from stratmon.cli.common import DbOption, FiscalYearsOption, FormatOption, check_format, console, handles_errors, \
-    ready_engine, write_csv
+    ready_engine, usd_text, write_csv
 from stratmon.cli.funding_cmd import ByOption, GroupOrCountryOption, TypeOption, build_query, key_headers, \
     key_name, query_labels
 from stratmon.framework import load_framework
@@ -37,13 +37,12 @@ def top_command(
         rows = top_activities(connection, query, limit)
         labels = query_labels(connection, framework, query)
         records = [{**dict(zip(query.by, row.keys)), "rank": row.rank, "iati_identifier": row.iati_identifier,
-                    "title": row.title, "agency": row.reporting_org_ref, "usd": f"{row.usd:.2f}"} for row in rows]
+                    "title": row.title, "agency": row.reporting_org_ref, "usd": usd_text(row.usd)} for row in rows]
         if output_format == "csv":
             write_csv(records, [*query.by, "rank", "iati_identifier", "title", "agency", "usd"])
         elif output_format == "json":
             typer.echo(json.dumps({"by": list(query.by), "type": transaction_type, "rows": records},
                                   ensure_ascii=False, indent=2))
-            return
         else:
             table = Table(title=_("Largest activities (USD)"))
             headers = key_headers()

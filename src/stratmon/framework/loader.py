@@ -10,6 +10,7 @@ from typing import TypeVar
 import yaml
 from pydantic import BaseModel, ValidationError
 
+from stratmon.config import framework_name
 from stratmon.framework.model import Framework
 from stratmon.i18n import _
 
@@ -28,8 +29,9 @@ def shipped_framework_path(name: str) -> Path:
 
 
 def resolve_framework_path(name_or_path: str | None) -> Path:
-    """A framework given by shipped name or by file path (default: the shipped default)."""
-    value = name_or_path or DEFAULT_FRAMEWORK
+    """A framework given by shipped name or by file path (default: `$STRATMON_FRAMEWORK`, else the
+    shipped default)."""
+    value = name_or_path or framework_name() or DEFAULT_FRAMEWORK
     candidate = Path(value)
     if candidate.suffix in {".yaml", ".yml"} or candidate.exists():
         return candidate
