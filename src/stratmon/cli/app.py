@@ -16,8 +16,12 @@ from stratmon.cli import (
     framework_cmd,
     funding_cmd,
     import_cmd,
+    iptt_cmd,
+    performance_cmd,
     pipeline_cmd,
+    quality_cmd,
     reconcile_cmd,
+    results_cmd,
     top_cmd,
 )
 from stratmon.cli.common import DbOption, console, handles_errors, open_engine
@@ -37,6 +41,15 @@ app.add_typer(context_cmd.app, name="context")
 app.add_typer(budget_cmd.app, name="budget")
 app.add_typer(fagov_cmd.app, name="fagov")
 app.add_typer(align_cmd.app, name="alignment")
+app.add_typer(results_cmd.users_app, name="users")
+app.add_typer(results_cmd.indicators_app, name="indicators")
+app.add_typer(results_cmd.results_app, name="results")
+app.command("iptt", help=_("The indicator tracking table: baselines, targets, actuals and status per period."))(
+    iptt_cmd.iptt_command)
+app.command("performance", help=_("Money and results together, per objective and country."))(
+    performance_cmd.performance_command)
+app.command("quality", help=_("Data-quality checks of entered results: validation rules, outliers, "
+                              "completeness."))(quality_cmd.quality_command)
 app.command("align", help=_("(Re)compute the alignment of every transaction to the Strategy's objectives."))(
     align_cmd.align_command)
 app.command("imports", help=_("The import ledger: every file imported, with its hash, counts and outcome."))(

@@ -132,6 +132,21 @@ class ContextIndicator(Strict):
     source: str = Field(min_length=1)
 
 
+class StatusThresholds(Strict):
+    """Achievement (actual ÷ target) from which an indicator is on track, or needs attention;
+    below `needs_attention` it is off track."""
+
+    on_track: Decimal = Field(default=Decimal("0.9"), gt=0)
+    needs_attention: Decimal = Field(default=Decimal("0.75"), gt=0)
+    source: str = "Strategy Monitor default"
+
+    @model_validator(mode="after")
+    def _ordered(self) -> StatusThresholds:
+        if self.needs_attention > self.on_track:
+            raise ValueError("needs_attention must not exceed on_track")
+        return self
+
+
 class Framework(Strict):
     """A strategy's results framework and its surroundings."""
 
@@ -148,6 +163,7 @@ class Framework(Strict):
     agencies: tuple[Agency, ...] = ()
     commitments: tuple[Commitment, ...] = ()
     context_indicators: tuple[ContextIndicator, ...] = ()
+    indicator_status: StatusThresholds = StatusThresholds()
 
     @field_validator("lines_of_action", "countries", "country_groups", "agencies", "commitments",
                      "context_indicators")

@@ -481,3 +481,119 @@ context_value = Table(
     UniqueConstraint("indicator", "country_key", "year", "period", "dimension", "source",
                      name="uq_context_value_key"),
 )
+
+
+# --------------------------------------------------------------------------- indicators and results
+# People who enter, review and approve results. A partner is tied to its organisation's IATI reference.
+app_user = Table(
+    "app_user", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", Text, nullable=False, unique=True),
+    Column("role", Text, nullable=False),  # admin | analyst | partner
+    Column("org_ref", Text),
+    Column("created_at", DateTime, nullable=False),
+)
+
+# The indicator registry: performance indicators with their reference sheets (PIRS). IATI result
+# indicators are read where the importer stored them; context indicators live in the framework.
+indicator = Table(
+    "indicator", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("code", Text, nullable=False, unique=True),
+    Column("level", Text, nullable=False),  # objective | activity
+    Column("objective_id", Text),
+    Column("name_en", Text, nullable=False),
+    Column("name_es", Text, nullable=False),
+    Column("unit", Text),
+    Column("direction", Text, nullable=False),  # higher | lower | neutral
+    Column("aggregation", Text, nullable=False),  # sum | last | percentage
+    Column("cumulative", Boolean, nullable=False),
+    Column("schemes", JSON, nullable=False),  # disaggregation scheme codes
+    Column("reference", JSON, nullable=False),  # the reference sheet's fields
+    Column("change_log", JSON, nullable=False),
+    Column("created_at", DateTime, nullable=False),
+    Column("updated_at", DateTime, nullable=False),
+)
+
+# Versioned disaggregation schemes: a new version lists its categories and how each category of
+# the version before maps onto them, so values stored under any version stay reachable.
+disaggregation_scheme = Table(
+    "disaggregation_scheme", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("code", Text, nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("name_en", Text, nullable=False),
+    Column("name_es", Text, nullable=False),
+    Column("categories", JSON, nullable=False),  # [{code, en, es}]
+    Column("mapping", JSON, nullable=False),  # {category of version-1: category of this version}
+    Column("created_by", Text, nullable=False),
+    Column("created_at", DateTime, nullable=False),
+    UniqueConstraint("code", "version", name="uq_disaggregation_scheme_version"),
+)
+
+# Entered results (baselines, targets, actuals), totals and disaggregates, with their workflow state.
+# Empty text, not NULL, stands for "none" in the key columns, so that the key is unique on both engines.
+result_value = Table(
+    "result_value", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("indicator_id", Integer, ForeignKey("indicator.id"), nullable=False, index=True),
+    Column("activity", Text, nullable=False),  # IATI identifier, or ''
+    Column("country_key", Text, nullable=False),  # ISO code, region-<code>, or ''
+    Column("period_start", Date, nullable=False),
+    Column("period_end", Date, nullable=False),
+    Column("value_type", Text, nullable=False),  # baseline | target | actual
+    Column("scheme_code", Text, nullable=False),  # '' for the total
+    Column("scheme_version", Integer),
+    Column("category", Text, nullable=False),  # '' for the total
+    Column("value_text", Text),
+    Column("value", Float),
+    Column("not_available", Boolean, nullable=False),
+    Column("numerator_text", Text),
+    Column("denominator_text", Text),
+    Column("org_ref", Text),
+    Column("status", Text, nullable=False),  # draft | submitted | approved | returned
+    Column("locked", Boolean, nullable=False),
+    Column("reason", Text),
+    Column("comment", Text),
+    Column("source", Text),
+    Column("created_by", Text, nullable=False),
+    Column("created_at", DateTime, nullable=False),
+    Column("updated_by", Text, nullable=False),
+    Column("updated_at", DateTime, nullable=False),
+    Column("submitted_at", DateTime),
+    UniqueConstraint("indicator_id", "activity", "country_key", "period_start", "period_end", "value_type",
+                     "scheme_code", "category", name="uq_result_value_key"),
+)
+
+# Every change to results and the registry, and every refused attempt: who, when, what, why.
+audit_log = Table(
+    "audit_log", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("at", DateTime, nullable=False),
+    Column("user_name", Text, nullable=False),
+    Column("action", Text, nullable=False),
+    Column("entity", Text, nullable=False),
+    Column("entity_id", Text),
+    Column("field", Text),
+    Column("old_value", Text),
+    Column("new_value", Text),
+    Column("reason", Text),
+    Column("outcome", Text, nullable=False),  # done | refused
+)
+
+# Data-quality assessments (USAID DQA standards), attached to an indicator.
+dq_assessment = Table(
+    "dq_assessment", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("indicator_code", Text, nullable=False, index=True),
+    Column("assessed_on", Date, nullable=False),
+    Column("validity", Text, nullable=False),
+    Column("integrity", Text, nullable=False),
+    Column("precision", Text, nullable=False),
+    Column("reliability", Text, nullable=False),
+    Column("timeliness", Text, nullable=False),
+    Column("findings", Text, nullable=False),
+    Column("mitigation", Text),
+    Column("assessor", Text, nullable=False),
+    Column("created_at", DateTime, nullable=False),
+)

@@ -1,0 +1,302 @@
+"""The indicator tracking table: baselines, targets, actuals, achievement and status per indicator
+and period, from the results U.S. agencies publish in IATI and from approved entered results.
+
+Entered disaggregates are read under their scheme's newest categories, so re-cut schemes keep
+every stored value in the table.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import replace
+from datetime import date
+from decimal import Decimal
+
+from sqlalchemy import Connection, select
+
+from stratmon.analysis.disaggregation import category_name, to_latest
+from stratmon.analysis.fiscal import FiscalYears
+from stratmon.analysis.iptt_types import IpttCell, IpttRow, IpttTable
+from stratmon.analysis.labels import Labels
+from stratmon.framework import Framework
+from stratmon.i18n import _
+from stratmon.indicators.status import percent_achieved, status_label, status_of
+from stratmon.sources.errors import ContentError
+from stratmon.sources.values import fiscal_year, parse_number
+from stratmon.store import schema
+from stratmon.store.results import scheme_versions
+
+HEADINGS = ("indicator_code", "indicator", "unit", "line", "objective", "activity", "activity_title", "country",
+            "baseline", "baseline_year", "lop_target", "period", "period_start", "period_end", "category",
+            "target", "actual", "percent_achieved", "status", "reason")
+
+
+def headings() -> dict[str, str]:
+    """Column headings in the current language."""
+    names = [_("Indicator code"), _("Indicator"), _("Unit"), _("Line of action"), _("Objective"), _("Activity"),
+             _("Activity title"), _("Country"), _("Baseline"), _("Baseline year"), _("Life-of-project target"),
+             _("Period"), _("Period start"), _("Period end"), _("Disaggregate"), _("Target"), _("Actual"),
+             _("Percent achieved"), _("Status"), _("Reason")]
+    return {**dict(zip(HEADINGS, names)), "sheet": _("IPTT")}
+
+
+def period_label(start: date, end: date) -> str:
+    """A period as people name it: a U.S. fiscal year or quarter, a calendar year, else its dates."""
+    if start.month == 10 and start.day == 1 and end.month == 9 and end.day == 30 and end.year == start.year + 1:
+        return f"FY{end.year}"
+    if start.month == 1 and start.day == 1 and end.month == 12 and end.day == 31 and end.year == start.year:
+        return str(start.year)
+    quarter_starts = {10: 1, 1: 2, 4: 3, 7: 4}
+    if start.day == 1 and start.month in quarter_starts and (end - start).days in range(89, 93):
+        return f"FY{fiscal_year(start)} Q{quarter_starts[start.month]}"
+    return f"{start.isoformat()} – {end.isoformat()}"
+
+
+def _decimal(text: str | None) -> Decimal | None:
+    """A stored value as a number: as the importer reads numbers ("307,000,000.00"; NULL missing);
+    None for words."""
+    try:
+        return parse_number(text)
+    except ContentError:
+        return None
+
+
+def _published_text(text: str | None) -> str | None:
+    """A value published as words rather than a number, as published (None when it is a number or missing)."""
+    if _decimal(text) is not None or text is None or not text.strip():
+        return None
+    try:
+        parse_number(text)
+    except ContentError:
+        return " ".join(text.split())
+    return None
+
+
+class _Context:
+    """What rows need beyond the results: names, alignment lines, countries, thresholds."""
+
+    def __init__(self, connection: Connection, framework: Framework, labels: Labels) -> None:
+        self.framework = framework
+        self.labels = labels
+        thresholds = framework.indicator_status
+        self.on_track, self.needs_attention = thresholds.on_track, thresholds.needs_attention
+        self.line_of_objective = {o.id: line.id for line, o in framework.objectives()}
+
+    def cell(self, direction: str, start: date, end: date, category: str | None, target: Decimal | None,
+             actual: Decimal | None, not_available: bool, reason: str | None) -> IpttCell:
+        status = status_of(direction, target, actual, self.on_track, self.needs_attention)
+        return IpttCell(period_label(start, end), start, end, category, target, actual, not_available,
+                        percent_achieved(direction, target, actual), status, status_label(status), reason)
+
+
+def activity_families(connection: Connection, activity_ids: list[int], depth: int = 3) -> dict[int, set[int]]:
+    """Each activity with its children (IATI related-activity type 2), their children, and so on:
+    publishers such as MCC report results on a project and money on the activities under it."""
+    related, activity = schema.related_activity, schema.activity
+    families = {activity_id: {activity_id} for activity_id in activity_ids}
+    frontier = {activity_id: {activity_id} for activity_id in activity_ids}
+    for _level in range(depth):
+        parents = sorted({member for members in frontier.values() for member in members})
+        children: dict[int, set[int]] = defaultdict(set)
+        for start in range(0, len(parents), 500):
+            for parent_id, child_id in connection.execute(
+                    select(related.c.activity_id, activity.c.id)
+                    .join(activity, activity.c.iati_identifier == related.c.ref)
+                    .where(related.c.activity_id.in_(parents[start:start + 500]), related.c.type == "2")):
+                children[parent_id].add(child_id)
+        frontier = {root: {c for member in members for c in children.get(member, ())} - families[root]
+                    for root, members in frontier.items()}
+        for root, found in frontier.items():
+            families[root] |= found
+        if not any(frontier.values()):
+            break
+    return families
+
+
+def _activity_objectives(connection: Connection, activity_ids: list[int]) -> dict[int, str]:
+    """Each activity's main objective: the one most of its (and its children's) obligated and
+    disbursed money is aligned to."""
+    families = activity_families(connection, activity_ids)
+    owner = defaultdict(set)
+    for root, members in families.items():
+        for member in members:
+            owner[member].add(root)
+    members = sorted(owner)
+    table = schema.alignment_split
+    totals: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for start in range(0, len(members), 500):
+        for activity_id, objective_id, amount in connection.execute(
+                select(table.c.activity_id, table.c.objective_id, table.c.amount_micros).where(
+                    table.c.activity_id.in_(members[start:start + 500]), table.c.sector_vocabulary == "",
+                    table.c.type_code.in_(("2", "3")), table.c.objective_id.is_not(None))):
+            for root in owner[activity_id]:
+                totals[root][objective_id] += abs(amount)
+    return {activity_id: max(found, key=lambda objective: (found[objective], objective))
+            for activity_id, found in totals.items()}
+
+
+def _activity_countries(connection: Connection, activity_ids: list[int]) -> dict[int, set[str]]:
+    recipient = schema.recipient
+    found: dict[int, set[str]] = defaultdict(set)
+    for start in range(0, len(activity_ids), 500):
+        for activity_id, code in connection.execute(select(recipient.c.activity_id, recipient.c.code).where(
+                recipient.c.activity_id.in_(activity_ids[start:start + 500]), recipient.c.kind == "country")):
+            found[activity_id].add(code.upper())
+    return found
+
+
+def _overlaps(fiscal_years: FiscalYears, start: date | None, end: date | None) -> bool:
+    if start is None or end is None:
+        return True
+    first = fiscal_years.first or 0
+    last = fiscal_years.last or 9999
+    return fiscal_year(start) <= last and fiscal_year(end) >= first
+
+
+def _iati_rows(connection: Connection, context: _Context, country: str | None, line: str | None,
+               fiscal_years: FiscalYears) -> list[IpttRow]:
+    activity, ind = schema.activity, schema.result_indicator
+    indicators = list(connection.execute(
+        select(ind.c.id, ind.c.activity_id, ind.c.title, ind.c.measure_code, ind.c.ascending,
+               activity.c.iati_identifier, activity.c.title.label("activity_title"))
+        .join(activity, activity.c.id == ind.c.activity_id).order_by(activity.c.iati_identifier, ind.c.id)))
+    activity_ids = sorted({row.activity_id for row in indicators})
+    countries = _activity_countries(connection, activity_ids)
+    objectives = _activity_objectives(connection, activity_ids)
+    if country:
+        indicators = [row for row in indicators if country in countries.get(row.activity_id, ())]
+    if line:
+        indicators = [row for row in indicators
+                      if context.line_of_objective.get(objectives.get(row.activity_id)) == line]
+    ids = [row.id for row in indicators]
+    baselines = _by_indicator(connection, schema.indicator_baseline, ids)
+    periods = _by_indicator(connection, schema.indicator_period, ids)
+    values: dict[int, list] = defaultdict(list)
+    value_table = schema.indicator_period_value
+    period_ids = [p.id for rows in periods.values() for p in rows]
+    for start in range(0, len(period_ids), 500):
+        for row in connection.execute(select(value_table).where(value_table.c.period_id.in_(
+                period_ids[start:start + 500]))):
+            values[row.period_id].append(row)
+    rows: list[IpttRow] = []
+    positions: dict[int, int] = defaultdict(int)
+    for indicator in indicators:
+        # Stable across re-imports, unlike row ids: the indicator's place in its activity.
+        positions[indicator.activity_id] += 1
+        direction = "lower" if indicator.ascending is False else "higher"
+        cells = []
+        for period in sorted(periods.get(indicator.id, []), key=lambda p: (p.period_start or date.min, p.id)):
+            if not _overlaps(fiscal_years, period.period_start, period.period_end):
+                continue
+            by_kind = {v.kind: v for v in values.get(period.id, []) if not v.dimensions}
+            target_text = getattr(by_kind.get("target"), "value_text", None)
+            actual_text = getattr(by_kind.get("actual"), "value_text", None)
+            # Publishers' period comments are labels ("Indicator for ... Actual"), not reasons.
+            cell = context.cell(direction, period.period_start, period.period_end, None, _decimal(target_text),
+                                _decimal(actual_text), False, None)
+            cells.append(replace(cell, target_text=_published_text(target_text),
+                                 actual_text=_published_text(actual_text)))
+        baseline = next(iter(sorted(baselines.get(indicator.id, []), key=lambda b: (b.year or 0))), None)
+        objective = objectives.get(indicator.activity_id)
+        line_id = context.line_of_objective.get(objective)
+        rows.append(IpttRow(
+            indicator_code=f"{indicator.iati_identifier}#{positions[indicator.activity_id]}",
+            indicator_name=indicator.title or "",
+            unit=_("percentage") if indicator.measure_code == "2" else None, direction=direction,
+            line_name=context.labels.line(line_id) if line_id else None,
+            objective_name=f"{objective} {context.labels.objective(objective)}" if objective else None,
+            activity=indicator.iati_identifier, activity_title=indicator.activity_title,
+            country=", ".join(context.labels.recipient(c) for c in sorted(countries.get(indicator.activity_id, ()))),
+            baseline=_decimal(baseline.value_text) if baseline else None,
+            baseline_year=baseline.year if baseline else None,
+            lop_target=cells[0].target if len(cells) == 1 else None, cells=cells,
+            baseline_text=_published_text(baseline.value_text) if baseline else None,
+            objective_id=objective, country_codes=tuple(sorted(countries.get(indicator.activity_id, ()))),
+            counts_units=indicator.measure_code == "1"))
+    return rows
+
+
+def _by_indicator(connection: Connection, table, ids: list[int]) -> dict[int, list]:
+    found: dict[int, list] = defaultdict(list)
+    for start in range(0, len(ids), 500):
+        for row in connection.execute(select(table).where(table.c.indicator_id.in_(ids[start:start + 500]))):
+            found[row.indicator_id].append(row)
+    return found
+
+
+def _entered_rows(connection: Connection, context: _Context, country: str | None, line: str | None,
+                  fiscal_years: FiscalYears, lang: str) -> list[IpttRow]:
+    ind, value = schema.indicator, schema.result_value
+    statement = select(value, ind.c.code, ind.c.name_en, ind.c.name_es, ind.c.unit, ind.c.direction,
+                       ind.c.objective_id, ind.c.aggregation).join(ind, ind.c.id == value.c.indicator_id).where(
+        value.c.status == "approved")
+    if country:
+        statement = statement.where(value.c.country_key == country)
+    versions = defaultdict(list)
+    for version in scheme_versions(connection):
+        versions[version.code].append(version)
+    groups: dict[tuple, dict] = {}
+    for row in connection.execute(statement):
+        if line and context.line_of_objective.get(row.objective_id) != line:
+            continue
+        if not _overlaps(fiscal_years, row.period_start, row.period_end):
+            continue
+        key = (row.code, row.activity, row.country_key)
+        group = groups.setdefault(key, {"row": row, "cells": defaultdict(dict), "baseline": None})
+        if row.value_type == "baseline" and not row.category:
+            group["baseline"] = row
+            continue
+        category = None
+        if row.category:
+            category = to_latest(versions[row.scheme_code], row.scheme_version, row.category)
+        cell = group["cells"][(row.period_start, row.period_end, row.scheme_code, category)]
+        amount = _decimal(row.value_text)
+        if row.not_available:
+            cell[f"{row.value_type}_dna"] = True
+        elif amount is not None:
+            cell[row.value_type] = cell.get(row.value_type, Decimal(0)) + amount
+        if row.reason:
+            cell["reason"] = row.reason
+    rows = []
+    for (code, activity, country_key), group in sorted(groups.items()):
+        first = group["row"]
+        cells = []
+        for (start, end, scheme, category), found in sorted(
+                group["cells"].items(), key=lambda item: (item[0][0], item[0][1], item[0][2], item[0][3] or "")):
+            name = category_name(versions[scheme], category, lang) if category else None
+            cells.append(context.cell(first.direction, start, end, name, found.get("target"), found.get("actual"),
+                                      found.get("actual_dna", False), found.get("reason")))
+        baseline = group["baseline"]
+        objective = first.objective_id
+        line_id = context.line_of_objective.get(objective)
+        rows.append(IpttRow(
+            indicator_code=code, indicator_name=first.name_es if lang == "es" else first.name_en, unit=first.unit,
+            direction=first.direction, line_name=context.labels.line(line_id) if line_id else None,
+            objective_name=f"{objective} {context.labels.objective(objective)}" if objective else None,
+            activity=activity or None, activity_title=None,
+            country=context.labels.recipient(country_key) if country_key else None,
+            baseline=_decimal(baseline.value_text) if baseline else None,
+            baseline_year=baseline.period_end.year if baseline else None, lop_target=None, cells=cells,
+            objective_id=objective, country_codes=(country_key,) if country_key else (),
+            counts_units=first.aggregation == "sum"))
+    return rows
+
+
+def iptt(connection: Connection, framework: Framework, lang: str, *, country: str | None = None,
+         line: str | None = None, fiscal_years: FiscalYears = FiscalYears()) -> IpttTable:
+    """The indicator tracking table for the filters given."""
+    labels = Labels(connection, framework, lang)
+    context = _Context(connection, framework, labels)
+    rows = [*_entered_rows(connection, context, country, line, fiscal_years, lang),
+            *_iati_rows(connection, context, country, line, fiscal_years)]
+    filters = []
+    if country:
+        filters.append(_("Country: {country}").format(country=labels.recipient(country)))
+    if line:
+        filters.append(_("Line of action: {line}").format(line=labels.line(line)))
+    if fiscal_years.first or fiscal_years.last:
+        filters.append(_("Fiscal years: {years}").format(years=str(fiscal_years)))
+    return IpttTable(title=_("Indicator tracking table"), generated_on=date.today(),
+                     filters="; ".join(filters) or _("All countries and lines of action"),
+                     headings=headings(), rows=rows, lang=lang)
+

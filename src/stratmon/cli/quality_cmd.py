@@ -1,0 +1,57 @@
+"""`stratmon quality`: validation rules, outliers, completeness and timeliness of entered results."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict
+from typing import Annotated
+
+import typer
+from rich.markup import escape
+from rich.table import Table
+
+from stratmon.analysis.quality import check_results, completeness, load_quality_rules
+from stratmon.analysis.quality_data import expected_reports, result_points
+from stratmon.cli.common import DbOption, check_format, console, handles_errors, ready_engine
+from stratmon.framework.loader import resolve_framework_path
+from stratmon.i18n import _, format_percent
+
+QUALITY_FILE = "quality.yaml"
+
+
+@handles_errors
+def quality_command(
+    output_format: Annotated[str, typer.Option("--format", help=_("table or json"))] = "table",
+    framework: Annotated[str | None, typer.Option("--framework", help=_("A shipped framework name or a framework "
+                                                                         "YAML file."), show_default=False)] = None,
+    db: DbOption = None,
+) -> None:
+    """Findings of the framework's validation rules and outlier checks, and reporting completeness."""
+    check_format(output_format, ("table", "json"))
+    rules = load_quality_rules(resolve_framework_path(framework).resolve().parent / QUALITY_FILE)
+    engine = ready_engine(db)
+    with engine.connect() as connection:
+        points = result_points(connection)
+    findings = check_results(points, rules)
+    rows = completeness(points, expected_reports(points))
+    if output_format == "json":
+        typer.echo(json.dumps({"findings": [asdict(f) for f in findings],
+                               "completeness": [asdict(r) for r in rows]},
+                              ensure_ascii=False, indent=2, default=str))
+        return
+    table = Table(title=_("Data-quality findings"))
+    for heading in (_("Check"), _("Severity"), _("Indicator"), _("Results"), _("Finding")):
+        table.add_column(heading)
+    for finding in findings:
+        table.add_row(finding.check, finding.severity, escape(finding.indicator),
+                      ", ".join(map(str, finding.result_ids)), escape(finding.message))
+    console.print(table if findings else _("No findings: every validation rule and outlier check passed."))
+    if rows:
+        view = Table(title=_("Completeness and timeliness"))
+        for heading in (_("Partner"), _("Period"), _("Expected"), _("Reported"), _("On time")):
+            view.add_column(heading)
+        for row in rows:
+            view.add_row(escape(row.org or ""), f"{row.period_start} – {row.period_end}", str(row.expected),
+                         f"{row.reported} ({format_percent(row.share_reported)})",
+                         f"{row.on_time} ({format_percent(row.share_on_time)})")
+        console.print(view)

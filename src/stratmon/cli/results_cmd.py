@@ -1,0 +1,320 @@
+"""`stratmon users`, `stratmon indicators` and `stratmon results`: who may enter what, the
+indicator registry, and results through their workflow (every change audited)."""
+
+from __future__ import annotations
+
+import json
+from contextlib import contextmanager
+from datetime import date
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.markup import escape
+from rich.table import Table
+
+from stratmon.cli.common import DbOption, UserError, check_format, console, handles_errors, ready_engine, write_csv
+from stratmon.framework import load_framework
+from stratmon.i18n import _, language
+from stratmon.indicators.registry import load_registry_file
+from stratmon.indicators.workflow import Refused, User, status_name
+from stratmon.store import schema
+from stratmon.store.results import (
+    act_on_results,
+    add_assessment,
+    add_user,
+    audit_entries,
+    find_user,
+    load_registry,
+    record_refusal,
+    users,
+    write_results,
+)
+from stratmon.store.runs import import_transaction
+
+users_app = typer.Typer(help=_("People who enter, review and approve results."), no_args_is_help=True)
+indicators_app = typer.Typer(help=_("The indicator registry: reference sheets, disaggregations, assessments."),
+                             no_args_is_help=True)
+results_app = typer.Typer(help=_("Results: template, import, review workflow, audit."), no_args_is_help=True)
+
+UserOption = Annotated[str, typer.Option("--user", help=_("Who acts (a name given to `stratmon users add`)."))]
+ReasonOption = Annotated[str | None, typer.Option("--reason", help=_("Why (required to return or unlock)."),
+                                                  show_default=False)]
+
+
+def _acting_user(connection, name: str) -> User:
+    user = find_user(connection, name)
+    if user is None:
+        raise UserError(_("{name} is not a user (see `stratmon users add`)").format(name=name))
+    return user
+
+
+@contextmanager
+def _refusals_audited(engine, user: str, action: str, entity: str, entity_id=None):
+    """Turn a refused action into one error line, after rolling it back and auditing the attempt."""
+    try:
+        yield
+    except Refused as refused:
+        record_refusal(engine, user, action, entity, entity_id, str(refused))
+        raise UserError(str(refused)) from None
+
+
+@users_app.command("add", help=_("Add a user with a role: admin, analyst or partner (with --org)."))
+@handles_errors
+def users_add(
+    name: Annotated[str, typer.Argument(help=_("The user's name."))],
+    role: Annotated[str, typer.Option("--role", help=_("admin, analyst or partner"))],
+    org: Annotated[str | None, typer.Option("--org", help=_("A partner's organisation (IATI reference)."),
+                                            show_default=False)] = None,
+    db: DbOption = None,
+) -> None:
+    engine = ready_engine(db)
+    try:
+        with import_transaction(engine) as connection:
+            add_user(connection, name, role, org)
+    except Refused as refused:
+        raise UserError(str(refused)) from None
+    console.print(_("User {name} added ({role}).").format(name=escape(name), role=role))
+
+
+@users_app.command("list", help=_("The users and their roles."))
+@handles_errors
+def users_list(db: DbOption = None) -> None:
+    engine = ready_engine(db)
+    with engine.connect() as connection:
+        table = Table(title=_("Users"))
+        for heading in (_("Name"), _("Role"), _("Organisation")):
+            table.add_column(heading)
+        for user in users(connection):
+            table.add_row(escape(user.name), user.role, escape(user.org_ref or ""))
+    console.print(table)
+
+
+@indicators_app.command("load", help=_("Add or update indicators and disaggregation schemes from a YAML file."))
+@handles_errors
+def indicators_load(
+    path: Annotated[Path, typer.Argument(help=_("A registry YAML file."))],
+    user: UserOption,
+    db: DbOption = None,
+) -> None:
+    registry = load_registry_file(path, load_framework())
+    engine = ready_engine(db)
+    with engine.connect() as connection:
+        acting = _acting_user(connection, user)
+    if acting.role == "partner":
+        raise UserError(_("only an analyst or an administrator can change the registry"))
+    with _refusals_audited(engine, user, "load", "indicator", str(path)), import_transaction(engine) as connection:
+        change = load_registry(connection, registry, acting, str(path))
+    console.print(_("Indicators: {new} new, {updated} updated, {unchanged} unchanged; {versions} new scheme "
+                    "versions.").format(new=change.indicators_new, updated=change.indicators_updated,
+                                        unchanged=change.indicators_unchanged, versions=change.scheme_versions))
+
+
+@indicators_app.command("list", help=_("Performance indicators in the registry, and the framework's context "
+                                       "indicators."))
+@handles_errors
+def indicators_list(output_format: Annotated[str, typer.Option("--format", help=_("table or json"))] = "table",
+                    db: DbOption = None) -> None:
+    check_format(output_format, ("table", "json"))
+    framework = load_framework()
+    engine = ready_engine(db)
+    lang = language()
+    with engine.connect() as connection:
+        table = schema.indicator
+        records = [{"code": r.code, "kind": "performance", "level": r.level, "objective": r.objective_id,
+                    "name": r.name_es if lang == "es" else r.name_en, "unit": r.unit, "direction": r.direction,
+                    "aggregation": r.aggregation, "disaggregations": list(r.schemes)}
+                   for r in connection.execute(table.select().order_by(table.c.code))]
+    records += [{"code": c.id, "kind": "context", "level": "country", "objective": None, "name": c.name.get(lang),
+                 "unit": c.unit.get(lang), "direction": c.direction, "aggregation": "last", "disaggregations": []}
+                for c in framework.context_indicators]
+    if output_format == "json":
+        typer.echo(json.dumps(records, ensure_ascii=False, indent=2))
+        return
+    view = Table(title=_("Indicators"))
+    for heading in (_("Code"), _("Kind"), _("Name"), _("Unit"), _("Objective")):
+        view.add_column(heading)
+    kinds = {"performance": _("performance"), "context": _("context")}
+    for record in records:
+        view.add_row(escape(record["code"]), kinds[record["kind"]], escape(record["name"]),
+                     escape(record["unit"] or ""), record["objective"] or "")
+    console.print(view)
+
+
+@indicators_app.command("assess", help=_("Record a data-quality assessment (DQA) of an indicator."))
+@handles_errors
+def indicators_assess(
+    code: Annotated[str, typer.Argument(help=_("The indicator's code."))],
+    findings: Annotated[str, typer.Option("--findings", help=_("What the assessment found."))],
+    user: UserOption,
+    validity: Annotated[str, typer.Option("--validity", help=_("met, partly met or not met"))] = "met",
+    integrity: Annotated[str, typer.Option("--integrity")] = "met",
+    precision: Annotated[str, typer.Option("--precision")] = "met",
+    reliability: Annotated[str, typer.Option("--reliability")] = "met",
+    timeliness: Annotated[str, typer.Option("--timeliness")] = "met",
+    mitigation: Annotated[str | None, typer.Option("--mitigation", show_default=False)] = None,
+    assessed_on: Annotated[str | None, typer.Option("--date", help=_("YYYY-MM-DD (default: today)."),
+                                                    show_default=False)] = None,
+    db: DbOption = None,
+) -> None:
+    ratings = {"validity": validity, "integrity": integrity, "precision": precision, "reliability": reliability,
+               "timeliness": timeliness}
+    allowed = ("met", "partly met", "not met")
+    for standard, rating in ratings.items():
+        if rating not in allowed:
+            raise UserError(_("--{standard} takes one of: {choices}").format(standard=standard,
+                                                                             choices=", ".join(allowed)))
+    try:
+        when = date.fromisoformat(assessed_on) if assessed_on else date.today()
+    except ValueError:
+        raise UserError(_("--date: write YYYY-MM-DD")) from None
+    engine = ready_engine(db)
+    with import_transaction(engine) as connection:
+        acting = _acting_user(connection, user)
+        if acting.role == "partner":
+            raise UserError(_("only an analyst or an administrator can record an assessment"))
+        known = connection.execute(schema.indicator.select().where(schema.indicator.c.code == code)).first()
+        if known is None:
+            raise UserError(_("{code} is not in the registry").format(code=code))
+        assessment_id = add_assessment(connection, code, when, ratings, findings, mitigation, acting)
+    console.print(_("Assessment #{id} of {code} recorded.").format(id=assessment_id, code=escape(code)))
+
+
+@results_app.command("template", help=_("Write an empty results file to fill in (XLSX or CSV)."))
+@handles_errors
+def results_template(
+    out: Annotated[Path, typer.Option("--out", help=_("Where to write it."))] = Path("results-template.xlsx"),
+    file_format: Annotated[str | None, typer.Option("--format", help=_("xlsx or csv (default: from --out)"),
+                                                    show_default=False)] = None,
+) -> None:
+    from stratmon.sources.results_template import write_template
+
+    chosen = file_format or out.suffix.lstrip(".").lower() or "xlsx"
+    check_format(chosen, ("xlsx", "csv"))
+    write_template(out, chosen, language())
+    console.print(_("Template written to {path}.").format(path=escape(str(out))))
+
+
+@results_app.command("import", help=_("Import results (CSV or XLSX) as drafts; the whole file or nothing."))
+@handles_errors
+def results_import(
+    path: Annotated[Path, typer.Argument(help=_("A results file."))],
+    user: UserOption,
+    db: DbOption = None,
+) -> None:
+    from stratmon.sources.results import read_results
+
+    engine = ready_engine(db)
+    with engine.connect() as connection:
+        acting = _acting_user(connection, user)
+    with _refusals_audited(engine, user, "import", "result_value", str(path)), \
+            import_transaction(engine) as connection:
+        change = write_results(connection, read_results(path), acting, str(path))
+    console.print(_("{path}: {new} new, {updated} updated, {unchanged} unchanged (drafts until submitted).").format(
+        path=escape(str(path)), new=change.new, updated=change.updated, unchanged=change.unchanged))
+
+
+def _act(action: str, ids: list[int], user: str, reason: str | None, db: str | None) -> None:
+    engine = ready_engine(db)
+    with engine.connect() as connection:
+        acting = _acting_user(connection, user)
+    with _refusals_audited(engine, user, action, "result_value", ",".join(map(str, ids))), \
+            import_transaction(engine) as connection:
+        count = act_on_results(connection, ids, action, acting, reason, load_framework())
+    console.print(_("{action}: {count} results.").format(action=action, count=count))
+
+
+IdsArgument = Annotated[list[int], typer.Argument(help=_("Result ids (see `stratmon results list`)."))]
+
+
+@results_app.command("submit", help=_("Submit draft or returned results for review."))
+@handles_errors
+def results_submit(ids: IdsArgument, user: UserOption, reason: ReasonOption = None, db: DbOption = None) -> None:
+    _act("submit", ids, user, reason, db)
+
+
+@results_app.command("approve", help=_("Approve submitted results (they are locked)."))
+@handles_errors
+def results_approve(ids: IdsArgument, user: UserOption, db: DbOption = None) -> None:
+    _act("approve", ids, user, None, db)
+
+
+@results_app.command("return", help=_("Return submitted results to their partner, saying why."))
+@handles_errors
+def results_return(ids: IdsArgument, user: UserOption, reason: ReasonOption = None, db: DbOption = None) -> None:
+    _act("return", ids, user, reason, db)
+
+
+@results_app.command("unlock", help=_("Unlock approved results so they can be corrected, saying why."))
+@handles_errors
+def results_unlock(ids: IdsArgument, user: UserOption, reason: ReasonOption = None, db: DbOption = None) -> None:
+    _act("unlock", ids, user, reason, db)
+
+
+@results_app.command("list", help=_("Entered results with their workflow status."))
+@handles_errors
+def results_list(
+    status: Annotated[str | None, typer.Option("--status", help=_("draft, submitted, approved or returned"),
+                                               show_default=False)] = None,
+    output_format: Annotated[str, typer.Option("--format", help=_("table, csv or json"))] = "table",
+    db: DbOption = None,
+) -> None:
+    check_format(output_format)
+    engine = ready_engine(db)
+    value, ind = schema.result_value, schema.indicator
+    with engine.connect() as connection:
+        statement = (value.select().with_only_columns(value, ind.c.code).join_from(value, ind)
+                     .order_by(value.c.id))
+        if status:
+            statement = statement.where(value.c.status == status)
+        records = [{"id": r.id, "indicator": r.code, "activity": r.activity, "country": r.country_key,
+                    "period_start": r.period_start.isoformat(), "period_end": r.period_end.isoformat(),
+                    "value_type": r.value_type, "scheme": r.scheme_code, "category": r.category,
+                    "value": "DNA" if r.not_available else r.value_text, "status": r.status, "locked": r.locked,
+                    "org": r.org_ref, "reason": r.reason} for r in connection.execute(statement)]
+    if output_format == "csv":
+        write_csv(records, list(records[0]) if records else ["id"])
+    elif output_format == "json":
+        typer.echo(json.dumps(records, ensure_ascii=False, indent=2))
+    else:
+        table = Table(title=_("Results"))
+        for heading in ("#", _("Indicator"), _("Activity"), _("Period"), _("Type"), _("Disaggregate"), _("Value"),
+                        _("Status")):
+            table.add_column(heading)
+        for r in records:
+            table.add_row(str(r["id"]), escape(r["indicator"]), escape(r["activity"]),
+                          f"{r['period_start']} – {r['period_end']}", r["value_type"],
+                          escape(f"{r['scheme']}:{r['category']}" if r["scheme"] else ""), escape(r["value"] or ""),
+                          status_name(r["status"]) + (" 🔒" if r["locked"] else ""))
+        console.print(table)
+
+
+@results_app.command("audit", help=_("The audit log: every change and refused attempt."))
+@handles_errors
+def results_audit(
+    result_id: Annotated[int | None, typer.Option("--id", help=_("Only this result."), show_default=False)] = None,
+    output_format: Annotated[str, typer.Option("--format", help=_("table or json"))] = "table",
+    db: DbOption = None,
+) -> None:
+    check_format(output_format, ("table", "json"))
+    engine = ready_engine(db)
+    with engine.connect() as connection:
+        entries = audit_entries(connection, "result_value" if result_id else None,
+                                str(result_id) if result_id else None)
+    records = [{"at": e.at.isoformat(timespec="seconds"), "user": e.user_name, "action": e.action,
+                "entity": e.entity, "id": e.entity_id, "field": e.field, "old": e.old_value, "new": e.new_value,
+                "reason": e.reason, "outcome": e.outcome} for e in entries]
+    if output_format == "json":
+        typer.echo(json.dumps(records, ensure_ascii=False, indent=2))
+        return
+    table = Table(title=_("Audit log"))
+    for heading in (_("When"), _("Who"), _("Action"), _("What"), _("Field"), _("Old"), _("New"), _("Why"),
+                    _("Outcome")):
+        table.add_column(heading)
+    outcomes = {"done": _("done"), "refused": _("refused")}
+    for r in records:
+        table.add_row(r["at"], escape(r["user"]), r["action"], escape(f"{r['entity']} {r['id'] or ''}"),
+                      r["field"] or "", escape(r["old"] or ""), escape(r["new"] or ""), escape(r["reason"] or ""),
+                      outcomes[r["outcome"]])
+    console.print(table)
+

@@ -1,0 +1,1 @@
+"""Performance indicators: the registry's data files, the results workflow, and status rules."""

@@ -1,0 +1,95 @@
+"""Who may do what to a result, and what state it is in afterwards (pure rules, no database).
+
+draft → submitted → approved (locked) or returned; a returned or draft value can be edited and
+submitted again; an analyst unlocks an approved value, with a reason, back to draft. Partners act
+only on their own organisation's activities; analysts and administrators on everything.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from stratmon.i18n import _
+
+ROLES = ("admin", "analyst", "partner")
+REVIEWERS = ("admin", "analyst")
+ACTIONS = ("edit", "submit", "approve", "return", "unlock")
+
+
+@dataclass(frozen=True)
+class User:
+    """A person known to Strategy Monitor."""
+
+    name: str
+    role: str
+    org_ref: str | None
+
+
+class Refused(Exception):
+    """An action the workflow does not allow; the message says why, in the user's language."""
+
+
+@dataclass(frozen=True)
+class State:
+    """A result value's workflow state."""
+
+    status: str  # draft | submitted | approved | returned
+    locked: bool
+
+
+NEW = State("draft", False)
+
+
+def check_scope(user: User, activity: str, activity_orgs: set[str]) -> None:
+    """Refuse a partner acting outside its own activities (or on objective-level results)."""
+    if user.role in REVIEWERS:
+        return
+    if not activity:
+        raise Refused(_("a partner enters results for activities only, not for objectives"))
+    if user.org_ref not in activity_orgs:
+        raise Refused(_("{activity} is not an activity of {org}").format(activity=activity, org=user.org_ref))
+
+
+def next_state(user: User, state: State, action: str, reason: str | None) -> State:
+    """The state after `action`, or Refused."""
+    if action == "edit":
+        if state.locked:
+            raise Refused(_("the value is approved and locked; an analyst must unlock it first"))
+        if state.status == "submitted" and user.role not in REVIEWERS:
+            raise Refused(_("the value is submitted for review; it can be edited once returned"))
+        return State("draft", False)
+    if action == "submit":
+        if state.status not in ("draft", "returned"):
+            raise Refused(_("only a draft or returned value can be submitted (this one is {status})").format(
+                status=status_name(state.status)))
+        return State("submitted", False)
+    if user.role not in REVIEWERS:
+        raise Refused(_("only an analyst or an administrator can {action} results").format(
+            action=action_name(action)))
+    if action in ("return", "unlock") and not (reason or "").strip():
+        raise Refused(_("say why with --reason"))
+    if action == "approve":
+        if state.status != "submitted":
+            raise Refused(_("only a submitted value can be approved (this one is {status})").format(
+                status=status_name(state.status)))
+        return State("approved", True)
+    if action == "return":
+        if state.status != "submitted":
+            raise Refused(_("only a submitted value can be returned (this one is {status})").format(
+                status=status_name(state.status)))
+        return State("returned", False)
+    if action == "unlock":
+        if not state.locked:
+            raise Refused(_("the value is not locked"))
+        return State("draft", False)
+    raise ValueError(action)
+
+
+def status_name(status: str) -> str:
+    """A workflow status in words (glossary: borrador / enviado / aprobado / devuelto)."""
+    return {"draft": _("draft"), "submitted": _("submitted"), "approved": _("approved"),
+            "returned": _("returned")}.get(status, status)
+
+
+def action_name(action: str) -> str:
+    return {"approve": _("approve"), "return": _("return"), "unlock": _("unlock")}.get(action, action)
