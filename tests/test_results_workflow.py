@@ -200,3 +200,21 @@ def test_quality_finds_planted_errors_and_nothing_in_clean_results(registry):
     assert sorted(f["check"] for f in findings) == ["actual_not_negative", "disaggregates_sum_to_total"]
     table = ok(registry, "quality").stdout
     assert "disaggregates_sum_to_total" in table
+
+
+def test_quarters_and_the_life_of_project_follow_the_indicator_aggregation(registry):
+    quarterly = (
+        "indicator,activity,country,period_start,period_end,value_type,value\n"
+        "CS.1-1,US-GOV-1-RESULTS-B,HN,2018-10-01,2019-09-30,target,200\n"
+        "CS.1-1,US-GOV-1-RESULTS-B,HN,2018-10-01,2018-12-31,actual,30\n"
+        "CS.1-1,US-GOV-1-RESULTS-B,HN,2019-01-01,2019-03-31,actual,50\n")
+    ok(registry, "results", "import", str(_write(quarterly)), "--user", "ana")
+    ids = [str(r["id"]) for r in results(registry)]
+    ok(registry, "results", "submit", *ids, "--user", "ana")
+    ok(registry, "results", "approve", *ids, "--user", "ana")
+    rows = {r["period"]: r for r in _iptt_rows(registry, "--country", "HN") if r["indicator_code"] == "CS.1-1"}
+    assert set(rows) == {"FY2019", "FY2019 Q1", "FY2019 Q2", "Life of project"}
+    lop = rows["Life of project"]
+    assert (lop["target"], lop["actual"], lop["percent_achieved"], lop["status"]) == ("200", "80", "0.4000",
+                                                                                      "off_track")
+    assert rows["FY2019"]["lop_target"] == "200"

@@ -43,12 +43,12 @@ def headings() -> dict[str, str]:
 def period_label(start: date, end: date) -> str:
     """A period as people name it: a U.S. fiscal year or quarter, a calendar year, else its dates."""
     if start.month == 10 and start.day == 1 and end.month == 9 and end.day == 30 and end.year == start.year + 1:
-        return f"FY{end.year}"
+        return _("FY{year}").format(year=end.year)
     if start.month == 1 and start.day == 1 and end.month == 12 and end.day == 31 and end.year == start.year:
         return str(start.year)
     quarter_starts = {10: 1, 1: 2, 4: 3, 7: 4}
     if start.day == 1 and start.month in quarter_starts and (end - start).days in range(89, 93):
-        return f"FY{fiscal_year(start)} Q{quarter_starts[start.month]}"
+        return _("FY{year} Q{quarter}").format(year=fiscal_year(start), quarter=quarter_starts[start.month])
     return f"{start.isoformat()} – {end.isoformat()}"
 
 
@@ -228,7 +228,7 @@ def _entered_rows(connection: Connection, context: _Context, country: str | None
                   fiscal_years: FiscalYears, lang: str) -> list[IpttRow]:
     ind, value = schema.indicator, schema.result_value
     statement = select(value, ind.c.code, ind.c.name_en, ind.c.name_es, ind.c.unit, ind.c.direction,
-                       ind.c.objective_id, ind.c.aggregation).join(ind, ind.c.id == value.c.indicator_id).where(
+                       ind.c.objective_id, ind.c.aggregation, ind.c.cumulative).join(ind, ind.c.id == value.c.indicator_id).where(
         value.c.status == "approved")
     if country:
         statement = statement.where(value.c.country_key == country)
@@ -255,17 +255,35 @@ def _entered_rows(connection: Connection, context: _Context, country: str | None
             cell[f"{row.value_type}_dna"] = True
         elif amount is not None:
             cell[row.value_type] = cell.get(row.value_type, Decimal(0)) + amount
+        for part in ("numerator", "denominator"):
+            number = _decimal(row._mapping[f"{part}_text"])
+            if number is not None and row.value_type == "actual":
+                cell[part] = cell.get(part, Decimal(0)) + number
         if row.reason:
             cell["reason"] = row.reason
     rows = []
     for (code, activity, country_key), group in sorted(groups.items()):
         first = group["row"]
+        ordered = sorted(group["cells"].items(), key=lambda item: (item[0][0], item[0][1], item[0][2],
+                                                                    item[0][3] or ""))
+        totals = [(start, end, found) for (start, end, _scheme, category), found in ordered if category is None]
+        lop_period = _life_of_project_period(totals)
+        running = Decimal(0)
         cells = []
-        for (start, end, scheme, category), found in sorted(
-                group["cells"].items(), key=lambda item: (item[0][0], item[0][1], item[0][2], item[0][3] or "")):
+        for (start, end, scheme, category), found in ordered:
             name = category_name(versions[scheme], category, lang) if category else None
-            cells.append(context.cell(first.direction, start, end, name, found.get("target"), found.get("actual"),
+            actual = found.get("actual")
+            if first.cumulative and first.aggregation == "sum" and category is None and actual is not None \
+                    and (start, end) != lop_period:
+                # A cumulative indicator reports, each period, everything achieved so far.
+                running += actual
+                actual = running
+            cells.append(context.cell(first.direction, start, end, name, found.get("target"), actual,
                                       found.get("actual_dna", False), found.get("reason")))
+        lop_target = next((found.get("target") for start, end, found in totals if (start, end) == lop_period), None)
+        summary = _life_of_project_cell(context, first, totals, lop_period, lop_target)
+        if summary is not None:
+            cells.append(summary)
         baseline = group["baseline"]
         objective = first.objective_id
         line_id = context.line_of_objective.get(objective)
@@ -276,10 +294,46 @@ def _entered_rows(connection: Connection, context: _Context, country: str | None
             activity=activity or None, activity_title=None,
             country=context.labels.recipient(country_key) if country_key else None,
             baseline=_decimal(baseline.value_text) if baseline else None,
-            baseline_year=baseline.period_end.year if baseline else None, lop_target=None, cells=cells,
+            baseline_year=baseline.period_end.year if baseline else None, lop_target=lop_target, cells=cells,
             objective_id=objective, country_codes=(country_key,) if country_key else (),
             counts_units=first.aggregation == "sum"))
     return rows
+
+
+def _life_of_project_period(totals: list[tuple[date, date, dict]]) -> tuple[date, date] | None:
+    """The period that spans every other one (the life-of-project target's), if there is one."""
+    if len(totals) < 2:
+        return None
+    first = min(start for start, _end, _found in totals)
+    last = max(end for _start, end, _found in totals)
+    return (first, last) if any((start, end) == (first, last) for start, end, _found in totals) else None
+
+
+def _life_of_project_cell(context: _Context, indicator, totals: list[tuple[date, date, dict]],
+                          lop_period: tuple[date, date] | None, lop_target: Decimal | None) -> IpttCell | None:
+    """Progress over the whole life of the project, by the indicator's aggregation: sum of the
+    periods' actuals, the latest actual, or the percentage of summed numerators over denominators."""
+    periods = [(start, end, found) for start, end, found in totals if (start, end) != lop_period]
+    if len(periods) < 2 and lop_period is None:
+        return None
+    actuals = [(end, found) for _start, end, found in periods if found.get("actual") is not None]
+    targets = [found["target"] for _start, _end, found in periods if found.get("target") is not None]
+    if indicator.aggregation == "sum":
+        actual = sum((found["actual"] for _end, found in actuals), Decimal(0)) if actuals else None
+        target = lop_target if lop_target is not None else (sum(targets, Decimal(0)) if targets else None)
+    else:
+        latest = max(actuals, key=lambda item: item[0])[1] if actuals else None
+        actual = latest.get("actual") if latest else None
+        numerators = [found.get("numerator") for _start, _end, found in periods]
+        denominators = [found.get("denominator") for _start, _end, found in periods]
+        if indicator.aggregation == "percentage" and all(n is not None for n in numerators) and \
+                all(d is not None for d in denominators) and sum(denominators):
+            actual = sum(numerators) / sum(denominators) * 100
+        target = lop_target if lop_target is not None else (targets[-1] if targets else None)
+    start = min(start for start, _end, _found in totals)
+    end = max(end for _start, end, _found in totals)
+    cell = context.cell(indicator.direction, start, end, None, target, actual, False, None)
+    return replace(cell, period_label=_("Life of project"))
 
 
 def iptt(connection: Connection, framework: Framework, lang: str, *, country: str | None = None,

@@ -221,7 +221,9 @@ def _act(action: str, ids: list[int], user: str, reason: str | None, db: str | N
     with _refusals_audited(engine, user, action, "result_value", ",".join(map(str, ids))), \
             import_transaction(engine) as connection:
         count = act_on_results(connection, ids, action, acting, reason, load_framework())
-    console.print(_("{action}: {count} results.").format(action=action, count=count))
+    done = {"submit": _("Submitted: {count} results."), "approve": _("Approved and locked: {count} results."),
+            "return": _("Returned: {count} results."), "unlock": _("Unlocked: {count} results.")}
+    console.print(done[action].format(count=count))
 
 
 IdsArgument = Annotated[list[int], typer.Argument(help=_("Result ids (see `stratmon results list`)."))]
@@ -277,13 +279,14 @@ def results_list(
     elif output_format == "json":
         typer.echo(json.dumps(records, ensure_ascii=False, indent=2))
     else:
+        value_types = {"baseline": _("baseline"), "target": _("target"), "actual": _("actual")}
         table = Table(title=_("Results"))
         for heading in ("#", _("Indicator"), _("Activity"), _("Period"), _("Type"), _("Disaggregate"), _("Value"),
                         _("Status")):
             table.add_column(heading)
         for r in records:
             table.add_row(str(r["id"]), escape(r["indicator"]), escape(r["activity"]),
-                          f"{r['period_start']} – {r['period_end']}", r["value_type"],
+                          f"{r['period_start']} – {r['period_end']}", value_types[r["value_type"]],
                           escape(f"{r['scheme']}:{r['category']}" if r["scheme"] else ""), escape(r["value"] or ""),
                           status_name(r["status"]) + (" 🔒" if r["locked"] else ""))
         console.print(table)
