@@ -39,9 +39,9 @@ def audit(cli: Cli) -> list[dict]:
 @pytest.fixture
 def registry(cli):
     ok(cli, "import", "iati", str(RESULTS / "activities.xml"))
-    ok(cli, "users", "add", "ana", "--role", "analyst")
     ok(cli, "users", "add", "root", "--role", "admin")
-    ok(cli, "users", "add", "pat", "--role", "partner", "--org", "XI-TEST-PARTNER-A")
+    ok(cli, "users", "add", "ana", "--role", "analyst", "--user", "root")
+    ok(cli, "users", "add", "pat", "--role", "partner", "--org", "XI-TEST-PARTNER-A", "--user", "root")
     ok(cli, "indicators", "load", str(RESULTS / "registry.yaml"), "--user", "ana")
     return cli
 
@@ -74,9 +74,12 @@ def test_a_partner_enters_submits_and_an_analyst_approves_and_locks(registry):
     assert (row["value"], row["status"], row["locked"]) == ("960", "draft", False)
     trail = [(e["action"], e["outcome"]) for e in audit(registry) if e["id"] == ids[2]]
     assert trail == [("create", "done"), ("submit", "done"), ("approve", "done"), ("unlock", "refused"),
-                     ("unlock", "done"), ("update", "done")]
+                     ("unlock", "done"), ("update", "done"), ("update", "done")]
     entries = [e for e in audit(registry) if e["id"] == ids[2]]
-    assert entries[-1]["old"] == "950" and entries[-1]["new"] == "960" and entries[-1]["user"] == "pat"
+    value_change = next(e for e in entries if e["field"] == "value_text")
+    assert (value_change["old"], value_change["new"], value_change["user"]) == ("950", "960", "pat")
+    # The reason given for 950 does not explain 960: it is cleared, on record.
+    assert next(e for e in entries if e["field"] == "reason")["old"] == "survey delayed by the rains"
     assert entries[4]["reason"] == "partner found a tally error"
 
 
@@ -127,7 +130,11 @@ def test_unknown_users_and_partner_registry_changes_are_refused(registry):
                                              "--user", "nobody")
     assert "only an analyst or an administrator" in refused(
         registry, "indicators", "load", str(RESULTS / "registry.yaml"), "--user", "pat")
-    assert "needs --org" in refused(registry, "users", "add", "p2", "--role", "partner")
+    assert "needs --org" in refused(registry, "users", "add", "p2", "--role", "partner", "--user", "root")
+    # Only an administrator adds users; anyone else's attempt is refused and on record.
+    assert "only an administrator" in refused(registry, "users", "add", "eve", "--role", "admin", "--user", "pat")
+    assert "only an administrator" in refused(registry, "users", "add", "eve", "--role", "admin")
+    assert any(e["entity"] == "app_user" and e["outcome"] == "refused" for e in audit(registry))
 
 
 def _iptt_rows(cli: Cli, *args: str) -> list[dict]:
@@ -142,17 +149,24 @@ def test_re_cut_age_bands_keep_every_value_and_the_totals(registry):
 
     def age_cells() -> dict[str, Decimal]:
         rows = [r for r in _iptt_rows(registry, "--country", "GT") if r["indicator_code"] == "EG.3.2-24"]
-        return {r["category"]: Decimal(r["actual"]) for r in rows if r["category"] and r["category"][0].isdigit()}
+        return {r["category"]: Decimal(r["actual"]) for r in rows if r["category"].startswith("Age: ")}
 
     before = age_cells()
-    assert before == {"0–14": 100, "15–19": 300, "20–24": 250, "25 and over": 300}
+    assert before == {"Age: 0–14": 100, "Age: 15–19": 300, "Age: 20–24": 250, "Age: 25 and over": 300}
     stored_before = results(registry)
     ok(registry, "indicators", "load", str(RESULTS / "registry-age-recut.yaml"), "--user", "ana")
     after = age_cells()
-    assert after == {"0–14": 100, "15–24": 550, "25 and over": 300}
+    assert after == {"Age: 0–14": 100, "Age: 15–24": 550, "Age: 25 and over": 300}
     assert sum(after.values()) == sum(before.values()) == 950
     # Nothing stored was rewritten: the values keep their version and category, and stay readable.
     assert results(registry) == stored_before
+    # Re-sending the same values changes nothing; a new-category row for the same period would
+    # count twice and is refused.
+    ok(registry, "results", "import", str(RESULTS / "results-a.csv"), "--user", "pat")
+    recut = "indicator,activity,country,period_start,period_end,value_type,value,scheme,category\n" \
+        "EG.3.2-24,US-GOV-1-RESULTS-A,GT,2018-10-01,2019-09-30,actual,550,age,15-24\n"
+    rejected = registry("results", "import", str(_write(recut)), "--user", "pat")
+    assert rejected.exit_code == 1 and "counted twice" in rejected.stderr
 
 
 def test_a_scheme_change_that_would_strand_values_is_refused(registry, tmp_path):
@@ -186,13 +200,23 @@ def test_an_assessment_is_recorded_with_its_indicator(registry):
     assert "no-such" in refused(registry, "indicators", "assess", "no-such", "--findings", "x", "--user", "ana")
     entries = [e for e in audit(registry) if e["entity"] == "dq_assessment"]
     assert entries and entries[0]["reason"] == "EG.3.2-24"
+    shown = json.loads(ok(registry, "indicators", "show", "EG.3.2-24", "--format", "json").stdout)
+    assert shown["assessments"][0]["precision"] == "partly met" and shown["assessments"][0]["assessor"] == "ana"
+    assert shown["reference"]["definition"].startswith("Farmers who applied")
+    assert shown["change_log"][0]["change"] == "created"
+    table = ok(registry, "indicators", "show", "EG.3.2-24", lang="es").stdout
+    assert "Evaluaciones de la calidad de los datos" in table or "calidad" in table
 
 
 def test_quality_finds_planted_errors_and_nothing_in_clean_results(registry):
     ok(registry, "results", "import", str(RESULTS / "results-a.csv"), "--user", "pat")
     clean = json.loads(ok(registry, "quality", "--format", "json").stdout)
     assert clean["findings"] == []
-    assert clean["completeness"][0]["expected"] == 1 and clean["completeness"][0]["reported"] == 1
+    # A draft is not yet reported; once submitted, it is.
+    assert (clean["completeness"][0]["expected"], clean["completeness"][0]["reported"]) == (1, 0)
+    ok(registry, "results", "submit", *[str(r["id"]) for r in results(registry)], "--user", "pat")
+    submitted = json.loads(ok(registry, "quality", "--format", "json").stdout)["completeness"][0]
+    assert (submitted["org"], submitted["reported"]) == ("XI-TEST-PARTNER-A", 1)
     planted = (RESULTS / "results-a.csv").read_text().replace(",actual,450,sex,m", ",actual,445,sex,m") + \
         "CS.1-1,US-GOV-1-RESULTS-A,GT,2018-10-01,2019-09-30,actual,-3,,,,\n"
     ok(registry, "results", "import", str(_write(planted)), "--user", "ana")
@@ -207,14 +231,16 @@ def test_quarters_and_the_life_of_project_follow_the_indicator_aggregation(regis
         "indicator,activity,country,period_start,period_end,value_type,value\n"
         "CS.1-1,US-GOV-1-RESULTS-B,HN,2018-10-01,2019-09-30,target,200\n"
         "CS.1-1,US-GOV-1-RESULTS-B,HN,2018-10-01,2018-12-31,actual,30\n"
-        "CS.1-1,US-GOV-1-RESULTS-B,HN,2019-01-01,2019-03-31,actual,50\n")
+        "CS.1-1,US-GOV-1-RESULTS-B,HN,2019-01-01,2019-03-31,actual,50\n"
+        "CS.1-1,US-GOV-1-RESULTS-B,HN,2018-10-01,2019-09-30,actual,80\n")
     ok(registry, "results", "import", str(_write(quarterly)), "--user", "ana")
     ids = [str(r["id"]) for r in results(registry)]
-    ok(registry, "results", "submit", *ids, "--user", "ana")
+    ok(registry, "results", "submit", *ids, "--user", "ana", "--reason", "schools closed in Q3")
     ok(registry, "results", "approve", *ids, "--user", "ana")
     rows = {r["period"]: r for r in _iptt_rows(registry, "--country", "HN") if r["indicator_code"] == "CS.1-1"}
     assert set(rows) == {"FY2019", "FY2019 Q1", "FY2019 Q2", "Life of project"}
     lop = rows["Life of project"]
+    # The quarters are counted, not the year that holds them as well.
     assert (lop["target"], lop["actual"], lop["percent_achieved"], lop["status"]) == ("200", "80", "0.4000",
                                                                                       "off_track")
     assert rows["FY2019"]["lop_target"] == "200"

@@ -9,14 +9,14 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import replace
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 from sqlalchemy import Connection, select
 
 from stratmon.analysis.disaggregation import category_name, to_latest
 from stratmon.analysis.fiscal import FiscalYears
-from stratmon.analysis.iptt_types import IpttCell, IpttRow, IpttTable
+from stratmon.analysis.iptt_types import COLUMNS, IpttCell, IpttRow, IpttTable
 from stratmon.analysis.labels import Labels
 from stratmon.framework import Framework
 from stratmon.i18n import _
@@ -26,10 +26,6 @@ from stratmon.sources.values import fiscal_year, parse_number
 from stratmon.store import schema
 from stratmon.store.results import scheme_versions
 
-HEADINGS = ("indicator_code", "indicator", "unit", "line", "objective", "activity", "activity_title", "country",
-            "baseline", "baseline_year", "lop_target", "period", "period_start", "period_end", "category",
-            "target", "actual", "percent_achieved", "status", "reason")
-
 
 def headings() -> dict[str, str]:
     """Column headings in the current language."""
@@ -37,7 +33,7 @@ def headings() -> dict[str, str]:
              _("Activity title"), _("Country"), _("Baseline"), _("Baseline year"), _("Life-of-project target"),
              _("Period"), _("Period start"), _("Period end"), _("Disaggregate"), _("Target"), _("Actual"),
              _("Percent achieved"), _("Status"), _("Reason")]
-    return {**dict(zip(HEADINGS, names)), "sheet": _("IPTT")}
+    return {**dict(zip(COLUMNS, names)), "sheet": _("IPTT")}
 
 
 def period_label(start: date, end: date) -> str:
@@ -47,9 +43,17 @@ def period_label(start: date, end: date) -> str:
     if start.month == 1 and start.day == 1 and end.month == 12 and end.day == 31 and end.year == start.year:
         return str(start.year)
     quarter_starts = {10: 1, 1: 2, 4: 3, 7: 4}
-    if start.day == 1 and start.month in quarter_starts and (end - start).days in range(89, 93):
+    quarter_end = _quarter_end(start) if start.day == 1 and start.month in quarter_starts else None
+    if quarter_end == end:
         return _("FY{year} Q{quarter}").format(year=fiscal_year(start), quarter=quarter_starts[start.month])
     return f"{start.isoformat()} – {end.isoformat()}"
+
+
+def _quarter_end(start: date) -> date:
+    """The last day of the three-month quarter starting on `start`."""
+    month = start.month + 3
+    year = start.year + (month > 12)
+    return date(year, (month - 1) % 12 + 1, 1) - timedelta(days=1)
 
 
 def _decimal(text: str | None) -> Decimal | None:
@@ -63,7 +67,7 @@ def _decimal(text: str | None) -> Decimal | None:
 
 def _published_text(text: str | None) -> str | None:
     """A value published as words rather than a number, as published (None when it is a number or missing)."""
-    if _decimal(text) is not None or text is None or not text.strip():
+    if text is None:
         return None
     try:
         parse_number(text)
@@ -75,7 +79,7 @@ def _published_text(text: str | None) -> str | None:
 class _Context:
     """What rows need beyond the results: names, alignment lines, countries, thresholds."""
 
-    def __init__(self, connection: Connection, framework: Framework, labels: Labels) -> None:
+    def __init__(self, framework: Framework, labels: Labels) -> None:
         self.framework = framework
         self.labels = labels
         thresholds = framework.indicator_status
@@ -83,10 +87,12 @@ class _Context:
         self.line_of_objective = {o.id: line.id for line, o in framework.objectives()}
 
     def cell(self, direction: str, start: date, end: date, category: str | None, target: Decimal | None,
-             actual: Decimal | None, not_available: bool, reason: str | None) -> IpttCell:
-        status = status_of(direction, target, actual, self.on_track, self.needs_attention)
+             actual: Decimal | None, not_available: bool, reason: str | None,
+             baseline: Decimal | None = None) -> IpttCell:
+        status = status_of(direction, target, actual, self.on_track, self.needs_attention, baseline)
         return IpttCell(period_label(start, end), start, end, category, target, actual, not_available,
-                        percent_achieved(direction, target, actual), status, status_label(status), reason)
+                        percent_achieved(direction, target, actual, baseline), status, status_label(status),
+                        reason)
 
 
 def activity_families(connection: Connection, activity_ids: list[int], depth: int = 3) -> dict[int, set[int]]:
@@ -185,7 +191,11 @@ def _iati_rows(connection: Connection, context: _Context, country: str | None, l
         positions[indicator.activity_id] += 1
         direction = "lower" if indicator.ascending is False else "higher"
         cells = []
-        for period in sorted(periods.get(indicator.id, []), key=lambda p: (p.period_start or date.min, p.id)):
+        baseline = next(iter(sorted(baselines.get(indicator.id, []), key=lambda b: (b.year or 0, b.iso_date or date.min,
+                                                                                    b.value_text or ""))), None)
+        baseline_value = _decimal(baseline.value_text) if baseline else None
+        all_periods = sorted(periods.get(indicator.id, []), key=lambda p: (p.period_start or date.min, p.id))
+        for period in all_periods:
             if not _overlaps(fiscal_years, period.period_start, period.period_end):
                 continue
             by_kind = {v.kind: v for v in values.get(period.id, []) if not v.dimensions}
@@ -193,10 +203,9 @@ def _iati_rows(connection: Connection, context: _Context, country: str | None, l
             actual_text = getattr(by_kind.get("actual"), "value_text", None)
             # Publishers' period comments are labels ("Indicator for ... Actual"), not reasons.
             cell = context.cell(direction, period.period_start, period.period_end, None, _decimal(target_text),
-                                _decimal(actual_text), False, None)
+                                _decimal(actual_text), False, None, baseline_value)
             cells.append(replace(cell, target_text=_published_text(target_text),
                                  actual_text=_published_text(actual_text)))
-        baseline = next(iter(sorted(baselines.get(indicator.id, []), key=lambda b: (b.year or 0))), None)
         objective = objectives.get(indicator.activity_id)
         line_id = context.line_of_objective.get(objective)
         rows.append(IpttRow(
@@ -207,9 +216,9 @@ def _iati_rows(connection: Connection, context: _Context, country: str | None, l
             objective_name=f"{objective} {context.labels.objective(objective)}" if objective else None,
             activity=indicator.iati_identifier, activity_title=indicator.activity_title,
             country=", ".join(context.labels.recipient(c) for c in sorted(countries.get(indicator.activity_id, ()))),
-            baseline=_decimal(baseline.value_text) if baseline else None,
-            baseline_year=baseline.year if baseline else None,
-            lop_target=cells[0].target if len(cells) == 1 else None, cells=cells,
+            baseline=baseline_value, baseline_year=baseline.year if baseline else None,
+            # A lone period of an indicator spans its life of project (MCC reports them so).
+            lop_target=cells[0].target if len(all_periods) == 1 and cells else None, cells=cells,
             baseline_text=_published_text(baseline.value_text) if baseline else None,
             objective_id=objective, country_codes=tuple(sorted(countries.get(indicator.activity_id, ()))),
             counts_units=indicator.measure_code == "1"))
@@ -226,29 +235,36 @@ def _by_indicator(connection: Connection, table, ids: list[int]) -> dict[int, li
 
 def _entered_rows(connection: Connection, context: _Context, country: str | None, line: str | None,
                   fiscal_years: FiscalYears, lang: str) -> list[IpttRow]:
-    ind, value = schema.indicator, schema.result_value
-    statement = select(value, ind.c.code, ind.c.name_en, ind.c.name_es, ind.c.unit, ind.c.direction,
-                       ind.c.objective_id, ind.c.aggregation, ind.c.cumulative).join(ind, ind.c.id == value.c.indicator_id).where(
-        value.c.status == "approved")
-    if country:
-        statement = statement.where(value.c.country_key == country)
+    ind, value, activity = schema.indicator, schema.result_value, schema.activity
+    statement = (select(value, ind.c.code, ind.c.name_en, ind.c.name_es, ind.c.unit, ind.c.direction,
+                        ind.c.objective_id, ind.c.aggregation, ind.c.cumulative,
+                        activity.c.id.label("activity_row"), activity.c.title.label("activity_title"))
+                 .join(ind, ind.c.id == value.c.indicator_id)
+                 .outerjoin(activity, activity.c.iati_identifier == value.c.activity)
+                 .where(value.c.status == "approved").order_by(value.c.id))
+    results = list(connection.execute(statement))
+    countries = _activity_countries(connection, sorted({r.activity_row for r in results if r.activity_row}))
     versions = defaultdict(list)
     for version in scheme_versions(connection):
         versions[version.code].append(version)
+    scheme_names = {code: _scheme_name(connection, code, lang) for code in versions}
     groups: dict[tuple, dict] = {}
-    for row in connection.execute(statement):
-        if line and context.line_of_objective.get(row.objective_id) != line:
+    for row in results:
+        where = {row.country_key} if row.country_key else countries.get(row.activity_row, set())
+        if (country and country not in where) or (line and context.line_of_objective.get(row.objective_id) != line):
+            continue
+        group = groups.setdefault((row.code, row.activity, row.country_key),
+                                  {"row": row, "cells": defaultdict(dict), "baselines": [], "where": where})
+        if row.value_type == "baseline" and not row.category:
+            group["baselines"].append(row)  # chosen before the period filter: a baseline predates it
             continue
         if not _overlaps(fiscal_years, row.period_start, row.period_end):
             continue
-        key = (row.code, row.activity, row.country_key)
-        group = groups.setdefault(key, {"row": row, "cells": defaultdict(dict), "baseline": None})
-        if row.value_type == "baseline" and not row.category:
-            group["baseline"] = row
-            continue
-        category = None
-        if row.category:
-            category = to_latest(versions[row.scheme_code], row.scheme_version, row.category)
+        category = row.category or None
+        if category and row.aggregation == "sum":
+            # Counts add up, so a re-cut scheme's old categories roll into the new ones; shares and
+            # latest values do not, so they keep the categories they were reported in.
+            category = to_latest(versions[row.scheme_code], row.scheme_version, category)
         cell = group["cells"][(row.period_start, row.period_end, row.scheme_code, category)]
         amount = _decimal(row.value_text)
         if row.not_available:
@@ -261,61 +277,71 @@ def _entered_rows(connection: Connection, context: _Context, country: str | None
                 cell[part] = cell.get(part, Decimal(0)) + number
         if row.reason:
             cell["reason"] = row.reason
-    rows = []
-    for (code, activity, country_key), group in sorted(groups.items()):
-        first = group["row"]
-        ordered = sorted(group["cells"].items(), key=lambda item: (item[0][0], item[0][1], item[0][2],
-                                                                    item[0][3] or ""))
-        totals = [(start, end, found) for (start, end, _scheme, category), found in ordered if category is None]
-        lop_period = _life_of_project_period(totals)
-        running = Decimal(0)
-        cells = []
-        for (start, end, scheme, category), found in ordered:
-            name = category_name(versions[scheme], category, lang) if category else None
-            actual = found.get("actual")
-            if first.cumulative and first.aggregation == "sum" and category is None and actual is not None \
-                    and (start, end) != lop_period:
-                # A cumulative indicator reports, each period, everything achieved so far.
-                running += actual
-                actual = running
-            cells.append(context.cell(first.direction, start, end, name, found.get("target"), actual,
-                                      found.get("actual_dna", False), found.get("reason")))
-        lop_target = next((found.get("target") for start, end, found in totals if (start, end) == lop_period), None)
-        summary = _life_of_project_cell(context, first, totals, lop_period, lop_target)
-        if summary is not None:
-            cells.append(summary)
-        baseline = group["baseline"]
-        objective = first.objective_id
-        line_id = context.line_of_objective.get(objective)
-        rows.append(IpttRow(
-            indicator_code=code, indicator_name=first.name_es if lang == "es" else first.name_en, unit=first.unit,
-            direction=first.direction, line_name=context.labels.line(line_id) if line_id else None,
-            objective_name=f"{objective} {context.labels.objective(objective)}" if objective else None,
-            activity=activity or None, activity_title=None,
-            country=context.labels.recipient(country_key) if country_key else None,
-            baseline=_decimal(baseline.value_text) if baseline else None,
-            baseline_year=baseline.period_end.year if baseline else None, lop_target=lop_target, cells=cells,
-            objective_id=objective, country_codes=(country_key,) if country_key else (),
-            counts_units=first.aggregation == "sum"))
-    return rows
+    return [_entered_row(context, group, versions, scheme_names, lang) for _key, group in sorted(groups.items())]
 
 
-def _life_of_project_period(totals: list[tuple[date, date, dict]]) -> tuple[date, date] | None:
-    """The period that spans every other one (the life-of-project target's), if there is one."""
-    if len(totals) < 2:
-        return None
-    first = min(start for start, _end, _found in totals)
-    last = max(end for _start, end, _found in totals)
-    return (first, last) if any((start, end) == (first, last) for start, end, _found in totals) else None
+def _scheme_name(connection: Connection, code: str, lang: str) -> str:
+    table = schema.disaggregation_scheme
+    found = connection.execute(select(table.c.name_en, table.c.name_es).where(table.c.code == code)
+                               .order_by(table.c.version.desc()).limit(1)).first()
+    return (found.name_es if lang == "es" else found.name_en) if found else code
+
+
+def _entered_row(context: _Context, group: dict, versions, scheme_names: dict[str, str], lang: str) -> IpttRow:
+    first = group["row"]
+    baseline = min(group["baselines"], key=lambda r: (r.period_start, r.id), default=None)
+    baseline_value = _decimal(baseline.value_text) if baseline else None
+    ordered = sorted(group["cells"].items(), key=lambda item: (item[0][0], item[0][1], item[0][2], item[0][3] or ""))
+    totals = [(start, end, found) for (start, end, _scheme, category), found in ordered if category is None]
+    leaves = _leaf_periods(totals)
+    running = Decimal(0)
+    cells = []
+    for (start, end, scheme, category), found in ordered:
+        name = f"{scheme_names.get(scheme, scheme)}: {category_name(versions[scheme], category, lang)}" \
+            if category else None
+        actual = found.get("actual")
+        if first.cumulative and first.aggregation == "sum" and category is None and actual is not None \
+                and (start, end) in leaves:
+            # A cumulative indicator reports, each period, everything achieved so far.
+            running += actual
+            actual = running
+        cells.append(context.cell(first.direction, start, end, name, found.get("target"), actual,
+                                  found.get("actual_dna", False), found.get("reason"), baseline_value))
+    span = (min(t[0] for t in totals), max(t[1] for t in totals)) if totals else None
+    lop_target = next((found.get("target") for start, end, found in totals
+                       if (start, end) == span and len(totals) > 1), None)
+    summary = _life_of_project_cell(context, first, totals, leaves, lop_target, baseline_value)
+    if summary is not None:
+        cells.append(summary)
+    objective = first.objective_id
+    line_id = context.line_of_objective.get(objective)
+    return IpttRow(
+        indicator_code=first.code, indicator_name=first.name_es if lang == "es" else first.name_en, unit=first.unit,
+        direction=first.direction, line_name=context.labels.line(line_id) if line_id else None,
+        objective_name=f"{objective} {context.labels.objective(objective)}" if objective else None,
+        activity=first.activity or None, activity_title=first.activity_title,
+        country=", ".join(context.labels.recipient(code) for code in sorted(group["where"])) or None,
+        baseline=baseline_value, baseline_year=baseline.period_end.year if baseline else None,
+        lop_target=lop_target, cells=cells, objective_id=objective, country_codes=tuple(sorted(group["where"])),
+        counts_units=first.aggregation == "sum")
+
+
+def _leaf_periods(totals: list[tuple[date, date, dict]]) -> set[tuple[date, date]]:
+    """The periods that contain no other reported period: quarters inside a year are counted, the
+    year that holds them is not, so nothing is counted twice."""
+    spans = [(start, end) for start, end, _found in totals]
+    return {(start, end) for start, end in spans
+            if not any((s, e) != (start, end) and start <= s and e <= end for s, e in spans)}
 
 
 def _life_of_project_cell(context: _Context, indicator, totals: list[tuple[date, date, dict]],
-                          lop_period: tuple[date, date] | None, lop_target: Decimal | None) -> IpttCell | None:
-    """Progress over the whole life of the project, by the indicator's aggregation: sum of the
-    periods' actuals, the latest actual, or the percentage of summed numerators over denominators."""
-    periods = [(start, end, found) for start, end, found in totals if (start, end) != lop_period]
-    if len(periods) < 2 and lop_period is None:
+                          leaves: set[tuple[date, date]], lop_target: Decimal | None,
+                          baseline: Decimal | None) -> IpttCell | None:
+    """Progress over the whole life of the project, by the indicator's aggregation: the sum of the
+    periods' actuals, the latest actual, or summed numerators over summed denominators."""
+    if len(totals) < 2:
         return None
+    periods = [(start, end, found) for start, end, found in totals if (start, end) in leaves]
     actuals = [(end, found) for _start, end, found in periods if found.get("actual") is not None]
     targets = [found["target"] for _start, _end, found in periods if found.get("target") is not None]
     if indicator.aggregation == "sum":
@@ -326,13 +352,13 @@ def _life_of_project_cell(context: _Context, indicator, totals: list[tuple[date,
         actual = latest.get("actual") if latest else None
         numerators = [found.get("numerator") for _start, _end, found in periods]
         denominators = [found.get("denominator") for _start, _end, found in periods]
-        if indicator.aggregation == "percentage" and all(n is not None for n in numerators) and \
+        if indicator.aggregation == "percentage" and periods and all(n is not None for n in numerators) and \
                 all(d is not None for d in denominators) and sum(denominators):
             actual = sum(numerators) / sum(denominators) * 100
         target = lop_target if lop_target is not None else (targets[-1] if targets else None)
     start = min(start for start, _end, _found in totals)
     end = max(end for _start, end, _found in totals)
-    cell = context.cell(indicator.direction, start, end, None, target, actual, False, None)
+    cell = context.cell(indicator.direction, start, end, None, target, actual, False, None, baseline)
     return replace(cell, period_label=_("Life of project"))
 
 
@@ -340,7 +366,7 @@ def iptt(connection: Connection, framework: Framework, lang: str, *, country: st
          line: str | None = None, fiscal_years: FiscalYears = FiscalYears()) -> IpttTable:
     """The indicator tracking table for the filters given."""
     labels = Labels(connection, framework, lang)
-    context = _Context(connection, framework, labels)
+    context = _Context(framework, labels)
     rows = [*_entered_rows(connection, context, country, line, fiscal_years, lang),
             *_iati_rows(connection, context, country, line, fiscal_years)]
     filters = []

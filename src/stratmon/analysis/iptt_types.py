@@ -3,6 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+
+# The table's columns, in order: the machine keys of CSV output and of the headings.
+COLUMNS = ("indicator_code", "indicator", "unit", "line", "objective", "activity", "activity_title", "country",
+           "baseline", "baseline_year", "lop_target", "period", "period_start", "period_end", "category",
+           "target", "actual", "percent_achieved", "status", "reason")
 from datetime import date
 from decimal import Decimal
 

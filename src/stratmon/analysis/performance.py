@@ -55,8 +55,9 @@ class UnitCost:
 
 
 def _latest_total(row: IpttRow) -> IpttCell | None:
+    """Where an indicator stands: of the totals ending last, the longest (the life of project)."""
     totals = [cell for cell in row.cells if cell.category is None]
-    return max(totals, key=lambda cell: (cell.period_end, cell.period_start)) if totals else None
+    return max(totals, key=lambda cell: (cell.period_end, -cell.period_start.toordinal())) if totals else None
 
 
 def performance(connection: Connection, framework: Framework, lang: str, *, country: str | None = None,

@@ -242,11 +242,23 @@ def _actual_totals(points: list[ResultPoint]) -> dict[str, list[ResultPoint]]:
     return by_indicator
 
 
+def _series_by_period_length(actuals: dict[str, list[ResultPoint]]) -> Iterator[tuple[str, list[ResultPoint]]]:
+    """Each indicator's actuals split by how long their periods are, so that a year's total is not
+    judged against quarters (a quarter, half a year, a year, or longer)."""
+    for indicator, points in actuals.items():
+        buckets: dict[int, list[ResultPoint]] = defaultdict(list)
+        for point in points:
+            days = (point.period_end - point.period_start).days
+            buckets[next(limit for limit in (100, 200, 370, 10**9) if days <= limit)].append(point)
+        for _limit, series in sorted(buckets.items()):
+            yield indicator, series
+
+
 def _zscore(options: ZScoreOptions, actuals: dict[str, list[ResultPoint]]) -> Iterator[Finding]:
     # As in DHIS2, the mean and the population standard deviation include the value judged, so
     # no value can lie further than (n − 1)/√n deviations out: with a threshold of 3, an
     # indicator needs at least 11 actuals before anything can be flagged.
-    for indicator, series in actuals.items():
+    for indicator, series in _series_by_period_length(actuals):
         if len(series) < options.min_points:
             continue
         count = Decimal(len(series))

@@ -17,7 +17,7 @@ from stratmon.cli.common import DbOption, UserError, check_format, console, hand
 from stratmon.framework import load_framework
 from stratmon.i18n import _, language
 from stratmon.indicators.registry import load_registry_file
-from stratmon.indicators.workflow import Refused, User, status_name
+from stratmon.indicators.workflow import STATUSES, Refused, User, status_name
 from stratmon.store import schema
 from stratmon.store.results import (
     act_on_results,
@@ -66,14 +66,15 @@ def users_add(
     role: Annotated[str, typer.Option("--role", help=_("admin, analyst or partner"))],
     org: Annotated[str | None, typer.Option("--org", help=_("A partner's organisation (IATI reference)."),
                                             show_default=False)] = None,
+    user: Annotated[str | None, typer.Option("--user", help=_("The administrator adding the user (not needed for "
+                                                               "the first, who must be an administrator)."),
+                                             show_default=False)] = None,
     db: DbOption = None,
 ) -> None:
     engine = ready_engine(db)
-    try:
-        with import_transaction(engine) as connection:
-            add_user(connection, name, role, org)
-    except Refused as refused:
-        raise UserError(str(refused)) from None
+    with _refusals_audited(engine, user or name, "create", "app_user", name), \
+            import_transaction(engine) as connection:
+        add_user(connection, name, role, org, user)
     console.print(_("User {name} added ({role}).").format(name=escape(name), role=role))
 
 
@@ -101,9 +102,9 @@ def indicators_load(
     engine = ready_engine(db)
     with engine.connect() as connection:
         acting = _acting_user(connection, user)
-    if acting.role == "partner":
-        raise UserError(_("only an analyst or an administrator can change the registry"))
     with _refusals_audited(engine, user, "load", "indicator", str(path)), import_transaction(engine) as connection:
+        if acting.role == "partner":
+            raise Refused(_("only an analyst or an administrator can change the registry"))
         change = load_registry(connection, registry, acting, str(path))
     console.print(_("Indicators: {new} new, {updated} updated, {unchanged} unchanged; {versions} new scheme "
                     "versions.").format(new=change.indicators_new, updated=change.indicators_updated,
@@ -141,6 +142,62 @@ def indicators_list(output_format: Annotated[str, typer.Option("--format", help=
     console.print(view)
 
 
+@indicators_app.command("show", help=_("An indicator's reference sheet, change log, disaggregations and "
+                                       "data-quality assessments."))
+@handles_errors
+def indicators_show(
+    code: Annotated[str, typer.Argument(help=_("The indicator's code."))],
+    output_format: Annotated[str, typer.Option("--format", help=_("table or json"))] = "table",
+    db: DbOption = None,
+) -> None:
+    check_format(output_format, ("table", "json"))
+    engine = ready_engine(db)
+    lang = language()
+    with engine.connect() as connection:
+        found = connection.execute(schema.indicator.select().where(schema.indicator.c.code == code)).first()
+        if found is None:
+            raise UserError(_("{code} is not in the registry").format(code=code))
+        assessments = list(connection.execute(schema.dq_assessment.select().where(
+            schema.dq_assessment.c.indicator_code == code).order_by(schema.dq_assessment.c.assessed_on)))
+    document = {
+        "code": found.code, "name": {"en": found.name_en, "es": found.name_es}, "level": found.level,
+        "objective": found.objective_id, "unit": found.unit, "direction": found.direction,
+        "aggregation": found.aggregation, "cumulative": found.cumulative, "disaggregations": list(found.schemes),
+        "reference": dict(found.reference), "change_log": list(found.change_log),
+        "assessments": [{"date": a.assessed_on.isoformat(), "validity": a.validity, "integrity": a.integrity,
+                         "precision": a.precision, "reliability": a.reliability, "timeliness": a.timeliness,
+                         "findings": a.findings, "mitigation": a.mitigation, "assessor": a.assessor}
+                        for a in assessments]}
+    if output_format == "json":
+        typer.echo(json.dumps(document, ensure_ascii=False, indent=2))
+        return
+    labels = {"definition": _("Definition"), "rationale": _("Rationale"), "data_source": _("Data source"),
+              "collection_method": _("Collection method"), "frequency": _("Frequency"),
+              "responsible_office": _("Responsible office"), "limitations": _("Known limitations")}
+    sheet = Table(title=f"{found.code} — {found.name_es if lang == 'es' else found.name_en}", show_header=False)
+    sheet.add_column(style="bold")
+    sheet.add_column()
+    for key, label in labels.items():
+        if document["reference"].get(key):
+            sheet.add_row(label, escape(document["reference"][key]))
+    sheet.add_row(_("Unit"), escape(found.unit or ""))
+    sheet.add_row(_("Objective"), found.objective_id or "")
+    sheet.add_row(_("Disaggregations"), ", ".join(found.schemes) or "–")
+    for entry in document["change_log"]:
+        sheet.add_row(_("Change"), escape(f"{entry['at']} {entry['by']}: {entry['change']} "
+                                          f"{', '.join(entry.get('fields', []))}".strip()))
+    console.print(sheet)
+    if assessments:
+        view = Table(title=_("Data-quality assessments"))
+        for heading in (_("Date"), _("Validity"), _("Integrity"), _("Precision"), _("Reliability"),
+                        _("Timeliness"), _("Findings"), _("Assessor")):
+            view.add_column(heading)
+        for a in document["assessments"]:
+            view.add_row(a["date"], a["validity"], a["integrity"], a["precision"], a["reliability"],
+                         a["timeliness"], escape(a["findings"]), escape(a["assessor"]))
+        console.print(view)
+
+
 @indicators_app.command("assess", help=_("Record a data-quality assessment (DQA) of an indicator."))
 @handles_errors
 def indicators_assess(
@@ -169,10 +226,11 @@ def indicators_assess(
     except ValueError:
         raise UserError(_("--date: write YYYY-MM-DD")) from None
     engine = ready_engine(db)
-    with import_transaction(engine) as connection:
+    with engine.connect() as connection:
         acting = _acting_user(connection, user)
+    with _refusals_audited(engine, user, "create", "dq_assessment", code), import_transaction(engine) as connection:
         if acting.role == "partner":
-            raise UserError(_("only an analyst or an administrator can record an assessment"))
+            raise Refused(_("only an analyst or an administrator can record an assessment"))
         known = connection.execute(schema.indicator.select().where(schema.indicator.c.code == code)).first()
         if known is None:
             raise UserError(_("{code} is not in the registry").format(code=code))
@@ -210,17 +268,28 @@ def results_import(
     with _refusals_audited(engine, user, "import", "result_value", str(path)), \
             import_transaction(engine) as connection:
         change = write_results(connection, read_results(path), acting, str(path))
-    console.print(_("{path}: {new} new, {updated} updated, {unchanged} unchanged (drafts until submitted).").format(
+    console.print(_("{path}: {new} new, {updated} updated (drafts until submitted), {unchanged} unchanged.").format(
         path=escape(str(path)), new=change.new, updated=change.updated, unchanged=change.unchanged))
 
 
+MAX_ID = 2**63 - 1
+
+
 def _act(action: str, ids: list[int], user: str, reason: str | None, db: str | None) -> None:
+    ids = list(dict.fromkeys(ids))  # each once, in the order given
+    if any(not 0 < result_id <= MAX_ID for result_id in ids):
+        raise UserError(_("result ids are positive whole numbers"))
     engine = ready_engine(db)
     with engine.connect() as connection:
         acting = _acting_user(connection, user)
-    with _refusals_audited(engine, user, action, "result_value", ",".join(map(str, ids))), \
-            import_transaction(engine) as connection:
-        count = act_on_results(connection, ids, action, acting, reason, load_framework())
+    try:
+        with import_transaction(engine) as connection:
+            count = act_on_results(connection, ids, action, acting, reason, load_framework())
+    except Refused as refused:
+        # Nothing of the batch was done; every result it named records the attempt.
+        for result_id in ids:
+            record_refusal(engine, user, action, "result_value", result_id, str(refused))
+        raise UserError(str(refused)) from None
     done = {"submit": _("Submitted: {count} results."), "approve": _("Approved and locked: {count} results."),
             "return": _("Returned: {count} results."), "unlock": _("Unlocked: {count} results.")}
     console.print(done[action].format(count=count))
@@ -262,6 +331,8 @@ def results_list(
     db: DbOption = None,
 ) -> None:
     check_format(output_format)
+    if status is not None and status not in STATUSES:
+        raise UserError(_("--status takes one of: {choices}").format(choices=", ".join(STATUSES)))
     engine = ready_engine(db)
     value, ind = schema.result_value, schema.indicator
     with engine.connect() as connection:
@@ -302,8 +373,8 @@ def results_audit(
     check_format(output_format, ("table", "json"))
     engine = ready_engine(db)
     with engine.connect() as connection:
-        entries = audit_entries(connection, "result_value" if result_id else None,
-                                str(result_id) if result_id else None)
+        entries = audit_entries(connection, "result_value" if result_id is not None else None,
+                                str(result_id) if result_id is not None else None)
     records = [{"at": e.at.isoformat(timespec="seconds"), "user": e.user_name, "action": e.action,
                 "entity": e.entity, "id": e.entity_id, "field": e.field, "old": e.old_value, "new": e.new_value,
                 "reason": e.reason, "outcome": e.outcome} for e in entries]

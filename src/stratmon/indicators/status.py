@@ -7,33 +7,37 @@ from decimal import Decimal
 
 from stratmon.i18n import _
 
-STATUSES = ("on_track", "needs_attention", "off_track", "no_target", "no_data")
-
-
-def percent_achieved(direction: str, target: Decimal | None, actual: Decimal | None) -> Decimal | None:
-    """Achievement as a fraction (1 = target met): actual ÷ target, or target ÷ actual when lower
-    is better. None when either is missing or the division means nothing."""
-    if target is None or actual is None:
+def percent_achieved(direction: str, target: Decimal | None, actual: Decimal | None,
+                     baseline: Decimal | None = None) -> Decimal | None:
+    """Achievement as a fraction (1 = target met). Higher is better: actual ÷ target. Lower is
+    better: the share of the planned reduction achieved, (baseline − actual) ÷ (baseline − target),
+    when a baseline above the target is known, else target ÷ actual. None when a figure is missing,
+    for neutral indicators, and where the division means nothing."""
+    if target is None or actual is None or direction == "neutral":
         return None
     if direction == "lower":
-        if actual == 0:
-            return Decimal(1)  # nothing left of what should shrink: the target is met
-        if actual < 0 or target < 0:
+        if baseline is not None and baseline > target:
+            return (baseline - actual) / (baseline - target)
+        if actual <= 0 or target <= 0:
             return None
         return target / actual
-    if target == 0:
+    if target <= 0:
         return None
     return actual / target
 
 
 def status_of(direction: str, target: Decimal | None, actual: Decimal | None, on_track: Decimal,
-              needs_attention: Decimal) -> str:
+              needs_attention: Decimal, baseline: Decimal | None = None) -> str:
     """The status code of one target/actual pair."""
     if actual is None:
         return "no_data"
-    achieved = percent_achieved(direction, target, actual)
-    if target is None or achieved is None:
+    if target is None or direction == "neutral":
         return "no_target"
+    achieved = percent_achieved(direction, target, actual, baseline)
+    if achieved is None:
+        # A target of zero (or below) is met or not; there is no share of it to judge.
+        met = actual >= target if direction == "higher" else actual <= target
+        return "on_track" if met else "off_track"
     if achieved >= on_track:
         return "on_track"
     if achieved >= needs_attention:

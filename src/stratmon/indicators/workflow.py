@@ -11,9 +11,9 @@ from dataclasses import dataclass
 
 from stratmon.i18n import _
 
-ROLES = ("admin", "analyst", "partner")
+ROLES = ("admin", "analyst", "partner")  # an admin also manages users; otherwise as an analyst
 REVIEWERS = ("admin", "analyst")
-ACTIONS = ("edit", "submit", "approve", "return", "unlock")
+STATUSES = ("draft", "submitted", "approved", "returned")
 
 
 @dataclass(frozen=True)

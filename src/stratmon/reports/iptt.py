@@ -25,12 +25,9 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
-from stratmon.analysis.iptt_types import IpttCell, IpttRow, IpttTable
+from stratmon.analysis.iptt_types import COLUMNS, IpttCell, IpttRow, IpttTable
 from stratmon.i18n import _, format_measure, format_percent
 
-COLUMNS = ("indicator_code", "indicator", "unit", "line", "objective", "activity", "activity_title", "country",
-           "baseline", "baseline_year", "lop_target", "period", "period_start", "period_end", "category",
-           "target", "actual", "percent_achieved", "status", "reason")
 PERIOD_COLUMNS = COLUMNS[COLUMNS.index("period"):]
 # The IPTT convention for "data not available", kept as is for scripts.
 NOT_AVAILABLE_CODE = "DNA"

@@ -19,14 +19,22 @@ from stratmon.i18n import _
 from stratmon.indicators.registry import REFERENCE_FIELDS, RegistryFile, SchemeSpec
 from stratmon.indicators.status import status_of
 from stratmon.indicators.workflow import NEW, ROLES, Refused, State, User, check_scope, next_state
-from stratmon.sources.errors import ContentError
-from stratmon.sources.result_records import ResultRecord
+from stratmon.sources.errors import ImportRejected
+from stratmon.sources.result_records import NOT_AVAILABLE, ResultRecord
 from stratmon.store import schema
 from stratmon.store.runs import import_transaction, now
 
 
-def add_user(connection: Connection, name: str, role: str, org_ref: str | None) -> None:
-    """Register a person; a partner must name its organisation."""
+def add_user(connection: Connection, name: str, role: str, org_ref: str | None, by: str | None) -> None:
+    """Register a person; a partner must name its organisation. Only an administrator adds users,
+    except the very first, who must be an administrator."""
+    first = connection.execute(select(schema.app_user.c.id).limit(1)).first() is None
+    acting = find_user(connection, by) if by else None
+    if first:
+        if role != "admin":
+            raise Refused(_("the first user must be an administrator (--role admin)"))
+    elif acting is None or acting.role != "admin":
+        raise Refused(_("only an administrator can add users (give --user)"))
     if role not in ROLES:
         raise Refused(_("--role takes one of: {choices}").format(choices=", ".join(ROLES)))
     if role == "partner" and not org_ref:
@@ -34,6 +42,7 @@ def add_user(connection: Connection, name: str, role: str, org_ref: str | None) 
     if find_user(connection, name) is not None:
         raise Refused(_("{name} is already a user").format(name=name))
     connection.execute(insert(schema.app_user).values(name=name, role=role, org_ref=org_ref, created_at=now()))
+    audit(connection, by or name, "create", "app_user", name, new=f"{role} {org_ref or ''}".strip())
 
 
 def find_user(connection: Connection, name: str) -> User | None:
@@ -62,16 +71,28 @@ def record_refusal(engine: Engine, user: str, action: str, entity: str, entity_i
         audit(connection, user, action, entity, entity_id, reason=reason, outcome="refused")
 
 
-def activity_orgs(connection: Connection, identifier: str) -> set[str]:
-    """The organisations an activity belongs to: its reporting and participating organisations."""
+# IATI organisation roles of the partners who carry an activity out: accountable, extending,
+# implementing (funders, role 1, do not report its results).
+PARTNER_ROLES = ("2", "3", "4")
+
+
+def activity_partners(connection: Connection, identifier: str) -> set[str] | None:
+    """The partner organisations of an activity; None when the activity is not imported."""
     activity, org = schema.activity, schema.participating_org
-    found = connection.execute(select(activity.c.id, activity.c.reporting_org_ref)
-                               .where(activity.c.iati_identifier == identifier)).first()
+    found = connection.execute(select(activity.c.id).where(activity.c.iati_identifier == identifier)).first()
     if found is None:
-        return set()
-    refs = {found.reporting_org_ref} | {ref for (ref,) in connection.execute(
-        select(org.c.ref).where(org.c.activity_id == found.id, org.c.ref.is_not(None)))}
-    return {ref for ref in refs if ref}
+        return None
+    return {ref for (ref,) in connection.execute(select(org.c.ref).where(
+        org.c.activity_id == found.id, org.c.ref.is_not(None), org.c.role.in_(PARTNER_ROLES)))}
+
+
+def implementing_org(connection: Connection, identifier: str) -> str | None:
+    """An activity's implementing partner, when it has exactly one."""
+    activity, org = schema.activity, schema.participating_org
+    refs = {ref for (ref,) in connection.execute(select(org.c.ref).join(
+        activity, activity.c.id == org.c.activity_id).where(
+        activity.c.iati_identifier == identifier, org.c.role == "4", org.c.ref.is_not(None)))}
+    return refs.pop() if len(refs) == 1 else None
 
 
 # ------------------------------------------------------------------------------ registry
@@ -192,86 +213,116 @@ class ResultsChange:
 
 def write_results(connection: Connection, records: Iterable[ResultRecord], user: User, path: str) -> ResultsChange:
     """Store results as drafts (new, or edits of draft and returned values); refuses the whole file
-    at the first row the user may not write, naming the row."""
+    at the first row that cannot be stored or that the user may not write, naming the row."""
     change = ResultsChange()
     indicators = {code: (id_, schemes) for id_, code, schemes in connection.execute(
         select(schema.indicator.c.id, schema.indicator.c.code, schema.indicator.c.schemes))}
-    schemes = latest_schemes(connection)
-    orgs_cache: dict[str, set[str]] = {}
+    versions: dict[str, list[SchemeVersion]] = {}
+    for version in scheme_versions(connection):
+        versions.setdefault(version.code, []).append(version)
+    orgs_cache: dict[str, tuple[set[str], str | None]] = {}
     table = schema.result_value
     for record in records:
-        where = _("{path}, row {line}").format(path=path, line=record.line)
         found = indicators.get(record.indicator)
         if found is None:
-            raise ContentError(_("{where}: indicator {code} is not in the registry (`stratmon indicators load`)")
-                               .format(where=where, code=record.indicator))
+            raise ImportRejected(path, record.line, _("indicator {code} is not in the registry "
+                                                      "(`stratmon indicators load`)").format(code=record.indicator))
         indicator_id, indicator_schemes = found
-        version = _check_disaggregate(record, indicator_schemes, schemes, where)
         activity = record.activity or ""
         if activity and activity not in orgs_cache:
-            orgs_cache[activity] = activity_orgs(connection, activity)
-            if not orgs_cache[activity]:
-                raise ContentError(_("{where}: activity {activity} is not imported").format(
-                    where=where, activity=activity))
+            partners = activity_partners(connection, activity)
+            if partners is None:
+                raise ImportRejected(path, record.line, _("activity {activity} is not imported").format(
+                    activity=activity))
+            orgs_cache[activity] = (partners, implementing_org(connection, activity))
         try:
-            check_scope(user, activity, orgs_cache.get(activity, set()))
+            check_scope(user, activity, orgs_cache.get(activity, (set(), None))[0])
         except Refused as refused:
-            raise Refused(f"{where}: {refused}") from None
+            raise Refused(_("{path}, row {line}").format(path=path, line=record.line) + f": {refused}") from None
+        key = {"indicator_id": indicator_id, "activity": activity, "country_key": record.country or "",
+               "period_start": record.period_start, "period_end": record.period_end,
+               "value_type": record.value_type, "scheme_code": record.scheme or "", "category": record.category or ""}
+        stored = connection.execute(select(table).where(*(table.c[k] == v for k, v in key.items()))).first()
+        version = _disaggregate_version(connection, record, indicator_schemes, versions, stored, key, path)
         values = {"value_text": None if record.value is None else str(record.value),
                   "value": None if record.value is None else float(record.value),
                   "not_available": record.not_available,
                   "numerator_text": None if record.numerator is None else str(record.numerator),
                   "denominator_text": None if record.denominator is None else str(record.denominator),
-                  "reason": record.reason, "comment": record.comment, "scheme_version": version}
+                  "reason": record.reason, "comment": record.comment}
         # A file without a reason or comment keeps the one already stored (given on submit, say).
         for optional in ("reason", "comment"):
             if values[optional] is None:
                 del values[optional]
-        key = {"indicator_id": indicator_id, "activity": activity, "country_key": record.country or "",
-               "period_start": record.period_start, "period_end": record.period_end,
-               "value_type": record.value_type, "scheme_code": record.scheme or "", "category": record.category or ""}
-        stored = connection.execute(select(table).where(*(table.c[k] == v for k, v in key.items()))).first()
         if stored is None:
+            org = user.org_ref if user.role == "partner" else orgs_cache.get(activity, (set(), None))[1]
             result = connection.execute(insert(table).values(
-                **key, **values, org_ref=user.org_ref, status=NEW.status, locked=NEW.locked,
+                **key, **values, scheme_version=version, org_ref=org, status=NEW.status, locked=NEW.locked,
                 source=f"{path}:{record.line}", created_by=user.name, created_at=now(), updated_by=user.name,
                 updated_at=now()))
             audit(connection, user.name, "create", "result_value", result.inserted_primary_key[0],
-                  new=values["value_text"] if not record.not_available else "DNA", reason=path)
+                  new=values["value_text"] if not record.not_available else NOT_AVAILABLE, reason=path)
             change.new += 1
             continue
-        changed = {k: v for k, v in values.items() if stored._mapping[k] != v}
+        changed = {k: v for k, v in values.items() if not _same(k, stored._mapping[k], v)}
+        changed.pop("value", None)  # follows value_text
         if not changed:
             change.unchanged += 1
             continue
+        if "value_text" in changed:
+            changed["value"] = values["value"]
+            if "reason" not in values and stored.reason:
+                changed["reason"] = None  # a reason given for the old value does not explain the new one
         try:
             state = next_state(user, State(stored.status, stored.locked), "edit", None)
         except Refused as refused:
-            raise Refused(f"{where}: {refused}") from None
+            raise Refused(_("{path}, row {line}").format(path=path, line=record.line) + f": {refused}") from None
         connection.execute(update(table).where(table.c.id == stored.id).values(
             **changed, status=state.status, locked=state.locked, source=f"{path}:{record.line}",
             updated_by=user.name, updated_at=now()))
         for field_name, value in sorted(changed.items()):
-            if field_name == "value":
-                continue  # the float copy of value_text, which is audited
-            audit(connection, user.name, "update", "result_value", stored.id, field=field_name,
-                  old=stored._mapping[field_name], new=value, reason=path)
+            if field_name != "value":  # the float copy of value_text, which is audited
+                audit(connection, user.name, "update", "result_value", stored.id, field=field_name,
+                      old=stored._mapping[field_name], new=value, reason=path)
+        if state.status != stored.status:
+            audit(connection, user.name, "edit", "result_value", stored.id, field="status", old=stored.status,
+                  new=state.status, reason=path)
         change.updated += 1
     return change
 
 
-def _check_disaggregate(record: ResultRecord, indicator_schemes, schemes: dict[str, SchemeVersion],
-                        where: str) -> int | None:
+def _same(field_name: str, old, new) -> bool:
+    """Whether a stored value equals a new one: numbers as numbers ("950" is "950.00")."""
+    if field_name in ("value_text", "numerator_text", "denominator_text") and old is not None and new is not None:
+        return Decimal(old) == Decimal(new)
+    return old == new
+
+
+def _disaggregate_version(connection: Connection, record: ResultRecord, indicator_schemes,
+                          versions: dict[str, list[SchemeVersion]], stored, key: dict, path: str) -> int | None:
+    """The scheme version a disaggregate is stored under: its own, for a value already stored; the
+    newest for a new one, unless values of an older version already cover the same period."""
     if not record.scheme:
         return None
     if record.scheme not in (indicator_schemes or []):
-        raise ContentError(_("{where}: indicator {code} is not disaggregated by {scheme}").format(
-            where=where, code=record.indicator, scheme=record.scheme))
-    latest = schemes[record.scheme]
+        raise ImportRejected(path, record.line, _("indicator {code} is not disaggregated by {scheme}").format(
+            code=record.indicator, scheme=record.scheme))
+    if stored is not None:
+        return stored.scheme_version
+    latest = versions[record.scheme][-1]
     if record.category not in latest.category_codes():
-        raise ContentError(_("{where}: {category} is not a category of {scheme} (version {version}: {choices})")
-                           .format(where=where, category=record.category, scheme=record.scheme,
-                                   version=latest.version, choices=", ".join(latest.category_codes())))
+        raise ImportRejected(path, record.line, _(
+            "{category} is not a category of {scheme} (version {version}: {choices})").format(
+            category=record.category, scheme=record.scheme, version=latest.version,
+            choices=", ".join(latest.category_codes())))
+    table = schema.result_value
+    older = connection.execute(select(table.c.scheme_version).where(
+        *(table.c[k] == v for k, v in key.items() if k != "category"),
+        table.c.scheme_version != latest.version).limit(1)).scalar()
+    if older is not None:
+        raise ImportRejected(path, record.line, _(
+            "this period already has {scheme} values under version {old}; correct those, or the "
+            "categories would be counted twice").format(scheme=record.scheme, old=older))
     return latest.version
 
 
@@ -286,8 +337,8 @@ def act_on_results(connection: Connection, ids: list[int], action: str, user: Us
         where = _("result {id}").format(id=result_id)
         try:
             if user.role == "partner":
-                check_scope(user, stored.activity, activity_orgs(connection, stored.activity) if stored.activity
-                            else set())
+                check_scope(user, stored.activity, (activity_partners(connection, stored.activity) or set())
+                            if stored.activity else set())
             state = next_state(user, State(stored.status, stored.locked), action, reason)
             if action == "submit":
                 _require_reason_for_a_missed_target(connection, stored, reason, framework)
@@ -295,7 +346,8 @@ def act_on_results(connection: Connection, ids: list[int], action: str, user: Us
             raise Refused(f"{where}: {refused}") from None
         values = {"status": state.status, "locked": state.locked, "updated_by": user.name, "updated_at": now()}
         if action == "submit":
-            values["submitted_at"] = now()
+            if stored.submitted_at is None:  # timeliness counts the first submission
+                values["submitted_at"] = now()
             if reason:
                 values["reason"] = reason
         connection.execute(update(table).where(table.c.id == result_id).values(**values))
