@@ -224,7 +224,8 @@ def test_quality_finds_planted_errors_and_nothing_in_clean_results(registry):
     findings = json.loads(ok(registry, "quality", "--format", "json").stdout)["findings"]
     assert sorted(f["check"] for f in findings) == ["actual_not_negative", "disaggregates_sum_to_total"]
     table = ok(registry, "quality").stdout
-    assert "disaggregates_sum_to_total" in table
+    assert "disaggregates_sum_to_total" in table and "the sex disaggregates add up to 945" in table
+    assert "desagregados por sex suman 945" in " ".join(ok(registry, "quality", lang="es").stdout.split())
 
 
 def test_quarters_and_the_life_of_project_follow_the_indicator_aggregation(registry):

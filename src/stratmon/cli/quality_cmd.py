@@ -12,11 +12,28 @@ from rich.table import Table
 
 from stratmon.analysis.quality import check_results, completeness, load_quality_rules
 from stratmon.analysis.quality_data import expected_reports, result_points
+from stratmon.analysis.quality_types import Finding
 from stratmon.cli.common import DbOption, check_format, console, handles_errors, ready_engine
 from stratmon.framework.loader import resolve_framework_path
 from stratmon.i18n import _, format_percent
 
 QUALITY_FILE = "quality.yaml"
+
+
+def finding_text(finding: Finding) -> str:
+    """A finding in the user's language, from the figures behind it (JSON keeps the English message)."""
+    details = finding.details
+    if "scheme" in details:
+        return _("the {scheme} disaggregates add up to {sum}; the total is {total}").format(**details)
+    if "z" in details:
+        return _("{value} lies {z} standard deviations from the mean {mean} of {count} actuals").format(**details)
+    if "numerator" in details:
+        return _("numerator {numerator} exceeds denominator {denominator}").format(**details)
+    if "min" in details:
+        return _("{value} is outside {min}–{max}").format(**details)
+    if "value" in details:
+        return _("{value} is negative").format(**details)
+    return finding.message
 
 
 @handles_errors
@@ -44,9 +61,10 @@ def quality_command(
     table = Table(title=_("Data-quality findings"))
     for heading in (_("Check"), _("Severity"), _("Indicator"), _("Results"), _("Finding")):
         table.add_column(heading)
+    severities = {"error": _("error"), "warning": _("warning")}
     for finding in findings:
-        table.add_row(finding.check, finding.severity, escape(finding.indicator),
-                      ", ".join(map(str, finding.result_ids)), escape(finding.message))
+        table.add_row(finding.check, severities.get(finding.severity, finding.severity), escape(finding.indicator),
+                      ", ".join(map(str, finding.result_ids)), escape(finding_text(finding)))
     console.print(table if findings else _("No findings: every validation rule and outlier check passed."))
     if rows:
         view = Table(title=_("Completeness and timeliness"))
