@@ -100,7 +100,7 @@ def _without_audit(dumped):
 
 def test_a_partner_writing_another_organisations_result_is_refused_and_audited(registry):
     before = dump(registry.db_url)
-    message = refused(registry, "results", "import", str(RESULTS / "results-b-by-a.csv"), "--user", "pat")
+    message = refused(registry, "import", "results", str(RESULTS / "results-b-by-a.csv"), "--user", "pat")
     assert "results-b-by-a.csv, row 2" in message and "US-GOV-1-RESULTS-B is not an activity of XI-TEST-PARTNER-A" \
         in message
     assert results(registry) == []

@@ -44,6 +44,9 @@ app.add_typer(align_cmd.app, name="alignment")
 app.add_typer(results_cmd.users_app, name="users")
 app.add_typer(results_cmd.indicators_app, name="indicators")
 app.add_typer(results_cmd.results_app, name="results")
+# DESIGN.md spells it `stratmon import results PATH`; `stratmon results import` is the same command.
+import_cmd.app.command("results", help=_("Import results (CSV or XLSX) as drafts; the whole file or nothing."))(
+    results_cmd.results_import)
 app.command("iptt", help=_("The indicator tracking table: baselines, targets, actuals and status per period."))(
     iptt_cmd.iptt_command)
 app.command("performance", help=_("Money and results together, per objective and country."))(
