@@ -21,6 +21,7 @@ from stratmon.cli import (
     pipeline_cmd,
     quality_cmd,
     reconcile_cmd,
+    report_cmd,
     results_cmd,
     top_cmd,
 )
@@ -51,6 +52,8 @@ app.command("iptt", help=_("The indicator tracking table: baselines, targets, ac
     iptt_cmd.iptt_command)
 app.command("performance", help=_("Money and results together, per objective and country."))(
     performance_cmd.performance_command)
+app.command("report", help=_("The monitoring and evaluation report: HTML, PDF or Markdown, English or Spanish."))(
+    report_cmd.report_command)
 app.command("quality", help=_("Data-quality checks of entered results: validation rules, outliers, "
                               "completeness."))(quality_cmd.quality_command)
 app.command("align", help=_("(Re)compute the alignment of every transaction to the Strategy's objectives."))(

@@ -1,0 +1,304 @@
+"""The monitoring and evaluation report's content, assembled from the other analyses.
+
+Every money figure comes from `funding` (or `pipeline`, which is built on it) with the same keys
+a user would give `stratmon funding`, so the report and the command always agree.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import date
+from decimal import Decimal
+
+from sqlalchemy import Connection, select
+
+from stratmon import __version__
+from stratmon.align.crosswalk import Crosswalks
+from stratmon.analysis.alignment import coverage
+from stratmon.analysis.context import against_baseline
+from stratmon.analysis.fiscal import FiscalYears
+from stratmon.analysis.funding import NOT_ALIGNED, OUTSIDE_PREFIX, FundingQuery, funding
+from stratmon.analysis.labels import Labels
+from stratmon.analysis.performance import performance
+from stratmon.analysis.pipeline import pipeline
+from stratmon.analysis.reconcile import reconcile
+from stratmon.analysis.report_types import Chart, Column, Report, Section, Table
+from stratmon.analysis.top import top_activities
+from stratmon.i18n import _, format_money, format_percent
+from stratmon.store import schema
+
+ZERO = Decimal("0.00")
+
+
+def snapshot(connection: Connection) -> str:
+    """A short hash of what the figures come from: the files imported, the alignment, the overrides
+    and the entered results. Same data, same snapshot."""
+    digest = hashlib.sha256()
+    run = schema.import_run
+    for row in connection.execute(select(run.c.source_kind, run.c.content_hash).where(
+            run.c.status == "imported").order_by(run.c.source_kind, run.c.content_hash)):
+        digest.update(f"import {row.source_kind} {row.content_hash}\n".encode())
+    alignment = schema.alignment_run
+    last = connection.execute(select(alignment.c.crosswalk_digest, alignment.c.last_import_run_id)
+                              .order_by(alignment.c.id.desc()).limit(1)).first()
+    digest.update(f"alignment {tuple(last) if last else None}\n".encode())
+    override = schema.alignment_override
+    for row in connection.execute(select(override.c.id, override.c.target, override.c.revoked_at)
+                                  .order_by(override.c.id)):
+        digest.update(f"override {tuple(row)}\n".encode())
+    value = schema.result_value
+    for row in connection.execute(select(value.c.id, value.c.status, value.c.value_text).order_by(value.c.id)):
+        digest.update(f"result {tuple(row)}\n".encode())
+    return digest.hexdigest()[:12]
+
+
+class _Builder:
+    """Runs the queries of one report (one language, one window) and words their results."""
+
+    def __init__(self, connection: Connection, crosswalks: Crosswalks, lang: str, fiscal_years: FiscalYears,
+                 country: str | None) -> None:
+        self.connection = connection
+        self.crosswalks = crosswalks
+        self.framework = crosswalks.framework
+        self.lang = lang
+        self.fiscal_years = fiscal_years
+        self.country = country
+        self.labels = Labels(connection, self.framework, lang, crosswalks=crosswalks)
+        self.groups = tuple((member, group.id) for group in self.framework.country_groups
+                            for member in group.countries)
+
+    def query(self, by: tuple[str, ...], transaction_type: str = "disbursement") -> FundingQuery:
+        """The query `stratmon funding --by BY --type T --fy A:B [--country C]` runs."""
+        return FundingQuery(by, transaction_type, self.fiscal_years, country_groups=self.groups,
+                            recipients=(self.country,) if self.country else (),
+                            crosswalk_digest=self.crosswalks.digest)
+
+    def sums(self, by: tuple[str, ...], transaction_type: str = "disbursement") -> dict:
+        result = funding(self.connection, self.query(by, transaction_type))
+        return {row.keys if len(row.keys) > 1 else row.keys[0]: row.usd for row in result.rows}
+
+    def total(self, transaction_type: str) -> Decimal:
+        return funding(self.connection, self.query(("fy",), transaction_type)).total_usd
+
+    def aligned_name(self, key: str, value: str) -> str:
+        return self.labels.aligned(key, value)
+
+
+def _money_table(key: str, title: str, first: Column, rows: list[tuple[str, Decimal, Decimal]],
+                 note: str | None = None) -> Table:
+    """A table of names with obligations and disbursements, and their totals."""
+    columns = (first, Column("obligations", _("Obligations (USD)"), "money"),
+               Column("disbursements", _("Disbursements (USD)"), "money"))
+    body = tuple({first.key: name, "obligations": obligated, "disbursements": disbursed}
+                 for name, obligated, disbursed in rows)
+    total = {first.key: _("Total"), "obligations": sum((r[1] for r in rows), ZERO),
+             "disbursements": sum((r[2] for r in rows), ZERO)}
+    return Table(key, title, columns, body, total, note)
+
+
+def _by(builder: _Builder, key: str, name) -> list[tuple[str, Decimal, Decimal]]:
+    obligated, disbursed = builder.sums((key,), "obligation"), builder.sums((key,), "disbursement")
+    keys = sorted(set(obligated) | set(disbursed), key=lambda k: (-(disbursed.get(k, ZERO)), str(k)))
+    return [(name(k), obligated.get(k, ZERO), disbursed.get(k, ZERO)) for k in keys]
+
+
+def _summary(builder: _Builder, coverage_share: Decimal | None, statuses: dict[str, int]) -> Section:
+    obligated, disbursed = builder.total("obligation"), builder.total("disbursement")
+    by_line = builder.sums(("line",))
+    inside = {k: v for k, v in by_line.items() if k != NOT_ALIGNED and not k.startswith(OUTSIDE_PREFIX)}
+    paragraphs = [_("U.S. agencies obligated US$ {obligated} and disbursed US$ {disbursed} in the period, as "
+                    "published in IATI.").format(obligated=format_money(obligated), disbursed=format_money(disbursed))]
+    if inside and disbursed > 0:
+        line, amount = max(inside.items(), key=lambda item: (item[1], item[0]))
+        paragraphs.append(_("{line} received the largest share of disbursements: US$ {amount} ({share}).").format(
+            line=builder.aligned_name("line", line), amount=format_money(amount), share=format_percent(amount / disbursed)))
+    by_group = builder.sums(("group",))
+    triangle = next((g for g in builder.framework.country_groups), None)
+    if triangle and disbursed > 0 and triangle.id in by_group:
+        paragraphs.append(_("{group} countries received US$ {amount} ({share} of disbursements).").format(
+            group=triangle.name.get(builder.lang), amount=format_money(by_group[triangle.id]),
+            share=format_percent(by_group[triangle.id] / disbursed)))
+    if coverage_share is not None:
+        paragraphs.append(_("{share} of disbursed dollars are attributed to an objective of the Strategy or, with "
+                            "a reason, to money outside it.").format(share=format_percent(coverage_share)))
+    measured = sum(statuses.values())
+    if measured:
+        paragraphs.append(_("Of {n} indicators with a target and a result, {on} are on track, {attention} need "
+                            "attention and {off} are off track.").format(
+            n=measured, on=statuses.get("on_track", 0), attention=statuses.get("needs_attention", 0),
+            off=statuses.get("off_track", 0)))
+    return Section("summary", _("Summary"), tuple(paragraphs))
+
+
+def _funding(builder: _Builder) -> Section:
+    line_rows = _by(builder, "line", lambda k: builder.aligned_name("line", k))
+    objective_rows = _by(builder, "objective", lambda k: (f"{k} " if not k.startswith(OUTSIDE_PREFIX) and
+                                                          k != NOT_ALIGNED else "") + builder.aligned_name("objective", k))
+    country_rows = _by(builder, "group", builder.labels.group)
+    agency_rows = _by(builder, "agency", builder.labels.agency_short)
+    years_obligated, years_disbursed = builder.sums(("fy",), "obligation"), builder.sums(("fy",), "disbursement")
+    years = sorted(set(years_obligated) | set(years_disbursed))
+    year_rows = [(str(y), years_obligated.get(y, ZERO), years_disbursed.get(y, ZERO)) for y in years]
+    by_year_line = builder.sums(("fy", "line"))
+    charts = (
+        Chart("disbursements_by_line", _("Disbursements by line of action"), "bar",
+              tuple({"line": name, "usd": d} for name, _o, d in line_rows), "line", "usd", _("Line of action"),
+              _("Disbursements (USD)")),
+        Chart("disbursements_by_country", _("Disbursements by country"), "bar",
+              tuple({"country": name, "usd": d} for name, _o, d in country_rows), "country", "usd",
+              _("Country or group"), _("Disbursements (USD)")),
+        Chart("disbursements_by_year", _("Disbursements by fiscal year and line of action"), "stacked_bar",
+              tuple({"fy": str(fy), "usd": usd, "line": builder.aligned_name("line", line)}
+                    for (fy, line), usd in sorted(by_year_line.items())),
+              "fy", "usd", _("Fiscal year"), _("Disbursements (USD)"), "line", _("Line of action")),
+    )
+    tables = (
+        _money_table("funding_by_line", _("Funding by line of action"), Column("line", _("Line of action")), line_rows),
+        _money_table("funding_by_objective", _("Funding by objective"), Column("objective", _("Objective")),
+                     objective_rows),
+        _money_table("funding_by_country", _("Funding by country (Northern Triangle together)"),
+                     Column("country", _("Country or group")), country_rows,
+                     _("Regional programmes keep their own rows; they are not spread over countries.")),
+        _money_table("funding_by_agency", _("Funding by agency"), Column("agency", _("Agency")), agency_rows),
+        _money_table("funding_by_year", _("Funding by fiscal year"), Column("fy", _("Fiscal year"), "year"), year_rows),
+        _pipeline_table(builder), _top_table(builder))
+    return Section("funding", _("Funding"), (), charts, tables)
+
+
+def _pipeline_table(builder: _Builder) -> Table:
+    rows = pipeline(builder.connection, builder.query(("group",), "obligation"))
+    last_year = max((row.fiscal_year for row in rows), default=None)
+    body = tuple({"country": builder.labels.group(row.keys[0]), "pipeline": row.pipeline,
+                  "burn_rate": row.burn_rate} for row in rows if row.fiscal_year == last_year)
+    return Table("pipeline", _("Obligated, not yet disbursed, at the end of FY{year}").format(year=last_year or ""),
+                 (Column("country", _("Country or group")), Column("pipeline", _("Pipeline (USD)"), "money"),
+                  Column("burn_rate", _("Burn rate"), "percent")), body)
+
+
+def _top_table(builder: _Builder) -> Table:
+    lines = {line.id for line in builder.framework.lines_of_action}
+    rows = [row for row in top_activities(builder.connection, builder.query(("line",)), limit=3)
+            if row.keys[0] in lines]
+    body = tuple({"line": builder.aligned_name("line", row.keys[0]), "activity": row.iati_identifier,
+                  "title": row.title or "", "usd": row.usd} for row in rows)
+    return Table("top_activities", _("Largest activities per line of action (disbursements)"),
+                 (Column("line", _("Line of action")), Column("activity", _("Activity")),
+                  Column("title", _("Title")), Column("usd", "USD", "money")), body)
+
+
+def _results(builder: _Builder) -> tuple[Section, dict[str, int]]:
+    rows, costs = performance(builder.connection, builder.framework, builder.lang, country=builder.country,
+                              fiscal_years=builder.fiscal_years, crosswalk_digest=builder.crosswalks.digest)
+    measured = [r for r in rows if r.indicators]
+    statuses = {"on_track": sum(r.on_track for r in rows), "needs_attention": sum(r.needs_attention for r in rows),
+                "off_track": sum(r.off_track for r in rows)}
+    table = Table("results_by_objective", _("Indicators and money by objective and country"), (
+        Column("objective", _("Objective")), Column("country", _("Country")),
+        Column("disbursed", _("Disbursed (USD)"), "money"), Column("indicators", _("Indicators"), "number"),
+        Column("on_track", _("On track"), "number"), Column("needs_attention", _("Needs attention"), "number"),
+        Column("off_track", _("Off track"), "number"), Column("median", _("Median achieved"), "percent")),
+        tuple({"objective": f"{r.objective_id} {builder.labels.objective(r.objective_id)}",
+               "country": builder.labels.recipient(r.country), "disbursed": r.disbursed_usd,
+               "indicators": r.indicators, "on_track": r.on_track, "needs_attention": r.needs_attention,
+               "off_track": r.off_track, "median": r.median_achieved} for r in measured))
+    cost_table = Table("unit_costs", _("Cost per unit of result (largest programmes)"), (
+        Column("indicator", _("Indicator")), Column("country", _("Country")), Column("actual", _("Actual"), "number"),
+        Column("usd_per_unit", _("USD per unit"), "money")),
+        tuple({"indicator": c.indicator_name, "country": builder.labels.recipient(c.country), "actual": c.actual,
+               "usd_per_unit": c.usd_per_unit} for c in sorted(costs, key=lambda c: -c.disbursed_usd)[:10]),
+        note=_("All of an activity's disbursements in the country divided by the indicator's latest actual: an "
+               "upper bound, since the same money buys several results."))
+    return Section("results", _("Results"), (), (), (table, cost_table)), statuses
+
+
+def _context(builder: _Builder) -> Section:
+    rows = against_baseline(builder.connection, builder.framework,
+                            countries=[builder.country] if builder.country else None)
+    names = {spec.id: spec.name.get(builder.lang) for spec in builder.framework.context_indicators}
+    improved = {True: _("better"), False: _("worse"), None: "–"}
+    table = Table("context", _("Context indicators against their baseline year"), (
+        Column("indicator", _("Indicator")), Column("country", _("Country")),
+        Column("baseline_year", _("Baseline year"), "year"), Column("baseline", _("Baseline"), "number"),
+        Column("latest_year", _("Latest year"), "year"), Column("latest", _("Latest"), "number"),
+        Column("direction", _("Change")), Column("source", _("Source"))),
+        tuple({"indicator": names.get(r.indicator, r.indicator), "country": builder.labels.recipient(r.country),
+               "baseline_year": r.baseline_year, "baseline": r.baseline, "latest_year": r.latest_year,
+               "latest": r.latest, "direction": improved[r.improved], "source": r.source or ""} for r in rows))
+    return Section("context", _("Context"), (), (), (table,))
+
+
+def _commitments(builder: _Builder) -> Section:
+    by_country = builder.sums(("country",))
+    rows = []
+    for commitment in builder.framework.commitments:
+        us = sum((by_country.get(code, ZERO) for code in commitment.countries), ZERO)
+        rows.append({"commitment": commitment.name.get(builder.lang), "period": commitment.period,
+                     "amount": commitment.amount_usd, "us_disbursed": us, "source": commitment.source})
+    table = Table("commitments", _("Partner commitments next to U.S. disbursements in the same countries"), (
+        Column("commitment", _("Commitment")), Column("period", _("Period")),
+        Column("amount", _("Committed (USD)"), "money"), Column("us_disbursed", _("U.S. disbursed (USD)"), "money"),
+        Column("source", _("Source"))), tuple(rows),
+        note=_("U.S. disbursements are those of the report's period, not of the commitment's."))
+    return Section("commitments", _("Partner commitments"), (), (), (table,))
+
+
+def _coverage(builder: _Builder) -> tuple[Section, Decimal | None]:
+    result = coverage(builder.connection, "agency", fiscal_years=builder.fiscal_years,
+                      crosswalk_digest=builder.crosswalks.digest)
+    overall = result.overall
+    share = (overall.aligned_usd + overall.outside_usd) / overall.total_usd if overall.total_usd > 0 else None
+    table = Table("coverage", _("Alignment coverage of disbursements by agency"), (
+        Column("agency", _("Agency")), Column("total", _("Total (USD)"), "money"),
+        Column("aligned", _("Aligned"), "money"), Column("outside", _("Outside the Strategy"), "money"),
+        Column("not_aligned", _("Not aligned"), "money")),
+        tuple({"agency": builder.labels.agency_short(r.key), "total": r.total_usd, "aligned": r.aligned_usd,
+               "outside": r.outside_usd, "not_aligned": r.not_aligned_usd} for r in result.rows),
+        {"agency": _("Total"), "total": overall.total_usd, "aligned": overall.aligned_usd,
+         "outside": overall.outside_usd, "not_aligned": overall.not_aligned_usd})
+    rows = [r for r in reconcile(builder.connection, builder.framework, builder.fiscal_years,
+                                 [builder.country] if builder.country else None) if r.type == "disbursement"]
+    recon = Table("reconciliation", _("IATI against ForeignAssistance.gov, disbursements"), (
+        Column("country", _("Country")), Column("fy", _("Fiscal year"), "year"),
+        Column("iati", _("IATI (USD)"), "money"), Column("fagov", _("ForeignAssistance.gov (USD)"), "money"),
+        Column("ratio", _("IATI ÷ ForeignAssistance.gov"), "percent")),
+        tuple({"country": builder.labels.recipient(r.country), "fy": r.fy, "iati": r.iati_usd, "fagov": r.fagov_usd,
+               "ratio": r.ratio} for r in rows))
+    paragraphs = ()
+    if share is not None:
+        paragraphs = (_("{share} of disbursed dollars are attributed with a reason; US$ {amount} are not aligned "
+                        "and listed by `stratmon alignment coverage`.").format(
+            share=format_percent(share), amount=format_money(overall.not_aligned_usd)),)
+    return Section("coverage", _("Data coverage and quality"), paragraphs, (), (table, recon)), share
+
+
+def _methods(builder: _Builder, snap: str) -> Section:
+    return Section("methods", _("Methods and sources"), (
+        _("Money comes from the IATI files U.S. agencies publish, in U.S. fiscal years (October to September) by "
+          "transaction date; a transaction's value is split over its recipients and sectors by their percentages, "
+          "in whole cents, and regional programmes stay regional."),
+        _("Each dollar is attributed to an objective by the first rule that applies: a person's decision, the "
+          "U.S. program area, the OECD DAC purpose code, keywords in the title or description; the crosswalks "
+          "are data files reviewed by a person."),
+        _("Indicator results are those published in IATI and those entered and approved in Strategy Monitor; "
+          "context indicators keep their source and vintage."),
+        _("Data snapshot {snapshot}: the same snapshot always gives the same figures.").format(snapshot=snap)))
+
+
+def build_report(connection: Connection, crosswalks: Crosswalks, lang: str, *, fiscal_years: FiscalYears,
+                 country: str | None, generated_on: date) -> Report:
+    """The report's content for a window of fiscal years (and one country, if given)."""
+    builder = _Builder(connection, crosswalks, lang, fiscal_years, country)
+    snap = snapshot(connection)
+    coverage_section, share = _coverage(builder)
+    results_section, statuses = _results(builder)
+    sections = (_summary(builder, share, statuses), _funding(builder), results_section, _context(builder),
+                _commitments(builder), coverage_section, _methods(builder, snap))
+    scope = [str(fiscal_years) if (fiscal_years.first or fiscal_years.last) else _("all fiscal years")]
+    scope.append(builder.labels.recipient(country) if country else _("all countries of the Strategy"))
+    return Report(lang=lang, title=_("Monitoring and evaluation report: {strategy}").format(
+        strategy=crosswalks.framework.name.get(lang)), subtitle=" · ".join(scope), generated_on=generated_on,
+        sections=sections, snapshot=snap, software_version=__version__,
+        labels={"contents": _("Contents"), "page": _("page"), "generated": _("Generated on"),
+                "snapshot": _("Data snapshot"), "software": _("Strategy Monitor version"),
+                "prepared_by": _("Prepared with Strategy Monitor from public data")})
+

@@ -1,0 +1,76 @@
+"""The monitoring and evaluation report as plain data: what `stratmon report` renders.
+
+Every text is already in the report's language; numbers stay numbers (Decimal) so that each
+renderer formats them its own way and tests can trace them back to `stratmon funding`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+
+CELL_KINDS = ("text", "money", "number", "percent", "year")
+
+
+@dataclass(frozen=True)
+class Column:
+    """A table column: a stable key, its heading, and how its values read."""
+
+    key: str
+    heading: str
+    kind: str = "text"             # one of CELL_KINDS; money is USD, percent a fraction (0.5 = 50 %)
+
+
+@dataclass(frozen=True)
+class Table:
+    """A table of the report; `key` is stable across languages (tests and anchors use it)."""
+
+    key: str
+    title: str
+    columns: tuple[Column, ...]
+    rows: tuple[dict, ...]         # column key → str | Decimal | int | None
+    total: dict | None = None      # a footer row, same keys (None: no footer)
+    note: str | None = None
+
+
+@dataclass(frozen=True)
+class Chart:
+    """A chart drawn from the same figures as a table beside it."""
+
+    key: str
+    title: str
+    kind: str                      # "bar" (one series) | "stacked_bar" (series in `color`) | "line"
+    data: tuple[dict, ...]         # records with the fields named below
+    x: str
+    y: str
+    x_title: str
+    y_title: str
+    color: str | None = None       # the field that splits series
+    color_title: str | None = None
+
+
+@dataclass(frozen=True)
+class Section:
+    """One numbered section: paragraphs of generated prose, then charts and tables."""
+
+    key: str
+    title: str
+    paragraphs: tuple[str, ...] = ()
+    charts: tuple[Chart, ...] = ()
+    tables: tuple[Table, ...] = ()
+
+
+@dataclass(frozen=True)
+class Report:
+    """The whole report, in one language."""
+
+    lang: str
+    title: str
+    subtitle: str                  # scope: fiscal years and countries, in words
+    generated_on: date
+    sections: tuple[Section, ...]
+    snapshot: str                  # hash of the import ledger and alignment the figures come from
+    software_version: str
+    labels: dict[str, str] = field(default_factory=dict)  # fixed words renderers need, translated:
+    # "contents", "page", "generated", "snapshot", "software", "prepared_by"

@@ -1,0 +1,73 @@
+"""`stratmon report`: the monitoring and evaluation report, in English or Spanish, as HTML, PDF or Markdown."""
+
+from __future__ import annotations
+
+import sys
+from datetime import date
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.markup import escape
+
+from stratmon.align.crosswalk import load_crosswalks
+from stratmon.analysis.fiscal import parse_fiscal_years
+from stratmon.analysis.report_data import build_report
+from stratmon.cli.common import CountryOption, DbOption, FiscalYearsOption, UserError, check_format, console, \
+    country_code, handles_errors, ready_engine
+from stratmon.i18n import SUPPORTED, _, language, set_language
+
+
+@handles_errors
+def report_command(
+    lang: Annotated[str | None, typer.Option("--lang", help=_("en or es (default: the command's language)."),
+                                             show_default=False)] = None,
+    fy: FiscalYearsOption = None,
+    country: CountryOption = None,
+    output_format: Annotated[str, typer.Option("--format", help=_("html, pdf or md"))] = "html",
+    as_of: Annotated[str | None, typer.Option("--as-of", help=_("The report's date, YYYY-MM-DD (default: today); "
+                                                                 "the same data and date give the same report."),
+                                              show_default=False)] = None,
+    out: Annotated[Path | None, typer.Option("--out", help=_("Where to write (required for pdf; else standard "
+                                                              "output)."), show_default=False)] = None,
+    db: DbOption = None,
+) -> None:
+    """Summary, funding, results, context, partner commitments, data coverage and quality, methods."""
+    from stratmon.reports.charts import chart_svg
+    from stratmon.reports.report import report_html, report_markdown, report_pdf
+
+    check_format(output_format, ("html", "pdf", "md"))
+    if lang is not None:
+        if lang not in SUPPORTED:
+            raise UserError(_("choose one of: {choices}").format(choices=", ".join(SUPPORTED)))
+        set_language(lang)
+    chosen = lang or language()
+    try:
+        generated_on = date.fromisoformat(as_of) if as_of else date.today()
+    except ValueError:
+        raise UserError(_("--as-of: write YYYY-MM-DD")) from None
+    if output_format == "pdf" and out is None:
+        raise UserError(_("--format pdf needs --out FILE"))
+    crosswalks = load_crosswalks()
+    engine = ready_engine(db)
+    with engine.connect() as connection:
+        report = build_report(connection, crosswalks, chosen, fiscal_years=parse_fiscal_years(fy),
+                              country=country_code(country), generated_on=generated_on)
+    if output_format == "md":
+        _write(report_markdown(report), out)
+        return
+    charts = {chart.key: chart_svg(chart, chosen) for section in report.sections for chart in section.charts}
+    html = report_html(report, charts)
+    if output_format == "pdf":
+        report_pdf(html, out)
+        console.print(_("Report written to {path}.").format(path=escape(str(out))))
+    else:
+        _write(html, out)
+
+
+def _write(text: str, out: Path | None) -> None:
+    if out is None:
+        sys.stdout.write(text)
+    else:
+        out.write_text(text, encoding="utf-8")
+        console.print(_("Report written to {path}.").format(path=escape(str(out))))

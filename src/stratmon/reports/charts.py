@@ -1,0 +1,191 @@
+"""A report's `Chart` as an SVG string: a Vega-Lite spec built with Altair, drawn offline by vl-convert.
+
+`chart.x` is always the category (country, agency, fiscal year) and `chart.y` the quantity, wherever
+they are drawn: "bar" is a ranking, horizontal bars with the categories down the left axis (titled
+`x_title`) sorted by value, largest first; "stacked_bar" is vertical columns, categories along the
+bottom in the order they first appear in `data`, stacked by `chart.color`; "line" is a trend, the
+categories along the bottom as ordinal years in ascending order, one line per `chart.color` value.
+
+Series (stacks, lines, legend entries) follow the order in which they first appear in `data`. Axis
+numbers use the language's separators (1,234 / 1.234); when the largest bar, stack or point reaches
+a million, the value axis reads in millions ("12M" / "12 M") and the caller's axis title should name
+the unit only ("USD"). No chart title: the report prints it above the chart.
+
+Rendering is deterministic (same chart and language, same bytes) and never touches the network:
+the data are inlined, vl-convert bundles Vega and is told to fetch no URL, and text is set in a
+generic font family that resolves to installed fonts.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+import altair as alt
+import vl_convert
+
+from stratmon.analysis.report_types import Chart
+
+CHART_KINDS = ("bar", "stacked_bar", "line")
+# vl-convert's d3 format locales: they set the decimal and thousands separators on axes.
+FORMAT_LOCALES = {"en": "en-US", "es": "es-ES"}
+MILLIONS_SUFFIX = {"en": "M", "es": "\u00a0M"}   # the glossary's "US$ 1,2 millones", shortened for axes
+FONT = "DejaVu Sans, sans-serif"
+WIDTH = 640              # the whole SVG, labels and legend included: fits an A4 or Letter text column
+PLOT_HEIGHT = 300        # columns and lines; horizontal bars grow with their number instead
+BAR_STEP = 22            # pixels per horizontal bar, gap included
+TICK_COUNT = 6
+MILLION = 1_000_000
+# Paul Tol's "muted" qualitative scheme (https://personal.sron.nl/~pault/#sec:qualitative):
+# told apart by readers with any common colour-vision deficiency, and legible in print.
+SERIES_COLOURS = (
+    "#332288", "#88CCEE", "#44AA99", "#117733", "#999933",
+    "#DDCC77", "#CC6677", "#882255", "#AA4499", "#DDDDDD",
+)
+ONE_SERIES_COLOUR = "#4477AA"   # Tol's "bright" blue: a single series needs no contrast with others
+SERIES_SHAPES = (
+    "circle", "square", "triangle-up", "diamond", "cross", "triangle-down", "triangle-right", "triangle-left",
+)
+
+
+def chart_svg(chart: Chart, lang: str) -> str:
+    """`chart` as a standalone SVG document, with numbers written for `lang` ("en" or "es").
+
+    Records whose `y` is None are left out (a line joins its neighbours). Returns "" when no record
+    is left, so that the caller can say "no data" in its own words instead of drawing empty axes.
+    """
+    if lang not in FORMAT_LOCALES:
+        raise ValueError(f"unsupported chart language: {lang!r}")
+    if chart.kind not in CHART_KINDS:
+        raise ValueError(f"unknown chart kind {chart.kind!r} in chart {chart.key!r}")
+    if chart.kind == "stacked_bar" and chart.color is None:
+        raise ValueError(f"stacked_bar chart {chart.key!r} names no `color` field")
+    records = _records(chart)
+    if not records:
+        return ""
+    builders = {"bar": _bar, "stacked_bar": _stacked_bar, "line": _line}
+    spec = builders[chart.kind](chart, records, _value_axis(chart, records, lang)).to_dict()
+    spec.pop("$schema", None)  # a URL nobody needs: vl-convert renders with its bundled Vega-Lite
+    locale = FORMAT_LOCALES[lang]
+    return vl_convert.vegalite_to_svg(
+        spec, format_locale=locale, time_format_locale=locale, allowed_base_urls=[]
+    )
+
+
+def _plain(value: Any) -> Any:
+    """A JSON value for the chart: Decimal amounts become floats here, and only here."""
+    return float(value) if isinstance(value, Decimal) else value
+
+
+def _records(chart: Chart) -> list[dict[str, Any]]:
+    """The chart's data under fixed field names (x, y, series and its rank in order of first
+    appearance), so that a field name with a dot or bracket in it cannot be read as a path."""
+    records = []
+    for row in chart.data:
+        if row.get(chart.y) is None:
+            continue
+        record = {"x": _plain(row.get(chart.x)), "y": _plain(row[chart.y])}
+        if chart.color is not None:
+            record["series"] = _plain(row.get(chart.color))
+        records.append(record)
+    if chart.color is not None:
+        rank = {series: index for index, series in enumerate(_first_seen(records, "series"))}
+        for record in records:
+            record["series_rank"] = rank[record["series"]]
+    return records
+
+
+def _first_seen(records: list[dict[str, Any]], field: str) -> list[Any]:
+    """The distinct values of `field` in the order they first appear."""
+    return list(dict.fromkeys(record[field] for record in records))
+
+
+def _largest_magnitude(chart: Chart, records: list[dict[str, Any]]) -> float:
+    """How far from zero the value axis reaches: the tallest stack for stacked bars."""
+    if chart.kind != "stacked_bar":
+        return max(abs(record["y"]) for record in records)
+    above: dict[Any, float] = {}
+    below: dict[Any, float] = {}
+    for record in records:
+        side = above if record["y"] >= 0 else below
+        side[record["x"]] = side.get(record["x"], 0.0) + abs(record["y"])
+    return max([*above.values(), *below.values()])
+
+
+def _value_axis(chart: Chart, records: list[dict[str, Any]], lang: str) -> alt.Axis:
+    """The quantity's axis: grouped thousands in the language, and millions from a million up."""
+    if _largest_magnitude(chart, records) < MILLION:
+        return alt.Axis(tickCount=TICK_COUNT, format=",~r")
+    # Vega's format() uses the locale vl-convert is given, so "1.5M" in English is "1,5 M" in Spanish.
+    in_millions = f"format(datum.value / {MILLION}, ',~r') + '{MILLIONS_SUFFIX[lang]}'"
+    return alt.Axis(tickCount=TICK_COUNT, labelExpr=f"datum.value == 0 ? '0' : {in_millions}")
+
+
+def _base(records: list[dict[str, Any]]) -> alt.Chart:
+    """The pieces every kind shares: inline data, font, size, and no view border."""
+    return (
+        alt.Chart(alt.Data(values=records))
+        .configure(font=FONT)
+        .configure_view(stroke=None)
+        .configure_axis(labelFontSize=11, titleFontSize=11, titleFontWeight="normal", labelLimit=220)
+        .configure_legend(labelFontSize=11, titleFontSize=11, titleFontWeight="normal", labelLimit=220)
+    )
+
+
+def _legend(chart: Chart) -> alt.Legend:
+    """Below the plot, so that the plot keeps the page's width."""
+    return alt.Legend(title=chart.color_title, orient="bottom", direction="horizontal", columns=4)
+
+
+def _sized(spec: alt.Chart, height: int | alt.Step) -> alt.Chart:
+    # "fit-x" with padding included: the SVG is WIDTH wide however long the labels are.
+    return spec.properties(
+        width=WIDTH, height=height, autosize=alt.AutoSizeParams(type="fit-x", contains="padding")
+    )
+
+
+def _bar(chart: Chart, records: list[dict[str, Any]], value_axis: alt.Axis) -> alt.Chart:
+    """A ranking: one horizontal bar per category, largest value on top."""
+    spec = _base(records).mark_bar(color=ONE_SERIES_COLOUR).encode(
+        y=alt.Y("x:N", sort="-x", title=chart.x_title),
+        x=alt.X("y:Q", title=chart.y_title, axis=value_axis),
+    )
+    return _sized(spec, alt.Step(BAR_STEP))
+
+
+def _stacked_bar(chart: Chart, records: list[dict[str, Any]], value_axis: alt.Axis) -> alt.Chart:
+    """One column per category, its parts stacked by series (first series at the bottom)."""
+    series = _first_seen(records, "series")
+    spec = _base(records).mark_bar(stroke="white", strokeWidth=0.5).encode(
+        x=alt.X("x:N", sort=_first_seen(records, "x"), title=chart.x_title, axis=alt.Axis(labelAngle=0)),
+        y=alt.Y("y:Q", title=chart.y_title, axis=value_axis, stack="zero"),
+        color=alt.Color("series:N", sort=series, scale=_colour_scale(series), legend=_legend(chart)),
+        # The first series sits on the baseline, where its size reads best.
+        order=alt.Order("series_rank:Q", sort="ascending"),
+    )
+    return _sized(spec, PLOT_HEIGHT)
+
+
+def _line(chart: Chart, records: list[dict[str, Any]], value_axis: alt.Axis) -> alt.Chart:
+    """A trend over ordinal years; each series with its own colour and point shape (for print)."""
+    encoding: dict[str, Any] = {
+        "x": alt.X("x:O", sort="ascending", title=chart.x_title, axis=alt.Axis(labelAngle=0)),
+        "y": alt.Y("y:Q", title=chart.y_title, axis=value_axis),
+    }
+    mark: dict[str, Any] = {"point": alt.OverlayMarkDef(filled=True, size=40), "strokeWidth": 2}
+    if chart.color is None:
+        mark["color"] = ONE_SERIES_COLOUR
+        mark["point"] = alt.OverlayMarkDef(filled=True, size=40, color=ONE_SERIES_COLOUR)
+    else:
+        series = _first_seen(records, "series")
+        legend = _legend(chart)
+        encoding["color"] = alt.Color("series:N", sort=series, scale=_colour_scale(series), legend=legend)
+        encoding["shape"] = alt.Shape(
+            "series:N", sort=series, scale=alt.Scale(domain=series, range=list(SERIES_SHAPES)), legend=legend
+        )
+    return _sized(_base(records).mark_line(**mark).encode(**encoding), PLOT_HEIGHT)
+
+
+def _colour_scale(series: list[Any]) -> alt.Scale:
+    """Series colours in order of first appearance (repeating beyond ten series)."""
+    return alt.Scale(domain=series, range=list(SERIES_COLOURS))
