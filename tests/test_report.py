@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import csv
 import io
+import re
+import subprocess
 from decimal import Decimal
 
 import lxml.html
@@ -76,9 +78,12 @@ def test_the_spanish_report_has_no_english_headings_or_sentences(real):
         return {" ".join(t.split()) for t in texts if len(" ".join(t.split())) > 3}
 
     shared = words(english) & words(spanish)
-    # Names that are the same in both languages: the data source and the currency.
-    allowed = {"USD", "IATI (USD)", "ForeignAssistance.gov (USD)", "Total"}
-    assert not {text for text in shared if text not in allowed and not text[:1].isdigit()}, shared - allowed
+    # The same in both languages: the sources' names, the currency, "Total", the snapshot's hash.
+    allowed = {"USD", "IATI (USD)", "ForeignAssistance.gov (USD)", "IATI ÷ ForeignAssistance.gov", "Total",
+               "Total (USD)"}
+    english_left = {text for text in shared if text not in allowed and not text[:1].isdigit()
+                    and not re.fullmatch(r"[0-9a-f]{12}", text)}
+    assert not english_left, english_left
     assert "Resumen" in words(spanish) and "Financiamiento" in words(spanish)
 
 
@@ -87,6 +92,21 @@ def test_pdf_and_markdown_are_written(real, tmp_path):
     result = real("report", "--lang", "es", "--fy", WINDOW, "--as-of", "2026-11-29", "--format", "pdf",
                   "--out", str(pdf))
     assert result.exit_code == 0, result.output
-    assert pdf.read_bytes().startswith(b"%PDF") and pdf.read_bytes().count(b"/Type /Page") > 5
+    assert pdf.read_bytes().startswith(b"%PDF")
+    info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=True).stdout
+    assert int(re.search(r"^Pages:\s+(\d+)", info, re.MULTILINE)[1]) > 5
     markdown = real("report", "--fy", WINDOW, "--as-of", "2026-11-29", "--format", "md")
     assert markdown.exit_code == 0 and "| " in markdown.stdout and "Funding" in markdown.stdout
+
+
+def test_what_changed_since_an_earlier_snapshot(real, tmp_path):
+    first = real("report", "--fy", WINDOW, "--as-of", "2026-11-29", "--format", "md")
+    assert first.exit_code == 0
+    snapshot = re.search(r"Data snapshot ([0-9a-f]{12})", first.stdout)[1]
+    unknown = real("report", "--since", "000000000000")
+    assert unknown.exit_code == 2 and "no report was made from data snapshot 000000000000" in unknown.stderr
+    # Unchanged data: nothing new, nothing moved.
+    same = real("report", "--fy", WINDOW, "--as-of", "2026-11-29", "--since", snapshot)
+    document = lxml.html.fromstring(same.stdout.encode())
+    assert document.xpath('//table[@data-key="changes_by_line"]/tbody/tr') == []
+    assert "0 new activities" in same.stdout

@@ -21,6 +21,7 @@ from stratmon.analysis.funding import NOT_ALIGNED, OUTSIDE_PREFIX, FundingQuery,
 from stratmon.analysis.labels import Labels
 from stratmon.analysis.performance import performance
 from stratmon.analysis.pipeline import pipeline
+from stratmon.analysis.report_changes import changes_section
 from stratmon.analysis.reconcile import reconcile
 from stratmon.analysis.report_types import Chart, Column, Report, Section, Table
 from stratmon.analysis.top import top_activities
@@ -142,11 +143,12 @@ def _funding(builder: _Builder) -> Section:
     by_year_line = builder.sums(("fy", "line"))
     charts = (
         Chart("disbursements_by_line", _("Disbursements by line of action"), "bar",
-              tuple({"line": name, "usd": d} for name, _o, d in line_rows), "line", "usd", _("Line of action"),
+              # The bars' names say what they are; an axis title would only crowd them.
+              tuple({"line": name, "usd": d} for name, _o, d in line_rows), "line", "usd", "",
               _("Disbursements (USD)")),
         Chart("disbursements_by_country", _("Disbursements by country"), "bar",
               tuple({"country": name, "usd": d} for name, _o, d in country_rows), "country", "usd",
-              _("Country or group"), _("Disbursements (USD)")),
+              "", _("Disbursements (USD)")),
         Chart("disbursements_by_year", _("Disbursements by fiscal year and line of action"), "stacked_bar",
               tuple({"fy": str(fy), "usd": usd, "line": builder.aligned_name("line", line)}
                     for (fy, line), usd in sorted(by_year_line.items())),
@@ -285,14 +287,18 @@ def _methods(builder: _Builder, snap: str) -> Section:
 
 
 def build_report(connection: Connection, crosswalks: Crosswalks, lang: str, *, fiscal_years: FiscalYears,
-                 country: str | None, generated_on: date) -> Report:
-    """The report's content for a window of fiscal years (and one country, if given)."""
+                 country: str | None, generated_on: date,
+                 since: tuple[str, dict, dict] | None = None) -> Report:
+    """The report's content for a window of fiscal years (and one country, if given); with `since`
+    (an earlier snapshot, its figures, and today's), a section on what changed."""
     builder = _Builder(connection, crosswalks, lang, fiscal_years, country)
     snap = snapshot(connection)
     coverage_section, share = _coverage(builder)
     results_section, statuses = _results(builder)
+    changes = () if since is None else (
+        changes_section(connection, builder.labels, since[1], since[2], since[0], fiscal_years),)
     sections = (_summary(builder, share, statuses), _funding(builder), results_section, _context(builder),
-                _commitments(builder), coverage_section, _methods(builder, snap))
+                _commitments(builder), coverage_section, *changes, _methods(builder, snap))
     scope = [str(fiscal_years) if (fiscal_years.first or fiscal_years.last) else _("all fiscal years")]
     scope.append(builder.labels.recipient(country) if country else _("all countries of the Strategy"))
     return Report(lang=lang, title=_("Monitoring and evaluation report: {strategy}").format(

@@ -12,10 +12,13 @@ from rich.markup import escape
 
 from stratmon.align.crosswalk import load_crosswalks
 from stratmon.analysis.fiscal import parse_fiscal_years
+from stratmon.analysis.report_changes import snapshot_figures
 from stratmon.analysis.report_data import build_report
 from stratmon.cli.common import CountryOption, DbOption, FiscalYearsOption, UserError, check_format, console, \
     country_code, handles_errors, ready_engine
 from stratmon.i18n import SUPPORTED, _, language, set_language
+from stratmon.store.runs import import_transaction
+from stratmon.store.snapshots import load_figures, save_figures
 
 
 @handles_errors
@@ -28,6 +31,8 @@ def report_command(
     as_of: Annotated[str | None, typer.Option("--as-of", help=_("The report's date, YYYY-MM-DD (default: today); "
                                                                  "the same data and date give the same report."),
                                               show_default=False)] = None,
+    since: Annotated[str | None, typer.Option("--since", help=_("An earlier report's data snapshot: add what "
+                                                                 "changed since."), show_default=False)] = None,
     out: Annotated[Path | None, typer.Option("--out", help=_("Where to write (required for pdf; else standard "
                                                               "output)."), show_default=False)] = None,
     db: DbOption = None,
@@ -51,8 +56,18 @@ def report_command(
     crosswalks = load_crosswalks()
     engine = ready_engine(db)
     with engine.connect() as connection:
+        figures = snapshot_figures(connection, crosswalks)
+        compared = None
+        if since is not None:
+            before = load_figures(connection, since.strip())
+            if before is None:
+                raise UserError(_("no report was made from data snapshot {snapshot}").format(snapshot=since))
+            compared = (since.strip(), before, figures)
         report = build_report(connection, crosswalks, chosen, fiscal_years=parse_fiscal_years(fy),
-                              country=country_code(country), generated_on=generated_on)
+                              country=country_code(country), generated_on=generated_on, since=compared)
+    # Kept so that a later report can say what changed since this one's snapshot.
+    with import_transaction(engine) as connection:
+        save_figures(connection, report.snapshot, figures)
     if output_format == "md":
         _write(report_markdown(report), out)
         return

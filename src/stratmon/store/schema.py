@@ -597,3 +597,12 @@ dq_assessment = Table(
     Column("assessor", Text, nullable=False),
     Column("created_at", DateTime, nullable=False),
 )
+
+# The figures of each report generated, by the data snapshot they came from, so that a later report
+# can say what changed since (`stratmon report --since SNAPSHOT`).
+report_snapshot = Table(
+    "report_snapshot", metadata,
+    Column("snapshot", Text, primary_key=True),
+    Column("created_at", DateTime, nullable=False),
+    Column("figures", JSON, nullable=False),
+)
