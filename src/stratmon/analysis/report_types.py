@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
-from decimal import Decimal
 
 CELL_KINDS = ("text", "money", "number", "percent", "year")
 
