@@ -20,11 +20,15 @@ from stratmon.analysis.fiscal import FiscalYears
 from stratmon.analysis.funding import NOT_ALIGNED, OUTSIDE_PREFIX, FundingQuery, funding
 from stratmon.analysis.labels import Labels
 from stratmon.analysis.performance import performance
+from stratmon.analysis.iptt import iptt
 from stratmon.analysis.pipeline import pipeline
+from stratmon.analysis.quality import check_results, load_quality_rules
+from stratmon.analysis.quality_data import result_points
 from stratmon.analysis.report_changes import changes_section
 from stratmon.analysis.reconcile import reconcile
 from stratmon.analysis.report_types import Chart, Column, Report, Section, Table
 from stratmon.analysis.top import top_activities
+from stratmon.framework.loader import resolve_framework_path
 from stratmon.i18n import _, format_money, format_percent
 from stratmon.store import schema
 
@@ -210,7 +214,38 @@ def _results(builder: _Builder) -> tuple[Section, dict[str, int]]:
                "usd_per_unit": c.usd_per_unit} for c in sorted(costs, key=lambda c: -c.disbursed_usd)[:10]),
         note=_("All of an activity's disbursements in the country divided by the indicator's latest actual: an "
                "upper bound, since the same money buys several results."))
-    return Section("results", _("Results"), (), (), (table, cost_table)), statuses
+    missed, missed_count = _missed_targets(builder)
+    no_data = sum(r.indicators - r.with_data for r in rows)
+    paragraphs = (_("{n} indicators have no result yet; {missed} missed their target (reasons below where "
+                    "given).").format(n=no_data, missed=missed_count),)
+    return Section("results", _("Results"), paragraphs, (), (table, missed, cost_table)), statuses
+
+
+def _missed_targets(builder: _Builder) -> tuple[Table, int]:
+    """Indicators whose latest result misses its target, worst first (the first 25), with the reason
+    given; and how many miss in all."""
+    table = iptt(builder.connection, builder.framework, builder.lang, country=builder.country,
+                 fiscal_years=builder.fiscal_years)
+    missed = []
+    for row in table.rows:
+        totals = [cell for cell in row.cells if cell.category is None]
+        if not totals:
+            continue
+        latest = max(totals, key=lambda cell: (cell.period_end, -cell.period_start.toordinal()))
+        if latest.status in ("needs_attention", "off_track"):
+            missed.append((latest.percent_achieved or ZERO, row, latest))
+    missed.sort(key=lambda item: (item[0], item[1].indicator_code))
+    return _missed_table(missed[:25]), len(missed)
+
+
+def _missed_table(missed: list) -> Table:
+    return Table("missed_targets", _("Targets missed (latest result), worst first"), (
+        Column("indicator", _("Indicator")), Column("country", _("Country")), Column("target", _("Target"), "number"),
+        Column("actual", _("Actual"), "number"), Column("achieved", _("Percent achieved"), "percent"),
+        Column("reason", _("Reason"))),
+        tuple({"indicator": row.indicator_name, "country": row.country or "", "target": cell.target,
+               "actual": cell.actual, "achieved": cell.percent_achieved,
+               "reason": cell.reason or _("no reason given")} for _share, row, cell in missed))
 
 
 def _context(builder: _Builder) -> Section:
@@ -265,12 +300,25 @@ def _coverage(builder: _Builder) -> tuple[Section, Decimal | None]:
         Column("ratio", _("IATI ÷ ForeignAssistance.gov"), "percent")),
         tuple({"country": builder.labels.recipient(r.country), "fy": r.fy, "iati": r.iati_usd, "fagov": r.fagov_usd,
                "ratio": r.ratio} for r in rows))
-    paragraphs = ()
+    paragraphs = []
     if share is not None:
-        paragraphs = (_("{share} of disbursed dollars are attributed with a reason; US$ {amount} are not aligned "
-                        "and listed by `stratmon alignment coverage`.").format(
-            share=format_percent(share), amount=format_money(overall.not_aligned_usd)),)
-    return Section("coverage", _("Data coverage and quality"), paragraphs, (), (table, recon)), share
+        paragraphs.append(_("{share} of disbursed dollars are attributed with a reason; US$ {amount} are not "
+                            "aligned and listed by `stratmon alignment coverage`.").format(
+            share=format_percent(share), amount=format_money(overall.not_aligned_usd)))
+    absent: dict[tuple[str, ...], set[str]] = {}
+    for row in rows:
+        for reason in row.reasons:
+            if reason.code == "agencies_absent":
+                absent.setdefault(reason.agencies, set()).add(builder.labels.recipient(row.country))
+    for agencies, countries in sorted(absent.items()):
+        paragraphs.append(_("Missing from IATI: {agencies} publish nothing for {countries}, though they are major "
+                            "publishers for the Strategy's other countries.").format(
+            agencies=", ".join(agencies), countries=", ".join(sorted(countries))))
+    findings = check_results(result_points(builder.connection), load_quality_rules(
+        resolve_framework_path(None).resolve().parent / "quality.yaml"))
+    paragraphs.append(_("Data-quality checks of entered results: {n} findings (`stratmon quality`).").format(
+        n=len(findings)))
+    return Section("coverage", _("Data coverage and quality"), tuple(paragraphs), (), (table, recon)), share
 
 
 def _methods(builder: _Builder, snap: str) -> Section:
@@ -299,7 +347,8 @@ def build_report(connection: Connection, crosswalks: Crosswalks, lang: str, *, f
         changes_section(connection, builder.labels, since[1], since[2], since[0], fiscal_years),)
     sections = (_summary(builder, share, statuses), _funding(builder), results_section, _context(builder),
                 _commitments(builder), coverage_section, *changes, _methods(builder, snap))
-    scope = [str(fiscal_years) if (fiscal_years.first or fiscal_years.last) else _("all fiscal years")]
+    scope = [_("FY{first}–{last}").format(first=fiscal_years.first or "", last=fiscal_years.last or "")
+             if (fiscal_years.first or fiscal_years.last) else _("all fiscal years")]
     scope.append(builder.labels.recipient(country) if country else _("all countries of the Strategy"))
     return Report(lang=lang, title=_("Monitoring and evaluation report: {strategy}").format(
         strategy=crosswalks.framework.name.get(lang)), subtitle=" · ".join(scope), generated_on=generated_on,
