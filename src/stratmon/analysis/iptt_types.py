@@ -55,6 +55,11 @@ class IpttRow:
     country_codes: tuple[str, ...] = ()
     counts_units: bool = False     # the indicator counts things (not a percentage or a rate)
 
+    def latest_total(self) -> IpttCell | None:
+        """Where the indicator stands: of the totals ending last, the longest (the life of project)."""
+        totals = [cell for cell in self.cells if cell.category is None]
+        return max(totals, key=lambda cell: (cell.period_end, -cell.period_start.toordinal())) if totals else None
+
 
 @dataclass(frozen=True)
 class IpttTable:

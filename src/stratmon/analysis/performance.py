@@ -19,7 +19,7 @@ from stratmon.analysis.fiscal import FiscalYears
 from stratmon.analysis.funding import NOT_ALIGNED, OUTSIDE_PREFIX, FundingQuery, exact_sum, funding, joined_sum, \
     to_usd
 from stratmon.analysis.iptt import activity_families, iptt
-from stratmon.analysis.iptt_types import IpttCell, IpttRow
+from stratmon.analysis.iptt_types import IpttCell, IpttRow, IpttTable
 from stratmon.framework import Framework
 from stratmon.store import schema
 from stratmon.store.splits import NO_SECTOR_SPLIT
@@ -54,29 +54,24 @@ class UnitCost:
     usd_per_unit: Decimal
 
 
-def _latest_total(row: IpttRow) -> IpttCell | None:
-    """Where an indicator stands: of the totals ending last, the longest (the life of project)."""
-    totals = [cell for cell in row.cells if cell.category is None]
-    return max(totals, key=lambda cell: (cell.period_end, -cell.period_start.toordinal())) if totals else None
-
-
 def performance(connection: Connection, framework: Framework, lang: str, *, country: str | None = None,
-                fiscal_years: FiscalYears = FiscalYears(),
-                crosswalk_digest: str | None = None) -> tuple[list[ObjectivePerformance], list[UnitCost]]:
-    """Objective × country performance rows, and unit costs, for the filters given."""
+                fiscal_years: FiscalYears = FiscalYears(), crosswalk_digest: str | None = None,
+                table: IpttTable | None = None) -> tuple[list[ObjectivePerformance], list[UnitCost]]:
+    """Objective × country performance rows, and unit costs, for the filters given (`table`: the
+    tracking table for the same filters, when the caller has it already)."""
     money = funding(connection, FundingQuery(("objective", "country"), "disbursement", fiscal_years,
                                              recipients=(country,) if country else (),
                                              crosswalk_digest=crosswalk_digest))
     disbursed = {(objective, recipient): usd for (objective, recipient), usd in ((r.keys, r.usd) for r in money.rows)
                  if objective != NOT_ALIGNED and not objective.startswith(OUTSIDE_PREFIX)}
-    table = iptt(connection, framework, lang, country=country, fiscal_years=fiscal_years)
+    table = table or iptt(connection, framework, lang, country=country, fiscal_years=fiscal_years)
     statuses: dict[tuple[str, str], list[IpttCell | None]] = defaultdict(list)
     for row in table.rows:
         if not row.objective_id:
             continue
         for code in row.country_codes or ():
             if country is None or code == country:
-                statuses[(row.objective_id, code)].append(_latest_total(row))
+                statuses[(row.objective_id, code)].append(row.latest_total())
     rows = []
     for key in sorted(set(disbursed) | set(statuses)):
         cells = statuses.get(key, [])
@@ -92,7 +87,7 @@ def performance(connection: Connection, framework: Framework, lang: str, *, coun
 
 def _unit_costs(connection: Connection, rows: list[IpttRow], country: str | None,
                 fiscal_years: FiscalYears) -> list[UnitCost]:
-    candidates = [(row, _latest_total(row)) for row in rows if row.counts_units and row.activity]
+    candidates = [(row, row.latest_total()) for row in rows if row.counts_units and row.activity]
     candidates = [(row, cell) for row, cell in candidates if cell is not None and cell.actual and cell.actual > 0]
     identifiers = sorted({row.activity for row, _cell in candidates})
     activity = schema.activity

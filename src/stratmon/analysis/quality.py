@@ -20,7 +20,7 @@ from typing import Annotated, Literal
 from pydantic import Field, model_validator
 
 from stratmon.analysis.quality_types import Finding, ResultPoint
-from stratmon.framework.loader import FrameworkError, read_yaml_mapping, validated
+from stratmon.framework.loader import FrameworkError, read_yaml_mapping, resolve_framework_path, validated
 from stratmon.framework.model import Strict, Text
 from stratmon.i18n import _
 
@@ -148,6 +148,14 @@ def load_quality_rules(path: Path) -> QualityRules:
     if not path.is_file():
         raise FrameworkError(_("{path}: no such file").format(path=path))
     return validated(QualityRules, read_yaml_mapping(path), path)
+
+
+QUALITY_FILE = "quality.yaml"
+
+
+def framework_quality_rules(framework: str | None = None) -> QualityRules:
+    """The quality rules a framework brings: `quality.yaml` beside its YAML file."""
+    return load_quality_rules(resolve_framework_path(framework).resolve().parent / QUALITY_FILE)
 
 
 # ----------------------------------------------------------------------------- validation rules

@@ -32,9 +32,8 @@ def snapshot_figures(connection: Connection, crosswalks: Crosswalks) -> dict:
         select(schema.activity.c.iati_identifier)))
     statuses = {}
     for row in iptt(connection, crosswalks.framework, "en").rows:
-        totals = [cell for cell in row.cells if cell.category is None]
-        if totals:
-            latest = max(totals, key=lambda cell: (cell.period_end, -cell.period_start.toordinal()))
+        latest = row.latest_total()
+        if latest is not None:
             statuses[row.indicator_code] = latest.status
     figures["indicators"] = statuses
     return figures

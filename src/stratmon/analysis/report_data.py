@@ -21,14 +21,14 @@ from stratmon.analysis.funding import NOT_ALIGNED, OUTSIDE_PREFIX, FundingQuery,
 from stratmon.analysis.labels import Labels
 from stratmon.analysis.performance import performance
 from stratmon.analysis.iptt import iptt
+from stratmon.analysis.iptt_types import IpttTable
 from stratmon.analysis.pipeline import pipeline
-from stratmon.analysis.quality import check_results, load_quality_rules
+from stratmon.analysis.quality import check_results, framework_quality_rules
 from stratmon.analysis.quality_data import result_points
 from stratmon.analysis.report_changes import changes_section
 from stratmon.analysis.reconcile import reconcile
 from stratmon.analysis.report_types import Chart, Column, Report, Section, Table
 from stratmon.analysis.top import top_activities
-from stratmon.framework.loader import resolve_framework_path
 from stratmon.i18n import _, format_money, format_percent
 from stratmon.store import schema
 
@@ -193,8 +193,11 @@ def _top_table(builder: _Builder) -> Table:
 
 
 def _results(builder: _Builder) -> tuple[Section, dict[str, int]]:
+    tracking = iptt(builder.connection, builder.framework, builder.lang, country=builder.country,
+                    fiscal_years=builder.fiscal_years)
     rows, costs = performance(builder.connection, builder.framework, builder.lang, country=builder.country,
-                              fiscal_years=builder.fiscal_years, crosswalk_digest=builder.crosswalks.digest)
+                              fiscal_years=builder.fiscal_years, crosswalk_digest=builder.crosswalks.digest,
+                              table=tracking)
     measured = [r for r in rows if r.indicators]
     statuses = {"on_track": sum(r.on_track for r in rows), "needs_attention": sum(r.needs_attention for r in rows),
                 "off_track": sum(r.off_track for r in rows)}
@@ -214,25 +217,20 @@ def _results(builder: _Builder) -> tuple[Section, dict[str, int]]:
                "usd_per_unit": c.usd_per_unit} for c in sorted(costs, key=lambda c: -c.disbursed_usd)[:10]),
         note=_("All of an activity's disbursements in the country divided by the indicator's latest actual: an "
                "upper bound, since the same money buys several results."))
-    missed, missed_count = _missed_targets(builder)
+    missed, missed_count = _missed_targets(tracking)
     no_data = sum(r.indicators - r.with_data for r in rows)
     paragraphs = (_("{n} indicators have no result yet; {missed} missed their target (reasons below where "
                     "given).").format(n=no_data, missed=missed_count),)
     return Section("results", _("Results"), paragraphs, (), (table, missed, cost_table)), statuses
 
 
-def _missed_targets(builder: _Builder) -> tuple[Table, int]:
+def _missed_targets(tracking: IpttTable) -> tuple[Table, int]:
     """Indicators whose latest result misses its target, worst first (the first 25), with the reason
     given; and how many miss in all."""
-    table = iptt(builder.connection, builder.framework, builder.lang, country=builder.country,
-                 fiscal_years=builder.fiscal_years)
     missed = []
-    for row in table.rows:
-        totals = [cell for cell in row.cells if cell.category is None]
-        if not totals:
-            continue
-        latest = max(totals, key=lambda cell: (cell.period_end, -cell.period_start.toordinal()))
-        if latest.status in ("needs_attention", "off_track"):
+    for row in tracking.rows:
+        latest = row.latest_total()
+        if latest is not None and latest.status in ("needs_attention", "off_track"):
             missed.append((latest.percent_achieved or ZERO, row, latest))
     missed.sort(key=lambda item: (item[0], item[1].indicator_code))
     return _missed_table(missed[:25]), len(missed)
@@ -314,8 +312,7 @@ def _coverage(builder: _Builder) -> tuple[Section, Decimal | None]:
         paragraphs.append(_("Missing from IATI: {agencies} publish nothing for {countries}, though they are major "
                             "publishers for the Strategy's other countries.").format(
             agencies=", ".join(agencies), countries=", ".join(sorted(countries))))
-    findings = check_results(result_points(builder.connection), load_quality_rules(
-        resolve_framework_path(None).resolve().parent / "quality.yaml"))
+    findings = check_results(result_points(builder.connection), framework_quality_rules())
     paragraphs.append(_("Data-quality checks of entered results: {n} findings (`stratmon quality`).").format(
         n=len(findings)))
     return Section("coverage", _("Data coverage and quality"), tuple(paragraphs), (), (table, recon)), share
@@ -336,11 +333,12 @@ def _methods(builder: _Builder, snap: str) -> Section:
 
 def build_report(connection: Connection, crosswalks: Crosswalks, lang: str, *, fiscal_years: FiscalYears,
                  country: str | None, generated_on: date,
-                 since: tuple[str, dict, dict] | None = None) -> Report:
+                 since: tuple[str, dict, dict] | None = None, data_snapshot: str | None = None) -> Report:
     """The report's content for a window of fiscal years (and one country, if given); with `since`
-    (an earlier snapshot, its figures, and today's), a section on what changed."""
+    (an earlier snapshot, its figures, and today's), a section on what changed. `data_snapshot`: the
+    snapshot of the data, when the caller has computed it already."""
     builder = _Builder(connection, crosswalks, lang, fiscal_years, country)
-    snap = snapshot(connection)
+    snap = data_snapshot or snapshot(connection)
     coverage_section, share = _coverage(builder)
     results_section, statuses = _results(builder)
     changes = () if since is None else (

@@ -20,8 +20,8 @@ from stratmon.align.run import align, align_in
 from stratmon.analysis.alignment import Coverage, CoverageRow, alignment_state, coverage, explain
 from stratmon.analysis.fiscal import parse_fiscal_years
 from stratmon.analysis.labels import Labels
-from stratmon.cli.common import DbOption, FiscalYearsOption, UserError, check_format, console, \
-    errors, handles_errors, ready_engine, usd_text
+from stratmon.cli.common import DbOption, FiscalYearsOption, FrameworkOption, TableJsonOption, \
+    TransactionTypeOption, UserError, check_format, console, errors, handles_errors, ready_engine, usd_text
 from stratmon.i18n import _, format_count, format_money, format_percent, language
 from stratmon.store import schema
 from stratmon.store.alignment import add_override, revoke_override
@@ -29,9 +29,6 @@ from stratmon.store.runs import import_transaction
 
 app = typer.Typer(help=_("Why money sits where it does; manual overrides; coverage."), no_args_is_help=True)
 
-FrameworkOption = Annotated[
-    str | None, typer.Option("--framework", help=_("A shipped framework name or a framework YAML file."),
-                             show_default=False)]
 UserOption = Annotated[
     str | None, typer.Option("--user", help=_("Who decides (default: $STRATMON_USER, else the login name)."),
                              show_default=False)]
@@ -148,7 +145,7 @@ def _activity_exists(connection, identifier: str) -> bool:
 @handles_errors
 def explain_command(
     activity: Annotated[str, typer.Argument(help=_("The activity's IATI identifier."))],
-    output_format: Annotated[str, typer.Option("--format", help=_("table or json"))] = "table",
+    output_format: TableJsonOption = "table",
     framework: FrameworkOption = None,
     db: DbOption = None,
 ) -> None:
@@ -245,9 +242,9 @@ def _explanation_document(found, labels: Labels) -> dict:
 @handles_errors
 def coverage_command(
     by: Annotated[str | None, typer.Option("--by", help=_("agency, country or fy"), show_default=False)] = None,
-    transaction_type: Annotated[str, typer.Option("--type", help=_("obligation, disbursement or expenditure."))] = "disbursement",
+    transaction_type: TransactionTypeOption = "disbursement",
     fy: FiscalYearsOption = None,
-    output_format: Annotated[str, typer.Option("--format", help=_("table or json"))] = "table",
+    output_format: TableJsonOption = "table",
     largest: Annotated[int, typer.Option("--largest", min=0, max=1000,
                                          help=_("How many of the largest unaligned activities to list."))] = 10,
     source: Annotated[str, typer.Option("--source", help=_("iati, or fagov for ForeignAssistance.gov "

@@ -38,6 +38,11 @@ FiscalYearsOption = Annotated[
 CountryOption = Annotated[
     str | None, typer.Option("--country", help=_("An ISO country code, e.g. GT."), show_default=False)]
 FormatOption = Annotated[str, typer.Option("--format", help=_("table, csv or json"))]
+TableJsonOption = Annotated[str, typer.Option("--format", help=_("table or json"))]
+TransactionTypeOption = Annotated[str, typer.Option("--type", help=_("obligation, disbursement or expenditure."))]
+FrameworkOption = Annotated[
+    str | None, typer.Option("--framework", help=_("A shipped framework name or a framework YAML file."),
+                             show_default=False)]
 TABLE_CSV_JSON = ("table", "csv", "json")
 
 

@@ -19,6 +19,7 @@ from stratmon.cli.common import (
     DbOption,
     FiscalYearsOption,
     FormatOption,
+    TransactionTypeOption,
     check_format,
     country_code,
     console,
@@ -44,7 +45,6 @@ def key_headers() -> dict[str, str]:
 
 ByOption = Annotated[str, typer.Option("--by", help=_("Comma-separated keys: country, group, fy, line, objective, "
                                                        "agency, sector."))]
-TypeOption = Annotated[str, typer.Option("--type", help=_("obligation, disbursement or expenditure."))]
 VocabularyOption = Annotated[str, typer.Option("--sector-vocabulary", help=_(
     "IATI sector vocabulary for --by sector (1 = OECD DAC, 99 = U.S. program areas)."))]
 GroupOrCountryOption = Annotated[str | None, typer.Option("--country", help=_(
@@ -74,7 +74,7 @@ def query_labels(connection, framework: Framework, query: FundingQuery) -> Label
 @handles_errors
 def funding(
     by: ByOption,
-    transaction_type: TypeOption = "disbursement",
+    transaction_type: TransactionTypeOption = "disbursement",
     fy: FiscalYearsOption = None,
     output_format: FormatOption = "table",
     sector_vocabulary: VocabularyOption = "1",

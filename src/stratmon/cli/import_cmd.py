@@ -13,7 +13,7 @@ from rich.markup import escape
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
-from stratmon.cli.common import DbOption, UserError, console, errors, handles_errors, ready_engine
+from stratmon.cli.common import DbOption, TableJsonOption, UserError, console, errors, handles_errors, ready_engine
 from stratmon.i18n import _, format_count
 from stratmon.sources.errors import ImportRejected
 from stratmon.store.ledger import import_runs
@@ -179,7 +179,7 @@ def _print_issues(reports: list[ImportReport]) -> None:
 @handles_errors
 def imports(
     db: DbOption = None,
-    output_format: Annotated[str, typer.Option("--format", help=_("table or json"))] = "table",
+    output_format: TableJsonOption = "table",
     issues: Annotated[bool, typer.Option("--issues", help=_("Also list skipped activities and conflicts."))] = False,
 ) -> None:
     """The import ledger: every file imported, with its hash, counts and outcome."""

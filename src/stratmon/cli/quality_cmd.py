@@ -4,21 +4,17 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict
-from typing import Annotated
 
 import typer
 from rich.markup import escape
 from rich.table import Table
 
-from stratmon.analysis.quality import check_results, completeness, load_quality_rules
+from stratmon.analysis.quality import check_results, completeness, framework_quality_rules
 from stratmon.analysis.quality_data import expected_reports, result_points
 from stratmon.analysis.quality_types import Finding
-from stratmon.cli.common import DbOption, check_format, console, handles_errors, ready_engine
-from stratmon.framework.loader import resolve_framework_path
+from stratmon.cli.common import DbOption, FrameworkOption, TableJsonOption, check_format, console, handles_errors, \
+    ready_engine
 from stratmon.i18n import _, format_percent
-
-QUALITY_FILE = "quality.yaml"
-
 
 def finding_text(finding: Finding) -> str:
     """A finding in the user's language, from the figures behind it (JSON keeps the English message)."""
@@ -38,14 +34,13 @@ def finding_text(finding: Finding) -> str:
 
 @handles_errors
 def quality_command(
-    output_format: Annotated[str, typer.Option("--format", help=_("table or json"))] = "table",
-    framework: Annotated[str | None, typer.Option("--framework", help=_("A shipped framework name or a framework "
-                                                                         "YAML file."), show_default=False)] = None,
+    output_format: TableJsonOption = "table",
+    framework: FrameworkOption = None,
     db: DbOption = None,
 ) -> None:
     """Findings of the framework's validation rules and outlier checks, and reporting completeness."""
     check_format(output_format, ("table", "json"))
-    rules = load_quality_rules(resolve_framework_path(framework).resolve().parent / QUALITY_FILE)
+    rules = framework_quality_rules(framework)
     engine = ready_engine(db)
     with engine.connect() as connection:
         points = result_points(connection)

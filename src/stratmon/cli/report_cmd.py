@@ -13,7 +13,7 @@ from rich.markup import escape
 from stratmon.align.crosswalk import load_crosswalks
 from stratmon.analysis.fiscal import parse_fiscal_years
 from stratmon.analysis.report_changes import snapshot_figures
-from stratmon.analysis.report_data import build_report
+from stratmon.analysis.report_data import build_report, snapshot
 from stratmon.cli.common import CountryOption, DbOption, FiscalYearsOption, UserError, check_format, console, \
     country_code, handles_errors, ready_engine
 from stratmon.i18n import SUPPORTED, _, language, set_language
@@ -56,7 +56,10 @@ def report_command(
     crosswalks = load_crosswalks()
     engine = ready_engine(db)
     with engine.connect() as connection:
-        figures = snapshot_figures(connection, crosswalks)
+        # The same snapshot always has the same figures: compute them once, keep them for later reports.
+        data_snapshot = snapshot(connection)
+        stored = load_figures(connection, data_snapshot)
+        figures = stored or snapshot_figures(connection, crosswalks)
         compared = None
         if since is not None:
             before = load_figures(connection, since.strip())
@@ -64,10 +67,12 @@ def report_command(
                 raise UserError(_("no report was made from data snapshot {snapshot}").format(snapshot=since))
             compared = (since.strip(), before, figures)
         report = build_report(connection, crosswalks, chosen, fiscal_years=parse_fiscal_years(fy),
-                              country=country_code(country), generated_on=generated_on, since=compared)
-    # Kept so that a later report can say what changed since this one's snapshot.
-    with import_transaction(engine) as connection:
-        save_figures(connection, report.snapshot, figures)
+                              country=country_code(country), generated_on=generated_on, since=compared,
+                              data_snapshot=data_snapshot)
+    if stored is None:
+        # Kept so that a later report can say what changed since this one's snapshot.
+        with import_transaction(engine) as connection:
+            save_figures(connection, report.snapshot, figures)
     if output_format == "md":
         _write(report_markdown(report), out)
         return

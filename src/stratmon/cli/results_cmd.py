@@ -13,7 +13,8 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from stratmon.cli.common import DbOption, UserError, check_format, console, handles_errors, ready_engine, write_csv
+from stratmon.cli.common import DbOption, TableJsonOption, UserError, check_format, console, handles_errors, \
+    ready_engine, write_csv
 from stratmon.framework import load_framework
 from stratmon.i18n import _, language
 from stratmon.indicators.registry import load_registry_file
@@ -114,7 +115,7 @@ def indicators_load(
 @indicators_app.command("list", help=_("Performance indicators in the registry, and the framework's context "
                                        "indicators."))
 @handles_errors
-def indicators_list(output_format: Annotated[str, typer.Option("--format", help=_("table or json"))] = "table",
+def indicators_list(output_format: TableJsonOption = "table",
                     db: DbOption = None) -> None:
     check_format(output_format, ("table", "json"))
     framework = load_framework()
@@ -147,7 +148,7 @@ def indicators_list(output_format: Annotated[str, typer.Option("--format", help=
 @handles_errors
 def indicators_show(
     code: Annotated[str, typer.Argument(help=_("The indicator's code."))],
-    output_format: Annotated[str, typer.Option("--format", help=_("table or json"))] = "table",
+    output_format: TableJsonOption = "table",
     db: DbOption = None,
 ) -> None:
     check_format(output_format, ("table", "json"))
@@ -367,7 +368,7 @@ def results_list(
 @handles_errors
 def results_audit(
     result_id: Annotated[int | None, typer.Option("--id", help=_("Only this result."), show_default=False)] = None,
-    output_format: Annotated[str, typer.Option("--format", help=_("table or json"))] = "table",
+    output_format: TableJsonOption = "table",
     db: DbOption = None,
 ) -> None:
     check_format(output_format, ("table", "json"))

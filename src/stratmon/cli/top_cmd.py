@@ -10,10 +10,10 @@ from rich.markup import escape
 from rich.table import Table
 
 from stratmon.analysis.top import top_activities
-from stratmon.cli.common import DbOption, FiscalYearsOption, FormatOption, check_format, console, handles_errors, \
-    ready_engine, usd_text, write_csv
-from stratmon.cli.funding_cmd import ByOption, GroupOrCountryOption, TypeOption, build_query, key_headers, \
-    key_name, query_labels
+from stratmon.cli.common import DbOption, FiscalYearsOption, FormatOption, TransactionTypeOption, check_format, \
+    console, handles_errors, ready_engine, usd_text, write_csv
+from stratmon.cli.funding_cmd import ByOption, GroupOrCountryOption, build_query, key_headers, key_name, \
+    query_labels
 from stratmon.framework import load_framework
 from stratmon.i18n import _, format_money
 
@@ -21,7 +21,7 @@ from stratmon.i18n import _, format_money
 @handles_errors
 def top_command(
     by: ByOption = "line,country",
-    transaction_type: TypeOption = "disbursement",
+    transaction_type: TransactionTypeOption = "disbursement",
     fy: FiscalYearsOption = None,
     country: GroupOrCountryOption = None,
     limit: Annotated[int, typer.Option("--limit", min=1, max=1000, help=_("Activities per group."))] = 5,

@@ -196,21 +196,34 @@ sector = Table(
 # Each transaction's value split over its recipients (DESIGN.md rules 2 and 8) and, per sector
 # vocabulary, over its sectors (rule 6). `sector_vocabulary` '' holds the split by recipient alone.
 # The parts of one (transaction, sector_vocabulary) add up exactly to the transaction's value.
+def _split_columns() -> list[Column]:
+    """What identifies a part of a transaction: the columns `transaction_split` and
+    `alignment_split` share, so that funding queries read either table alike."""
+    return [
+        Column("transaction_id", Integer, ForeignKey("iati_transaction.id", ondelete="CASCADE"), nullable=False,
+               index=True),
+        _activity_fk(),
+        Column("type_code", CODE, nullable=False),
+        Column("fiscal_year", Integer, nullable=False),
+        Column("currency", Text),
+        Column("reporting_org_ref", Text),
+        Column("recipient_key", CODE, nullable=False),
+        Column("sector_vocabulary", CODE, nullable=False),
+        Column("sector_code", CODE, nullable=False),
+    ]
+
+
+def _split_query_index(table: Table) -> Index:
+    """The index funding queries use: vocabulary, transaction type, fiscal year."""
+    return Index(f"ix_{table.name}_query", table.c.sector_vocabulary, table.c.type_code, table.c.fiscal_year)
+
+
 transaction_split = Table(
     "transaction_split", metadata,
-    Column("transaction_id", Integer, ForeignKey("iati_transaction.id", ondelete="CASCADE"), nullable=False, index=True),
-    _activity_fk(),
-    Column("type_code", CODE, nullable=False),
-    Column("fiscal_year", Integer, nullable=False),
-    Column("currency", Text),
-    Column("reporting_org_ref", Text),
-    Column("recipient_key", CODE, nullable=False),
-    Column("sector_vocabulary", CODE, nullable=False),
-    Column("sector_code", CODE, nullable=False),
+    *_split_columns(),
     Column("amount_micros", BigInteger, nullable=False),
 )
-Index("ix_transaction_split_query", transaction_split.c.sector_vocabulary, transaction_split.c.type_code,
-      transaction_split.c.fiscal_year)
+_split_query_index(transaction_split)
 
 budget = Table(
     "budget", metadata,
@@ -337,15 +350,7 @@ indicator_period_value = Table(
 # `line_id` and `outside_id` are all NULL for money that is not aligned.
 alignment_split = Table(
     "alignment_split", metadata,
-    Column("transaction_id", Integer, ForeignKey("iati_transaction.id", ondelete="CASCADE"), nullable=False, index=True),
-    _activity_fk(),
-    Column("type_code", CODE, nullable=False),
-    Column("fiscal_year", Integer, nullable=False),
-    Column("currency", Text),
-    Column("reporting_org_ref", Text),
-    Column("recipient_key", CODE, nullable=False),
-    Column("sector_vocabulary", CODE, nullable=False),
-    Column("sector_code", CODE, nullable=False),
+    *_split_columns(),
     Column("line_id", Text),
     Column("objective_id", Text),
     Column("outside_id", Text),
@@ -353,8 +358,7 @@ alignment_split = Table(
     Column("evidence", Text, nullable=False),
     Column("amount_micros", BigInteger, nullable=False),
 )
-Index("ix_alignment_split_query", alignment_split.c.sector_vocabulary, alignment_split.c.type_code,
-      alignment_split.c.fiscal_year)
+_split_query_index(alignment_split)
 
 # A person's decision to attribute an activity's money, whatever its sectors say. Keyed by the
 # IATI identifier, not the row id, so that it outlives re-imports; revoked, never deleted.

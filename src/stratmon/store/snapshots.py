@@ -11,7 +11,7 @@ from stratmon.store.runs import now
 def save_figures(connection: Connection, snapshot: str, figures: dict) -> None:
     """Keep the figures of a snapshot (the first report of a snapshot keeps them; same data, same figures)."""
     table = schema.report_snapshot
-    if connection.execute(select(table.c.snapshot).where(table.c.snapshot == snapshot)).first() is None:
+    if load_figures(connection, snapshot) is None:
         connection.execute(insert(table).values(snapshot=snapshot, created_at=now(), figures=figures))
 
 
