@@ -6,13 +6,19 @@ STAMP := $(VENV)/.installed
 
 .PHONY: install sysdeps run test bench clean messages
 
-install: $(STAMP)
+ASSETS := src/stratmon/web/static/vendor/.complete
+
+install: $(STAMP) $(ASSETS)
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e '.[test]'
 	touch $(STAMP)
+
+# Vega, Leaflet and the world atlas from the npm registry, vendored into the package (offline pages).
+$(ASSETS): web-assets/package.json web-assets/package-lock.json scripts/vendor_assets.sh
+	bash scripts/vendor_assets.sh
 
 sysdeps:
 	bash scripts/sysdeps.sh
@@ -28,7 +34,7 @@ bench: install
 	cd bench && ../$(BIN)/python align_bench.py
 
 clean:
-	rm -rf $(VENV) build src/*.egg-info .pytest_cache
+	rm -rf $(VENV) build src/*.egg-info .pytest_cache src/stratmon/web/static/vendor
 
 # Refresh the Spanish catalog after changing user-facing strings, then translate what is new.
 messages: install

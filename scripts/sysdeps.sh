@@ -2,8 +2,9 @@
 # Install the Debian packages the tests need, when they are missing (quick when present).
 set -euo pipefail
 # PostgreSQL for the store tests; Pango and HarfBuzz for WeasyPrint's PDFs; DejaVu fonts for charts and
-# PDFs; poppler-utils (pdftotext, pdftoppm) to read the PDFs back in tests.
-packages=(postgresql libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core poppler-utils)
+# PDFs; poppler-utils (pdftotext, pdftoppm) to read the PDFs back in tests; Chromium for the browser tests
+# (Playwright drives Debian's, as it cannot download its own here).
+packages=(postgresql libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core poppler-utils chromium)
 missing=()
 for package in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")

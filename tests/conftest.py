@@ -160,8 +160,9 @@ def sqlite_cli(sqlite_url) -> Cli:
     return runner
 
 
-def run_stratmon(*args: str, env: dict | None = None, timeout: float = 300) -> subprocess.CompletedProcess:
+def run_stratmon(*args: str, env: dict | None = None, timeout: float = 300,
+                 input_text: str | None = None) -> subprocess.CompletedProcess:
     """Run the installed `stratmon` console script in a real subprocess."""
     command = [str(Path(sys.executable).with_name("stratmon")), *args]
-    return subprocess.run(command, capture_output=True, text=True, timeout=timeout,
+    return subprocess.run(command, capture_output=True, text=True, timeout=timeout, input=input_text,
                           env={**os.environ, **(env or {})})

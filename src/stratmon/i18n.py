@@ -1,7 +1,8 @@
 """Translations (gettext catalogs under `locales/`, read with Babel) and locale-aware formatting.
 
-The language is chosen once per process: `set_language()` (the CLI's `--lang`), else
-`$STRATMON_LANG`, else the language of `$LANG`, else English.
+The language is chosen per context: `set_language()` (the CLI's `--lang`, the web's `/en/` or `/es/`
+for one request), else `$STRATMON_LANG`, else the language of `$LANG`, else English. It is held in a
+context variable, so concurrent web requests each keep their own.
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from __future__ import annotations
 import gettext
 import io
 import os
+from contextvars import ContextVar
 from decimal import Decimal
 from functools import lru_cache
 from importlib import resources
@@ -19,7 +21,7 @@ from babel.messages.pofile import read_po
 
 SUPPORTED = ("en", "es")
 DOMAIN = "stratmon"
-_current: str | None = None
+_current: ContextVar[str | None] = ContextVar("stratmon_language", default=None)
 
 
 def _from_environment() -> str:
@@ -32,15 +34,14 @@ def _from_environment() -> str:
 
 def language() -> str:
     """The language in use for messages and numbers."""
-    return _current or _from_environment()
+    return _current.get() or _from_environment()
 
 
 def set_language(lang: str | None) -> str:
     """Use `lang` (one of SUPPORTED) from now on; None goes back to the environment's choice."""
-    global _current
     if lang is not None and lang not in SUPPORTED:
         raise ValueError(lang)
-    _current = lang
+    _current.set(lang)
     return language()
 
 

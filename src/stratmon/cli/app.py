@@ -24,6 +24,7 @@ from stratmon.cli import (
     report_cmd,
     results_cmd,
     top_cmd,
+    web_cmd,
 )
 from stratmon.cli.common import DbOption, console, handles_errors, open_engine
 from stratmon.i18n import SUPPORTED, _, set_language
@@ -67,6 +68,10 @@ app.command("pipeline", help=_("Obligated but not yet disbursed, and the burn ra
     pipeline_cmd.pipeline_command)
 app.command("top", help=_("The largest activities per line of action and country (or other keys)."))(
     top_cmd.top_command)
+app.command("serve", help=_("Serve the bilingual portal, the workspace and the JSON API."))(web_cmd.serve)
+results_cmd.users_app.command("password", help=_("Set a user's password for the web workspace."))(
+    web_cmd.users_password)
+results_cmd.users_app.command("token", help=_("Make an API token for a user (printed once)."))(web_cmd.users_token)
 app.command("fetch", help=_("Download the public data from its publishers (resumable, checksummed)."))(fetch_cmd.fetch)
 
 

@@ -15,7 +15,7 @@ from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 from stratmon.analysis.fiscal import FiscalYearError
 from stratmon.analysis.errors import QueryError
 from stratmon.framework import FrameworkError
-from stratmon.sources.countries import iso2_from_iso3, iso2_from_name
+from stratmon.analysis.funding_request import country_key, usd_text  # noqa: F401 (re-exported)
 from stratmon.i18n import _
 from stratmon.sources.errors import ImportRejected
 from stratmon.store.db import get_engine
@@ -48,14 +48,7 @@ TABLE_CSV_JSON = ("table", "csv", "json")
 
 def country_code(text: str | None) -> str | None:
     """A country as the user wrote it (GT, GTM, Guatemala) as its ISO alpha-2 code."""
-    if text is None:
-        return None
-    value = text.strip()
-    code = (value.upper() if len(value) == 2 and value.isalpha() else
-            iso2_from_iso3(value) if len(value) == 3 else iso2_from_name(value))
-    if code is None:
-        raise UserError(_("{country}: not a country code or name").format(country=value))
-    return code
+    return country_key(text)
 
 
 def check_format(output_format: str, choices: tuple[str, ...] = TABLE_CSV_JSON) -> None:
@@ -72,11 +65,6 @@ def write_csv(records: list[dict], fieldnames: list[str] | None = None) -> None:
     writer = csv.DictWriter(sys.stdout, fieldnames=fields, lineterminator="\n")
     writer.writeheader()
     writer.writerows({k: "" if v is None else v for k, v in record.items()} for record in records)
-
-
-def usd_text(value) -> str | None:
-    """Dollars as machine-readable text with two decimals (None stays None)."""
-    return None if value is None else f"{value:.2f}"
 
 
 class UserError(Exception):

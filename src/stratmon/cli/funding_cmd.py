@@ -4,44 +4,38 @@ agency and sector."""
 from __future__ import annotations
 
 import json
-from dataclasses import replace
 from typing import Annotated
 
 import typer
 from rich.markup import escape
 from rich.table import Table
 
-from stratmon.analysis.fiscal import parse_fiscal_years
-from stratmon.analysis.funding import FundingQuery, FundingResult
-from stratmon.analysis.funding import funding as compute_funding
+from stratmon.analysis.funding import FundingResult
 from stratmon.analysis.labels import Labels
+from stratmon.analysis.funding import funding as compute_funding
 from stratmon.cli.common import (
     DbOption,
     FiscalYearsOption,
     FormatOption,
     TransactionTypeOption,
     check_format,
-    country_code,
     console,
     errors,
     handles_errors,
     ready_engine,
-    usd_text,
     write_csv,
 )
-from stratmon.align.crosswalk import load_crosswalks
-from stratmon.framework import Framework, load_framework
-from stratmon.i18n import _, format_money, language
-
-# Keys whose codes mean little to a reader get a name column in CSV and JSON.
-NAMED_KEYS = ("group", "line", "objective", "agency", "sector")
-
-
-def key_headers() -> dict[str, str]:
-    """Column headings of the keys."""
-    return {"country": _("Country"), "group": _("Country or group"), "fy": _("Fiscal year"),
-            "line": _("Line of action"), "objective": _("Objective"), "agency": _("Agency"), "sector": _("Sector")}
-
+from stratmon.analysis.funding_request import (
+    build_query,
+    funding_records,
+    key_headers,
+    key_name,
+    query_labels,
+    record_columns,
+    usd_text,
+)
+from stratmon.framework import load_framework
+from stratmon.i18n import _, format_money
 
 ByOption = Annotated[str, typer.Option("--by", help=_("Comma-separated keys: country, group, fy, line, objective, "
                                                        "agency, sector."))]
@@ -49,26 +43,6 @@ VocabularyOption = Annotated[str, typer.Option("--sector-vocabulary", help=_(
     "IATI sector vocabulary for --by sector (1 = OECD DAC, 99 = U.S. program areas)."))]
 GroupOrCountryOption = Annotated[str | None, typer.Option("--country", help=_(
     "Only this country (GT) or country group (northern-triangle)."), show_default=False)]
-
-
-def build_query(framework: Framework, by: str, transaction_type: str, fy: str | None, sector_vocabulary: str,
-                country: str | None) -> FundingQuery:
-    """A funding query from command-line options; one by line or objective must find the alignment
-    made with the current crosswalks."""
-    query = FundingQuery(tuple(k.strip() for k in by.split(",") if k.strip()), transaction_type,
-                         parse_fiscal_years(fy), sector_vocabulary,
-                         country_groups=tuple((member, group.id) for group in framework.country_groups
-                                              for member in group.countries),
-                         recipients=_recipients(framework, country))
-    if query.is_aligned:
-        query = replace(query, crosswalk_digest=load_crosswalks().digest)
-    return query
-
-
-def query_labels(connection, framework: Framework, query: FundingQuery) -> Labels:
-    """Labels for a query's keys (with the crosswalks' names when it is by line or objective)."""
-    crosswalks = load_crosswalks() if query.is_aligned else None
-    return Labels(connection, framework, language(), query.sector_vocabulary, crosswalks)
 
 
 @handles_errors
@@ -98,49 +72,8 @@ def funding(
     _report_exclusions(result)
 
 
-def _recipients(framework: Framework, country: str | None) -> tuple[str, ...]:
-    """The recipient keys `--country` stands for: a group's members, or one country."""
-    if country is None:
-        return ()
-    group = framework.group(country.strip().lower())
-    return group.countries if group else (country_code(country),)
-
-
-def _columns(result: FundingResult) -> list[str]:
-    columns = []
-    for key in result.query.by:
-        columns.append(key)
-        if key in NAMED_KEYS:
-            columns.append(f"{key}_name")
-    return [*columns, "usd"]
-
-
-def key_name(labels: Labels, key: str, value) -> str:
-    """A key value's display name."""
-    if key == "fy":
-        return f"FY{value}"
-    if key == "country":
-        return labels.recipient(value)
-    if key in ("line", "objective"):
-        return labels.aligned(key, value)
-    if key == "group":
-        return labels.group(value)
-    return labels.agency(value) if key == "agency" else labels.sector(value)
-
-
-def _records(result: FundingResult, labels: Labels):
-    for row in result.rows:
-        record = {}
-        for key, value in zip(result.query.by, row.keys):
-            record[key] = value if value is not None else ""
-            if key in NAMED_KEYS:
-                record[f"{key}_name"] = key_name(labels, key, value)
-        record["usd"] = usd_text(row.usd)
-        yield record
-
-
 def _write_csv(result: FundingResult, labels: Labels) -> None:
-    write_csv(list(_records(result, labels)), _columns(result))
+    write_csv(list(funding_records(result, labels)), record_columns(result))
 
 
 def _write_json(result: FundingResult, labels: Labels) -> None:
@@ -149,7 +82,7 @@ def _write_json(result: FundingResult, labels: Labels) -> None:
         "type": result.query.transaction_type,
         "fiscal_years": {"first": result.query.fiscal_years.first, "last": result.query.fiscal_years.last},
         "currency": "USD",
-        "rows": list(_records(result, labels)),
+        "rows": list(funding_records(result, labels)),
         "total_usd": usd_text(result.total_usd),
         "excluded_non_usd": {currency: usd_text(amount) for currency, amount in result.excluded_by_currency.items()},
         "transactions_without_value": result.transactions_without_value,

@@ -11,8 +11,8 @@ from rich.table import Table
 from stratmon.analysis.pipeline import PipelineRow, pipeline
 from stratmon.cli.common import DbOption, FiscalYearsOption, FormatOption, check_format, console, handles_errors, \
     ready_engine, usd_text, write_csv
-from stratmon.cli.funding_cmd import ByOption, GroupOrCountryOption, build_query, key_headers, key_name, \
-    query_labels
+from stratmon.analysis.funding_request import build_query, key_headers, key_name, query_labels
+from stratmon.cli.funding_cmd import ByOption, GroupOrCountryOption
 from stratmon.framework import load_framework
 from stratmon.i18n import _, format_measure, format_money, format_percent
 

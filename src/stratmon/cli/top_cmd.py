@@ -12,8 +12,8 @@ from rich.table import Table
 from stratmon.analysis.top import top_activities
 from stratmon.cli.common import DbOption, FiscalYearsOption, FormatOption, TransactionTypeOption, check_format, \
     console, handles_errors, ready_engine, usd_text, write_csv
-from stratmon.cli.funding_cmd import ByOption, GroupOrCountryOption, build_query, key_headers, key_name, \
-    query_labels
+from stratmon.analysis.funding_request import build_query, key_headers, key_name, query_labels
+from stratmon.cli.funding_cmd import ByOption, GroupOrCountryOption
 from stratmon.framework import load_framework
 from stratmon.i18n import _, format_money
 

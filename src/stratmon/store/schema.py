@@ -18,6 +18,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     Table,
     Text,
@@ -496,6 +497,7 @@ app_user = Table(
     Column("role", Text, nullable=False),  # admin | analyst | partner
     Column("org_ref", Text),
     Column("created_at", DateTime, nullable=False),
+    Column("password_hash", Text),  # argon2; users without one cannot sign in to the workspace
 )
 
 # The indicator registry: performance indicators with their reference sheets (PIRS). IATI result
@@ -609,4 +611,56 @@ report_snapshot = Table(
     Column("snapshot", Text, primary_key=True),
     Column("created_at", DateTime, nullable=False),
     Column("figures", JSON, nullable=False),
+)
+
+
+# --------------------------------------------------------------------------- the web workspace
+# Signed-in sessions. Only a hash of the cookie's token is stored, so a copy of the database
+# cannot be used to sign in; the CSRF token is bound to the session.
+web_session = Table(
+    "web_session", metadata,
+    Column("token_hash", Text, primary_key=True),
+    Column("user_id", Integer, ForeignKey("app_user.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("csrf_token", Text, nullable=False),
+    Column("created_at", DateTime, nullable=False),
+    Column("expires_at", DateTime, nullable=False),
+)
+
+# Tokens for scripts using the API (`Authorization: Bearer ...`); stored hashed, revoked not deleted.
+api_token = Table(
+    "api_token", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("user_id", Integer, ForeignKey("app_user.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("label", Text, nullable=False),
+    Column("token_hash", Text, nullable=False, unique=True),
+    Column("created_at", DateTime, nullable=False),
+    Column("last_used_at", DateTime),
+    Column("revoked_at", DateTime),
+)
+
+# Failed sign-ins, for throttling by account name and by client address.
+login_failure = Table(
+    "login_failure", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("user_name", Text, nullable=False, index=True),
+    Column("client", Text, nullable=False, index=True),
+    Column("at", DateTime, nullable=False, index=True),
+)
+
+# Remarks, fact sheets, releases and reports published on the portal, in one language each.
+document = Table(
+    "document", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("kind", Text, nullable=False),  # remarks | fact_sheet | release | report
+    Column("lang", Text, nullable=False),
+    Column("title", Text, nullable=False),
+    Column("published_on", Date, nullable=False, index=True),
+    Column("summary", Text),
+    Column("body", Text),
+    Column("file_name", Text),
+    Column("media_type", Text),
+    Column("content", LargeBinary),
+    Column("created_by", Text, nullable=False),
+    Column("created_at", DateTime, nullable=False),
+    Column("withdrawn_at", DateTime),
 )

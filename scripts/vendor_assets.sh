@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Browser assets for the portal, from the npm registry at pinned versions (package-lock.json),
+# copied into the package so that pages work offline: nothing is loaded from a CDN.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+dest=src/stratmon/web/static/vendor
+build=build/web-assets
+mkdir -p "$build" "$dest"
+cp web-assets/package.json web-assets/package-lock.json "$build/"
+(cd "$build" && npm ci --ignore-scripts --no-audit --no-fund --silent)
+modules="$build/node_modules"
+cp "$modules/vega/build/vega.min.js" \
+   "$modules/vega-lite/build/vega-lite.min.js" \
+   "$modules/vega-embed/build/vega-embed.min.js" \
+   "$modules/leaflet/dist/leaflet.js" \
+   "$modules/leaflet/dist/leaflet.css" \
+   "$modules/topojson-client/dist/topojson-client.min.js" \
+   "$modules/world-atlas/countries-50m.json" "$dest/"
+for license in vega vega-lite vega-embed leaflet topojson-client world-atlas; do
+    cp "$modules/$license/LICENSE" "$dest/LICENSE.$license" 2>/dev/null || true
+done
+touch "$dest/.complete"

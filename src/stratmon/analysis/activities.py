@@ -1,0 +1,373 @@
+"""Activities: finding them (filters, sorting, pages) and everything about one of them.
+
+The money next to each activity is what it disbursed and obligated *within the filter* (the
+country, fiscal years, line of action or objective asked for), summed from the same split rows
+as `analysis.funding`, so that a list filtered to Guatemala adds up to Guatemala's funding.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+
+from sqlalchemy import Connection, case, func, or_, select
+
+from stratmon.analysis.alignment_state import require_current_alignment
+from stratmon.analysis.errors import QueryError
+from stratmon.analysis.fiscal import FiscalYears
+from stratmon.analysis.funding import TRANSACTION_TYPES, USD, exact_sum, joined_sum, to_usd
+from stratmon.i18n import _
+from stratmon.store import schema
+from stratmon.store.splits import NO_SECTOR_SPLIT
+
+SORTS = ("title", "identifier", "disbursed", "obligated", "start")
+MAX_PER_PAGE = 500
+
+_START_DATE_TYPES = ("2", "1")  # actual start, then planned start
+_END_DATE_TYPES = ("4", "3")
+
+
+@dataclass(frozen=True)
+class ActivityFilter:
+    """Which activities to list and in what order. Empty fields do not filter."""
+
+    recipients: tuple[str, ...] = ()
+    agency: str | None = None
+    line: str | None = None
+    objective: str | None = None
+    fiscal_years: FiscalYears = field(default_factory=FiscalYears)
+    status: str | None = None
+    text: str | None = None
+    sort: str = "-disbursed"
+    page: int = 1
+    per_page: int = 50
+    crosswalk_digest: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.sort.removeprefix("-") not in SORTS:
+            raise QueryError(_("sort takes one of: {choices} (prefix - for descending)").format(
+                choices=", ".join(SORTS)))
+        if self.page < 1 or not 1 <= self.per_page <= MAX_PER_PAGE:
+            raise QueryError(_("page starts at 1 and per_page is between 1 and {most}").format(most=MAX_PER_PAGE))
+
+    @property
+    def by_money_rows(self) -> bool:
+        """Whether the filter is on split rows (where and when the money went, and why)."""
+        return bool(self.recipients or self.line or self.objective or self.fiscal_years.first
+                    or self.fiscal_years.last)
+
+
+@dataclass(frozen=True)
+class ActivitySummary:
+    """One activity in a list."""
+
+    iati_identifier: str
+    title: str | None
+    reporting_org_ref: str | None
+    reporting_org_name: str | None
+    status_code: str | None
+    start: date | None
+    end: date | None
+    disbursed_usd: Decimal
+    obligated_usd: Decimal
+
+
+@dataclass(frozen=True)
+class ActivityPage:
+    """One page of a filtered, sorted list, and how many activities the filter matched."""
+
+    activities: list[ActivitySummary]
+    total: int
+    page: int
+    per_page: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+
+def _money_rows(query: ActivityFilter):
+    table = schema.alignment_split if (query.line or query.objective) else schema.transaction_split
+    conditions = [table.c.sector_vocabulary == NO_SECTOR_SPLIT, table.c.currency == USD,
+                  *query.fiscal_years.conditions(table.c.fiscal_year)]
+    if query.recipients:
+        conditions.append(table.c.recipient_key.in_(query.recipients))
+    if query.line:
+        conditions.append(table.c.line_id == query.line)
+    if query.objective:
+        conditions.append(table.c.objective_id == query.objective)
+    disbursed = case((table.c.type_code == TRANSACTION_TYPES["disbursement"], table.c.amount_micros), else_=0)
+    obligated = case((table.c.type_code == TRANSACTION_TYPES["obligation"], table.c.amount_micros), else_=0)
+    d_units, d_rest = exact_sum(disbursed)
+    o_units, o_rest = exact_sum(obligated)
+    return (select(table.c.activity_id, d_units.label("d_units"), d_rest.label("d_rest"),
+                   o_units.label("o_units"), o_rest.label("o_rest"))
+            .where(*conditions).group_by(table.c.activity_id).subquery("money"))
+
+
+def _date_of(types: tuple[str, ...], name: str):
+    dates = schema.activity_date
+    preferred = case(*((dates.c.type == code, index) for index, code in enumerate(types)), else_=99)
+    ranked = (select(dates.c.activity_id, dates.c.iso_date,
+                     func.row_number().over(partition_by=dates.c.activity_id,
+                                            order_by=(preferred, dates.c.iso_date)).label("rank"))
+              .where(dates.c.type.in_(types), dates.c.iso_date.is_not(None)).subquery())
+    return select(ranked.c.activity_id, ranked.c.iso_date.label(name)).where(ranked.c.rank == 1).subquery(name)
+
+
+def search_activities(connection: Connection, query: ActivityFilter) -> ActivityPage:
+    """The page of activities `query` asks for."""
+    if query.line or query.objective:
+        require_current_alignment(connection, query.crosswalk_digest)
+    activity = schema.activity
+    money = _money_rows(query)
+    start, end = _date_of(_START_DATE_TYPES, "start"), _date_of(_END_DATE_TYPES, "end")
+    joined = activity.join(money, money.c.activity_id == activity.c.id, isouter=not query.by_money_rows)
+    joined = joined.join(start, start.c.activity_id == activity.c.id, isouter=True)
+    joined = joined.join(end, end.c.activity_id == activity.c.id, isouter=True)
+    conditions = []
+    if query.agency:
+        conditions.append(activity.c.reporting_org_ref == query.agency)
+    if query.status:
+        conditions.append(activity.c.status_code == query.status)
+    if query.text and query.text.strip():
+        pattern = "%" + query.text.strip().lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        conditions.append(or_(func.lower(activity.c.title).like(pattern, escape="\\"),
+                              func.lower(activity.c.iati_identifier).like(pattern, escape="\\")))
+    total = connection.execute(select(func.count()).select_from(joined).where(*conditions)).scalar_one()
+
+    disbursed = func.coalesce(money.c.d_units, 0) * 1_000_000 + func.coalesce(money.c.d_rest, 0)
+    obligated = func.coalesce(money.c.o_units, 0) * 1_000_000 + func.coalesce(money.c.o_rest, 0)
+    sort_columns = {"title": func.lower(func.coalesce(activity.c.title, "")), "identifier": activity.c.iati_identifier,
+                    "disbursed": disbursed, "obligated": obligated, "start": start.c.start}
+    key = sort_columns[query.sort.removeprefix("-")]
+    order = [key.desc() if query.sort.startswith("-") else key.asc(), activity.c.iati_identifier]
+    statement = (select(activity.c.iati_identifier, activity.c.title, activity.c.reporting_org_ref,
+                        activity.c.reporting_org_name, activity.c.status_code, start.c.start, end.c.end,
+                        money.c.d_units, money.c.d_rest, money.c.o_units, money.c.o_rest)
+                 .select_from(joined).where(*conditions).order_by(*order)
+                 .limit(query.per_page).offset((query.page - 1) * query.per_page))
+    activities = [ActivitySummary(row.iati_identifier, row.title, row.reporting_org_ref, row.reporting_org_name,
+                                  row.status_code, row.start, row.end,
+                                  to_usd(joined_sum(row.d_units, row.d_rest)), to_usd(joined_sum(row.o_units, row.o_rest)))
+                  for row in connection.execute(statement)]
+    return ActivityPage(activities, total, query.page, query.per_page)
+
+
+# --------------------------------------------------------------------------------- one activity
+
+@dataclass(frozen=True)
+class Participant:
+    role_code: str | None
+    ref: str | None
+    name: str | None
+    type_code: str | None
+
+
+@dataclass(frozen=True)
+class ActivityDateEntry:
+    type_code: str
+    iso_date: date | None
+
+
+@dataclass(frozen=True)
+class RecipientShare:
+    kind: str  # country | region
+    code: str
+    percentage: float | None
+    name: str | None
+
+
+@dataclass(frozen=True)
+class SectorShare:
+    vocabulary: str
+    code: str
+    percentage: float | None
+    name: str | None
+
+
+@dataclass(frozen=True)
+class TransactionEntry:
+    transaction_id: int
+    type_code: str
+    transaction_date: date
+    fiscal_year: int
+    value_text: str | None
+    usd: Decimal | None
+    currency: str | None
+    description: str | None
+    provider: str | None
+    receiver: str | None
+    recipients: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class ResultPeriodEntry:
+    start: date | None
+    end: date | None
+    target: str | None
+    actual: str | None
+
+
+@dataclass(frozen=True)
+class ResultIndicatorEntry:
+    title: str | None
+    measure_code: str | None
+    baseline: str | None
+    baseline_year: int | None
+    periods: list[ResultPeriodEntry]
+
+
+@dataclass(frozen=True)
+class ResultEntry:
+    title: str | None
+    type_code: str | None
+    indicators: list[ResultIndicatorEntry]
+
+
+@dataclass(frozen=True)
+class ReportedValue:
+    """A value entered through the results workflow (not published in IATI)."""
+
+    id: int
+    indicator_code: str
+    period_start: date
+    period_end: date
+    value_type: str
+    category: str
+    value_text: str | None
+    status: str
+
+
+@dataclass(frozen=True)
+class ActivityDetail:
+    """What an activity is, who runs it, where and when, its money, and its results."""
+
+    iati_identifier: str
+    title: str | None
+    descriptions: list[tuple[str | None, str]]  # (description type code, text)
+    reporting_org_ref: str | None
+    reporting_org_name: str | None
+    status_code: str | None
+    default_currency: str | None
+    last_updated: str | None
+    participants: list[Participant]
+    dates: list[ActivityDateEntry]
+    recipients: list[RecipientShare]
+    sectors: list[SectorShare]
+    transactions: list[TransactionEntry]
+    results: list[ResultEntry]
+    reported_values: list[ReportedValue]
+    documents: list[tuple[str | None, str | None]]  # (title, url)
+
+    def total_usd(self, type_code: str) -> Decimal:
+        """The USD sum of one transaction type, as published (non-USD values left out)."""
+        return sum((t.usd for t in self.transactions if t.type_code == type_code and t.usd is not None
+                    and t.currency == USD), Decimal("0.00"))
+
+
+def activity_detail(connection: Connection, iati_identifier: str) -> ActivityDetail:
+    """Everything stored about one activity; QueryError when there is no such activity."""
+    activity = schema.activity
+    found = connection.execute(select(activity).where(activity.c.iati_identifier == iati_identifier)).first()
+    if found is None:
+        raise QueryError(_("no activity with IATI identifier {identifier}").format(identifier=iati_identifier))
+    aid = found.id
+
+    def rows(table, *order):
+        return connection.execute(select(table).where(table.c.activity_id == aid).order_by(*order)).all()
+
+    narratives = schema.activity_narrative
+    titles_and_descriptions = rows(narratives, narratives.c.element, narratives.c.description_type)
+    descriptions = [(row.description_type, row.text) for row in titles_and_descriptions
+                    if row.element == "description" and row.text]
+    organisations = schema.participating_org
+    participants = [Participant(r.role, r.ref, r.name, r.type)
+                    for r in rows(organisations, organisations.c.role, organisations.c.name)]
+    dates = [ActivityDateEntry(r.type, r.iso_date) for r in rows(schema.activity_date, schema.activity_date.c.type)]
+    recipient = schema.recipient
+    recipients = [RecipientShare(r.kind, r.code, r.percentage, r.name)
+                  for r in rows(recipient, recipient.c.kind, recipient.c.code) if r.transaction_id is None]
+    by_transaction: dict[int, list[str]] = {}
+    for r in rows(recipient, recipient.c.code):
+        if r.transaction_id is not None:
+            by_transaction.setdefault(r.transaction_id, []).append(
+                r.code if r.kind == "country" else f"region-{r.code}")
+    sector = schema.sector
+    sectors = [SectorShare(r.vocabulary, r.code, r.percentage, r.name)
+               for r in rows(sector, sector.c.vocabulary, sector.c.code) if r.transaction_id is None]
+    tx = schema.transaction
+    transactions = [TransactionEntry(r.id, r.type_code, r.transaction_date, r.fiscal_year, r.value_text,
+                                     None if r.value_micros is None else to_usd(r.value_micros),
+                                     r.currency, r.description, r.provider_org_name or r.provider_org_ref,
+                                     r.receiver_org_name or r.receiver_org_ref, tuple(by_transaction.get(r.id, ())))
+                    for r in rows(tx, tx.c.transaction_date, tx.c.id)]
+    links = schema.document_link
+    documents = [(r.title, r.url) for r in rows(links, links.c.title)]
+    return ActivityDetail(found.iati_identifier, found.title, descriptions, found.reporting_org_ref,
+                          found.reporting_org_name, found.status_code, found.default_currency,
+                          found.last_updated_text, participants, dates, recipients, sectors, transactions,
+                          _published_results(connection, aid), _reported_values(connection, iati_identifier),
+                          documents)
+
+
+def _published_results(connection: Connection, activity_id: int) -> list[ResultEntry]:
+    result, indicator = schema.result, schema.result_indicator
+    baseline, period, value = schema.indicator_baseline, schema.indicator_period, schema.indicator_period_value
+    baselines: dict[int, tuple] = {}
+    for row in connection.execute(select(baseline).where(baseline.c.activity_id == activity_id)
+                                  .order_by(baseline.c.year)):
+        baselines.setdefault(row.indicator_id, (row.value_text, row.year))
+    values: dict[tuple[int, str], str] = {}
+    for row in connection.execute(select(value).where(value.c.activity_id == activity_id,
+                                                      value.c.dimensions.is_(None))):
+        values.setdefault((row.period_id, row.kind), row.value_text)
+    periods: dict[int, list[ResultPeriodEntry]] = {}
+    for row in connection.execute(select(period).where(period.c.activity_id == activity_id)
+                                  .order_by(period.c.period_start, period.c.id)):
+        periods.setdefault(row.indicator_id, []).append(ResultPeriodEntry(
+            row.period_start, row.period_end, values.get((row.id, "target")), values.get((row.id, "actual"))))
+    indicators: dict[int, list[ResultIndicatorEntry]] = {}
+    for row in connection.execute(select(indicator).where(indicator.c.activity_id == activity_id)
+                                  .order_by(indicator.c.id)):
+        base_text, base_year = baselines.get(row.id, (None, None))
+        indicators.setdefault(row.result_id, []).append(ResultIndicatorEntry(
+            row.title, row.measure_code, base_text, base_year, periods.get(row.id, [])))
+    return [ResultEntry(row.title, row.type_code, indicators.get(row.id, []))
+            for row in connection.execute(select(result).where(result.c.activity_id == activity_id)
+                                          .order_by(result.c.id))]
+
+
+def _reported_values(connection: Connection, iati_identifier: str) -> list[ReportedValue]:
+    value, indicator = schema.result_value, schema.indicator
+    statement = (select(value.c.id, indicator.c.code, value.c.period_start, value.c.period_end, value.c.value_type,
+                        value.c.category, value.c.value_text, value.c.status)
+                 .join(indicator, indicator.c.id == value.c.indicator_id)
+                 .where(value.c.activity == iati_identifier)
+                 .order_by(indicator.c.code, value.c.period_start, value.c.value_type, value.c.category))
+    return [ReportedValue(*row) for row in connection.execute(statement)]
+
+
+def activity_organisations(connection: Connection) -> list[tuple[str, str]]:
+    """Reporting organisations with activities: (reference, name), by name."""
+    activity = schema.activity
+    return [(ref, name or ref) for ref, name in connection.execute(
+        select(activity.c.reporting_org_ref, func.min(activity.c.reporting_org_name))
+        .where(activity.c.reporting_org_ref.is_not(None))
+        .group_by(activity.c.reporting_org_ref).order_by(func.min(activity.c.reporting_org_name)))]
+
+
+def identifiers_matching(connection: Connection, query: ActivityFilter, limit: int) -> list[str]:
+    """The identifiers of every activity a filter matches (for downloads), in its order, at most `limit`."""
+    found: list[str] = []
+    page = 1
+    while len(found) < limit:
+        batch = search_activities(connection, ActivityFilter(**{**query.__dict__, "page": page,
+                                                                "per_page": MAX_PER_PAGE}))
+        found.extend(a.iati_identifier for a in batch.activities)
+        if page >= batch.pages:
+            break
+        page += 1
+    return found[:limit]
+

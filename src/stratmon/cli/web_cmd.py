@@ -1,0 +1,95 @@
+"""`stratmon serve`, and the workspace credentials: `users password`, `users token`."""
+
+from __future__ import annotations
+
+import os
+import sys
+from typing import Annotated
+
+import typer
+from rich.markup import escape
+
+from stratmon.cli.common import DbOption, UserError, console, errors, handles_errors, ready_engine
+from stratmon.config import database_url
+from stratmon.i18n import _
+from stratmon.store import web as web_store
+from stratmon.store.db import is_sqlite
+from stratmon.store.results import audit, find_user
+from stratmon.store.runs import import_transaction
+from stratmon.web.security import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH, hash_password, new_token
+
+PasswordStdinOption = Annotated[bool, typer.Option("--password-stdin", help=_(
+    "Read the password from the first line of standard input instead of asking."))]
+
+
+@handles_errors
+def serve(
+    host: Annotated[str, typer.Option("--host", help=_("Address to listen on."))] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", help=_("Port to listen on."))] = 8000,
+    workers: Annotated[int, typer.Option("--workers", help=_(
+        "Worker processes (several need PostgreSQL; SQLite takes one writer at a time)."))] = 1,
+    db: DbOption = None,
+) -> None:
+    """Serve the portal, the workspace and the API."""
+    import uvicorn
+
+    engine = ready_engine(db)
+    if workers < 1:
+        raise UserError(_("--workers must be at least 1"))
+    if workers > 1 and is_sqlite(engine):
+        errors.print(_("note: several workers on SQLite share one database file; writes queue one at a time "
+                       "(PostgreSQL serves many users better)"), markup=False)
+    console.print(_("Strategy Monitor is at http://{host}:{port}/ (press Ctrl+C to stop)").format(
+        host=host, port=port), markup=False)
+    if workers == 1:
+        from stratmon.web.app import create_app
+
+        uvicorn.run(create_app(db), host=host, port=port, log_level="warning", proxy_headers=False)
+    else:
+        os.environ["STRATMON_DB"] = database_url(db)
+        uvicorn.run("stratmon.web.app:app_from_environment", factory=True, host=host, port=port,
+                    workers=workers, log_level="warning", proxy_headers=False)
+
+
+def _read_password(from_stdin: bool) -> str:
+    if from_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = typer.prompt(_("Password"), hide_input=True, confirmation_prompt=True)
+    if not MIN_PASSWORD_LENGTH <= len(password) <= MAX_PASSWORD_LENGTH:
+        raise UserError(_("a password needs {least} to {most} characters").format(
+            least=MIN_PASSWORD_LENGTH, most=MAX_PASSWORD_LENGTH))
+    return password
+
+
+@handles_errors
+def users_password(
+    name: Annotated[str, typer.Argument(help=_("The user's name."))],
+    password_stdin: PasswordStdinOption = False,
+    db: DbOption = None,
+) -> None:
+    """Set a user's password for the web workspace (their open sessions end)."""
+    engine = ready_engine(db)
+    password = _read_password(password_stdin)
+    with import_transaction(engine) as connection:
+        if not web_store.set_password_hash(connection, name, hash_password(password)):
+            raise UserError(_("{name} is not a user (see `stratmon users add`)").format(name=name))
+        audit(connection, name, "set_password", "app_user", name)
+    console.print(_("Password set for {name}.").format(name=escape(name)))
+
+
+@handles_errors
+def users_token(
+    name: Annotated[str, typer.Argument(help=_("The user's name."))],
+    label: Annotated[str, typer.Option("--label", help=_("What the token is for."))] = "script",
+    db: DbOption = None,
+) -> None:
+    """Make an API token for a user; it is printed once and stored only as a hash."""
+    engine = ready_engine(db)
+    token = new_token()
+    with import_transaction(engine) as connection:
+        if find_user(connection, name) is None:
+            raise UserError(_("{name} is not a user (see `stratmon users add`)").format(name=name))
+        web_store.add_api_token(connection, name, label, token)
+        audit(connection, name, "create_token", "api_token", label)
+    typer.echo(token)

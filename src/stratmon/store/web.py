@@ -1,0 +1,216 @@
+"""What the web workspace writes: passwords, sessions, API tokens, sign-in failures, documents.
+
+Secrets are never stored as given: session and API tokens as SHA-256 hashes (they are long and
+random, so a fast hash is enough), passwords as argon2 hashes made by `web.security`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import Connection, delete, func, insert, select, update
+
+from stratmon.indicators.workflow import User
+from stratmon.store import schema
+from stratmon.store.runs import now
+
+
+def token_digest(token: str) -> str:
+    """The stored form of a session or API token."""
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def user_row(connection: Connection, name: str):
+    """The app_user row called `name` (with its password hash), if any."""
+    return connection.execute(select(schema.app_user).where(schema.app_user.c.name == name)).first()
+
+
+def set_password_hash(connection: Connection, name: str, password_hash: str) -> bool:
+    """Store a user's new password hash and end their sessions; False when there is no such user."""
+    table = schema.app_user
+    found = connection.execute(update(table).where(table.c.name == name).values(password_hash=password_hash))
+    if not found.rowcount:
+        return False
+    user_id = connection.execute(select(table.c.id).where(table.c.name == name)).scalar_one()
+    connection.execute(delete(schema.web_session).where(schema.web_session.c.user_id == user_id))
+    return True
+
+
+# --------------------------------------------------------------------------------------- sessions
+
+@dataclass(frozen=True)
+class WebSession:
+    """A signed-in person and the CSRF token bound to their session."""
+
+    user: User
+    csrf_token: str
+    expires_at: datetime
+
+
+def start_session(connection: Connection, user_name: str, token: str, csrf_token: str, lifetime: timedelta) -> None:
+    """Record a new session for `user_name` under `token` (kept only as its digest)."""
+    user_id = connection.execute(select(schema.app_user.c.id).where(schema.app_user.c.name == user_name)).scalar_one()
+    started = now()
+    connection.execute(delete(schema.web_session).where(schema.web_session.c.expires_at < started))
+    connection.execute(insert(schema.web_session).values(token_hash=token_digest(token), user_id=user_id,
+                                                         csrf_token=csrf_token, created_at=started,
+                                                         expires_at=started + lifetime))
+
+
+def find_session(connection: Connection, token: str) -> WebSession | None:
+    """The live session `token` opens, if any."""
+    session, user = schema.web_session, schema.app_user
+    row = connection.execute(
+        select(user.c.name, user.c.role, user.c.org_ref, session.c.csrf_token, session.c.expires_at)
+        .join(user, user.c.id == session.c.user_id)
+        .where(session.c.token_hash == token_digest(token), session.c.expires_at > now())).first()
+    return WebSession(User(row.name, row.role, row.org_ref), row.csrf_token, row.expires_at) if row else None
+
+
+def end_session(connection: Connection, token: str) -> None:
+    connection.execute(delete(schema.web_session).where(schema.web_session.c.token_hash == token_digest(token)))
+
+
+# ------------------------------------------------------------------------------------- API tokens
+
+@dataclass(frozen=True)
+class ApiToken:
+    id: int
+    user_name: str
+    label: str
+    created_at: datetime
+    last_used_at: datetime | None
+    revoked_at: datetime | None
+
+
+def add_api_token(connection: Connection, user_name: str, label: str, token: str) -> int:
+    """Record a new API token for `user_name`; returns its id."""
+    user_id = connection.execute(select(schema.app_user.c.id).where(schema.app_user.c.name == user_name)).scalar_one()
+    return connection.execute(insert(schema.api_token).values(
+        user_id=user_id, label=label, token_hash=token_digest(token), created_at=now())
+        .returning(schema.api_token.c.id)).scalar_one()
+
+
+def user_for_token(connection: Connection, token: str) -> User | None:
+    """The user an unrevoked API token belongs to, noting when it was last used."""
+    tokens, user = schema.api_token, schema.app_user
+    row = connection.execute(select(tokens.c.id, user.c.name, user.c.role, user.c.org_ref)
+                             .join(user, user.c.id == tokens.c.user_id)
+                             .where(tokens.c.token_hash == token_digest(token), tokens.c.revoked_at.is_(None))).first()
+    if row is None:
+        return None
+    connection.execute(update(tokens).where(tokens.c.id == row.id).values(last_used_at=now()))
+    return User(row.name, row.role, row.org_ref)
+
+
+def api_tokens(connection: Connection, user_name: str | None = None) -> list[ApiToken]:
+    """API tokens, newest first (one user's, or everyone's)."""
+    tokens, user = schema.api_token, schema.app_user
+    statement = (select(tokens.c.id, user.c.name, tokens.c.label, tokens.c.created_at, tokens.c.last_used_at,
+                        tokens.c.revoked_at).join(user, user.c.id == tokens.c.user_id)
+                 .order_by(tokens.c.created_at.desc(), tokens.c.id.desc()))
+    if user_name is not None:
+        statement = statement.where(user.c.name == user_name)
+    return [ApiToken(*row) for row in connection.execute(statement)]
+
+
+def revoke_api_token(connection: Connection, token_id: int, user_name: str | None) -> bool:
+    """Revoke a token (only `user_name`'s unless None); False when there is no such live token."""
+    tokens = schema.api_token
+    conditions = [tokens.c.id == token_id, tokens.c.revoked_at.is_(None)]
+    if user_name is not None:
+        owner = select(schema.app_user.c.id).where(schema.app_user.c.name == user_name).scalar_subquery()
+        conditions.append(tokens.c.user_id == owner)
+    return bool(connection.execute(update(tokens).where(*conditions).values(revoked_at=now())).rowcount)
+
+
+# ------------------------------------------------------------------------------ sign-in throttling
+
+def record_login_failure(connection: Connection, user_name: str, client: str) -> None:
+    connection.execute(insert(schema.login_failure).values(user_name=user_name[:200], client=client[:100], at=now()))
+
+
+def recent_login_failures(connection: Connection, user_name: str, client: str, window: timedelta) -> tuple[int, int]:
+    """Failed sign-ins within `window`: (for this account name, from this client)."""
+    failures = schema.login_failure
+    since = now() - window
+    by_name = connection.execute(select(func.count()).where(failures.c.user_name == user_name[:200],
+                                                            failures.c.at >= since)).scalar_one()
+    by_client = connection.execute(select(func.count()).where(failures.c.client == client[:100],
+                                                              failures.c.at >= since)).scalar_one()
+    return by_name, by_client
+
+
+def clear_login_failures(connection: Connection, user_name: str) -> None:
+    connection.execute(delete(schema.login_failure).where(schema.login_failure.c.user_name == user_name[:200]))
+
+
+# -------------------------------------------------------------------------------------- documents
+
+DOCUMENT_KINDS = ("remarks", "fact_sheet", "release", "report")
+
+
+@dataclass(frozen=True)
+class Document:
+    """A dated document published on the portal (its file's bytes are read separately)."""
+
+    id: int
+    kind: str
+    lang: str
+    title: str
+    published_on: date
+    summary: str | None
+    body: str | None
+    file_name: str | None
+    media_type: str | None
+    created_by: str
+
+
+_DOCUMENT_COLUMNS = ("id", "kind", "lang", "title", "published_on", "summary", "body", "file_name", "media_type",
+                     "created_by")
+
+
+def add_document(connection: Connection, *, kind: str, lang: str, title: str, published_on: date,
+                 summary: str | None, body: str | None, file_name: str | None, media_type: str | None,
+                 content: bytes | None, created_by: str) -> int:
+    """Publish a document; returns its id."""
+    return connection.execute(insert(schema.document).values(
+        kind=kind, lang=lang, title=title, published_on=published_on, summary=summary, body=body,
+        file_name=file_name, media_type=media_type, content=content, created_by=created_by, created_at=now())
+        .returning(schema.document.c.id)).scalar_one()
+
+
+def documents(connection: Connection, *, lang: str | None = None, kind: str | None = None,
+              limit: int | None = None) -> list[Document]:
+    """Published (not withdrawn) documents, newest first."""
+    table = schema.document
+    statement = (select(*(table.c[name] for name in _DOCUMENT_COLUMNS)).where(table.c.withdrawn_at.is_(None))
+                 .order_by(table.c.published_on.desc(), table.c.id.desc()))
+    if lang:
+        statement = statement.where(table.c.lang == lang)
+    if kind:
+        statement = statement.where(table.c.kind == kind)
+    if limit:
+        statement = statement.limit(limit)
+    return [Document(*row) for row in connection.execute(statement)]
+
+
+def document(connection: Connection, document_id: int) -> Document | None:
+    table = schema.document
+    row = connection.execute(select(*(table.c[name] for name in _DOCUMENT_COLUMNS))
+                             .where(table.c.id == document_id, table.c.withdrawn_at.is_(None))).first()
+    return Document(*row) if row else None
+
+
+def document_content(connection: Connection, document_id: int) -> bytes | None:
+    table = schema.document
+    return connection.execute(select(table.c.content).where(table.c.id == document_id,
+                                                            table.c.withdrawn_at.is_(None))).scalar()
+
+
+def withdraw_document(connection: Connection, document_id: int) -> bool:
+    table = schema.document
+    return bool(connection.execute(update(table).where(table.c.id == document_id, table.c.withdrawn_at.is_(None))
+                                   .values(withdrawn_at=now())).rowcount)

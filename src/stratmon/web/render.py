@@ -1,0 +1,105 @@
+"""Server-rendered pages: one Jinja2 environment, translated per request, escaping everything.
+
+The language of a page comes from its path (`/en/...`, `/es/...`), set for the request by
+`app.LanguageMiddleware`; the templates' `_()` and the number formats follow it.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from functools import lru_cache
+from urllib.parse import urlencode
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse
+from jinja2 import Environment, PackageLoader, select_autoescape
+
+from stratmon.i18n import SUPPORTED, _, format_count, format_money, format_percent, language, ngettext
+from stratmon.web.context import session_of
+from stratmon.web.security import CSRF_COOKIE, new_token
+
+_SCALES = ((Decimal(10) ** 9, "bn"), (Decimal(10) ** 6, "M"), (Decimal(10) ** 3, "k"))
+
+
+def usd_short(value) -> str:
+    """Dollars for reading at a glance: "$1.23 bn", "US$ 45,6 M" (exact figures are in the tables)."""
+    if value is None:
+        return "–"
+    amount = Decimal(value)
+    for scale, suffix in _SCALES:
+        if abs(amount) >= scale:
+            words = {"bn": _("bn"), "M": _("M"), "k": _("k")}[suffix]
+            number = format_money((amount / scale).quantize(Decimal("0.01")))
+            return _("${amount} {scale}").format(amount=number, scale=words)
+    return _("${amount}").format(amount=format_money(amount))
+
+
+def long_date(value: date | None) -> str:
+    if value is None:
+        return "–"
+    from babel.dates import format_date
+
+    return format_date(value, format="long", locale=language())
+
+
+def other_language() -> str:
+    return "es" if language() == "en" else "en"
+
+
+def switch_url(request: Request) -> str:
+    """This page in the other language: the same path and query under the other prefix."""
+    path = request.url.path
+    rest = path[3:] if path[:4] in ("/en/", "/es/") or path in ("/en", "/es") else "/"
+    query = request.url.query
+    return f"/{other_language()}{rest or '/'}" + (f"?{query}" if query else "")
+
+
+def page_url(request: Request, **changes) -> str:
+    """This page's address with some query parameters changed (None removes one)."""
+    params = dict(request.query_params)
+    for key, value in changes.items():
+        if value is None:
+            params.pop(key, None)
+        else:
+            params[key] = str(value)
+    return request.url.path + (f"?{urlencode(params)}" if params else "")
+
+
+@lru_cache(maxsize=1)
+def environment() -> Environment:
+    env = Environment(loader=PackageLoader("stratmon", "web/templates"), autoescape=select_autoescape(["html"]),
+                      extensions=["jinja2.ext.i18n"], trim_blocks=True, lstrip_blocks=True)
+    env.install_gettext_callables(gettext=lambda message: _(message),
+                                  ngettext=lambda singular, plural, n: ngettext(singular, plural, n),
+                                  newstyle=True)
+    env.filters.update(money=lambda v: "–" if v is None else format_money(Decimal(v)), usd_short=usd_short,
+                       count=format_count, percent=format_percent, long_date=long_date)
+    return env
+
+
+def csrf_token(request: Request) -> str:
+    """The token this request's forms must carry: the session's when signed in, else the
+    double-submit cookie's (made for this response when the browser has none yet)."""
+    session = session_of(request)
+    if session:
+        return session.csrf_token
+    token = request.cookies.get(CSRF_COOKIE)
+    if not token or len(token) > 100:
+        token = getattr(request.state, "new_csrf", None) or new_token()
+        request.state.new_csrf = token
+    return token
+
+
+def render(request: Request, template: str, status_code: int = 200, **context) -> HTMLResponse:
+    """A template rendered in the request's language, with what every page shows."""
+    session = session_of(request)
+    html = environment().get_template(template).render(
+        request=request, lang=language(), languages=SUPPORTED, other_lang=other_language(),
+        switch_url=switch_url(request), page_url=lambda **changes: page_url(request, **changes),
+        user=session.user if session else None, csrf_token=csrf_token(request), **context)
+    response = HTMLResponse(html, status_code=status_code)
+    new_csrf = getattr(request.state, "new_csrf", None)
+    if new_csrf:
+        response.set_cookie(CSRF_COOKIE, new_csrf, httponly=True, secure=True, samesite="strict", path="/")
+    return response

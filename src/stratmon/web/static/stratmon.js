@@ -1,0 +1,58 @@
+/* Enhancements for pages that already work without JavaScript: Vega-Lite charts drawn from the
+   spec each figure carries, and Leaflet maps of country shapes (no tile server). */
+(function () {
+  "use strict";
+
+  function drawCharts() {
+    if (!window.vegaEmbed) { return; }
+    document.querySelectorAll("figure.chart").forEach(function (figure) {
+      var source = figure.querySelector("script.vega-spec");
+      var target = figure.querySelector(".vega");
+      if (!source || !target) { return; }
+      var spec = JSON.parse(source.textContent);
+      window.vegaEmbed(target, spec, { actions: false, renderer: "svg" }).then(function (result) {
+        var svg = target.querySelector("svg");
+        if (svg) {
+          svg.setAttribute("role", "img");
+          svg.setAttribute("aria-label", figure.getAttribute("data-alt") || "");
+        }
+        figure.classList.add("drawn");
+      }).catch(function (error) { target.textContent = ""; console.error(error); });
+    });
+  }
+
+  function drawMaps() {
+    if (!window.L || !window.topojson) { return; }
+    document.querySelectorAll("div.map[data-countries]").forEach(function (element) {
+      var values = JSON.parse(element.getAttribute("data-countries"));
+      var focus = element.getAttribute("data-focus");
+      fetch("/static/vendor/countries-50m.json").then(function (response) { return response.json(); })
+        .then(function (atlas) {
+          var shapes = window.topojson.feature(atlas, atlas.objects.countries);
+          var wanted = shapes.features.filter(function (f) { return values[f.id] !== undefined; });
+          var map = window.L.map(element, { attributionControl: false, zoomSnap: 0.25 });
+          var most = Math.max.apply(null, Object.keys(values).map(function (k) { return values[k].value || 0; }).concat([1]));
+          var layer = window.L.geoJSON({ type: "FeatureCollection", features: wanted }, {
+            style: function (feature) {
+              var share = (values[feature.id].value || 0) / most;
+              var focused = !focus || values[feature.id].code === focus;
+              return { color: "#0b3d66", weight: focused ? 2 : 1, fillColor: focused ? "#0b3d66" : "#9aa5b1",
+                       fillOpacity: focus ? (focused ? 0.7 : 0.25) : 0.2 + 0.7 * share };
+            },
+            onEachFeature: function (feature, shape) {
+              var entry = values[feature.id];
+              shape.bindTooltip(entry.label);
+              if (entry.href) { shape.on("click", function () { window.location.href = entry.href; }); }
+            }
+          }).addTo(map);
+          map.fitBounds(layer.getBounds(), { padding: [10, 10] });
+          element.classList.add("drawn");
+        });
+    });
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    drawCharts();
+    drawMaps();
+  });
+})();

@@ -1,0 +1,124 @@
+"""Tables as the portal shows them and as people download them (CSV, XLSX): one definition each,
+names rather than codes, exact figures in the files.
+
+A page builds its `DataTable`s, renders them with the `data_table` macro, and answers
+`?download=<name>&format=csv|xlsx` with the same rows through `download_response`.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from fastapi import HTTPException
+from fastapi.responses import Response
+from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+from stratmon.i18n import _
+
+KINDS = ("text", "usd", "number", "count", "percent", "date")
+# Spreadsheet programs run a cell starting with one of these as a formula; data is never a formula.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_FILE_NAME_UNSAFE = re.compile(r"[^A-Za-z0-9_.-]+")
+XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+@dataclass(frozen=True)
+class Column:
+    """A column: the row key it reads, its heading, and what kind of value it holds."""
+
+    key: str
+    heading: str
+    kind: str = "text"
+
+    @property
+    def numeric(self) -> bool:
+        return self.kind in ("usd", "number", "count", "percent")
+
+
+@dataclass
+class DataTable:
+    """A titled table. `links` maps (row index, column key) to an address for the page view."""
+
+    name: str
+    title: str
+    columns: list[Column]
+    rows: list[dict[str, Any]]
+    links: dict[tuple[int, str], str] = field(default_factory=dict)
+    note: str | None = None
+
+    def link(self, index: int, key: str) -> str | None:
+        return self.links.get((index, key))
+
+    def file_name(self, extension: str) -> str:
+        return f"stratmon-{_FILE_NAME_UNSAFE.sub('-', self.name).strip('-') or 'table'}.{extension}"
+
+
+def safe_text(value: str) -> str:
+    """Text that a spreadsheet shows as written, never runs as a formula."""
+    return "'" + value if value.startswith(_FORMULA_START) else value
+
+
+def _file_value(column: Column, value):
+    if value is None:
+        return ""
+    if column.kind == "usd":
+        return f"{Decimal(value):.2f}"
+    if column.numeric:
+        return str(value)
+    return safe_text(str(value))
+
+
+def table_csv(table: DataTable) -> str:
+    """The table as CSV: headings first, dollars with two decimals, text neutralised."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow([safe_text(c.heading) for c in table.columns])
+    for row in table.rows:
+        writer.writerow([_file_value(c, row.get(c.key)) for c in table.columns])
+    return out.getvalue()
+
+
+def table_xlsx(table: DataTable) -> bytes:
+    """The table as an Excel workbook: numbers as numbers, text stored as text (never formulas)."""
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = re.sub(r"[\[\]:*?/\\]", " ", table.title)[:31].strip() or "Table"
+    for column_index, column in enumerate(table.columns, start=1):
+        cell = sheet.cell(row=1, column=column_index, value=ILLEGAL_CHARACTERS_RE.sub("", column.heading))
+        cell.data_type = "s"
+    for row_index, row in enumerate(table.rows, start=2):
+        for column_index, column in enumerate(table.columns, start=1):
+            value = row.get(column.key)
+            if value is None:
+                continue
+            if column.numeric:
+                cell = sheet.cell(row=row_index, column=column_index, value=float(value) if column.kind in (
+                    "usd", "number", "percent") else int(value))
+                cell.number_format = "#,##0.00" if column.kind == "usd" else "General"
+            else:
+                cell = sheet.cell(row=row_index, column=column_index, value=ILLEGAL_CHARACTERS_RE.sub("", str(value)))
+                cell.data_type = "s"
+    out = io.BytesIO()
+    workbook.save(out)
+    return out.getvalue()
+
+
+def download_response(tables: list[DataTable], name: str, file_format: str) -> Response:
+    """The table called `name` as a CSV or XLSX file; 404 when the page has no such table."""
+    table = next((t for t in tables if t.name == name), None)
+    if table is None:
+        raise HTTPException(404, _("This page has no table called {name}.").format(name=name[:60]))
+    if file_format == "xlsx":
+        content, media_type = table_xlsx(table), XLSX_MEDIA_TYPE
+    elif file_format == "csv":
+        content, media_type = table_csv(table).encode("utf-8-sig"), "text/csv; charset=utf-8"
+    else:
+        raise HTTPException(400, _("format takes csv or xlsx"))
+    disposition = f'attachment; filename="{table.file_name(file_format)}"'
+    return Response(content, media_type=media_type, headers={"content-disposition": disposition})
