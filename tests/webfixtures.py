@@ -18,7 +18,7 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 
-from conftest import Cli, run_stratmon
+from conftest import FIXTURES, Cli, run_stratmon
 
 PASSWORD = "correct horse battery"
 # A partner's organisation: an implementing partner (participating-org role 4) of real activities.
@@ -31,7 +31,8 @@ USERS = (("ada", "admin", None), ("ana", "analyst", None), ("pablo", "partner", 
 @pytest.fixture(scope="session")
 def portal_master(usg_iati, shared_data, tmp_path_factory) -> Path:
     """A SQLite file with the real U.S. IATI files, ForeignAssistance.gov, context indicators,
-    aligned, and the four users above (password PASSWORD). Tests copy it; none writes to it."""
+    aligned, the four users above (password PASSWORD) and the test indicator registry
+    (tests/fixtures/results/registry.yaml). Tests copy it; none writes to it."""
     path = tmp_path_factory.mktemp("portal") / "master.db"
     cli = Cli(f"sqlite:///{path}")
     steps = [("init",), ("import", "iati", str(usg_iati)),
@@ -49,6 +50,8 @@ def portal_master(usg_iati, shared_data, tmp_path_factory) -> Path:
         set_password = run_stratmon("users", "password", name, "--password-stdin", "--db", cli.db_url,
                                     input_text=PASSWORD + "\n")
         assert set_password.returncode == 0, set_password.stderr
+    result = cli("indicators", "load", str(FIXTURES / "results" / "registry.yaml"), "--user", "ada")
+    assert result.exit_code == 0, result.output
     for suffix in ("-wal", "-shm"):
         Path(str(path) + suffix).unlink(missing_ok=True)
     return path
