@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# `make run`: initialise the embedded database, import the real data, align it to the Strategy, and print
-# funding by country and FY, by line of action, and how much of the money the alignment explains.
+# `make run`: initialise the embedded database, import the real data, align it to the Strategy, print
+# funding by country and FY, by line of action, and how much of the money the alignment explains, write
+# the monitoring and evaluation report to out/ (HTML and PDF, English and Spanish), then serve the portal
+# on http://127.0.0.1:8000/ ($STRATMON_PORT; STRATMON_NO_SERVE=1 stops before serving).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 stratmon=.venv/bin/stratmon
@@ -31,3 +33,17 @@ $stratmon funding --by country,fy --type obligation
 $stratmon funding --by country,fy --type disbursement
 $stratmon funding --by line,group --type disbursement
 $stratmon alignment coverage --by agency
+
+mkdir -p out
+for lang in en es; do
+    for format in html pdf; do
+        $stratmon report --lang "$lang" --format "$format" --out "out/report-$lang.$format"
+    done
+done
+if [ -n "${STRATMON_NO_SERVE:-}" ]; then
+    exit 0
+fi
+echo
+echo "The workspace needs a user with a password, e.g.:"
+echo "  $stratmon users add admin --role admin && $stratmon users password admin"
+exec $stratmon serve --host 127.0.0.1 --port "${STRATMON_PORT:-8000}"
