@@ -15,8 +15,13 @@ cp "$modules/vega/build/vega.min.js" \
    "$modules/leaflet/dist/leaflet.js" \
    "$modules/leaflet/dist/leaflet.css" \
    "$modules/topojson-client/dist/topojson-client.min.js" \
-   "$modules/world-atlas/countries-50m.json" "$dest/"
-for license in vega vega-lite vega-embed leaflet topojson-client world-atlas; do
+   "$modules/world-atlas/countries-50m.json" \
+   "$modules/swagger-ui-dist/swagger-ui-bundle.js" \
+   "$modules/swagger-ui-dist/swagger-ui.css" "$dest/"
+for license in vega vega-lite vega-embed leaflet topojson-client world-atlas swagger-ui-dist; do
     cp "$modules/$license/LICENSE" "$dest/LICENSE.$license" 2>/dev/null || true
 done
+# axe-core checks the pages' accessibility in the browser tests; it is not shipped in the package.
+mkdir -p build/test-assets
+cp "$modules/axe-core/axe.min.js" build/test-assets/
 touch "$dest/.complete"

@@ -21,6 +21,8 @@ from stratmon.store.db import get_engine
 from stratmon.store.migrate import upgrade
 
 FIXTURES = Path(__file__).parent / "fixtures"
+# The web fixtures (one real-data portal database per test session): tests/webfixtures.py.
+pytest_plugins = ["webfixtures"]
 ENGINES = ("sqlite", "postgresql")
 
 

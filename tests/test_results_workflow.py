@@ -67,7 +67,7 @@ def test_a_partner_enters_submits_and_an_analyst_approves_and_locks(registry):
     assert "row 4" in message and "approved and locked" in message
     assert _without_audit(dump(registry.db_url)) == _without_audit(before)
     refused(registry, "results", "import", str(path), "--user", "ana")
-    assert "--reason" in refused(registry, "results", "unlock", ids[2], "--user", "ana")
+    assert "a reason is required" in refused(registry, "results", "unlock", ids[2], "--user", "ana")
     ok(registry, "results", "unlock", ids[2], "--user", "ana", "--reason", "partner found a tally error")
     ok(registry, "results", "import", str(path), "--user", "pat")
     row = next(r for r in results(registry) if r["id"] == int(ids[2]))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from webfixtures import *  # noqa: F401,F403
+
 
 
 def test_home_in_both_languages(reader):

@@ -1,7 +1,8 @@
 """Fixtures for the web tests: the real data imported and aligned once, users with passwords,
 the application in-process (TestClient) and a real server on loopback.
 
-Import it from a test module with `from webfixtures import *  # noqa: F401,F403`.
+Loaded for every test module as a pytest plugin (`pytest_plugins` in conftest.py), so the portal
+database is built once per session; import helpers and constants from it by name.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from conftest import FIXTURES, Cli, run_stratmon
+from stratmon.store.db import get_engine
 
 PASSWORD = "correct horse battery"
 # A partner's organisation: an implementing partner (participating-org role 4) of real activities.
@@ -52,8 +54,10 @@ def portal_master(usg_iati, shared_data, tmp_path_factory) -> Path:
         assert set_password.returncode == 0, set_password.stderr
     result = cli("indicators", "load", str(FIXTURES / "results" / "registry.yaml"), "--user", "ada")
     assert result.exit_code == 0, result.output
-    for suffix in ("-wal", "-shm"):
-        Path(str(path) + suffix).unlink(missing_ok=True)
+    # Closing every connection checkpoints the write-ahead log into the file, so a copy of the file
+    # alone is the whole database.
+    get_engine(cli.db_url).dispose()
+    assert not Path(str(path) + "-wal").exists()
     return path
 
 

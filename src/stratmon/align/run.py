@@ -154,6 +154,18 @@ def align(engine: Engine, crosswalks: Crosswalks) -> AlignmentSummary:
         return align_in(connection, crosswalks)
 
 
+def realign_activity(connection: Connection, crosswalks: Crosswalks, iati_identifier: str) -> bool:
+    """Re-align one activity in the caller's transaction (after an override changes), when the rest
+    of the alignment was made with these crosswalks and data (else mixing two versions would pass
+    for current, and a full `stratmon align` is due); whether it did."""
+    from stratmon.analysis.alignment_state import alignment_state
+
+    if not alignment_state(connection, crosswalks.digest).is_current:
+        return False
+    align_in(connection, crosswalks, [iati_identifier])
+    return True
+
+
 def align_in(connection: Connection, crosswalks: Crosswalks,
              iati_identifiers: list[str] | None = None) -> AlignmentSummary:
     """(Re)compute alignment inside the caller's write transaction: of everything (recording the

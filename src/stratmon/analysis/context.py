@@ -44,13 +44,16 @@ class AgainstBaseline:
 
 
 def context_points(connection: Connection, *, indicator: str | None = None, country: str | None = None,
-                   dimension: str = "") -> list[ContextPoint]:
-    """Stored values (totals unless `dimension` is given), ordered by indicator, country, year."""
+                   dimension: str = "", countries: list[str] | None = None) -> list[ContextPoint]:
+    """Stored values (totals unless `dimension` is given), ordered by indicator, country, year;
+    only of `country` (or `countries`) when given."""
     query = select(value_table).where(value_table.c.dimension == dimension)
     if indicator:
         query = query.where(value_table.c.indicator == indicator)
     if country:
         query = query.where(value_table.c.country_key == country.upper())
+    if countries:
+        query = query.where(value_table.c.country_key.in_([code.upper() for code in countries]))
     rows = connection.execute(query).all()
     points = [ContextPoint(r.indicator, r.country_key, r.year, r.period, r.dimension, Decimal(r.value_text),
                            r.unit, r.source, r.vintage) for r in rows]
@@ -65,7 +68,8 @@ def against_baseline(connection: Connection, framework: Framework, *, indicator:
     for spec in framework.context_indicators:
         if indicator and spec.id != indicator:
             continue
-        points = context_points(connection, indicator=spec.id)
+        # Only the wanted countries' values: sources such as OWID publish every country of the world.
+        points = context_points(connection, indicator=spec.id, countries=wanted)
         for country in wanted:
             series = [p for p in points if p.country == country]
             if not series:

@@ -16,6 +16,7 @@ from sqlalchemy import Connection, func, select
 from stratmon.analysis.fiscal import FiscalYears
 from stratmon.analysis.funding import TRANSACTION_TYPES, exact_sum, joined_sum, to_usd
 from stratmon.framework import Framework
+from stratmon.i18n import _, format_money
 from stratmon.store import schema
 from stratmon.store.splits import NO_SECTOR_SPLIT
 
@@ -32,6 +33,21 @@ class Reason:
     code: str  # "no_fagov" | "no_iati" | "agencies_absent" | "regional"
     agencies: tuple[str, ...] = ()
     amount_usd: Decimal | None = None
+
+
+def reason_text(reason: Reason) -> str:
+    """One reason in words, in the current language."""
+    if reason.code == "no_fagov":
+        return _("no ForeignAssistance.gov figure loaded")
+    if reason.code == "no_iati":
+        return _("no IATI transactions")
+    if reason.code == "agencies_absent":
+        return _("no IATI data at all from {agencies}, major publishers for the strategy's other countries").format(
+            agencies=", ".join(reason.agencies))
+    if reason.code == "regional":
+        return _("IATI reports US$ {amount} to regional programmes this year").format(
+            amount=format_money(reason.amount_usd))
+    return reason.code
 
 
 @dataclass(frozen=True)

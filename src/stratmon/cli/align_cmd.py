@@ -16,8 +16,8 @@ from rich.tree import Tree
 from sqlalchemy import select
 
 from stratmon.align.crosswalk import Crosswalks, Target, load_crosswalks
-from stratmon.align.run import align, align_in
-from stratmon.analysis.alignment import Coverage, CoverageRow, alignment_state, coverage, explain
+from stratmon.align.run import align, realign_activity
+from stratmon.analysis.alignment import Coverage, CoverageRow, coverage, explain
 from stratmon.analysis.fiscal import parse_fiscal_years
 from stratmon.analysis.labels import Labels
 from stratmon.cli.common import DbOption, FiscalYearsOption, FrameworkOption, TableJsonOption, \
@@ -96,21 +96,12 @@ def set_override(
         if not _activity_exists(connection, activity):
             raise UserError(_("no activity with IATI identifier {identifier}").format(identifier=activity))
         override_id = add_override(connection, activity, str(target), reason.strip(), _user(user))
-        realigned = _realign_activity(connection, crosswalks, activity)
+        realigned = realign_activity(connection, crosswalks, activity)
     console.print(_("Override #{id}: {activity} → {target}. Undo with `stratmon alignment unset {activity}`.")
                   .format(id=override_id, activity=escape(activity), target=escape(str(target))))
     if not realigned:
         errors.print(_("note: the rest of the alignment is out of date, so only the override was recorded; "
                        "run `stratmon align`"), markup=False)
-
-
-def _realign_activity(connection, crosswalks: Crosswalks, activity: str) -> bool:
-    """Re-align one activity in the caller's transaction, when the rest of the alignment was made
-    with these crosswalks (else mixing two versions would pass for current); whether it did."""
-    if not alignment_state(connection, crosswalks.digest).is_current:
-        return False
-    align_in(connection, crosswalks, [activity])
-    return True
 
 
 @app.command("unset", help=_("Revoke an activity's manual override (it stays in the history)."))
@@ -127,7 +118,7 @@ def unset_override(
     with import_transaction(engine) as connection:
         if not revoke_override(connection, activity, _user(user)):
             raise UserError(_("{activity} has no active override").format(activity=activity))
-        realigned = _realign_activity(connection, crosswalks, activity)
+        realigned = realign_activity(connection, crosswalks, activity)
     console.print(_("Override of {activity} revoked; its money follows the rules again.").format(
         activity=escape(activity)))
     if not realigned:

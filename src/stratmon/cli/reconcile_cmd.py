@@ -9,7 +9,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from stratmon.analysis.fiscal import parse_fiscal_years
-from stratmon.analysis.reconcile import Reason, Reconciliation, reconcile
+from stratmon.analysis.reconcile import Reconciliation, reason_text, reconcile
 from stratmon.cli.common import (
     CountryOption,
     DbOption,
@@ -28,21 +28,6 @@ from stratmon.i18n import _, format_money, language
 COLUMNS = ("country", "fy", "type", "iati_usd", "fagov_usd", "difference_usd", "ratio", "explanation")
 
 
-def explain(reason: Reason) -> str:
-    """One reason in words, in the current language."""
-    if reason.code == "no_fagov":
-        return _("no ForeignAssistance.gov figure loaded")
-    if reason.code == "no_iati":
-        return _("no IATI transactions")
-    if reason.code == "agencies_absent":
-        return _("no IATI data at all from {agencies}, major publishers for the strategy's other countries").format(
-            agencies=", ".join(reason.agencies))
-    if reason.code == "regional":
-        return _("IATI reports US$ {amount} to regional programmes this year").format(
-            amount=format_money(reason.amount_usd))
-    return reason.code
-
-
 def _record(row: Reconciliation) -> dict:
     def money(value):
         return None if value is None else f"{value:.2f}"
@@ -50,7 +35,7 @@ def _record(row: Reconciliation) -> dict:
     return {"country": row.country, "fy": row.fy, "type": row.type, "iati_usd": money(row.iati_usd),
             "fagov_usd": money(row.fagov_usd), "difference_usd": money(row.difference_usd),
             "ratio": None if row.ratio is None else str(row.ratio),
-            "explanation": "; ".join(explain(reason) for reason in row.reasons)}
+            "explanation": "; ".join(reason_text(reason) for reason in row.reasons)}
 
 
 @handles_errors
@@ -88,5 +73,5 @@ def _table(rows: list[Reconciliation], framework) -> Table:
                       format_money(row.iati_usd), format_money(row.fagov_usd) if row.fagov_usd is not None else "",
                       format_money(row.difference_usd) if row.difference_usd is not None else "",
                       str(row.ratio) if row.ratio is not None else "",
-                      escape("; ".join(explain(reason) for reason in row.reasons)))
+                      escape("; ".join(reason_text(reason) for reason in row.reasons)))
     return table

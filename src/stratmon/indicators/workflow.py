@@ -67,7 +67,7 @@ def next_state(user: User, state: State, action: str, reason: str | None) -> Sta
         raise Refused(_("only an analyst or an administrator can {action} results").format(
             action=action_name(action)))
     if action in ("return", "unlock") and not (reason or "").strip():
-        raise Refused(_("say why with --reason"))
+        raise Refused(_("say why: a reason is required"))
     if action == "approve":
         if state.status != "submitted":
             raise Refused(_("only a submitted value can be approved (this one is {status})").format(

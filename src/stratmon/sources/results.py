@@ -24,7 +24,7 @@ import os
 import re
 import zipfile
 import zlib
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from datetime import date, datetime, time
 from decimal import Decimal
 from functools import lru_cache
@@ -84,6 +84,16 @@ def read_results(path: Path | str) -> Iterator[ResultRecord]:
         yield from _records(path, _xlsx_rows(path))
     else:
         yield from _records(path, CsvRows(path, max_bytes=MAX_FILE_BYTES), fit_width=True)
+
+
+def record_from_fields(line: int, fields: Mapping[str, object]) -> ResultRecord:
+    """One row given by column name (a web form, a JSON value) as a record, checked by exactly the
+    rules a results file's rows follow; ContentError says what is wrong."""
+    unknown = sorted(set(fields) - set(COLUMNS))
+    if unknown:
+        raise ContentError(_("unknown column {name} (the columns are: {columns})").format(
+            name=repr(unknown[0][:40]), columns=", ".join(COLUMNS)))
+    return _record(line, [fields.get(column) for column in COLUMNS], {column: i for i, column in enumerate(COLUMNS)})
 
 
 # --- rows to records ----------------------------------------------------------------------------

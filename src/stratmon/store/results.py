@@ -376,7 +376,7 @@ def _require_reason_for_a_missed_target(connection: Connection, stored, reason: 
     status = status_of(direction, Decimal(target), Decimal(stored.value_text), thresholds.on_track,
                        thresholds.needs_attention)
     if status in ("needs_attention", "off_track"):
-        raise Refused(_("the actual misses its target; say why with --reason"))
+        raise Refused(_("the actual misses its target; a reason is required"))
 
 
 def add_assessment(connection: Connection, indicator_code: str, assessed_on: date, ratings: dict[str, str],

@@ -27,6 +27,24 @@ def user_row(connection: Connection, name: str):
     return connection.execute(select(schema.app_user).where(schema.app_user.c.name == name)).first()
 
 
+@dataclass(frozen=True)
+class Account:
+    """A user as the administrator's list shows them (never the password hash itself)."""
+
+    user: User
+    has_password: bool
+    created_at: datetime
+
+
+def accounts(connection: Connection) -> list[Account]:
+    """Every user, by name, with whether they can sign in to the workspace."""
+    table = schema.app_user
+    rows = connection.execute(select(table.c.name, table.c.role, table.c.org_ref, table.c.password_hash.is_not(None),
+                                     table.c.created_at).order_by(table.c.name))
+    return [Account(User(name, role, org_ref), bool(has_password), created_at)
+            for name, role, org_ref, has_password, created_at in rows]
+
+
 def set_password_hash(connection: Connection, name: str, password_hash: str) -> bool:
     """Store a user's new password hash and end their sessions; False when there is no such user."""
     table = schema.app_user

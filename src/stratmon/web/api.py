@@ -1,7 +1,28 @@
-"""The JSON API under /api/v1 (OpenAPI at /api/v1/openapi.json). Errors are JSON: {"error": ...}."""
+"""The JSON API under /api/v1 (OpenAPI at /api/v1/openapi.json). Errors are JSON: {"error": ..., "status": ...}.
+
+The routes live by subject: reference data and money (`api_reference`), activities
+(`api_activities`), indicators (`api_indicators`), and results with their workflow, the audit log
+and users, for token holders (`api_results`).
+"""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from typing import Literal
 
-router = APIRouter(prefix="/api/v1", tags=["api"])
+from fastapi import APIRouter, Depends, Query
+
+from stratmon.web import api_activities, api_indicators, api_reference, api_results
+from stratmon.web.api_common import errors
+
+
+def response_language(lang: Literal["en", "es"] | None = Query(
+        None, description="The language of names and messages (default English; `/framework` gives both "
+                          "when it is not given).")) -> str | None:
+    """Documents `?lang=`; `LanguageMiddleware` has already set the request's language from it."""
+    return lang
+
+
+router = APIRouter(prefix="/api/v1", tags=["api"], dependencies=[Depends(response_language)],
+                   responses=errors(400, 422))
+for part in (api_reference, api_activities, api_indicators, api_results):
+    router.include_router(part.router)

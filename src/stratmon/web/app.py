@@ -7,7 +7,7 @@ from importlib import resources
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, RedirectResponse
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -65,18 +65,24 @@ def _is_api(request: Request) -> bool:
 
 def create_app(database_url: str | None = None) -> FastAPI:
     """The whole web application on the database at `database_url` (default as the CLI's)."""
-    from stratmon.web import api, pages, workspace
+    from stratmon.web import api, exports, pages, workspace
     from stratmon.web.render import render
 
-    app = FastAPI(title="Strategy Monitor API", version=__version__, docs_url="/api/docs", redoc_url=None,
+    app = FastAPI(title="Strategy Monitor API", version=__version__, docs_url=None, redoc_url=None,
                   openapi_url="/api/v1/openapi.json",
                   description=_("Public aid data aligned to the Strategy's results framework."))
     app.state.site = Site(get_engine(database_url))
     app.add_middleware(LanguageMiddleware)
     app.mount("/static", StaticFiles(directory=str(resources.files("stratmon") / "web" / "static")), name="static")
     app.include_router(api.router)
+    app.include_router(exports.router)
     app.include_router(workspace.router)
     app.include_router(pages.router)
+
+    @app.get("/api/docs", include_in_schema=False)
+    def api_docs():
+        # FastAPI's own docs page loads Swagger UI from a CDN; this one is served from the package.
+        return HTMLResponse((resources.files("stratmon") / "web" / "templates" / "api_docs.html").read_text("utf-8"))
 
     @app.get("/", include_in_schema=False)
     def root(request: Request):

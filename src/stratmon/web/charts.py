@@ -15,9 +15,9 @@ def _number(value) -> float | None:
 
 
 def bars_by_year(records: list[dict], *, series: str | None = None, series_title: str = "",
-                 colours: dict[str, str] | None = None) -> dict:
-    """Stacked (or grouped by `series`) bars of USD per fiscal year; records have `fy`, `usd`
-    and, with `series`, a `<series>` name."""
+                 colours: dict[str, str] | None = None, stacked: bool = False) -> dict:
+    """Bars of USD per fiscal year; records have `fy`, `usd` and, with `series`, a `<series>`
+    name, drawn side by side (or `stacked`)."""
     values = [{"fy": f"FY{r['fy']}", "usd": _number(r["usd"]), **({"series": r[series]} if series else {})}
               for r in records]
     encoding = {
@@ -30,7 +30,8 @@ def bars_by_year(records: list[dict], *, series: str | None = None, series_title
         scale = {"domain": list(colours), "range": list(colours.values())} if colours else {}
         encoding["color"] = {"field": "series", "type": "nominal", "title": series_title, "scale": scale,
                              "legend": {"orient": "bottom"}}
-        encoding["xOffset"] = {"field": "series"}
+        if not stacked:
+            encoding["xOffset"] = {"field": "series"}
         encoding["tooltip"].insert(1, {"field": "series", "title": series_title})
     return {"$schema": "https://vega.github.io/schema/vega-lite/v6.json", "width": "container", "height": 240,
             "data": {"values": values}, "mark": {"type": "bar", "tooltip": True}, "encoding": encoding,

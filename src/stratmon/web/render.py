@@ -9,13 +9,13 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 from functools import lru_cache
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, PackageLoader, select_autoescape
 
-from stratmon.i18n import SUPPORTED, _, format_count, format_money, format_percent, language, ngettext
+from stratmon.i18n import SUPPORTED, _, format_count, format_measure, format_money, format_percent, language, ngettext
 from stratmon.web.context import session_of
 from stratmon.web.security import CSRF_COOKIE, new_token
 
@@ -49,7 +49,7 @@ def other_language() -> str:
 
 def switch_url(request: Request) -> str:
     """This page in the other language: the same path and query under the other prefix."""
-    path = request.url.path
+    path = quote(request.url.path, safe="/")  # the decoded path: identifiers may hold spaces, % or #
     rest = path[3:] if path[:4] in ("/en/", "/es/") or path in ("/en", "/es") else "/"
     query = request.url.query
     return f"/{other_language()}{rest or '/'}" + (f"?{query}" if query else "")
@@ -63,7 +63,7 @@ def page_url(request: Request, **changes) -> str:
             params.pop(key, None)
         else:
             params[key] = str(value)
-    return request.url.path + (f"?{urlencode(params)}" if params else "")
+    return quote(request.url.path, safe="/") + (f"?{urlencode(params)}" if params else "")
 
 
 @lru_cache(maxsize=1)
@@ -74,7 +74,8 @@ def environment() -> Environment:
                                   ngettext=lambda singular, plural, n: ngettext(singular, plural, n),
                                   newstyle=True)
     env.filters.update(money=lambda v: "–" if v is None else format_money(Decimal(v)), usd_short=usd_short,
-                       count=format_count, percent=format_percent, long_date=long_date)
+                       count=format_count, percent=format_percent, long_date=long_date,
+                       measure=lambda v: "–" if v is None else format_measure(Decimal(v)))
     return env
 
 

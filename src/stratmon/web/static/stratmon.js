@@ -41,7 +41,10 @@
             },
             onEachFeature: function (feature, shape) {
               var entry = values[feature.id];
-              shape.bindTooltip(entry.label);
+              // The label as text, never as markup.
+              var label = document.createElement("span");
+              label.textContent = entry.label;
+              shape.bindTooltip(label);
               if (entry.href) { shape.on("click", function () { window.location.href = entry.href; }); }
             }
           }).addTo(map);

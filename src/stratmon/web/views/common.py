@@ -1,19 +1,27 @@
-"""Helpers the page views share: funding tables with names, the alignment check, links."""
+"""Helpers the page views share: the alignment check, money tables with names, charts, the map,
+links."""
 
 from __future__ import annotations
 
-from dataclasses import replace
+from collections.abc import Callable
+from decimal import Decimal
+from urllib.parse import quote
 
+import pycountry
 from sqlalchemy import Connection
 
 from stratmon.analysis.alignment_state import alignment_state
-from stratmon.analysis.fiscal import FiscalYears
-from stratmon.analysis.funding import FundingQuery, FundingResult, funding
+from stratmon.analysis.breakdown import Breakdown, breakdown
 from stratmon.analysis.labels import Labels
-from stratmon.i18n import language
+from stratmon.framework import Framework
+from stratmon.i18n import _, language
+from stratmon.web.charts import LINE_COLOURS, bars_by_year
 from stratmon.web.context import Site
+from stratmon.web.render import usd_short
+from stratmon.web.tables import Column, DataTable
 
 FUNDING_TYPES = ("obligation", "disbursement")
+ZERO = Decimal("0.00")
 
 
 def labels(db: Connection, site: Site) -> Labels:
@@ -26,33 +34,154 @@ def alignment_is_current(db: Connection, site: Site) -> bool:
     return alignment_state(db, site.crosswalks.digest).is_current
 
 
-def funding_query(site: Site, by: tuple[str, ...], transaction_type: str = "disbursement",
-                  fiscal_years: FiscalYears = FiscalYears(), recipients: tuple[str, ...] = ()) -> FundingQuery:
-    """A funding query with the framework's country groups and, when aligned, the current crosswalks."""
-    query = FundingQuery(by, transaction_type, fiscal_years,
-                         country_groups=tuple((member, group.id) for group in site.framework.country_groups
-                                              for member in group.countries),
-                         recipients=recipients)
-    return replace(query, crosswalk_digest=site.crosswalks.digest) if query.is_aligned else query
-
-
-def funding_by(db: Connection, site: Site, by: tuple[str, ...], transaction_type: str = "disbursement",
-               recipients: tuple[str, ...] = ()) -> FundingResult:
-    return funding(db, funding_query(site, by, transaction_type, recipients=recipients))
+def money(db: Connection, site: Site, by: tuple[str, ...], aligned: bool, **filters) -> Breakdown:
+    """Obligations and disbursements by `by`; the keys `line` and `objective` are left out when the
+    alignment is not current (the page then says so)."""
+    keys = by if aligned else tuple(key for key in by if key not in ("line", "objective"))
+    return breakdown(db, keys, crosswalk_digest=site.crosswalks.digest, **filters)
 
 
 def link(*parts: str) -> str:
     """A portal address in the request's language: link("countries", "GT") → /en/countries/GT."""
-    from urllib.parse import quote
-
     return "/" + "/".join([language(), *(quote(str(p), safe="") for p in parts)])
 
 
-def by_year(db: Connection, site: Site, recipients: tuple[str, ...] = ()) -> list[dict]:
-    """Obligations and disbursements per fiscal year: [{fy, obligation, disbursement}, ...]."""
-    years: dict[int, dict] = {}
-    for transaction_type in FUNDING_TYPES:
-        for row in funding_by(db, site, ("fy",), transaction_type, recipients).rows:
-            years.setdefault(row.keys[0], {"fy": row.keys[0], "obligation": None, "disbursement": None})[
-                transaction_type] = row.usd
-    return [years[fy] for fy in sorted(years)]
+def money_columns() -> list[Column]:
+    return [Column("obligation", _("Obligated (USD)"), "usd"), Column("disbursement", _("Disbursed (USD)"), "usd")]
+
+
+def money_table(name: str, title: str, heading: str, money_by: Breakdown, key: str, name_of: Callable[[object], str],
+                href: Callable[[object], str | None] = lambda value: None, order: Callable | None = None,
+                total: bool = False, **where) -> DataTable:
+    """Obligated and disbursed USD per value of `key`, largest disbursement first (or by `order`
+    of the value), each value named and, where `href` gives one, linked; `total` adds a total row."""
+    sums = {kind: money_by.sums((key,), kind, **where) for kind in FUNDING_TYPES}
+    values = {value for (value,) in (*sums["obligation"], *sums["disbursement"])}
+    ordered = sorted(values, key=order) if order else sorted(
+        values, key=lambda v: (-(sums["disbursement"].get((v,)) or ZERO), -(sums["obligation"].get((v,)) or ZERO),
+                               str(v)))
+    rows = [{"name": name_of(value), **{kind: sums[kind].get((value,)) for kind in FUNDING_TYPES}}
+            for value in ordered]
+    table = DataTable(name, title, [Column("name", heading), *money_columns()], rows)
+    table.links = {(index, "name"): href(value) for index, value in enumerate(ordered) if href(value)}
+    if total and rows:
+        rows.append({"name": _("Total"), **{kind: money_by.total(kind, **where) for kind in FUNDING_TYPES}})
+    return table
+
+
+def line_table(money_by: Breakdown, names: Labels, framework: Framework, **where) -> DataTable:
+    """Obligated and disbursed USD per line of action in the framework's order, then the money outside
+    the Strategy and not aligned, with the total; each line linked to its page."""
+    order = [line.id for line in framework.lines_of_action]
+    return money_table(
+        "by-line", _("Obligations and disbursements by line of action (USD)"), _("Line of action"), money_by, "line",
+        lambda value: names.aligned("line", value), lambda value: link("lines", value) if value in order else None,
+        order=lambda value: (order.index(value) if value in order else len(order), str(value)), total=True, **where)
+
+
+def year_table(name: str, title: str, money_by: Breakdown, **where) -> DataTable:
+    """Obligated and disbursed USD per fiscal year, oldest first."""
+    return money_table(name, title, _("Fiscal year"), money_by, "fy", lambda fy: f"FY{fy}", order=lambda fy: fy,
+                       **where)
+
+
+def year_chart(table: DataTable) -> dict:
+    """Grouped bars of a `year_table`: obligations and disbursements per fiscal year."""
+    series = [{"fy": row["name"].removeprefix("FY"), "usd": row[kind], "series": label}
+              for row in table.rows for kind, label in (("obligation", _("Obligated")), ("disbursement", _("Disbursed")))
+              if row[kind] is not None]
+    return bars_by_year(series, series="series", series_title=_("Transaction type"),
+                        colours={_("Obligated"): "#9aa5b1", _("Disbursed"): "#0b3d66"})
+
+
+def year_alt() -> str:
+    return _("Bar chart of obligations and disbursements by fiscal year; the table below gives the figures.")
+
+
+def line_year_chart(money_by: Breakdown, names: Labels, framework: Framework, **where) -> dict:
+    """Stacked bars of disbursements per fiscal year by line of action (other money as one series)."""
+    line_ids = {line.id for line in framework.lines_of_action}
+    other = _("Outside the Strategy or not aligned")
+    records: dict[tuple, Decimal] = {}
+    for (line, fy), usd in money_by.sums(("line", "fy"), "disbursement", **where).items():
+        series = names.line(line) if line in line_ids else other
+        records[(fy, series)] = records.get((fy, series), ZERO) + usd
+    colours = {names.line(line.id): LINE_COLOURS.get(line.id, "#0b3d66") for line in framework.lines_of_action}
+    colours[other] = "#9aa5b1"
+    return bars_by_year([{"fy": fy, "usd": usd, "series": series} for (fy, series), usd in sorted(records.items())],
+                        series="series", series_title=_("Line of action"), colours=colours, stacked=True)
+
+
+def line_year_table(money_by: Breakdown, framework: Framework, **where) -> DataTable:
+    """Disbursements per fiscal year (rows) and line of action (columns), with the money outside the
+    Strategy or not aligned, and the total: the figures of `line_year_chart`."""
+    line_ids = [line.id for line in framework.lines_of_action]
+    sums = money_by.sums(("fy", "line"), "disbursement", **where)
+    others = money_by.values("line", **where) - set(line_ids)
+    rows = []
+    for fy in sorted({fy for fy, _line in sums}):
+        # Rolled up from the exact sums, so that each cell equals `stratmon funding` to the cent.
+        rows.append({"fy": f"FY{fy}", **{line_id: sums.get((fy, line_id)) for line_id in line_ids},
+                     "other": money_by.total("disbursement", fy=fy, line=others, **where) if others else None,
+                     "total": money_by.total("disbursement", fy=fy, **where)})
+    return DataTable("by-line-year", _("Disbursements by fiscal year and line of action (USD)"), [
+        Column("fy", _("Fiscal year")), *(Column(line.id, line.name.get(language()), "usd")
+                                          for line in framework.lines_of_action),
+        Column("other", _("Outside the Strategy or not aligned"), "usd"), Column("total", _("Total"), "usd")], rows)
+
+
+def numeric_code(alpha_2: str) -> str | None:
+    """A country's ISO 3166-1 numeric code (the world-atlas shape ids), if it has one."""
+    found = pycountry.countries.get(alpha_2=alpha_2)
+    return found.numeric if found else None
+
+
+def country_map(framework: Framework, names: Labels, disbursed: dict[str, Decimal]) -> dict:
+    """The map's data: per framework country (by numeric code), its name, disbursed USD and page.
+    `static/stratmon.js` draws it; every figure is also in a table on the page."""
+    entries = {}
+    for country in framework.countries:
+        numeric = numeric_code(country.code)
+        if numeric is None:
+            continue
+        amount = disbursed.get(country.code, ZERO)
+        entries[numeric] = {"code": country.code, "value": float(amount), "href": link("countries", country.code),
+                            "label": _("{country}: {amount} disbursed").format(country=names.recipient(country.code),
+                                                                               amount=usd_short(amount))}
+    return entries
+
+
+def activities_table(name: str, title: str, activities, names: Labels) -> DataTable:
+    """Activities with their money within a page's filter (`analysis.breakdown.ActivityMoney`),
+    each title linking to the activity's page."""
+    table = DataTable(name, title, [
+        Column("identifier", _("IATI identifier")), Column("title", _("Title")), Column("agency", _("Agency")),
+        *money_columns()], [
+        {"identifier": a.iati_identifier, "title": a.title or a.iati_identifier,
+         "agency": names.agency(a.reporting_org_ref), "obligation": a.obligated_usd,
+         "disbursement": a.disbursed_usd} for a in activities])
+    table.links = {(index, "title"): link("activities", a.iati_identifier) for index, a in enumerate(activities)}
+    return table
+
+
+def status_counts(cells) -> dict[str, int]:
+    """How many indicators stand at each status (their latest total; None counts as no data)."""
+    counts = dict.fromkeys(STATUSES, 0)
+    for cell in cells:
+        counts[cell.status if cell is not None else "no_data"] += 1
+    return counts
+
+
+STATUSES = ("on_track", "needs_attention", "off_track", "no_target", "no_data")
+
+
+def page_links(current: int, last: int) -> list[int | None]:
+    """The page numbers a pager links: the first, the last and those near the current one, with
+    None where pages are skipped."""
+    wanted = sorted({1, last, *range(max(1, current - 2), min(last, current + 2) + 1)})
+    links: list[int | None] = []
+    for number in wanted:
+        if links and number - links[-1] > 1:
+            links.append(None)
+        links.append(number)
+    return links

@@ -1,0 +1,176 @@
+"""The shapes of the API's answers about activities: a page of them, and everything about one."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from pydantic import Field
+
+from stratmon.web.api_models import Model, Money, ValueOut
+
+
+class ActivityItem(Model):
+    identifier: str
+    title: str | None
+    agency: str | None
+    agency_name: str | None
+    status: str | None
+    status_name: str | None
+    start: date | None
+    end: date | None
+    disbursed_usd: Money = Field(description="Disbursed within the filter (country, years, line, objective).")
+    obligated_usd: Money = Field(description="Obligated within the filter.")
+    href: str
+
+
+class PageLinks(Model):
+    self: str
+    first: str
+    last: str
+    prev: str | None
+    next: str | None
+
+
+class ActivityList(Model):
+    items: list[ActivityItem]
+    total: int
+    page: int
+    per_page: int
+    pages: int
+    links: PageLinks
+
+
+class Description(Model):
+    type: str | None
+    type_name: str | None
+    text: str
+
+
+class ParticipantOut(Model):
+    role: str | None
+    role_name: str | None
+    ref: str | None
+    name: str | None
+    type: str | None
+
+
+class DateOut(Model):
+    type: str
+    type_name: str
+    date: date | None
+
+
+class RecipientOut(Model):
+    kind: str
+    code: str
+    key: str
+    name: str
+    percentage: float | None
+
+
+class SectorOut(Model):
+    vocabulary: str
+    code: str
+    name: str | None
+    percentage: float | None
+
+
+class TransactionOut(Model):
+    id: int
+    type: str
+    type_name: str
+    date: date
+    fy: int
+    value: str | None = Field(description="The value as published.")
+    currency: str | None
+    usd: Money | None
+    description: str | None
+    provider: str | None
+    receiver: str | None
+    recipients: list[str]
+
+
+class AlignedPart(Model):
+    recipient: str
+    recipient_name: str
+    objective: str | None
+    objective_name: str | None
+    line: str | None
+    line_name: str | None
+    outside: str | None
+    rule: str
+    rule_name: str
+    evidence: str
+    evidence_text: str
+    usd: Money
+
+
+class AlignedTransaction(Model):
+    transaction_id: int
+    type: str
+    date: date
+    fy: int
+    parts: list[AlignedPart]
+
+
+class OverrideOut(Model):
+    id: int
+    target: str
+    reason: str
+    created_at: datetime
+    active: bool
+
+
+class AlignmentOut(Model):
+    is_current: bool
+    overrides: list[OverrideOut]
+    transactions: list[AlignedTransaction]
+
+
+class PeriodOut(Model):
+    start: date | None
+    end: date | None
+    target: str | None
+    actual: str | None
+
+
+class ResultIndicatorOut(Model):
+    title: str | None
+    measure: str | None
+    baseline: str | None
+    baseline_year: int | None
+    periods: list[PeriodOut]
+
+
+class PublishedResult(Model):
+    title: str | None
+    type: str | None
+    type_name: str | None
+    indicators: list[ResultIndicatorOut]
+
+
+class LinkOut(Model):
+    title: str | None
+    url: str | None
+
+
+class ActivityOut(Model):
+    identifier: str
+    title: str | None
+    descriptions: list[Description]
+    agency: str | None
+    agency_name: str | None
+    status: str | None
+    status_name: str | None
+    default_currency: str | None
+    last_updated: str | None
+    participants: list[ParticipantOut]
+    dates: list[DateOut]
+    recipients: list[RecipientOut]
+    sectors: list[SectorOut]
+    totals: dict[str, Money] = Field(description="USD sums by transaction type, as published.")
+    transactions: list[TransactionOut]
+    alignment: AlignmentOut
+    results: list[PublishedResult]
+    reported_values: list[ValueOut] = Field(description="Entered results: approved ones for the public.")
+    documents: list[LinkOut]

@@ -1,0 +1,128 @@
+"""Any filtered set of activities as an IATI 2.03 activity file: `/{lang}/activities.xml` with the
+activity finder's parameters (the finder links to it), and `/api/v1/activities.xml` with the API's.
+
+The file is written to a spooled temporary file while the request's database connection is open,
+then sent from it: a failure answers with a clear error instead of a cut-off file, and the
+connection is not held while a slow client reads.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import replace
+from tempfile import SpooledTemporaryFile
+from typing import IO, Annotated
+
+from fastapi import APIRouter, Depends, HTTPException, Query, Request
+from fastapi.responses import StreamingResponse
+from sqlalchemy import Connection
+
+from stratmon.analysis.activities import SORTS, ActivityFilter, identifiers_matching, search_activities
+from stratmon.analysis.errors import QueryError
+from stratmon.analysis.fiscal import parse_fiscal_years
+from stratmon.i18n import _, format_count
+from stratmon.iati.export import write_activities
+from stratmon.web.api import response_language
+from stratmon.web.api_common import CountryParam, Db, FiscalYearsParam, errors
+from stratmon.web.context import site
+from stratmon.web.pages import page_language
+from stratmon.web.views.activities import read_filter
+from stratmon.web.views.common import alignment_is_current
+
+# The most activities one file holds: the whole real data (some 6,000 activities, 45 MB) takes
+# seconds to write, so a download that large asks for a narrower filter instead.
+MAX_ACTIVITIES = 5_000
+FILE_NAME = "stratmon-activities.xml"
+MEDIA_TYPE = "application/xml"
+# Files up to this size stay in memory; larger ones go to a temporary file on disk.
+SPOOL_BYTES = 8 * 1024 * 1024
+CHUNK_BYTES = 64 * 1024
+
+router = APIRouter()
+
+
+def activities_filter(db: Connection, request: Request, params: Mapping[str, str | None]) -> ActivityFilter:
+    """The filter the parameters ask for, read as the activity finder reads them; `fy` (`2017:2020`)
+    may stand for the finder's `fy_from` and `fy_to`. QueryError when a parameter cannot be read."""
+    for name, value in params.items():
+        # Text reaches SQL; PostgreSQL refuses NUL, and no filter needs control characters.
+        if value and any(ord(character) < 32 for character in value):
+            raise QueryError(_("{name}: control characters are not allowed").format(name=name))
+    current = site(request)
+    query, _values = read_filter(params, current, alignment_is_current(db, current))
+    fy = params.get("fy")
+    if fy and not (params.get("fy_from") or params.get("fy_to")):
+        query = replace(query, fiscal_years=parse_fiscal_years(fy))
+    return query
+
+
+def matching_identifiers(db: Connection, query: ActivityFilter) -> list[str]:
+    """The identifiers of the activities the filter matches, in its order; HTTP 400 when they are
+    more than one file holds."""
+    total = search_activities(db, replace(query, page=1, per_page=1)).total
+    if total > MAX_ACTIVITIES:
+        raise HTTPException(400, _("The filter matches {n} activities; an IATI file holds at most {most}. "
+                                   "Narrow the filter (country, agency, fiscal years, status or words) and "
+                                   "download again.").format(n=format_count(total), most=format_count(MAX_ACTIVITIES)))
+    return identifiers_matching(db, query, MAX_ACTIVITIES)
+
+
+def xml_download(db: Connection, identifiers: list[str]) -> StreamingResponse:
+    """The activities as an IATI file download."""
+    spool: IO[bytes] = SpooledTemporaryFile(max_size=SPOOL_BYTES)
+    try:
+        write_activities(db, identifiers, spool)
+        size = spool.tell()
+        spool.seek(0)
+    except BaseException:
+        spool.close()
+        raise
+    return StreamingResponse(_chunks(spool), media_type=MEDIA_TYPE, headers={
+        "content-disposition": f'attachment; filename="{FILE_NAME}"', "content-length": str(size)})
+
+
+def _chunks(spool: IO[bytes]) -> Iterator[bytes]:
+    try:
+        while chunk := spool.read(CHUNK_BYTES):
+            yield chunk
+    finally:
+        spool.close()
+
+
+@router.get("/{lang}/activities.xml", include_in_schema=False, dependencies=[Depends(page_language)])
+def portal_activities_xml(request: Request, db: Db) -> StreamingResponse:
+    """The activity finder's current selection (its query parameters) as IATI XML."""
+    query = activities_filter(db, request, request.query_params)
+    return xml_download(db, matching_identifiers(db, query))
+
+
+SORT_PATTERN = "^-?(" + "|".join(SORTS) + ")$"
+XML_RESPONSE = {200: {"description": "An IATI 2.03 activity file (`iati-activities`), as an attachment.",
+                      "content": {MEDIA_TYPE: {"schema": {"type": "string", "format": "binary"}}}}}
+
+
+@router.get("/api/v1/activities.xml", tags=["api"], summary="Activities as IATI XML", response_class=StreamingResponse,
+            responses={**errors(400, 422), **XML_RESPONSE}, dependencies=[Depends(response_language)], description=(
+                "Every activity matching the filters (as `/activities` takes them), as an IATI 2.03 activity file "
+                "with everything stored about each: transactions, recipients, sectors, budgets, locations, documents, "
+                f"results. At most {MAX_ACTIVITIES:,} activities: a filter matching more is answered with 400."))
+def api_activities_xml(
+    request: Request,
+    db: Db,
+    country: CountryParam = None,
+    agency: Annotated[str | None, Query(max_length=200, description="A reporting organisation's IATI reference "
+                                                                    "(US-GOV-1 is USAID).")] = None,
+    line: Annotated[str | None, Query(max_length=100, description="A line of action id (see /framework).")] = None,
+    objective: Annotated[str | None, Query(max_length=100, description="An objective id (see /framework).")] = None,
+    fy: FiscalYearsParam = None,
+    status: Annotated[str | None, Query(max_length=10, description="IATI activity status code (2 = "
+                                                                   "implementation).")] = None,
+    q: Annotated[str | None, Query(max_length=200, description="Words in the title or identifier.")] = None,
+    sort: Annotated[str, Query(pattern=SORT_PATTERN, description="The order of the activities in the file: one of "
+                               + ", ".join(SORTS) + "; prefix - for descending.")] = "-disbursed",
+) -> StreamingResponse:
+    """The activities matching the API's activity filters as IATI XML (described in the decorator)."""
+    params = {"country": country, "agency": agency, "line": line, "objective": objective, "fy": fy,
+              "status": status, "q": q, "sort": sort}
+    query = activities_filter(db, request, params)
+    return xml_download(db, matching_identifiers(db, query))

@@ -1,0 +1,222 @@
+"""One activity: what, who, where, when, its transactions, why its money sits where it does, its
+results and its documents. Everything as published, codes named."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from urllib.parse import urlsplit
+
+from sqlalchemy import Connection
+
+from stratmon.analysis.activities import ActivityDetail, activity_detail
+from stratmon.analysis.alignment import Explanation, explain
+from stratmon.analysis.indicator_registry import registered_indicators
+from stratmon.analysis.labels import Labels
+from stratmon.i18n import _, language
+from stratmon.iati.codelists import SECTOR_CODELIST_BY_VOCABULARY, codelists
+from stratmon.web.context import Site
+from stratmon.web.render import usd_short
+from stratmon.web.tables import Column, DataTable
+from stratmon.web.views.codes import code_name
+from stratmon.web.views.common import alignment_is_current, labels
+
+USD = "USD"
+
+
+@dataclass
+class ActivityPage:
+    detail: ActivityDetail
+    title: str
+    descriptions: list[tuple[str, str]]
+    facts: list[tuple[str, str]]
+    documents: list[tuple[str, str | None]]  # (title, safe external address or None)
+    aligned: bool
+    overrides: list
+    tables: list[DataTable] = field(default_factory=list)
+
+
+def activity_page(db: Connection, site: Site, identifier: str) -> ActivityPage:
+    """The page of the activity `identifier`; QueryError when there is none."""
+    detail = activity_detail(db, identifier)
+    names = labels(db, site)
+    aligned = alignment_is_current(db, site)
+    explanation = explain(db, identifier, site.crosswalks.digest) if aligned else None
+    descriptions = [(code_name("DescriptionType", kind) if kind else None, text) for kind, text in detail.descriptions]
+    page = ActivityPage(detail, detail.title or detail.iati_identifier, descriptions, _facts(detail, names),
+                        [(title or url or _("Untitled document"), _external(url)) for title, url in detail.documents],
+                        aligned, _overrides(explanation, names) if explanation else [])
+    page.tables = [_participants(detail), _recipients(detail, names), _dates(detail), _sectors(detail, site),
+                   _transactions(detail, names)]
+    if explanation is not None:
+        page.tables += _alignment(explanation, names)
+    page.tables += [_published_results(detail), _reported_values(db, detail)]
+    return page
+
+
+def _overrides(explanation: Explanation, names: Labels) -> list[dict]:
+    """The activity's standing manual overrides: where they send the money, why, who, when."""
+    return [{"target": (names.aligned("objective", o.target) if o.target.startswith("outside:")
+                        else f"{o.target} {names.objective(o.target)}"),
+             "reason": o.reason, "by": o.created_by, "on": o.created_at.date()}
+            for o in explanation.overrides if o.is_active]
+
+
+def _facts(detail: ActivityDetail, names: Labels) -> list[tuple[str, str]]:
+    totals = [(_("Obligated (USD, as published)"), detail.total_usd("2")),
+              (_("Disbursed (USD, as published)"), detail.total_usd("3"))]
+    return [(_("IATI identifier"), detail.iati_identifier),
+            (_("Reported by"), names.agency(detail.reporting_org_ref) if detail.reporting_org_ref else
+             (detail.reporting_org_name or "–")),
+            (_("Status"), code_name("ActivityStatus", detail.status_code)),
+            *((label, usd_short(amount)) for label, amount in totals),
+            (_("Default currency"), detail.default_currency or "–"),
+            (_("Last updated by the publisher"), detail.last_updated or "–")]
+
+
+def _external(url: str | None) -> str | None:
+    """An address safe to link to: http or https only (never javascript: and the like)."""
+    if not url:
+        return None
+    try:
+        parts = urlsplit(url.strip())
+    except ValueError:
+        return None
+    return url.strip() if parts.scheme.lower() in ("http", "https") and parts.netloc else None
+
+
+def _participants(detail: ActivityDetail) -> DataTable:
+    return DataTable("organisations", _("Participating organisations"), [
+        Column("role", _("Role")), Column("name", _("Organisation")), Column("ref", _("Reference")),
+        Column("type", _("Type"))], [
+        {"role": code_name("OrganisationRole", p.role_code), "name": p.name or p.ref or "–", "ref": p.ref,
+         "type": code_name("OrganisationType", p.type_code) if p.type_code else None} for p in detail.participants])
+
+
+def _recipients(detail: ActivityDetail, names: Labels) -> DataTable:
+    rows = [{"name": names.recipient(r.code if r.kind == "country" else f"region-{r.code}"),
+             "kind": _("country") if r.kind == "country" else _("region"),
+             "percentage": None if r.percentage is None else r.percentage / 100} for r in detail.recipients]
+    note = _("Transactions that name their own recipients follow those instead.")
+    if not rows:
+        # Some publishers name recipients on each transaction only.
+        keys = sorted({key for t in detail.transactions for key in t.recipients})
+        rows = [{"name": names.recipient(key), "kind": _("country") if not key.startswith("region-") else _("region"),
+                 "percentage": None} for key in keys]
+        note = _("The activity names its recipients on its transactions.")
+    return DataTable("recipients", _("Recipient countries and regions"), [
+        Column("name", _("Country or region")), Column("kind", _("Kind")), Column("percentage", _("Share"), "percent")],
+        rows, note=note)
+
+
+def _dates(detail: ActivityDetail) -> DataTable:
+    return DataTable("dates", _("Dates"), [Column("type", _("Date")), Column("date", _("Day"), "date")], [
+        {"type": code_name("ActivityDateType", d.type_code), "date": d.iso_date} for d in detail.dates])
+
+
+def _sectors(detail: ActivityDetail, site: Site) -> DataTable:
+    lang = language()
+
+    def name(sector) -> str:
+        codelist = SECTOR_CODELIST_BY_VOCABULARY.get(sector.vocabulary)
+        if codelist:
+            return codelists().name(codelist, sector.code, lang, fallback=sector.name)
+        area = site.crosswalks.areas_by_code.get(sector.code) if sector.vocabulary in ("98", "99") else None
+        return area.name.get(lang) if area else (sector.name or sector.code)
+
+    vocabularies = {"1": _("OECD DAC purpose code"), "2": _("OECD DAC category"), "99": _("U.S. program area"),
+                    "98": _("U.S. program area")}
+    return DataTable("sectors", _("Sectors"), [
+        Column("vocabulary", _("Vocabulary")), Column("code", _("Code")), Column("name", _("Sector")),
+        Column("percentage", _("Share"), "percent")], [
+        {"vocabulary": vocabularies.get(s.vocabulary, s.vocabulary), "code": s.code, "name": name(s),
+         "percentage": None if s.percentage is None else s.percentage / 100} for s in detail.sectors])
+
+
+def _transactions(detail: ActivityDetail, names: Labels) -> DataTable:
+    rows = [{"date": t.transaction_date, "fy": f"FY{t.fiscal_year}", "type": code_name("TransactionType", t.type_code),
+             "usd": t.usd if t.currency == USD else None,
+             "value": t.usd if t.currency != USD else None, "currency": t.currency if t.currency != USD else None,
+             "provider": t.provider, "receiver": t.receiver,
+             "recipients": ", ".join(names.recipient(key) for key in t.recipients) or None,
+             "description": t.description} for t in detail.transactions]
+    columns = [Column("date", _("Date"), "date"), Column("fy", _("Fiscal year")), Column("type", _("Type")),
+               Column("usd", _("USD"), "usd"), Column("value", _("Value in another currency"), "usd"),
+               Column("currency", _("Currency")), Column("provider", _("Provider")), Column("receiver", _("Receiver")),
+               Column("recipients", _("Recipients")), Column("description", _("Description"))]
+    # Columns the publisher left empty throughout say nothing; the value columns stay.
+    optional = {"value", "currency", "provider", "receiver", "recipients", "description"}
+    columns = [c for c in columns if c.key not in optional or any(row[c.key] is not None for row in rows)]
+    return DataTable("transactions", _("Transactions"), columns, rows,
+                     note=_("Values in another currency are kept as published and left out of USD sums."))
+
+
+def _alignment(explanation: Explanation, names: Labels) -> list[DataTable]:
+    """Each transaction part with where it went and why, and the same summed by destination and reason."""
+    rows = []
+    for transaction in explanation.transactions:
+        for part in transaction.parts:
+            if part.objective_id:
+                where = f"{part.objective_id} {names.objective(part.objective_id)}"
+                line = names.line(part.line_id) if part.line_id else "–"
+            else:
+                where = names.aligned("objective", f"outside:{part.outside_id}" if part.outside_id else None)
+                line = "–"
+            rows.append({"date": transaction.transaction_date, "type_code": transaction.type_code,
+                         "type": code_name("TransactionType", transaction.type_code),
+                         "recipient": names.recipient(part.recipient_key), "objective": where, "line": line,
+                         "rule": names.rule(part.rule), "evidence": names.evidence(part.evidence), "usd": part.usd})
+    detail = DataTable("alignment", _("Where each transaction's money is attributed, and why"), [
+        Column("date", _("Date"), "date"), Column("type", _("Transaction type")), Column("recipient", _("Recipient")),
+        Column("objective", _("Objective")), Column("line", _("Line of action")), Column("rule", _("Rule")),
+        Column("evidence", _("Evidence")), Column("usd", _("Amount"), "usd")], rows,
+        note=_("Each transaction's value is split over its recipients; each part goes to the objective of the first "
+               "rule that applies: a manual override, the U.S. program area, the OECD DAC purpose code, keywords, "
+               "else it is not aligned. Amounts are in the transaction's currency."))
+    summed: dict[tuple, dict] = {}
+    for row in rows:
+        key = (row["objective"], row["line"], row["rule"], row["evidence"])
+        entry = summed.setdefault(key, {"objective": key[0], "line": key[1], "rule": key[2], "evidence": key[3],
+                                        "obligation": None, "disbursement": None})
+        kind = {"2": "obligation", "3": "disbursement"}.get(row["type_code"])
+        if kind:
+            entry[kind] = (entry[kind] or 0) + row["usd"]
+    summary = DataTable("alignment-summary", _("Where the money is attributed, and why"), [
+        Column("objective", _("Objective")), Column("line", _("Line of action")), Column("rule", _("Rule")),
+        Column("evidence", _("Evidence")), Column("obligation", _("Obligated"), "usd"),
+        Column("disbursement", _("Disbursed"), "usd")], list(summed.values()))
+    return [summary, detail]
+
+
+def _published_results(detail: ActivityDetail) -> DataTable:
+    rows = []
+    for result in detail.results:
+        for indicator in result.indicators or [None]:
+            for period in (indicator.periods if indicator and indicator.periods else [None]):
+                rows.append({"result": result.title, "type": code_name("ResultType", result.type_code),
+                             "indicator": indicator.title if indicator else None,
+                             "measure": code_name("IndicatorMeasure", indicator.measure_code) if indicator else None,
+                             "baseline": indicator.baseline if indicator else None,
+                             "baseline_year": str(indicator.baseline_year) if indicator and indicator.baseline_year
+                             else None,
+                             "start": period.start if period else None, "end": period.end if period else None,
+                             "target": period.target if period else None, "actual": period.actual if period else None})
+    return DataTable("results", _("Results published in IATI"), [
+        Column("result", _("Result")), Column("type", _("Type")), Column("indicator", _("Indicator")),
+        Column("measure", _("Measure")), Column("baseline", _("Baseline")), Column("baseline_year", _("Baseline year")),
+        Column("start", _("Period start"), "date"), Column("end", _("Period end"), "date"),
+        Column("target", _("Target")), Column("actual", _("Actual"))], rows,
+        note=_("Values as the publisher wrote them."))
+
+
+def _reported_values(db: Connection, detail: ActivityDetail) -> DataTable:
+    lang = language()
+    indicator_names = {i.code: i.name(lang) for i in registered_indicators(db)}
+    kinds = {"baseline": _("Baseline"), "target": _("Target"), "actual": _("Actual")}
+    approved = [v for v in detail.reported_values if v.status == "approved"]
+    return DataTable("reported", _("Results reported through Strategy Monitor (approved)"), [
+        Column("code", _("Indicator code")), Column("indicator", _("Indicator")), Column("start", _("Period start"), "date"),
+        Column("end", _("Period end"), "date"), Column("kind", _("Value")), Column("category", _("Disaggregate")),
+        Column("value", _("Figure"))], [
+        {"code": v.indicator_code, "indicator": indicator_names.get(v.indicator_code, v.indicator_code),
+         "start": v.period_start, "end": v.period_end, "kind": kinds.get(v.value_type, v.value_type),
+         "category": v.category or None, "value": v.value_text} for v in approved])

@@ -1,0 +1,105 @@
+"""The Strategy's countries: money by country (regional programmes in their own rows), and a page
+per country with its money by line and year, agencies, largest activities and context."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from sqlalchemy import Connection
+
+from stratmon.analysis.breakdown import largest_activities
+from stratmon.analysis.context import against_baseline
+from stratmon.framework.model import Country
+from stratmon.i18n import _, language
+from stratmon.web.charts import horizontal_bars
+from stratmon.web.context import Site
+from stratmon.web.tables import Column, DataTable
+from stratmon.web.views.common import (
+    FUNDING_TYPES, activities_table, alignment_is_current, country_map, labels, line_table, line_year_chart,
+    line_year_table, link, money, money_table, year_chart, year_table)
+from stratmon.web.views.context import context_table
+
+
+@dataclass
+class CountriesOverview:
+    map: dict
+    chart: dict
+    groups: list[dict]
+    tables: list[DataTable]
+
+
+@dataclass
+class CountryPage:
+    country: Country
+    name: str
+    aligned: bool
+    obligated: Decimal
+    disbursed: Decimal
+    agencies: int
+    map: dict
+    year_chart: dict
+    line_chart: dict | None
+    missing_context: list[str] = field(default_factory=list)
+    tables: list[DataTable] = field(default_factory=list)
+
+
+def countries_overview(db: Connection, site: Site) -> CountriesOverview:
+    framework, names = site.framework, labels(db, site)
+    money_by = money(db, site, ("country", "fy"), False)
+    codes = [country.code for country in framework.countries]
+    others = sorted(money_by.values("country") - set(codes), key=lambda key: (key.startswith("region-"), key))
+
+    def order(key: str):
+        return (0, codes.index(key)) if key in codes else (1, others.index(key))
+
+    table = money_table("by-country", _("Obligations and disbursements by country and region (USD)"),
+                        _("Country or region"), money_by, "country", names.recipient,
+                        lambda key: link("countries", key) if key in codes else None, order=order, total=True)
+    table.note = _("Regional programmes are shown in their own rows: their money is never spread over countries.")
+    disbursed = {key: usd for (key,), usd in money_by.sums(("country",), "disbursement").items()}
+    groups = [{"name": group.name.get(language()),
+               "members": ", ".join(names.recipient(code) for code in group.countries),
+               **{kind: money_by.total(kind, country=set(group.countries)) for kind in FUNDING_TYPES}}
+              for group in framework.country_groups]
+    chart = horizontal_bars([{"label": names.recipient(key), "usd": usd} for key, usd in disbursed.items()],
+                            "label", _("Country or region"))
+    return CountriesOverview(country_map(framework, names, disbursed), chart, groups,
+                             [table, _country_year_table(money_by, names, [*codes, *others])])
+
+
+def _country_year_table(money_by, names, keys: list[str]) -> DataTable:
+    """Disbursements per fiscal year (rows) and country or region (columns)."""
+    sums = money_by.sums(("fy", "country"), "disbursement")
+    present = [key for key in keys if any(country == key for _fy, country in sums)]
+    years = sorted({fy for fy, _country in sums})
+    rows = [{"fy": f"FY{fy}", **{key: sums.get((fy, key)) for key in present}} for fy in years]
+    return DataTable("by-country-year", _("Disbursements by fiscal year and country or region (USD)"),
+                     [Column("fy", _("Fiscal year")), *(Column(key, names.recipient(key), "usd") for key in present)],
+                     rows)
+
+
+def country_page(db: Connection, site: Site, country: Country) -> CountryPage:
+    framework, names, lang = site.framework, labels(db, site), language()
+    aligned = alignment_is_current(db, site)
+    money_by = money(db, site, ("fy", "agency", "line"), aligned, recipients=(country.code,))
+    years = year_table("by-year", _("Obligations and disbursements by fiscal year (USD)"), money_by)
+    everywhere = money(db, site, ("country",), False)
+    disbursed = {key: usd for (key,), usd in everywhere.sums(("country",), "disbursement").items()}
+    page = CountryPage(country, country.name.get(lang), aligned, money_by.total("obligation"),
+                       money_by.total("disbursement"), len(money_by.values("agency")),
+                       country_map(framework, names, disbursed), year_chart(years),
+                       line_year_chart(money_by, names, framework) if aligned else None)
+    page.tables.append(years)
+    if aligned:
+        page.tables += [line_table(money_by, names, framework), line_year_table(money_by, framework)]
+    page.tables.append(money_table("by-agency", _("By agency (USD)"), _("Agency"), money_by, "agency", names.agency,
+                                   total=True))
+    top = largest_activities(db, limit=10, recipients=(country.code,))
+    page.tables.append(activities_table("top-activities", _("Largest activities by disbursements in the country (USD)"),
+                                        top, names))
+    specs = list(framework.context_indicators)
+    table, page.missing_context = context_table(against_baseline(db, framework, countries=[country.code]), specs,
+                                                names, with_country=False)
+    page.tables.append(table)
+    return page

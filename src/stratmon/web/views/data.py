@@ -1,0 +1,186 @@
+"""Data and methods: where the figures come from (the import ledger, context sources and their
+vintages), how much of the money is aligned, how IATI compares with ForeignAssistance.gov, the
+alignment rules in words, and where to download everything."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import PurePath
+
+from sqlalchemy import Connection
+
+from stratmon.analysis.alignment import coverage
+from stratmon.analysis.alignment_rules import money_by_rule
+from stratmon.analysis.context_sources import context_sources
+from stratmon.analysis.errors import QueryError
+from stratmon.analysis.fiscal import FiscalYears
+from stratmon.analysis.reconcile import RECONCILED_TYPES, Reason, reconcile
+from stratmon.i18n import _, format_money, language
+from stratmon.store.ledger import import_runs
+from stratmon.web.context import Site
+from stratmon.web.tables import Column, DataTable
+from stratmon.web.views.common import alignment_is_current, labels, link
+
+
+@dataclass
+class DataPage:
+    aligned: bool
+    reconciled_type: str
+    shares: dict[str, Decimal | None] = field(default_factory=dict)
+    rules: list[tuple[str, str]] = field(default_factory=list)
+    tables: list[DataTable] = field(default_factory=list)
+
+
+def rule_descriptions() -> list[tuple[str, str, str]]:
+    """(rule, name, what it does), in the order the rules are tried."""
+    return [
+        ("override", _("Manual override"),
+         _("A person in the workspace attributes an activity's money to an objective, with a reason; it wins over "
+           "every other rule and is kept in the audit log.")),
+        ("program_area", _("U.S. program area"),
+         _("The U.S. program area the agency publishes (IATI sector vocabulary 99, ForeignAssistance.gov's U.S. "
+           "sector) maps to an objective through a reviewed crosswalk.")),
+        ("dac", _("OECD DAC purpose code"),
+         _("Otherwise the OECD DAC purpose code (sector vocabulary 1) maps to an objective or to a category outside "
+           "the Strategy.")),
+        ("keyword", _("Keywords"),
+         _("Otherwise keywords in English or Spanish in the title or description place the money.")),
+        ("none", _("Not aligned"), _("When no rule applies the money stays not aligned and is listed for review.")),
+    ]
+
+
+def data_page(db: Connection, site: Site, reconciled_type: str | None) -> DataPage:
+    reconciled_type = reconciled_type or "disbursement"
+    if reconciled_type not in RECONCILED_TYPES:
+        raise QueryError(_("type takes one of: {choices}").format(choices=", ".join(RECONCILED_TYPES)))
+    names = labels(db, site)
+    page = DataPage(alignment_is_current(db, site), reconciled_type)
+    runs = sorted(import_runs(db), key=lambda run: run.id, reverse=True)
+    page.tables += [_sources(runs), _ledger(runs), _context_sources(db, site)]
+    if page.aligned:
+        page.tables += _coverage(db, site, names, page)
+        page.tables.append(_rules(db, site))
+    page.tables.append(_reconciliation(db, site, names, reconciled_type))
+    return page
+
+
+def source_names() -> dict[str, str]:
+    return {"iati": _("IATI files of U.S. government publishers"), "fagov": _("ForeignAssistance.gov"),
+            "budget": _("State Department budget tables"), "context": _("Context indicators"),
+            "results": _("Indicator results files")}
+
+
+def _sources(runs) -> DataTable:
+    """Per kind of source: how many files, records and transactions, and when last imported."""
+    kinds: dict[str, dict] = {}
+    for run in runs:
+        if run.status != "imported":
+            continue
+        entry = kinds.setdefault(run.source_kind, {"files": 0, "records": 0, "transactions": 0, "last": None})
+        entry["files"] += 1
+        entry["records"] += run.records_total
+        entry["transactions"] += run.transactions
+        finished = run.finished_at.strftime("%Y-%m-%d") if run.finished_at else None
+        entry["last"] = max(filter(None, (entry["last"], finished)), default=None)
+    names = source_names()
+    return DataTable("sources", _("Sources loaded"), [
+        Column("source", _("Source")), Column("files", _("Files"), "count"), Column("records", _("Records"), "count"),
+        Column("transactions", _("Transactions"), "count"), Column("last", _("Last imported"))], [
+        {"source": names.get(kind, kind), **entry} for kind, entry in sorted(kinds.items())])
+
+
+def _ledger(runs) -> DataTable:
+    statuses = {"imported": _("imported"), "unchanged": _("unchanged"), "rejected": _("rejected"),
+                "running": _("running")}
+    names = source_names()
+    return DataTable("imports", _("Files imported (newest first)"), [
+        Column("id", _("Run")), Column("finished", _("Finished (UTC)")), Column("kind", _("Source")),
+        Column("file", _("File")), Column("status", _("Outcome")), Column("new", _("New"), "count"),
+        Column("updated", _("Updated"), "count"), Column("unchanged", _("Unchanged"), "count"),
+        Column("skipped", _("Skipped"), "count"), Column("transactions", _("Transactions"), "count"),
+        Column("sha256", _("SHA-256 (first 12)"))], [
+        {"id": str(run.id), "finished": run.finished_at.strftime("%Y-%m-%d %H:%M") if run.finished_at else None,
+         "kind": names.get(run.source_kind, run.source_kind), "file": PurePath(run.path).name, "status": statuses.get(run.status, run.status),
+         "new": run.records_new, "updated": run.records_updated, "unchanged": run.records_unchanged,
+         "skipped": run.records_skipped, "transactions": run.transactions, "sha256": run.content_hash[:12]}
+        for run in runs])
+
+
+def _context_sources(db: Connection, site: Site) -> DataTable:
+    lang = language()
+    catalogue = {spec.id: spec for spec in site.framework.context_indicators}
+    return DataTable("context-sources", _("Context indicators: sources and vintages"), [
+        Column("indicator", _("Indicator")), Column("source", _("Source")), Column("vintage", _("Vintage")),
+        Column("countries", _("Countries"), "count"), Column("years", _("Years")), Column("values", _("Values"), "count")],
+        [{"indicator": catalogue[s.indicator].name.get(lang) if s.indicator in catalogue else s.indicator,
+          "source": s.source, "vintage": s.vintage, "countries": s.countries,
+          "years": f"{s.first_year}–{s.last_year}", "values": s.values} for s in context_sources(db)])
+
+
+def _coverage(db: Connection, site: Site, names, page: DataPage) -> list[DataTable]:
+    result = coverage(db, "agency", crosswalk_digest=site.crosswalks.digest, largest=15)
+    overall = result.overall
+    page.shares = {"aligned": overall.share(overall.aligned_usd), "outside": overall.share(overall.outside_usd),
+                   "not_aligned": overall.share(overall.not_aligned_usd)}
+    columns = [Column("agency", _("Agency")), Column("total", _("Disbursed (USD)"), "usd"),
+               Column("aligned", _("Aligned to an objective (USD)"), "usd"),
+               Column("outside", _("Outside the Strategy (USD)"), "usd"),
+               Column("not_aligned", _("Not aligned (USD)"), "usd"), Column("share", _("Aligned share"), "percent")]
+    rows = [{"agency": names.agency(r.key), "total": r.total_usd, "aligned": r.aligned_usd, "outside": r.outside_usd,
+             "not_aligned": r.not_aligned_usd, "share": r.share(r.aligned_usd)}
+            for r in sorted(result.rows, key=lambda r: -r.total_usd)]
+    rows.append({"agency": _("Total"), "total": overall.total_usd, "aligned": overall.aligned_usd,
+                 "outside": overall.outside_usd, "not_aligned": overall.not_aligned_usd,
+                 "share": overall.share(overall.aligned_usd)})
+    by_agency = DataTable("coverage", _("Alignment coverage of disbursements by agency"), columns, rows)
+    largest = DataTable("not-aligned", _("Largest activities with money not aligned (disbursements)"), [
+        Column("identifier", _("IATI identifier")), Column("title", _("Title")), Column("agency", _("Agency")),
+        Column("usd", _("Not aligned (USD)"), "usd")], [
+        {"identifier": a.identifier, "title": a.title or a.identifier, "agency": names.agency(a.reporting_org_ref),
+         "usd": a.not_aligned_usd} for a in result.largest_not_aligned])
+    largest.links = {(index, "title"): link("activities", a.identifier)
+                     for index, a in enumerate(result.largest_not_aligned)}
+    return [by_agency, largest]
+
+
+def _rules(db: Connection, site: Site) -> DataTable:
+    totals = {total.rule: total for total in money_by_rule(db, "disbursement", site.crosswalks.digest)}
+    everything = sum((t.usd for t in totals.values()), Decimal("0.00"))
+    rows = []
+    for rule, name, _what in rule_descriptions():
+        total = totals.get(rule)
+        rows.append({"rule": name, "activities": total.activities if total else 0,
+                     "usd": total.usd if total else Decimal("0.00"),
+                     "share": (total.usd / everything) if total and everything > 0 else None})
+    return DataTable("rules", _("Disbursements by the rule that placed them"), [
+        Column("rule", _("Rule")), Column("activities", _("Activities"), "count"), Column("usd", _("Disbursed (USD)"), "usd"),
+        Column("share", _("Share"), "percent")], rows,
+        note=_("An activity whose transactions are placed by different rules counts under each of them."))
+
+
+def _reason_text(reason: Reason, names) -> str:
+    if reason.code == "no_fagov":
+        return _("ForeignAssistance.gov has no figure")
+    if reason.code == "no_iati":
+        return _("no IATI transactions")
+    if reason.code == "agencies_absent":
+        return _("major publishers with nothing in IATI for this country: {agencies}").format(
+            agencies=", ".join(reason.agencies))
+    if reason.code == "regional":
+        return _("IATI reports US$ {amount} to regional programmes this year").format(
+            amount=format_money(reason.amount_usd))
+    return reason.code
+
+
+def _reconciliation(db: Connection, site: Site, names, reconciled_type: str) -> DataTable:
+    rows = [r for r in reconcile(db, site.framework, FiscalYears()) if r.type == reconciled_type]
+    title = (_("IATI against ForeignAssistance.gov: disbursements") if reconciled_type == "disbursement"
+             else _("IATI against ForeignAssistance.gov: obligations"))
+    return DataTable(f"reconciliation-{reconciled_type}", title, [
+        Column("country", _("Country")), Column("fy", _("Fiscal year")), Column("iati", _("IATI (USD)"), "usd"),
+        Column("fagov", _("ForeignAssistance.gov (USD)"), "usd"), Column("difference", _("Difference (USD)"), "usd"),
+        Column("ratio", _("IATI ÷ ForeignAssistance.gov"), "percent"), Column("reasons", _("Why they may differ"))], [
+        {"country": names.recipient(r.country), "fy": f"FY{r.fy}", "iati": r.iati_usd, "fagov": r.fagov_usd,
+         "difference": r.difference_usd, "ratio": r.ratio, "reasons": "; ".join(_reason_text(x, names) for x in r.reasons)
+         or None} for r in rows])

@@ -1,0 +1,154 @@
+"""Indicators: scorecards of where the tracked indicators stand, the registered indicators, and
+the indicator tracking table (IPTT) as `stratmon iptt` computes it."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+
+from sqlalchemy import Connection
+
+from stratmon.analysis.errors import QueryError
+from stratmon.analysis.indicator_registry import registered_indicators
+from stratmon.analysis.iptt import iptt
+from stratmon.analysis.iptt_types import IpttRow, IpttTable
+from stratmon.analysis.labels import Labels
+from stratmon.framework.model import StatusThresholds
+from stratmon.i18n import _, language
+from stratmon.indicators.status import status_label
+from stratmon.web.context import Site
+from stratmon.web.tables import Column, DataTable
+from stratmon.web.views.common import STATUSES, alignment_is_current, labels, link, page_links, status_counts
+
+ROWS_PER_PAGE = 100
+
+
+@dataclass
+class IndicatorsPage:
+    values: dict[str, str]
+    choices: dict[str, list[tuple[str, str]]]
+    aligned: bool
+    cards: list[dict]
+    overall: dict[str, int]
+    page: int
+    pages: int
+    numbers: list[int | None]
+    thresholds: StatusThresholds
+    tables: list[DataTable]
+
+
+def indicators_page(db: Connection, site: Site, params, whole: bool = False) -> IndicatorsPage:
+    """Scorecards and the tracking table for the country and line asked for; `whole` puts every
+    line of the tracking table in it (for downloads), else one page of it."""
+    framework, lang, names = site.framework, language(), labels(db, site)
+    values = {name: (params.get(name) or "").strip()[:100] for name in ("country", "line")}
+    if values["country"] and framework.country(values["country"].upper()) is None:
+        raise QueryError(_("country takes one of: {choices}").format(choices=", ".join(c.code for c in framework.countries)))
+    if values["line"] and values["line"] not in {line.id for line in framework.lines_of_action}:
+        raise QueryError(_("line takes one of: {choices}").format(
+            choices=", ".join(line.id for line in framework.lines_of_action)))
+    values["country"] = values["country"].upper()
+    tracking = iptt(db, framework, lang, country=values["country"] or None, line=values["line"] or None)
+    cards, scorecard = _scorecards(site, tracking)
+    page_text = params.get("page") or "1"
+    if not page_text.isdigit() or len(page_text) > 6 or int(page_text) < 1:
+        raise QueryError(_("page takes a whole number"))
+    items = _items(tracking)
+    pages = max(1, -(-len(items) // ROWS_PER_PAGE))
+    page = min(int(page_text), pages)
+    shown = items if whole else items[(page - 1) * ROWS_PER_PAGE:page * ROWS_PER_PAGE]
+    choices = {"country": [(c.code, names.recipient(c.code)) for c in framework.countries],
+               "line": [(line.id, line.name.get(lang)) for line in framework.lines_of_action]}
+    return IndicatorsPage(values, choices, alignment_is_current(db, site), cards,
+                          status_counts(row.latest_total() for row in tracking.rows), page, pages, page_links(page, pages), framework.indicator_status,
+                          [scorecard, registered_table(db, names, tracking.rows), _tracking_table(tracking, shown)])
+
+
+def _scorecards(site: Site, tracking: IpttTable) -> tuple[list[dict], DataTable]:
+    """Per line of action (and for indicators under no objective), how many indicators stand where."""
+    lang = language()
+    line_of = {o.id: line.id for line, o in site.framework.objectives()}
+    by_line = defaultdict(list)
+    for row in tracking.rows:
+        by_line[line_of.get(row.objective_id)].append(row.latest_total())
+    cards = []
+    for line in site.framework.lines_of_action:
+        cards.append({"id": line.id, "name": line.name.get(lang), "href": link("lines", line.id),
+                      "total": len(by_line[line.id]), "counts": status_counts(by_line[line.id])})
+    if by_line[None]:
+        cards.append({"id": "none", "name": _("Not under an objective"), "href": None, "total": len(by_line[None]),
+                      "counts": status_counts(by_line[None])})
+    table = DataTable("scorecard", _("Indicators by status of their latest result"), [
+        Column("line", _("Line of action")), Column("total", _("Indicators"), "count"),
+        *(Column(status, status_label(status).capitalize(), "count") for status in STATUSES)],
+        [{"line": card["name"], "total": card["total"], **card["counts"]} for card in cards])
+    table.links = {(index, "line"): card["href"] for index, card in enumerate(cards) if card["href"]}
+    return cards, table
+
+
+def registered_table(db: Connection, names: Labels, tracked: list[IpttRow], objectives: set[str] | None = None,
+                     name: str = "registered") -> DataTable:
+    """The registered indicators (under `objectives`, when given), each with where its entries in
+    the tracking table `tracked` stand."""
+    lang = language()
+    directions = {"higher": _("higher is better"), "lower": _("lower is better")}
+    indicators = registered_indicators(db, objectives)
+    rows = []
+    for indicator in indicators:
+        counts = status_counts(row.latest_total() for row in tracked if row.indicator_code == indicator.code)
+        rows.append({"code": indicator.code, "name": indicator.name(lang),
+                     "objective": f"{indicator.objective_id} {names.objective(indicator.objective_id)}"
+                     if indicator.objective_id else None,
+                     "unit": indicator.unit, "direction": directions.get(indicator.direction, "–"),
+                     "standing": "; ".join(f"{status_label(s)}: {n}" for s, n in counts.items() if n)
+                     or _("no results yet")})
+    table = DataTable(name, _("The Strategy's registered performance indicators"), [
+        Column("code", _("Code")), Column("name", _("Indicator")), Column("objective", _("Objective")),
+        Column("unit", _("Unit")), Column("direction", _("Direction")),
+        Column("standing", _("Latest status (indicators × places)"))], rows)
+    table.links = {(index, "objective"): link("objectives", indicator.objective_id)
+                   for index, indicator in enumerate(indicators) if indicator.objective_id}
+    return table
+
+
+def _items(tracking: IpttTable) -> list[tuple]:
+    """Each indicator with each of its cells (or None when it has none): the table's lines."""
+    return [(row, cell) for row in tracking.rows for cell in (row.cells or [None])]
+
+
+def _number(value):
+    """A figure for a numeric column: numbers as they are; words go to the notes column instead."""
+    return value if value is None or not isinstance(value, str) else None
+
+
+def _tracking_table(tracking: IpttTable, items: list[tuple]) -> DataTable:
+    heading = tracking.headings
+    rows = []
+    for row, cell in items:
+        published = [text for text in (row.baseline_text and _("baseline: {value}").format(value=row.baseline_text),
+                                       cell and cell.target_text and _("target: {value}").format(value=cell.target_text),
+                                       cell and cell.actual_text and _("actual: {value}").format(value=cell.actual_text))
+                     if text]
+        rows.append({
+            "indicator_code": row.indicator_code, "indicator": row.indicator_name, "unit": row.unit,
+            "line": row.line_name, "objective": row.objective_name, "activity": row.activity,
+            "activity_title": row.activity_title, "country": row.country, "baseline": row.baseline,
+            "baseline_year": str(row.baseline_year) if row.baseline_year else None, "lop_target": row.lop_target,
+            "period": cell.period_label if cell else None, "period_start": cell.period_start if cell else None,
+            "period_end": cell.period_end if cell else None, "category": cell.category if cell else None,
+            "target": cell.target if cell else None, "actual": cell.actual if cell else None,
+            "percent_achieved": cell.percent_achieved if cell else None,
+            "status": cell.status_label if cell else status_label("no_data"),
+            "reason": cell.reason if cell else None, "published": "; ".join(published) or None})
+    kinds = {"baseline": "number", "lop_target": "number", "target": "number", "actual": "number",
+             "percent_achieved": "percent", "period_start": "date", "period_end": "date"}
+    keys = ("indicator_code", "indicator", "unit", "line", "objective", "activity", "activity_title", "country",
+            "baseline", "baseline_year", "lop_target", "period", "period_start", "period_end", "category", "target",
+            "actual", "percent_achieved", "status", "reason")
+    table = DataTable("tracking", tracking.title, [
+        *(Column(key, heading[key], kinds.get(key, "text")) for key in keys),
+        Column("published", _("Written by the publisher"))], rows,
+        note=tracking.filters)
+    table.links = {(index, "activity"): link("activities", row["activity"]) for index, row in enumerate(rows)
+                   if row["activity"]}
+    return table
