@@ -20,6 +20,7 @@ from stratmon.analysis.funding import TRANSACTION_TYPES, USD, exact_sum, joined_
 from stratmon.i18n import _
 from stratmon.store import schema
 from stratmon.store.splits import NO_SECTOR_SPLIT
+from stratmon.analysis.paging import Paged
 
 SORTS = ("title", "identifier", "disbursed", "obligated", "start")
 MAX_PER_PAGE = 500
@@ -74,17 +75,13 @@ class ActivitySummary:
 
 
 @dataclass(frozen=True)
-class ActivityPage:
+class ActivityPage(Paged):
     """One page of a filtered, sorted list, and how many activities the filter matched."""
 
     activities: list[ActivitySummary]
     total: int
     page: int
     per_page: int
-
-    @property
-    def pages(self) -> int:
-        return max(1, -(-self.total // self.per_page))
 
 
 def _money_rows(query: ActivityFilter):

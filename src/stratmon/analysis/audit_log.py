@@ -10,6 +10,7 @@ from sqlalchemy import Connection, func, select
 from stratmon.analysis.errors import QueryError
 from stratmon.i18n import _
 from stratmon.store import schema
+from stratmon.analysis.paging import Paged
 
 MAX_PER_PAGE = 500
 
@@ -32,15 +33,11 @@ class AuditEntry:
 
 
 @dataclass(frozen=True)
-class AuditPage:
+class AuditPage(Paged):
     entries: list[AuditEntry]
     total: int
     page: int
     per_page: int
-
-    @property
-    def pages(self) -> int:
-        return max(1, -(-self.total // self.per_page))
 
 
 def audit_page(connection: Connection, *, entity: str | None = None, entity_id: str | None = None,

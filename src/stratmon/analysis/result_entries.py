@@ -20,6 +20,7 @@ from stratmon.indicators.workflow import STATUSES
 from stratmon.sources.result_records import ResultRecord
 from stratmon.store import schema
 from stratmon.store.results import PARTNER_ROLES
+from stratmon.analysis.paging import Paged
 
 MAX_PER_PAGE = 200
 
@@ -55,17 +56,13 @@ class EnteredResult:
 
 
 @dataclass(frozen=True)
-class EnteredResultPage:
+class EnteredResultPage(Paged):
     """One page of entered values, newest change first, and how many the filter matched."""
 
     entries: list[EnteredResult]
     total: int
     page: int
     per_page: int
-
-    @property
-    def pages(self) -> int:
-        return max(1, -(-self.total // self.per_page))
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,8 @@ from stratmon.i18n import _
 from stratmon.indicators.workflow import User
 from stratmon.web import api_activity_models as m
 from stratmon.web.api_auth import caller
-from stratmon.web.api_common import CountryParam, Db, FiscalYearsParam, audience_of, code_name, errors, labels, utc, \
+from stratmon.web.api_common import AgencyParam, CountryParam, Db, FiscalYearsParam, LineParam, ObjectiveParam, \
+    StatusParam, TextParam, audience_of, code_name, errors, labels, utc, \
     page_links, usd, value_out
 from stratmon.web.context import site
 
@@ -35,14 +36,12 @@ def activities(
     request: Request,
     db: Db,
     country: CountryParam = None,
-    agency: Annotated[str | None, Query(max_length=200, description="A reporting organisation's IATI reference "
-                                                                    "(US-GOV-1 is USAID).")] = None,
-    line: Annotated[str | None, Query(max_length=100, description="A line of action id (see /framework).")] = None,
-    objective: Annotated[str | None, Query(max_length=100, description="An objective id (see /framework).")] = None,
+    agency: AgencyParam = None,
+    line: LineParam = None,
+    objective: ObjectiveParam = None,
     fy: FiscalYearsParam = None,
-    status: Annotated[str | None, Query(max_length=10, description="IATI activity status code (2 = "
-                                                                   "implementation).")] = None,
-    q: Annotated[str | None, Query(max_length=200, description="Words in the title or identifier.")] = None,
+    status: StatusParam = None,
+    q: TextParam = None,
     sort: Annotated[SortParam, Query(description="By " + ", ".join(SORTS) + "; prefix - for descending.")]
     = "-disbursed",
     page: Annotated[int, Query(ge=1, le=1_000_000)] = 1,

@@ -37,6 +37,12 @@ FiscalYearsParam = Annotated[str | None, Query(max_length=20, description="A fis
                                                                           "(`2017:2020`, `2017:`, `:2020`).")]
 CountryParam = Annotated[str | None, Query(max_length=100, description="A country (GT, GTM, Guatemala) or a "
                                                                        "country group (northern-triangle).")]
+AgencyParam = Annotated[str | None, Query(max_length=200, description="A reporting organisation's IATI reference "
+                                                                     "(US-GOV-1 is USAID).")]
+LineParam = Annotated[str | None, Query(max_length=100, description="A line of action id (see /framework).")]
+ObjectiveParam = Annotated[str | None, Query(max_length=100, description="An objective id (see /framework).")]
+StatusParam = Annotated[str | None, Query(max_length=10, description="IATI activity status code (2 = implementation).")]
+TextParam = Annotated[str | None, Query(max_length=200, description="Words in the title or identifier.")]
 
 
 def errors(*statuses: int) -> dict:

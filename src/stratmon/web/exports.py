@@ -23,7 +23,8 @@ from stratmon.analysis.fiscal import parse_fiscal_years
 from stratmon.i18n import _, format_count
 from stratmon.iati.export import write_activities
 from stratmon.web.api import response_language
-from stratmon.web.api_common import CountryParam, Db, FiscalYearsParam, errors
+from stratmon.web.api_common import AgencyParam, CountryParam, Db, FiscalYearsParam, LineParam, ObjectiveParam, \
+    StatusParam, TextParam, errors
 from stratmon.web.context import site
 from stratmon.web.pages import page_language
 from stratmon.web.views.activities import read_filter
@@ -110,14 +111,12 @@ def api_activities_xml(
     request: Request,
     db: Db,
     country: CountryParam = None,
-    agency: Annotated[str | None, Query(max_length=200, description="A reporting organisation's IATI reference "
-                                                                    "(US-GOV-1 is USAID).")] = None,
-    line: Annotated[str | None, Query(max_length=100, description="A line of action id (see /framework).")] = None,
-    objective: Annotated[str | None, Query(max_length=100, description="An objective id (see /framework).")] = None,
+    agency: AgencyParam = None,
+    line: LineParam = None,
+    objective: ObjectiveParam = None,
     fy: FiscalYearsParam = None,
-    status: Annotated[str | None, Query(max_length=10, description="IATI activity status code (2 = "
-                                                                   "implementation).")] = None,
-    q: Annotated[str | None, Query(max_length=200, description="Words in the title or identifier.")] = None,
+    status: StatusParam = None,
+    q: TextParam = None,
     sort: Annotated[str, Query(pattern=SORT_PATTERN, description="The order of the activities in the file: one of "
                                + ", ".join(SORTS) + "; prefix - for descending.")] = "-disbursed",
 ) -> StreamingResponse:

@@ -15,8 +15,8 @@ from stratmon.analysis.alignment_rules import money_by_rule
 from stratmon.analysis.context_sources import context_sources
 from stratmon.analysis.errors import QueryError
 from stratmon.analysis.fiscal import FiscalYears
-from stratmon.analysis.reconcile import RECONCILED_TYPES, Reason, reconcile
-from stratmon.i18n import _, format_money, language
+from stratmon.analysis.reconcile import RECONCILED_TYPES, reason_text, reconcile
+from stratmon.i18n import _, language
 from stratmon.store.ledger import import_runs
 from stratmon.web.context import Site
 from stratmon.web.tables import Column, DataTable
@@ -159,20 +159,6 @@ def _rules(db: Connection, site: Site) -> DataTable:
         note=_("An activity whose transactions are placed by different rules counts under each of them."))
 
 
-def _reason_text(reason: Reason, names) -> str:
-    if reason.code == "no_fagov":
-        return _("ForeignAssistance.gov has no figure")
-    if reason.code == "no_iati":
-        return _("no IATI transactions")
-    if reason.code == "agencies_absent":
-        return _("major publishers with nothing in IATI for this country: {agencies}").format(
-            agencies=", ".join(reason.agencies))
-    if reason.code == "regional":
-        return _("IATI reports US$ {amount} to regional programmes this year").format(
-            amount=format_money(reason.amount_usd))
-    return reason.code
-
-
 def _reconciliation(db: Connection, site: Site, names, reconciled_type: str) -> DataTable:
     rows = [r for r in reconcile(db, site.framework, FiscalYears()) if r.type == reconciled_type]
     title = (_("IATI against ForeignAssistance.gov: disbursements") if reconciled_type == "disbursement"
@@ -182,5 +168,5 @@ def _reconciliation(db: Connection, site: Site, names, reconciled_type: str) -> 
         Column("fagov", _("ForeignAssistance.gov (USD)"), "usd"), Column("difference", _("Difference (USD)"), "usd"),
         Column("ratio", _("IATI ÷ ForeignAssistance.gov"), "percent"), Column("reasons", _("Why they may differ"))], [
         {"country": names.recipient(r.country), "fy": f"FY{r.fy}", "iati": r.iati_usd, "fagov": r.fagov_usd,
-         "difference": r.difference_usd, "ratio": r.ratio, "reasons": "; ".join(_reason_text(x, names) for x in r.reasons)
+         "difference": r.difference_usd, "ratio": r.ratio, "reasons": "; ".join(reason_text(x) for x in r.reasons)
          or None} for r in rows])
