@@ -9,6 +9,7 @@ import typer
 from stratmon import __version__
 from stratmon.cli import (
     align_cmd,
+    backup_cmd,
     budget_cmd,
     context_cmd,
     fagov_cmd,
@@ -72,6 +73,9 @@ app.command("serve", help=_("Serve the bilingual portal, the workspace and the J
 results_cmd.users_app.command("password", help=_("Set a user's password for the web workspace."))(
     web_cmd.users_password)
 results_cmd.users_app.command("token", help=_("Make an API token for a user (printed once)."))(web_cmd.users_token)
+app.command("backup", help=_("Back up the whole database to one portable archive (zip)."))(backup_cmd.backup_command)
+app.command("restore", help=_("Restore the database from a backup archive: all of it or nothing."))(
+    backup_cmd.restore_command)
 app.command("fetch", help=_("Download the public data from its publishers (resumable, checksummed)."))(fetch_cmd.fetch)
 
 

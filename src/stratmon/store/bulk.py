@@ -8,6 +8,8 @@ they are, and JSON columns are encoded here, identically on SQLite and PostgreSQ
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable, Sequence
+from itertools import islice
 from operator import itemgetter
 from typing import Any
 
@@ -22,13 +24,16 @@ class BulkWriter:
         self._placeholder = "?" if connection.dialect.paramstyle == "qmark" else "%s"
         self._plans: dict[str, tuple[str, Any, list[int]]] = {}
 
+    def _sql(self, table: Table, names: Sequence[str]) -> str:
+        quote = self._connection.dialect.identifier_preparer.quote
+        return (f"INSERT INTO {quote(table.name)} ({', '.join(quote(n) for n in names)}) "
+                f"VALUES ({', '.join([self._placeholder] * len(names))})")
+
     def _plan(self, table: Table):
         plan = self._plans.get(table.name)
         if plan is None:
             names = [column.name for column in table.columns]
-            quote = self._connection.dialect.identifier_preparer.quote
-            sql = (f"INSERT INTO {quote(table.name)} ({', '.join(quote(n) for n in names)}) "
-                   f"VALUES ({', '.join([self._placeholder] * len(names))})")
+            sql = self._sql(table, names)
             json_columns = [i for i, c in enumerate(table.columns) if isinstance(c.type, JSON)]
             plan = self._plans[table.name] = (sql, itemgetter(*names), json_columns)
         return plan
@@ -41,6 +46,21 @@ class BulkWriter:
         else:
             tuples = [getter(row) for row in rows]
         self._connection.exec_driver_sql(sql, tuples)
+
+    def insert_stream(self, table: Table, names: Sequence[str], rows: Iterable[tuple], batch_rows: int) -> None:
+        """Insert every row of `rows`, tuples of values for the columns `names` already as the driver
+        takes them (JSON as its text), streamed: PostgreSQL's COPY, else `batch_rows` at a time."""
+        if self._connection.dialect.name == "postgresql":
+            quote = self._connection.dialect.identifier_preparer.quote
+            columns = ", ".join(quote(n) for n in names)
+            with self._connection.connection.dbapi_connection.cursor() as cursor, \
+                    cursor.copy(f"COPY {quote(table.name)} ({columns}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+            return
+        sql, rows = self._sql(table, names), iter(rows)
+        while batch := list(islice(rows, batch_rows)):
+            self._connection.exec_driver_sql(sql, batch)
 
 
 def _encode(values: tuple, json_columns: list[int]) -> tuple:
