@@ -117,7 +117,7 @@ def test_a_missed_target_needs_a_reason_and_returning_needs_one_too(registry):
     actual = next(r for r in results(registry) if r["value_type"] == "actual" and not r["scheme"])
     assert "misses its target" in refused(registry, "results", "submit", str(actual["id"]), "--user", "pat")
     ok(registry, "results", "submit", str(actual["id"]), "--user", "pat", "--reason", "drought in Q3")
-    assert "--reason" in refused(registry, "results", "return", str(actual["id"]), "--user", "ana")
+    assert "a reason is required" in refused(registry, "results", "return", str(actual["id"]), "--user", "ana")
     # An administrator reviews as an analyst does.
     ok(registry, "results", "return", str(actual["id"]), "--user", "root", "--reason", "attach the survey")
     row = next(r for r in results(registry) if r["id"] == actual["id"])
