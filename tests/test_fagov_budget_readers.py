@@ -317,7 +317,7 @@ def test_fagov_rejects_utf16(tmp_path):
 def test_fagov_rejects_an_unclosed_quote(tmp_path):
     path = summary_file(tmp_path, summary_row(), summary_row(name='"Guatemala'), summary_row())
     error = rejection(read_fagov, path)
-    assert (error.line, error.reason) == (4, "not valid CSV: unexpected end of data")
+    assert (error.line, error.reason) == (3, "the row starting on this line opens a quote that is never closed")
 
 
 def test_fagov_rejects_an_endless_line(tmp_path):

@@ -85,7 +85,7 @@ EG.3.2-1,Number of individuals trained,people,Promoting Prosperity,Economic oppo
 EG.3.2-1,Number of individuals trained,people,Promoting Prosperity,Economic opportunity,US-GOV-1-AID-596-A-17-00001,Youth Employment,El Salvador,1200,2015,5000,FY2020,2019-10-01,2020-09-30,,2000,2100,1.0500,on_track,
 EG.3.2-1,Number of individuals trained,people,Promoting Prosperity,Economic opportunity,US-GOV-1-AID-596-A-17-00001,Youth Employment,El Salvador,1200,2015,5000,FY2020,2019-10-01,2020-09-30,Female,1000,1150,1.1500,on_track,
 EG.3.2-1,Number of individuals trained,people,Promoting Prosperity,Economic opportunity,US-GOV-1-AID-596-A-17-00001,Youth Employment,El Salvador,1200,2015,5000,FY2020,2019-10-01,2020-09-30,Male,1000,950,0.9500,on_track,
-CS.1,"=Homicide rate per 100,000 & more",,Enhancing Security,,,,Honduras,52.7,2015,,FY2019,2018-10-01,2019-09-30,,,DNA,,no_target,
+CS.1,"'=Homicide rate per 100,000 & more",,Enhancing Security,,,,Honduras,52.7,2015,,FY2019,2018-10-01,2019-09-30,,,DNA,,no_target,
 """
 
 

@@ -18,6 +18,7 @@ from stratmon.framework import FrameworkError
 from stratmon.analysis.funding_request import country_key, usd_text  # noqa: F401 (re-exported)
 from stratmon.i18n import _
 from stratmon.sources.errors import ImportRejected
+from stratmon.spreadsheet import safe_cell
 from stratmon.store.db import get_engine
 from stratmon.store.migrate import SchemaOutOfDate, require_current
 
@@ -58,13 +59,14 @@ def check_format(output_format: str, choices: tuple[str, ...] = TABLE_CSV_JSON) 
 
 
 def write_csv(records: list[dict], fieldnames: list[str] | None = None) -> None:
-    """Records as CSV on stdout (None as an empty cell); the header from `fieldnames` or the first record."""
+    """Records as CSV on stdout (None as an empty cell); the header from `fieldnames` or the first record.
+    Text that a spreadsheet would run as a formula gets a leading `'` (titles are public data)."""
     fields = fieldnames or (list(records[0]) if records else [])
     if not fields:
         return
     writer = csv.DictWriter(sys.stdout, fieldnames=fields, lineterminator="\n")
     writer.writeheader()
-    writer.writerows({k: "" if v is None else v for k, v in record.items()} for record in records)
+    writer.writerows({k: "" if v is None else safe_cell(v) for k, v in record.items()} for record in records)
 
 
 class UserError(Exception):

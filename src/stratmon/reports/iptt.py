@@ -27,6 +27,7 @@ from openpyxl.utils import get_column_letter
 
 from stratmon.analysis.iptt_types import COLUMNS, IpttCell, IpttRow, IpttTable
 from stratmon.i18n import _, format_measure, format_percent
+from stratmon.spreadsheet import safe_text
 
 PERIOD_COLUMNS = COLUMNS[COLUMNS.index("period"):]
 # The IPTT convention for "data not available", kept as is for scripts.
@@ -84,14 +85,15 @@ def heading(table: IpttTable, key: str) -> str:
 # --- CSV ---------------------------------------------------------------------------------------
 
 def _plain(value: Any) -> str:
-    """A value as machine-readable text: decimals without exponent or grouping, ISO dates."""
+    """A value as machine-readable text: decimals without exponent or grouping, ISO dates, and
+    text that a spreadsheet will not run as a formula (titles are public data)."""
     if value is None:
         return ""
     if isinstance(value, Decimal):
         return format(value, "f")
     if isinstance(value, date):
         return value.isoformat()
-    return str(value)
+    return safe_text(str(value))
 
 
 def _fraction(share: Decimal | None) -> str:
@@ -100,7 +102,8 @@ def _fraction(share: Decimal | None) -> str:
 
 def iptt_csv(table: IpttTable, out: TextIO) -> None:
     """The table as CSV on `out`: a header of machine keys (COLUMNS), then one row per indicator ×
-    period × category; exact decimals, percent achieved as a fraction, status as its code."""
+    period × category; exact decimals, percent achieved as a fraction, status as its code, text
+    that looks like a formula with a leading `'`."""
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(COLUMNS)
     for row, cell in _items(table):

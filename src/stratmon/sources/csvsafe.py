@@ -68,6 +68,8 @@ class CsvRows:
         self.encoding: str | None = None  # decided by the first line that is not ASCII
         self._line = 0
         self._row_bytes = 0
+        self._row_start = 1
+        self._at_end = False  # the last line has been handed to the csv module and it asked for more
         self._rows = self._read()
 
     def __iter__(self) -> Iterator[tuple[int, list[str]]]:
@@ -96,12 +98,20 @@ class CsvRows:
             source = CountingReader(handle, self.path, max_bytes=self.max_bytes, on_chunk=self.on_chunk)
             reader = csv.reader(self._lines(source), strict=True)
             while True:
-                start = self._line + 1
+                start = self._row_start = self._line + 1
                 try:
                     cells = next(reader)
                 except StopIteration:
                     return
                 except csv.Error as exc:
+                    # Both of these are most often a quote left open: name the row it opened in.
+                    if self._at_end:  # the end of the file inside a quoted value
+                        raise ImportRejected(self.path, start, _(
+                            "the row starting on this line opens a quote that is never closed")) from None
+                    if "field limit" in str(exc):  # the csv module's cap on one value
+                        raise ImportRejected(self.path, start, _(
+                            "the row starting on this line has a value longer than {limit} characters "
+                            "(an unclosed quote?)").format(limit=format_count(csv.field_size_limit()))) from None
                     raise ImportRejected(self.path, self._line, self.wording.malformed.format(error=exc)) from None
                 self._row_bytes = 0
                 # The first cell settles almost every row, without a generator per row.
@@ -119,14 +129,17 @@ class CsvRows:
                 self._reject_long_line()
         if rest:
             yield self._decode(rest)
+        # Only a reader inside a quoted value asks for more once the last line is handed over.
+        self._at_end = True
 
     def _decode(self, line: bytes) -> str:
         self._line += 1
         self._row_bytes += len(line)
         if len(line) > self.max_line_bytes:
             self._reject_long_line()
-        if self._row_bytes > self.max_row_bytes:
-            self._reject(_("row is longer than {limit} bytes (an unclosed quote?)").format(limit=self.max_row_bytes))
+        if self._row_bytes > self.max_row_bytes:  # named where the row, and so its open quote, starts
+            raise ImportRejected(self.path, self._row_start, _(
+                "row is longer than {limit} bytes (an unclosed quote?)").format(limit=self.max_row_bytes))
         nul_first = self.wording.names_nul_first
         if nul_first and (nul := line.find(b"\x00")) >= 0:
             self._reject(self.wording.nul.format(column=nul + 1))

@@ -33,7 +33,7 @@ from stratmon.sources.countries import iso2_from_iso3, iso2_from_name, normalise
 from stratmon.sources.csvsafe import CsvRows, Header
 from stratmon.sources.errors import ContentError, ImportRejected
 from stratmon.sources.records import FagovTransaction, FundingFigure
-from stratmon.sources.values import MISSING_MARKERS, parse_amount, parse_date
+from stratmon.sources.values import MAX_AMOUNT, MISSING_MARKERS, parse_amount, parse_date
 
 MAX_FILE_BYTES = 16 * 1024**3  # the complete file is about 3.2 GB (2025)
 MAX_SUMMARY_FIGURES = 250_000  # ten times the 2023 country summary
@@ -296,6 +296,12 @@ def _summed_by_key(path: Path, figures: Iterator[FundingFigure]) -> Iterator[Fun
         else:
             earlier.current_usd = _sum(earlier.current_usd, figure.current_usd)
             earlier.constant_usd = _sum(earlier.constant_usd, figure.constant_usd)
+            # Each row is within MAX_AMOUNT, but a hostile file can repeat a key until the sum is not.
+            if any(total is not None and abs(total) > MAX_AMOUNT
+                   for total in (earlier.current_usd, earlier.constant_usd)):
+                raise ImportRejected(path, figure.line, _(
+                    "with the rows before it for the same recipient, fiscal year and transaction type (from "
+                    "line {first}), this row makes a figure too large to store").format(first=earlier.line))
     yield from merged.values()
 
 

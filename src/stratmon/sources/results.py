@@ -348,7 +348,8 @@ def _refuse_doctype(path: Path, bundle: zipfile.ZipFile, part: zipfile.ZipInfo) 
         for _event, element in etree.iterparse(source, events=("start",), **parser_options()):
             docinfo = element.getroottree().docinfo
             if docinfo.internalDTD is not None or docinfo.externalDTD is not None or docinfo.doctype:
-                raise ImportRejected(path, None, _("DOCTYPE declarations are not allowed"))
+                raise ImportRejected(path, None, _("part {part}: DOCTYPE declarations are not allowed").format(
+                    part=part.filename))
             return
 
 

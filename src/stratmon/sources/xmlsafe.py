@@ -89,7 +89,40 @@ def syntax_error(path: Path, exc: etree.XMLSyntaxError) -> ImportRejected:
     message = message.strip().rstrip(".")
     if "Document is empty" in message or line == 0:
         line = None
-    return ImportRejected(path, line, _("not well-formed XML: {message}").format(message=message))
+    return ImportRejected(path, line, _limit_reason(message) or _("not well-formed XML: {message}").format(
+        message=message))
+
+
+# libxml2 words its limits as advice to programmers ("try XML_PARSE_HUGE"); these say what was too large.
+# Its limit on one text or attribute value is XML_MAX_TEXT_LENGTH, 10,000,000 bytes.
+_DEPTH_LIMIT = re.compile(r"Excessive depth in document: (\d+)")
+
+
+def _limit_reason(message: str) -> str | None:
+    if depth := _DEPTH_LIMIT.search(message):
+        return _("too large to read safely: elements nested to a depth of more than {depth}").format(depth=depth[1])
+    if "Text node too long" in message:
+        return _("too large to read safely: a text longer than the limit of 10,000,000 bytes")
+    if "Buffer size limit exceeded" in message:
+        return _("too large to read safely: a value (a text or an attribute) longer than the limit of "
+                 "10,000,000 bytes, starting at or before this line")
+    return None
+
+
+# An XML declaration readable as ASCII bytes, naming an encoding of two or four bytes per unit: a file
+# really in such an encoding would spell its declaration with NUL bytes, so this one lies.
+_WIDE_ENCODING_DECLARED = re.compile(
+    rb"""\A(?:\xef\xbb\xbf)?<\?xml[^>]*?\sencoding\s*=\s*["'](?P<name>(?:UTF|UCS)-?(?:16|32|2|4)[A-Z]*)["']""",
+    re.IGNORECASE)
+
+
+def _refuse_lying_wide_encoding(path: Path, start: bytes) -> None:
+    """Refuse a declaration of UTF-16 or UTF-32 on a file written one byte per character: libxml2
+    would decode it as the declaration says and report only "Blank needed here"."""
+    if declared := _WIDE_ENCODING_DECLARED.match(start):
+        raise ImportRejected(path, 1, _("the XML declaration says encoding {encoding}, but the file is not "
+                                        "written in it (the declaration itself is plain ASCII)").format(
+            encoding=declared["name"].decode("ascii")))
 
 
 def inspect_root(path: Path) -> etree._Element:
@@ -99,6 +132,8 @@ def inspect_root(path: Path) -> etree._Element:
     """
     try:
         with path.open("rb") as handle:
+            _refuse_lying_wide_encoding(path, handle.read(256))
+            handle.seek(0)
             context = etree.iterparse(handle, events=("start",), **parser_options())
             for _event, element in context:
                 docinfo = element.getroottree().docinfo

@@ -20,10 +20,9 @@ from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 from stratmon.i18n import _
+from stratmon.spreadsheet import safe_text
 
 KINDS = ("text", "usd", "number", "count", "percent", "date")
-# Spreadsheet programs run a cell starting with one of these as a formula; data is never a formula.
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _FILE_NAME_UNSAFE = re.compile(r"[^A-Za-z0-9_.-]+")
 XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -57,11 +56,6 @@ class DataTable:
 
     def file_name(self, extension: str) -> str:
         return f"stratmon-{_FILE_NAME_UNSAFE.sub('-', self.name).strip('-') or 'table'}.{extension}"
-
-
-def safe_text(value: str) -> str:
-    """Text that a spreadsheet shows as written, never runs as a formula."""
-    return "'" + value if value.startswith(_FORMULA_START) else value
 
 
 def _file_value(column: Column, value):
