@@ -29,9 +29,9 @@ run: install
 test: install sysdeps
 	$(BIN)/python -m pytest
 
+# One table for issue 8's benchmarks; e.g. make bench BENCH_ARGS="--scales 1,10 --engines sqlite".
 bench: install
-	$(BIN)/python bench/import_bench.py
-	cd bench && ../$(BIN)/python align_bench.py
+	$(BIN)/python bench/run_all.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) build src/*.egg-info .pytest_cache src/stratmon/web/static/vendor

@@ -4,7 +4,7 @@ Baselines, measured in the same run on the same database: reading every split ro
 aligner reads, and copying those rows inside SQLite (the least a writer of as many rows
 pays). Prints one table; nothing here asserts anything.
 
-    make bench                     # or: .venv/bin/python bench/align_bench.py
+    .venv/bin/python bench/align_bench.py    (`make bench` times align at every scale: run_all.py)
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from stratmon.store.db import get_engine
 from stratmon.store.load import import_iati_file
 from stratmon.store.migrate import upgrade
 
-from import_bench import best_of
+from measure import best_of
 
 
 def read_splits(engine) -> None:

@@ -1,48 +1,30 @@
-"""Import benchmark: the real U.S. IATI files against plain lxml parsing, and a large generated file.
+"""Import benchmark: the real U.S. IATI files against plain lxml parsing and an insert floor, and
+`stratmon import iati` then `stratmon align` at each scale, each in a fresh process and database.
 
-Prints one table. Times are wall-clock seconds on this machine, ratios are against
-baselines measured in the same run; nothing here asserts anything.
-
-    make bench                     # or: .venv/bin/python bench/import_bench.py [--large-mb 500]
+Times are wall-clock seconds; ratios are against baselines measured in the same run.
 """
 
 from __future__ import annotations
 
-import argparse
-import gc
-import os
-import platform
-import subprocess
-import sys
-import tempfile
 import time
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
 from lxml import etree
+from sqlalchemy import func, insert, select
 
-from sqlalchemy import insert
-
-from stratmon.config import shared_data_dir
 from stratmon.sources.iati import IatiFile
 from stratmon.sources.iati_records import SkippedActivity
 from stratmon.store import schema
 from stratmon.store.bulk import BulkWriter
 from stratmon.store.db import get_engine
-from stratmon.store.load import import_iati_file
 from stratmon.store.migrate import upgrade
 from stratmon.store.rows import activity_rows, empty_rows
 
-
-def best_of(runs: int, work) -> float:
-    """The fastest of `runs` timings of `work()` (the least disturbed by the rest of the machine)."""
-    timings = []
-    for _ in range(runs):
-        gc.collect()
-        started = time.perf_counter()
-        work()
-        timings.append(time.perf_counter() - started)
-    return min(timings)
+from generate import real_files
+from measure import Measured, best_of, stratmon
+from table import Row, scale_label, seconds_text
 
 
 def parse_trees(files: list[Path]) -> None:
@@ -89,99 +71,97 @@ def insert_floor(files: list[Path], folder: Path) -> tuple[float, int]:
     return elapsed, sum(len(table_rows) for table_rows in rows.values())
 
 
-def import_all(files: list[Path], folder: Path) -> float:
-    url = f"sqlite:///{folder / f'bench-{time.monotonic_ns()}.db'}"
+@dataclass(frozen=True)
+class Baselines:
+    """What reading the real files costs without stratmon, and the rows' insert floor."""
+
+    files: int
+    megabytes: float
+    tree_seconds: float
+    stream_seconds: float
+    floor_seconds: float
+    floor_rows: int
+
+
+def measure_baselines(folder: Path, scratch: Path, runs: int) -> Baselines:
+    files = real_files(folder)
+    floor_seconds, floor_rows = min(insert_floor(files, scratch) for _ in range(runs))
+    return Baselines(len(files), sum(f.stat().st_size for f in files) / 2**20,
+                     best_of(runs, lambda: parse_trees(files)), best_of(runs, lambda: stream_elements(files)),
+                     floor_seconds, floor_rows)
+
+
+@dataclass(frozen=True)
+class ScaledImport:
+    """`stratmon import iati` then `stratmon align` of one scale's files into a fresh database."""
+
+    scale: int
+    engine: str
+    files: int
+    megabytes: float
+    imported: Measured
+    transactions: int
+    aligned: Measured
+    split_rows: int
+
+    @property
+    def seconds_per_transaction(self) -> float:
+        return self.imported.seconds / self.transactions
+
+    @property
+    def align_seconds_per_row(self) -> float:
+        return self.aligned.seconds / self.split_rows
+
+
+def import_scale(url: str, paths: list[Path], scale: int, engine_name: str,
+                 other_imports: list[list[str]]) -> ScaledImport:
+    """Create the database, import every file under `paths` in one command, then `other_imports`
+    (`stratmon import` arguments, untimed: what the portal and report show besides IATI), align, count."""
+    stratmon("init", "--db", url)
+    imported = stratmon("import", "iati", *map(str, paths), "--db", url)
+    for arguments in other_imports:
+        stratmon("import", *arguments, "--db", url)
+    aligned = stratmon("align", "--db", url)
     engine = get_engine(url)
-    upgrade(engine)
-    started = time.perf_counter()
-    for path in files:
-        import_iati_file(engine, path)
-    elapsed = time.perf_counter() - started
+    with engine.connect() as connection:
+        transactions = connection.execute(select(func.count()).select_from(schema.transaction)).scalar_one()
+        split_rows = connection.execute(select(func.count()).select_from(schema.transaction_split)).scalar_one()
     engine.dispose()
-    return elapsed
+    files = [f for path in paths for f in real_files(path)]
+    return ScaledImport(scale, engine_name, len(files), sum(f.stat().st_size for f in files) / 2**20,
+                        imported, transactions, aligned, split_rows)
 
 
-def generate_large(files: list[Path], target: Path, megabytes: int) -> tuple[int, int]:
-    """Write the real activities over and over, with new identifiers, until `megabytes` is reached."""
-    written = transactions = copy = 0
-    with target.open("wb") as out:
-        out.write(b'<iati-activities version="2.03">\n')
-        while written < megabytes * 1024 * 1024:
-            for path in files:
-                for _event, activity in etree.iterparse(str(path), events=("end",), tag="iati-activity"):
-                    identifier = activity.find("iati-identifier")
-                    identifier.text = f"{identifier.text}-GEN{copy}"
-                    chunk = etree.tostring(activity)
-                    out.write(chunk)
-                    written += len(chunk)
-                    transactions += len(activity.findall("transaction"))
-                    activity.clear()
-            copy += 1
-        out.write(b"</iati-activities>\n")
-    return written, transactions
-
-
-def import_in_subprocess(path: Path, folder: Path) -> tuple[float, float]:
-    """(seconds, peak resident MB) of `stratmon import iati` on `path` in a fresh process and database."""
-    url = f"sqlite:///{folder / 'large.db'}"
-    stratmon = Path(sys.executable).with_name("stratmon")
-    subprocess.run([str(stratmon), "init", "--db", url], check=True, capture_output=True)
-    code = ("import resource,subprocess,sys,time;t=time.perf_counter();"
-            "r=subprocess.run(sys.argv[1:],capture_output=True);e=time.perf_counter()-t;"
-            "print(e, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, r.returncode);"
-            "sys.stderr.write(r.stderr.decode()[-2000:])")
-    result = subprocess.run([sys.executable, "-c", code, str(stratmon), "import", "iati", str(path), "--db", url],
-                            capture_output=True, text=True, check=True)
-    seconds, peak_kb, returncode = result.stdout.split()
-    if returncode != "0":
-        raise SystemExit(f"large import failed: {result.stderr}")
-    return float(seconds), int(peak_kb) / 1024
-
-
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--large-mb", type=int, default=int(os.environ.get("STRATMON_BENCH_LARGE_MB", 500)))
-    parser.add_argument("--runs", type=int, default=3)
-    args = parser.parse_args()
-
-    folder = shared_data_dir() / "usg-iati" / "data"
-    files = sorted(folder.rglob("*.xml"))
-    if not files:
-        raise SystemExit(f"no IATI files under {folder}")
-    size_mb = sum(f.stat().st_size for f in files) / 1024 / 1024
-    with tempfile.TemporaryDirectory(prefix="stratmon-bench-") as tmp:
-        tmp_path = Path(tmp)
-        tree_seconds = best_of(args.runs, lambda: parse_trees(files))
-        stream_seconds = best_of(args.runs, lambda: stream_elements(files))
-        import_seconds = min(import_all(files, tmp_path) for _ in range(args.runs))
-        floor_seconds, floor_rows = min(insert_floor(files, tmp_path) for _ in range(args.runs))
-        (tmp_path / "one").mkdir()
-        _one_seconds, one_peak = import_in_subprocess(folder, tmp_path / "one")
-        large = tmp_path / "large.xml"
-        written, large_transactions = generate_large(files, large, args.large_mb)
-        large_seconds, large_peak = import_in_subprocess(large, tmp_path)
-    real_transactions = sum(len(etree.parse(str(f)).getroot().findall("iati-activity/transaction")) for f in files)
-
+def import_rows(baselines: Baselines, imports: list[ScaledImport]) -> list[Row]:
+    """The baselines, then each scale's import and alignment, per-item ratios against 1× on the same engine."""
+    tree, stream = baselines.tree_seconds, baselines.stream_seconds
+    real = f"{baselines.files} files, {baselines.megabytes:.0f} MB"
     rows = [
-        ("lxml etree.parse, all files (baseline 1)", f"{tree_seconds:.2f} s", "1.00×", ""),
-        ("lxml iterparse, every element (baseline 2)", f"{stream_seconds:.2f} s",
-         f"{stream_seconds / tree_seconds:.2f}×", ""),
-        (f"SQLite insert of the same {floor_rows:,} rows, prebuilt", f"{floor_seconds:.2f} s",
-         f"{floor_seconds / tree_seconds:.2f}× / {floor_seconds / stream_seconds:.2f}×",
-         "floor: the rows alone, no parsing"),
-        (f"stratmon import, {len(files)} files, {size_mb:.1f} MB", f"{import_seconds:.2f} s",
-         f"{import_seconds / tree_seconds:.2f}× / {import_seconds / stream_seconds:.2f}×",
-         f"{import_seconds / real_transactions * 1e6:.0f} µs per transaction; peak {one_peak:.0f} MB"),
-        (f"stratmon import, generated {written / 1024 / 1024:.0f} MB", f"{large_seconds:.1f} s",
-         "", f"{large_seconds / large_transactions * 1e6:.0f} µs per transaction; peak {large_peak:.0f} MB"),
+        Row("lxml etree.parse, real files (baseline 1)", "1×", "", seconds_text(tree), "1.00× b1", real),
+        Row("lxml iterparse, every element (baseline 2)", "1×", "", seconds_text(stream),
+            f"{stream / tree:.2f}× b1"),
+        Row(f"insert the import's {baselines.floor_rows:,} rows, prebuilt (floor)", "1×", "sqlite",
+            seconds_text(baselines.floor_seconds),
+            f"{baselines.floor_seconds / tree:.2f}× b1", "no parsing: what any importer pays to store them"),
     ]
-    width = max(len(r[0]) for r in rows)
-    print(f"Import benchmark — {platform.processor() or platform.machine()}, {os.cpu_count()} CPUs, "
-          f"Python {platform.python_version()}, lxml {etree.__version__}")
-    print(f"{'what'.ljust(width)}  {'time':>9}  {'ratio (vs 1 / vs 2)':>20}  notes")
-    for what, seconds, ratio, notes in rows:
-        print(f"{what.ljust(width)}  {seconds:>9}  {ratio:>20}  {notes}")
-
-
-if __name__ == "__main__":
-    main()
+    at_one = {i.engine: i for i in imports if i.scale == 1}
+    for result in imports:
+        one = at_one.get(result.engine)
+        if result.scale == 1:
+            ratio = f"{result.imported.seconds / tree:.2f}× b1 / {result.imported.seconds / stream:.2f}× b2"
+        else:
+            ratio = f"{result.seconds_per_transaction / one.seconds_per_transaction:.2f}× 1× per tx" if one else ""
+        rows.append(Row("stratmon import iati", scale_label(result.scale), result.engine,
+                        seconds_text(result.imported.seconds), ratio,
+                        f"{result.seconds_per_transaction * 1e6:.0f} µs/transaction · peak RSS "
+                        f"{result.imported.peak_mb:.0f} MB · {result.transactions:,} transactions · "
+                        f"{result.files} files, {result.megabytes:,.0f} MB"))
+    for result in imports:
+        one = at_one.get(result.engine)
+        ratio = (f"{result.align_seconds_per_row / one.align_seconds_per_row:.2f}× 1× per row"
+                 if one and result.scale != 1 else "")
+        rows.append(Row("stratmon align", scale_label(result.scale), result.engine,
+                        seconds_text(result.aligned.seconds), ratio,
+                        f"{result.align_seconds_per_row * 1e6:.0f} µs/split row · peak RSS "
+                        f"{result.aligned.peak_mb:.0f} MB · {result.split_rows:,} split rows"))
+    return rows

@@ -1,0 +1,164 @@
+"""API throughput and latency under concurrent clients: `stratmon serve` in a child process on
+loopback, and N async clients (one connection each) asking for one path over and over for a
+fixed time. The clients share the machine with the server, so they are part of what is measured."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import socket
+import statistics
+import subprocess
+import time
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+
+from measure import STRATMON
+from table import Row, scale_label
+
+PATHS = ("/api/v1/funding?by=country,fy", "/en/countries/GT", "/api/v1/activities?country=GT")
+READY_PATH = "/api/v1/framework"
+REQUEST_TIMEOUT_SECONDS = 120
+# The last line of a Python traceback in the server's log: what went wrong, in one line.
+EXCEPTION_LINE = re.compile(r"^[\w.]+(Error|Exception|Timeout)\b.*$", re.MULTILINE)
+
+
+class ServerFailed(RuntimeError):
+    """`stratmon serve` exited or did not answer in time."""
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextmanager
+def serving(url: str, log: Path) -> Iterator[str]:
+    """The address of `stratmon serve --db url` (one worker) while the block runs.
+
+    Its output goes to the file `log`, never to a pipe: a pipe nobody reads fills up with
+    tracebacks under load and then stalls the server, which is not what we mean to measure."""
+    port = _free_port()
+    with log.open("wb") as out:
+        process = subprocess.Popen([str(STRATMON), "serve", "--port", str(port), "--db", url],
+                                   stdout=out, stderr=subprocess.STDOUT)
+    address = f"http://127.0.0.1:{port}"
+    try:
+        _wait_until_ready(process, address, log)
+        yield address
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def _wait_until_ready(process: subprocess.Popen, address: str, log: Path) -> None:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise ServerFailed(f"stratmon serve exited: {log.read_text(errors='replace')[-2000:]}")
+        try:
+            if httpx.get(address + READY_PATH, timeout=2).status_code == 200:
+                return
+        except httpx.HTTPError:
+            time.sleep(0.2)
+    raise ServerFailed("stratmon serve did not answer within 60 s")
+
+
+@dataclass(frozen=True)
+class Load:
+    """What N clients got from one path in a fixed time."""
+
+    path: str
+    clients: int
+    scale: int
+    engine: str
+    seconds: float
+    latencies: list[float]
+    errors: Counter  # kind ("HTTP 500", "ReadTimeout") → how many
+    server_exceptions: list[str]  # distinct exception lines the server logged meanwhile
+
+    @property
+    def throughput(self) -> float:
+        return len(self.latencies) / self.seconds
+
+    def percentile(self, p: int) -> float:
+        if len(self.latencies) < 2:
+            return self.latencies[0] if self.latencies else float("nan")
+        return statistics.quantiles(self.latencies, n=100, method="inclusive")[p - 1]
+
+
+async def _client(http: httpx.AsyncClient, url: str, until: float, latencies: list[float], errors: Counter):
+    while time.perf_counter() < until:
+        started = time.perf_counter()
+        try:
+            response = await http.get(url)
+        except httpx.HTTPError as exc:
+            errors[type(exc).__name__] += 1
+            continue
+        if response.status_code == 200:
+            latencies.append(time.perf_counter() - started)
+        else:
+            errors[f"HTTP {response.status_code}"] += 1
+
+
+async def _hammer(address: str, path: str, clients: int, seconds: float) -> tuple[float, list[float], Counter]:
+    """Requests completed by `clients` concurrent clients in `seconds`; requests still running at the end
+    finish and count (the elapsed time includes them)."""
+    latencies: list[float] = []
+    errors: Counter = Counter()
+    limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
+    async with httpx.AsyncClient(limits=limits, timeout=REQUEST_TIMEOUT_SECONDS) as http:
+        await http.get(address + path)  # warm-up: the first request pays for caches and imports
+        started = time.perf_counter()
+        await asyncio.gather(*(_client(http, address + path, started + seconds, latencies, errors)
+                               for _ in range(clients)))
+        elapsed = time.perf_counter() - started
+    return elapsed, latencies, errors
+
+
+def measure_api(url: str, scale: int, engine_name: str, client_counts: list[int], seconds: float,
+                log: Path) -> list[Load]:
+    """Every path at every client count against one server on the database at `url` (its log in `log`)."""
+    loads = []
+    with serving(url, log) as address:
+        for path in PATHS:
+            for clients in client_counts:
+                logged_before = log.stat().st_size
+                elapsed, latencies, errors = asyncio.run(_hammer(address, path, clients, seconds))
+                with log.open("rb") as text:
+                    text.seek(logged_before)
+                    logged = text.read().decode(errors="replace")
+                exceptions = list(dict.fromkeys(m.group(0).strip() for m in EXCEPTION_LINE.finditer(logged)))
+                loads.append(Load(path, clients, scale, engine_name, elapsed, latencies, errors, exceptions))
+    return loads
+
+
+def api_rows(loads: list[Load]) -> list[Row]:
+    """Throughput per path, client count, scale and engine, with latency percentiles."""
+    rows = []
+    for load in loads:
+        p50, p95, p99 = (load.percentile(p) * 1000 for p in (50, 95, 99))
+        rows.append(Row(f"GET {load.path}, {load.clients} clients", scale_label(load.scale), load.engine,
+                        f"{load.throughput:.1f} req/s", "",
+                        f"p50 {p50:.0f} ms · p95 {p95:.0f} ms · p99 {p99:.0f} ms · {len(load.latencies):,} ok in "
+                        f"{load.seconds:.1f} s · {_errors_text(load)}"))
+    return rows
+
+
+def _errors_text(load: Load) -> str:
+    """"0 errors", or how many of each kind and the server's first logged exception."""
+    if not load.errors:
+        return "0 errors"
+    kinds = ", ".join(f"{kind} ×{count}" for kind, count in load.errors.most_common())
+    logged = f"; server: {load.server_exceptions[0][:120]}" if load.server_exceptions else ""
+    return f"{sum(load.errors.values())} errors ({kinds}){logged}"
