@@ -218,10 +218,10 @@ def test_a_token_is_shown_once_works_and_can_be_revoked_by_its_owner_only(client
     token = made.text.split('<p class="token" id="new-token">')[1].split("</p>")[0]
     assert len(token) > 30 and token not in client.get("/en/workspace/tokens").text
     engine = get_engine(portal_url)
-    from stratmon.store.web import user_for_token
+    from stratmon.store.web import token_use
 
     with engine.begin() as connection:
-        assert user_for_token(connection, token).name == "pablo"
+        assert token_use(connection, token).user.name == "pablo"
     token_id = scalar(portal_url, "SELECT id FROM api_token WHERE label = 'nightly script'")
     with client_for(portal_url) as olga:
         sign_in(olga, "olga")
@@ -231,7 +231,7 @@ def test_a_token_is_shown_once_works_and_can_be_revoked_by_its_owner_only(client
     assert client.post("/en/workspace/tokens/revoke", data={"csrf_token": form_token(client), "id": str(token_id)},
                        follow_redirects=False).status_code == 303
     with engine.begin() as connection:
-        assert user_for_token(connection, token) is None
+        assert token_use(connection, token) is None
     engine.dispose()
 
 

@@ -216,6 +216,10 @@ def _load(engine: Engine, archive: ArchiveReader, force: bool, on_rows: Progress
             _load_table(connection, writer, archive, entry, tables[entry.name], on_rows)
         if not is_sqlite(engine):
             _reset_sequences(connection, list(tables.values()))
+            # PostgreSQL plans queries from table statistics, which a bulk load leaves empty until
+            # autovacuum gets round to it; until then the activity finder takes seconds, not
+            # milliseconds. Gathered in the restore's transaction, they arrive with its rows.
+            connection.exec_driver_sql("ANALYZE")
 
 
 def _tables_at(connection: Connection, is_head: bool) -> dict[str, Table]:

@@ -10,6 +10,10 @@ from sqlalchemy.engine import make_url
 from stratmon.config import database_url
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+# Connections an engine keeps, and how many more it may open at a busy moment: SQLAlchemy's defaults,
+# stated because the web server admits no more requests at once than their sum (web/admission.py).
+POOL_SIZE = 5
+POOL_OVERFLOW = 10
 
 
 def is_sqlite(engine: Engine) -> bool:
@@ -25,11 +29,14 @@ def get_engine(url: str | None = None) -> Engine:
         resolved = resolved.set(drivername="postgresql+psycopg")
     if resolved.get_backend_name() == "sqlite":
         return _sqlite_engine(resolved)
-    return create_engine(resolved, pool_pre_ping=True)
+    return create_engine(resolved, pool_pre_ping=True, pool_size=POOL_SIZE, max_overflow=POOL_OVERFLOW)
 
 
 def _sqlite_engine(url) -> Engine:
-    engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
+    # A database file gets PostgreSQL's pool; an in-memory database lives in one connection per thread.
+    in_memory = url.database in (None, "", ":memory:")
+    pool = {} if in_memory else {"pool_size": POOL_SIZE, "max_overflow": POOL_OVERFLOW}
+    engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}, **pool)
 
     @event.listens_for(engine, "connect")
     def _configure(dbapi_connection, _record):

@@ -331,7 +331,9 @@ def act_on_results(connection: Connection, ids: list[int], action: str, user: Us
     """Submit, approve, return or unlock results; all of them, or none (Refused names the first)."""
     table = schema.result_value
     for result_id in ids:
-        stored = connection.execute(select(table).where(table.c.id == result_id)).first()
+        # Locked until commit, so that two reviewers acting at once on PostgreSQL take turns and the
+        # second sees the first's outcome (SQLite's write transaction already takes turns).
+        stored = connection.execute(select(table).where(table.c.id == result_id).with_for_update()).first()
         if stored is None:
             raise Refused(_("no result with id {id}").format(id=result_id))
         where = _("result {id}").format(id=result_id)

@@ -111,16 +111,35 @@ def add_api_token(connection: Connection, user_name: str, label: str, token: str
         .returning(schema.api_token.c.id)).scalar_one()
 
 
-def user_for_token(connection: Connection, token: str) -> User | None:
-    """The user an unrevoked API token belongs to, noting when it was last used."""
+# When a token was last used is kept to the minute (as the workspace shows it): noting every request
+# would make each API call a write, and SQLite takes one writer at a time.
+LAST_USED_PRECISION = timedelta(minutes=1)
+
+
+@dataclass(frozen=True)
+class TokenUse:
+    """An unrevoked API token: whose it is, and when its use was last noted."""
+
+    token_id: int
+    user: User
+    last_used_at: datetime | None
+
+    def is_noted(self, at: datetime) -> bool:
+        """Whether a use at `at` is already on record, to LAST_USED_PRECISION."""
+        return self.last_used_at is not None and at - self.last_used_at < LAST_USED_PRECISION
+
+
+def token_use(connection: Connection, token: str) -> TokenUse | None:
+    """The unrevoked API token `token`, if any (a read; `note_token_use` writes)."""
     tokens, user = schema.api_token, schema.app_user
-    row = connection.execute(select(tokens.c.id, user.c.name, user.c.role, user.c.org_ref)
+    row = connection.execute(select(tokens.c.id, tokens.c.last_used_at, user.c.name, user.c.role, user.c.org_ref)
                              .join(user, user.c.id == tokens.c.user_id)
                              .where(tokens.c.token_hash == token_digest(token), tokens.c.revoked_at.is_(None))).first()
-    if row is None:
-        return None
-    connection.execute(update(tokens).where(tokens.c.id == row.id).values(last_used_at=now()))
-    return User(row.name, row.role, row.org_ref)
+    return TokenUse(row.id, User(row.name, row.role, row.org_ref), row.last_used_at) if row else None
+
+
+def note_token_use(connection: Connection, token_id: int, at: datetime) -> None:
+    connection.execute(update(schema.api_token).where(schema.api_token.c.id == token_id).values(last_used_at=at))
 
 
 def api_tokens(connection: Connection, user_name: str | None = None) -> list[ApiToken]:

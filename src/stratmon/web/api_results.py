@@ -144,12 +144,14 @@ def _workflow_route(action: str, summary: str, description: str) -> None:
         try:
             with write_transaction(engine) as db:
                 act_on_results(db, [value_id], action, user, reason, site(request).framework)
+                # Read in the same transaction: the value as this action left it, not as a reviewer
+                # acting a moment later has.
+                acted_on = entered_value(db, value_id)
         except Refused as refused:
             record_refusal(engine, user.name, action, "result_value", value_id, str(refused))
             forbidden = user.role == "partner" and (not in_scope or action != "submit")
             raise HTTPException(403 if forbidden else 409, str(refused)) from None
-        with engine.connect() as db:
-            return value_out(entered_value(db, value_id), user)
+        return value_out(acted_on, user)
 
     act.__name__ = f"results_{action}"
     router.add_api_route(f"/results/{{id}}/{action}", act, methods=["POST"], summary=summary, description=description,

@@ -16,6 +16,7 @@ from stratmon.analysis.errors import QueryError
 from stratmon.analysis.fiscal import FiscalYearError
 from stratmon.i18n import SUPPORTED, _, set_language
 from stratmon.store.db import get_engine
+from stratmon.web.admission import AdmissionMiddleware
 from stratmon.web.context import Site
 
 # Content Security Policy: everything from this server; Vega compiles its expressions with
@@ -73,6 +74,7 @@ def create_app(database_url: str | None = None) -> FastAPI:
                   description=_("Public aid data aligned to the Strategy's results framework."))
     app.state.site = Site(get_engine(database_url))
     app.add_middleware(LanguageMiddleware)
+    app.add_middleware(AdmissionMiddleware)
     app.mount("/static", StaticFiles(directory=str(resources.files("stratmon") / "web" / "static")), name="static")
     app.include_router(api.router)
     app.include_router(exports.router)

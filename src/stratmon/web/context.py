@@ -14,6 +14,7 @@ from stratmon.align.crosswalk import Crosswalks, load_crosswalks
 from stratmon.framework import Framework, load_framework
 from stratmon.indicators.workflow import User
 from stratmon.store import web as web_store
+from stratmon.store.runs import now
 from stratmon.web.security import SESSION_COOKIE
 
 
@@ -37,7 +38,11 @@ def site(request: Request) -> Site:
 
 
 def connection(request: Request) -> Iterator[Connection]:
-    """A read connection for the length of one request."""
+    """A read connection for the length of one request. Who is asking (API token, session cookie)
+    is looked up first, on connections given back before this one is taken: requests that each
+    hold a connection while waiting for a second would deadlock a busy pool."""
+    api_user(request)
+    session_of(request)
     with site(request).engine.connect() as open_connection:
         yield open_connection
 
@@ -69,14 +74,20 @@ def session_of(request: Request) -> web_store.WebSession | None:
 
 
 def api_user(request: Request) -> User | None:
-    """The user an API request's bearer token belongs to, if any."""
+    """The user an API request's bearer token belongs to, if any (looked up once per request). Its
+    use is noted only when the last note is a minute old, so that most requests write nothing."""
     if not hasattr(request.state, "api_user"):
         token = bearer_token(request)
         found = None
         if token and len(token) < 200:
-            with write_transaction(site(request).engine) as open_connection:
-                found = web_store.user_for_token(open_connection, token)
-        request.state.api_user = found
+            engine = site(request).engine
+            with engine.connect() as open_connection:
+                found = web_store.token_use(open_connection, token)
+            used_at = now()
+            if found is not None and not found.is_noted(used_at):
+                with write_transaction(engine) as open_connection:
+                    web_store.note_token_use(open_connection, found.token_id, used_at)
+        request.state.api_user = found.user if found else None
     return request.state.api_user
 
 
