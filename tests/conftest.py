@@ -17,6 +17,7 @@ from typer.testing import CliRunner
 
 from stratmon.cli import app
 from stratmon.config import shared_data_dir
+from stratmon.i18n import set_language
 from stratmon.store.db import get_engine
 from stratmon.store.migrate import upgrade
 
@@ -33,6 +34,15 @@ def pytest_configure(config):
         os.environ["STRATMON_CODELISTS"] = str(codelists)
     os.environ.pop("STRATMON_DB", None)
     os.environ["STRATMON_LANG"] = "en"
+
+
+@pytest.fixture(autouse=True)
+def language_from_the_environment():
+    """Every test starts in the environment's language (English), whatever an earlier test chose
+    (`--lang es` in the in-process CLI, `set_language`), and leaves it so."""
+    set_language(None)
+    yield
+    set_language(None)
 
 
 @pytest.fixture(scope="session")
