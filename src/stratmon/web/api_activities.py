@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated
 from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
@@ -21,15 +21,12 @@ from stratmon.i18n import _
 from stratmon.indicators.workflow import User
 from stratmon.web import api_activity_models as m
 from stratmon.web.api_auth import caller
-from stratmon.web.api_common import AgencyParam, CountryParam, Db, FiscalYearsParam, LineParam, ObjectiveParam, \
+from stratmon.web.api_common import AgencyParam, CountryParam, SortOrder, Db, FiscalYearsParam, LineParam, ObjectiveParam, \
     StatusParam, TextParam, audience_of, code_name, errors, labels, utc, \
     page_links, usd, value_out
 from stratmon.web.context import site
 
 router = APIRouter()
-
-SortParam = Literal[tuple(order + key for key in SORTS for order in ("", "-"))]  # type: ignore[misc]
-
 
 @router.get("/activities", summary="Find activities", response_model=m.ActivityList)
 def activities(
@@ -42,7 +39,7 @@ def activities(
     fy: FiscalYearsParam = None,
     status: StatusParam = None,
     q: TextParam = None,
-    sort: Annotated[SortParam, Query(description="By " + ", ".join(SORTS) + "; prefix - for descending.")]
+    sort: Annotated[SortOrder, Query(description="By " + ", ".join(SORTS) + "; prefix - for descending.")]
     = "-disbursed",
     page: Annotated[int, Query(ge=1, le=1_000_000)] = 1,
     per_page: Annotated[int, Query(ge=1, le=MAX_PER_PAGE)] = 50,

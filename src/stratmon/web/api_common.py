@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 from decimal import Decimal
-from typing import Annotated
+from typing import Annotated, Literal
 from urllib.parse import urlencode
 
 from fastapi import Depends, HTTPException, Query, Request
 from fastapi.routing import APIRoute
 from sqlalchemy import Connection
 
+from stratmon.analysis.activities import SORTS
 from stratmon.analysis.funding_request import usd_text
 from stratmon.analysis.labels import Labels
 from stratmon.i18n import _, language
@@ -43,6 +44,8 @@ LineParam = Annotated[str | None, Query(max_length=100, description="A line of a
 ObjectiveParam = Annotated[str | None, Query(max_length=100, description="An objective id (see /framework).")]
 StatusParam = Annotated[str | None, Query(max_length=10, description="IATI activity status code (2 = implementation).")]
 TextParam = Annotated[str | None, Query(max_length=200, description="Words in the title or identifier.")]
+# The orders `analysis.activities` knows, each ascending or (prefixed -) descending.
+SortOrder = Literal[tuple(order + key for key in SORTS for order in ("", "-"))]  # type: ignore[misc]
 
 
 def errors(*statuses: int) -> dict:

@@ -23,7 +23,7 @@ from stratmon.analysis.fiscal import parse_fiscal_years
 from stratmon.i18n import _, format_count
 from stratmon.iati.export import write_activities
 from stratmon.web.api import response_language
-from stratmon.web.api_common import AgencyParam, CountryParam, Db, FiscalYearsParam, LineParam, ObjectiveParam, \
+from stratmon.web.api_common import AgencyParam, CountryParam, SortOrder, Db, FiscalYearsParam, LineParam, ObjectiveParam, \
     StatusParam, TextParam, errors
 from stratmon.web.context import site
 from stratmon.web.pages import page_language
@@ -97,7 +97,6 @@ def portal_activities_xml(request: Request, db: Db) -> StreamingResponse:
     return xml_download(db, matching_identifiers(db, query))
 
 
-SORT_PATTERN = "^-?(" + "|".join(SORTS) + ")$"
 XML_RESPONSE = {200: {"description": "An IATI 2.03 activity file (`iati-activities`), as an attachment.",
                       "content": {MEDIA_TYPE: {"schema": {"type": "string", "format": "binary"}}}}}
 
@@ -117,7 +116,7 @@ def api_activities_xml(
     fy: FiscalYearsParam = None,
     status: StatusParam = None,
     q: TextParam = None,
-    sort: Annotated[str, Query(pattern=SORT_PATTERN, description="The order of the activities in the file: one of "
+    sort: Annotated[SortOrder, Query( description="The order of the activities in the file: one of "
                                + ", ".join(SORTS) + "; prefix - for descending.")] = "-disbursed",
 ) -> StreamingResponse:
     """The activities matching the API's activity filters as IATI XML (described in the decorator)."""
