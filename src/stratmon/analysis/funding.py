@@ -4,7 +4,8 @@
 Sums run over `transaction_split`, where each transaction's value is already split over its
 recipients and sectors in exact integer millionths, or, when a line of action or objective is
 asked for, over `alignment_split`, which refines those rows by objective; this module only
-groups and sums.
+groups and sums. Tables without a sector key read the roll-ups of those rows (`split_total`,
+`alignment_total`, kept by store/rollups.py), whose size does not grow with the transactions.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from stratmon.analysis.errors import QueryError
 from stratmon.analysis.fiscal import FiscalYears
 from stratmon.i18n import _
 from stratmon.store import schema
+from stratmon.store.rollups import ABSENT, OPTIONAL_KEYS
 from stratmon.store.splits import NO_SECTOR_SPLIT, UNSPECIFIED
 
 TRANSACTION_TYPES = {"obligation": "2", "disbursement": "3", "expenditure": "4", "incoming_funds": "1"}
@@ -123,6 +125,13 @@ def _filters(query: FundingQuery, table=split) -> list:
     return conditions
 
 
+def _rolled_up(query: FundingQuery, aligned: bool):
+    """The roll-up's groups that pass the query's filters, absent keys as NULL as in the split rows."""
+    table = schema.alignment_total if aligned else schema.split_total
+    columns = [func.nullif(c, ABSENT).label(c.name) if c.name in OPTIONAL_KEYS else c for c in table.c]
+    return select(*columns).where(*_filters(query, table)).subquery()
+
+
 def rows_to_sum(query: FundingQuery):
     """The split rows to sum: by recipient only, or by recipient × sector of one vocabulary;
     from `alignment_split` when the query groups by line of action or objective.
@@ -160,26 +169,34 @@ def funding(connection: Connection, query: FundingQuery) -> FundingResult:
     """USD sums grouped by `query.by`, with non-USD amounts reported, not converted."""
     if query.is_aligned:
         require_current_alignment(connection, query.crosswalk_digest)
-    rows_source = rows_to_sum(query)
+    # Without a sector key, the roll-ups hold the same sums in far fewer rows.
+    rows_source = rows_to_sum(query) if "sector" in query.by else _rolled_up(query, query.is_aligned)
     keys = [key_column(rows_source, query, key) for key in query.by]
     usd_only = rows_source.c.currency == USD
-    statement = select(*keys, *exact_sum(rows_source.c.amount_micros)).where(usd_only).group_by(*keys)
+    statement = select(*keys, *_sums(rows_source)).where(usd_only).group_by(*keys)
     # Sorted here rather than in SQL: collations differ between engines, code points do not.
     rows = sorted((FundingRow(tuple(row[:-2]), to_usd(joined_sum(row[-2], row[-1])))
                    for row in connection.execute(statement)),
                   key=lambda r: tuple(("", k) if k is None else (type(k).__name__, k) for k in r.keys))
 
-    everything = select(split).where(split.c.sector_vocabulary == NO_SECTOR_SPLIT, *_filters(query)).subquery()
+    everything = _rolled_up(query, aligned=False)
     excluded = {
         currency or "unknown": to_usd(joined_sum(units, remainder))
         for currency, units, remainder in connection.execute(
-            select(everything.c.currency, *exact_sum(everything.c.amount_micros))
+            select(everything.c.currency, *_sums(everything))
             .where(or_(everything.c.currency != USD, everything.c.currency.is_(None)))
             .group_by(everything.c.currency))
     }
     total = to_usd(joined_sum(*connection.execute(
-        select(*exact_sum(everything.c.amount_micros)).where(everything.c.currency == USD)).one()))
+        select(*_sums(everything)).where(everything.c.currency == USD)).one()))
     return FundingResult(query, rows, total, excluded, _without_value(connection, query))
+
+
+def _sums(rows_source) -> tuple:
+    """The two parts of the exact sum, over split rows or over roll-up groups."""
+    if "units" in rows_source.c:
+        return func.sum(rows_source.c.units).label("units"), func.sum(rows_source.c.remainder).label("remainder")
+    return exact_sum(rows_source.c.amount_micros)
 
 
 def _without_value(connection: Connection, query: FundingQuery) -> int:

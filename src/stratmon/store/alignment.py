@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from itertools import islice
 from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import Connection, delete, func, insert, select, update
 
-from stratmon.store import schema
+from stratmon.store import rollups, schema
 from stratmon.store.bulk import BulkWriter
 from stratmon.store.runs import now
 
@@ -38,20 +39,17 @@ def replace_alignment(connection: Connection, rows: Iterable[dict], activity_ids
     table = schema.alignment_split
     if activity_ids is None:
         connection.execute(delete(table))
+        rollups.clear(connection, table)
     else:
+        rollups.count_out(connection, table, activity_ids)
         for start in range(0, len(activity_ids), 500):
             connection.execute(delete(table).where(table.c.activity_id.in_(activity_ids[start:start + 500])))
     writer = BulkWriter(connection)
-    batch: list[dict] = []
     written = 0
-    for row in rows:
-        batch.append(row)
-        if len(batch) >= BATCH:
-            writer.insert(table, batch)
-            written += len(batch)
-            batch = []
-    if batch:
+    rows = iter(rows)
+    while batch := list(islice(rows, BATCH)):
         writer.insert(table, batch)
+        rollups.count_in(connection, table, batch)
         written += len(batch)
     return written
 

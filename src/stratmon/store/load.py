@@ -14,7 +14,7 @@ from stratmon.i18n import _
 from stratmon.sources.errors import ImportRejected
 from stratmon.sources.iati import IatiFile
 from stratmon.sources.iati_records import Activity, SkippedActivity
-from stratmon.store import schema
+from stratmon.store import rollups, schema
 from stratmon.store.bulk import BulkWriter
 from stratmon.store.rows import Rows, activity_rows, empty_rows
 from stratmon.store.runs import ImportReport, Ids, Issue, finish_run, import_transaction, now, start_run
@@ -113,6 +113,8 @@ class _FileLoader:
 
     def _replace(self, replaced: list[int], rows: Rows) -> None:
         if replaced:
+            for split_table in (schema.transaction_split, schema.alignment_split):
+                rollups.count_out(self.connection, split_table, replaced)
             for table in (*schema.ACTIVITY_CONTENT, schema.activity):
                 column = table.c.id if table is schema.activity else table.c.activity_id
                 self.connection.execute(delete(table).where(column.in_(replaced)))
@@ -120,6 +122,7 @@ class _FileLoader:
             table_rows = rows[table.name]
             if table_rows:
                 self.writer.insert(table, table_rows)
+        rollups.count_in(self.connection, schema.transaction_split, rows[schema.transaction_split.name])
 
 
 def _records(iati_file: IatiFile, report: ImportReport, strict: bool) -> Iterable[Activity]:

@@ -171,6 +171,10 @@ transaction = Table(
     Column("extensions", JSON),
 )
 
+# Funding tables count the transactions of a type that carry no value: few, so indexed apart.
+Index("ix_iati_transaction_without_value", transaction.c.type_code, transaction.c.fiscal_year,
+      sqlite_where=transaction.c.value_micros.is_(None), postgresql_where=transaction.c.value_micros.is_(None))
+
 # Recipients and sectors as published, at activity level (transaction_id NULL) or transaction level.
 recipient = Table(
     "recipient", metadata,
@@ -360,6 +364,31 @@ alignment_split = Table(
     Column("amount_micros", BigInteger, nullable=False),
 )
 _split_query_index(alignment_split)
+
+# Funding roll-ups: the split rows of no sector vocabulary (one per transaction part by recipient)
+# summed by every key a funding table can group or filter by except the sector, so that funding
+# tables read a few thousand groups whatever the number of transactions. Kept equal to the sums of
+# their split tables by `store/rollups.py`, in the same transaction as every change to those.
+# Absent keys are stored as '' (primary key columns cannot be NULL). A sum is kept in two parts that
+# cannot overflow, whole units and a remainder of 0 to 999,999 millionths (units may be negative),
+# so that equal sums are stored alike however they were reached.
+ROLLUP_KEYS = ("type_code", "fiscal_year", "currency", "reporting_org_ref", "recipient_key")
+ALIGNED_ROLLUP_KEYS = (*ROLLUP_KEYS, "line_id", "objective_id", "outside_id")
+
+
+def _rollup(name: str, keys: tuple[str, ...]) -> Table:
+    return Table(
+        name, metadata,
+        *(Column(key, Integer if key == "fiscal_year" else CODE, primary_key=True, autoincrement=False)
+          for key in keys),
+        Column("units", BigInteger, nullable=False),
+        Column("remainder", BigInteger, nullable=False),
+        Column("split_rows", Integer, nullable=False),
+    )
+
+
+split_total = _rollup("split_total", ROLLUP_KEYS)
+alignment_total = _rollup("alignment_total", ALIGNED_ROLLUP_KEYS)
 
 # A person's decision to attribute an activity's money, whatever its sectors say. Keyed by the
 # IATI identifier, not the row id, so that it outlives re-imports; revoked, never deleted.

@@ -1,0 +1,102 @@
+"""Keeping the funding roll-ups (`split_total`, `alignment_total`) equal to the sums of their split rows.
+
+Every writer of split rows calls these inside its own transaction: rows inserted are counted in,
+rows about to be deleted are counted out, and a table emptied empties its roll-up. Readers
+therefore never see a roll-up that disagrees with the rows beside it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+from sqlalchemy import Connection, Table, delete, func, literal, select
+from sqlalchemy.dialects import postgresql, sqlite
+
+from stratmon.store import schema
+from stratmon.store.splits import NO_SECTOR_SPLIT
+
+MICROS = 1_000_000
+# Roll-up keys that may be absent from a split row; stored as '' (see schema.ROLLUP_KEYS).
+OPTIONAL_KEYS = frozenset({"currency", "reporting_org_ref", "line_id", "objective_id", "outside_id"})
+ABSENT = ""
+_CHUNK = 500
+
+
+def rollup_of(split_table: Table) -> Table:
+    """The roll-up kept for `transaction_split` or `alignment_split`."""
+    return schema.alignment_total if split_table is schema.alignment_split else schema.split_total
+
+
+def _keys(rollup: Table) -> list[str]:
+    return [column.name for column in rollup.primary_key.columns]
+
+
+def count_in(connection: Connection, split_table: Table, rows: Iterable[dict]) -> None:
+    """Add split rows, given as the dicts the loader inserts, to their roll-up."""
+    rollup = rollup_of(split_table)
+    keys = _keys(rollup)
+    totals: dict[tuple, list[int]] = {}
+    for row in rows:
+        if row["sector_vocabulary"] != NO_SECTOR_SPLIT:
+            continue
+        key = tuple(ABSENT if row[name] is None else row[name] for name in keys)
+        total = totals.get(key)
+        if total is None:
+            totals[key] = [row["amount_micros"], 1]
+        else:
+            total[0] += row["amount_micros"]
+            total[1] += 1
+    _merge(connection, rollup, keys, [(key, micros, count) for key, (micros, count) in totals.items()])
+
+
+def count_out(connection: Connection, split_table: Table, activity_ids: Sequence[int]) -> None:
+    """Take the split rows of `activity_ids` out of their roll-up (call before deleting them)."""
+    rollup = rollup_of(split_table)
+    keys = _keys(rollup)
+    columns = [_stored_key(split_table.c[name]) for name in keys]
+    amount = split_table.c.amount_micros
+    for start in range(0, len(activity_ids), _CHUNK):
+        statement = (select(*columns, *_exact_sum(amount), func.count())
+                     .where(split_table.c.sector_vocabulary == NO_SECTOR_SPLIT,
+                            split_table.c.activity_id.in_(activity_ids[start:start + _CHUNK]))
+                     .group_by(*columns))
+        groups = [(tuple(row[:-3]), -(int(row[-3]) * MICROS + int(row[-2])), -int(row[-1]))
+                  for row in connection.execute(statement)]
+        _merge(connection, rollup, keys, groups)
+    connection.execute(delete(rollup).where(rollup.c.split_rows == 0))
+
+
+def clear(connection: Connection, split_table: Table) -> None:
+    """Empty the roll-up of `split_table` (when the table is emptied, to be written again whole)."""
+    connection.execute(delete(rollup_of(split_table)))
+
+
+def _exact_sum(amount) -> tuple:
+    # Integer division (truncating, as `%` does, on both engines): see analysis.funding.exact_sum.
+    return func.sum(amount.op("/")(MICROS)), func.sum(amount % MICROS)
+
+
+def _stored_key(column):
+    if column.name in OPTIONAL_KEYS:
+        return func.coalesce(column, literal(ABSENT)).label(column.name)
+    return column
+
+
+def _merge(connection: Connection, rollup: Table, keys: list[str], groups: list[tuple[tuple, int, int]]) -> None:
+    """Add (key values, micros, split rows) to the roll-up, creating the groups it lacks."""
+    if not groups:
+        return
+    dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
+    statement = dialect.insert(rollup)
+    # Two remainders make 0 to 2 units less 2 millionths; grouped, or the division binds tighter.
+    carry = (rollup.c.remainder + statement.excluded.remainder).self_group()
+    statement = statement.on_conflict_do_update(index_elements=keys, set_={
+        "units": rollup.c.units + statement.excluded.units + carry.op("/")(MICROS),
+        "remainder": carry % MICROS,
+        "split_rows": rollup.c.split_rows + statement.excluded.split_rows,
+    })
+    values = []
+    for key, micros, count in groups:
+        units, remainder = divmod(micros, MICROS)
+        values.append({**dict(zip(keys, key)), "units": units, "remainder": remainder, "split_rows": count})
+    connection.execute(statement, values)
