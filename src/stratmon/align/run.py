@@ -27,6 +27,8 @@ from stratmon.store.runs import import_transaction
 from stratmon.store.splits import allocate, weights
 
 VOCABULARIES = (PROGRAM_AREA_VOCABULARY, DAC_VOCABULARY, DAC_CATEGORY_VOCABULARY)
+# Activities aligned per pass: what a pass reads stays in memory, so memory does not grow with the data.
+PASS_ACTIVITIES = 2_000
 
 
 @dataclass(frozen=True)
@@ -42,7 +44,7 @@ class AlignmentSummary:
 class _Inputs:
     """What the rules need, read once: sectors, texts and overrides of the activities aligned."""
 
-    def __init__(self, connection: Connection, crosswalks: Crosswalks, activity_ids: list[int] | None) -> None:
+    def __init__(self, connection: Connection, crosswalks: Crosswalks, activity_ids: range | list[int]) -> None:
         self.activity_sectors: dict[int, dict[str, list]] = defaultdict(lambda: defaultdict(list))
         self.transaction_sectors: dict[int, dict[str, list]] = defaultdict(lambda: defaultdict(list))
         sector = schema.sector
@@ -85,12 +87,21 @@ class _Inputs:
             self.override[override.iati_identifier] = (override.id, target)
 
 
-def _scoped(connection: Connection, statement, column, activity_ids: list[int] | None) -> Iterator:
-    if activity_ids is None:
-        yield from connection.execute(statement)
+def _scoped(connection: Connection, statement, column, activity_ids: range | list[int]) -> Iterator:
+    """The rows of `statement` whose `column` is one of `activity_ids`: a range of ids (one query),
+    or a list of them."""
+    if isinstance(activity_ids, range):
+        yield from connection.execute(statement.where(column.between(activity_ids.start, activity_ids.stop - 1)))
         return
     for start in range(0, len(activity_ids), 500):
         yield from connection.execute(statement.where(column.in_(activity_ids[start:start + 500])))
+
+
+def _all_activities(connection: Connection) -> Iterator[range]:
+    """Every activity id, as ranges of at most PASS_ACTIVITIES ids that exist."""
+    ids = connection.execute(select(schema.activity.c.id).order_by(schema.activity.c.id)).scalars().all()
+    for start in range(0, len(ids), PASS_ACTIVITIES):
+        yield range(ids[start], ids[min(start + PASS_ACTIVITIES, len(ids)) - 1] + 1)
 
 
 def _shares(published: list) -> list[SectorShare]:
@@ -175,23 +186,28 @@ def align_in(connection: Connection, crosswalks: Crosswalks,
         activity = schema.activity
         activity_ids = [row[0] for row in connection.execute(
             select(activity.c.id).where(activity.c.iati_identifier.in_(iati_identifiers)))]
-    aligner = Aligner(crosswalks, _Inputs(connection, crosswalks, activity_ids))
+    passes = _all_activities(connection) if activity_ids is None else [activity_ids]
     split = schema.transaction_split
-    transactions: set[int] = set()
+    seen = {"transactions": 0, "activities": 0}
 
     def all_rows() -> Iterator[dict]:
-        for row in _scoped(connection, select(split), split.c.activity_id, activity_ids):
-            mapping = dict(row._mapping)
-            transactions.add(mapping["transaction_id"])
-            yield from aligner.rows(mapping)
+        for scope in passes:
+            aligner = Aligner(crosswalks, _Inputs(connection, crosswalks, scope))
+            # A pass's split rows (a bounded number) are read whole before its alignment rows are
+            # written through the same connection, rather than holding a cursor open across writes.
+            splits = [dict(row._mapping) for row in _scoped(connection, select(split), split.c.activity_id, scope)]
+            seen["transactions"] += len({row["transaction_id"] for row in splits})
+            seen["activities"] += len(aligner.inputs.identifier)
+            for row in splits:
+                yield from aligner.rows(row)
 
     written = replace_alignment(connection, all_rows(), activity_ids)
     fagov_rows = 0
     if activity_ids is None:
         fagov_rows = _align_fagov(connection, crosswalks)
         record_alignment_run(connection, framework_id=crosswalks.framework.id,
-                             crosswalk_digest=crosswalks.digest, transactions=len(transactions), rows=written)
-    return AlignmentSummary(len(transactions), written, len(aligner.inputs.identifier), fagov_rows)
+                             crosswalk_digest=crosswalks.digest, transactions=seen["transactions"], rows=written)
+    return AlignmentSummary(seen["transactions"], written, seen["activities"], fagov_rows)
 
 
 def _fagov_part(crosswalks: Crosswalks, us_sector: str, dac_purpose: str, keywords) -> Part:
