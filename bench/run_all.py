@@ -7,6 +7,7 @@ Nothing here asserts anything; progress goes to standard error, the table to sta
 
     make bench                                        # scales 1,10,100 on SQLite and PostgreSQL
     make bench BENCH_ARGS="--scales 1,10 --engines sqlite"
+    make bench BENCH_ARGS="--postgres-scales 1,10"     # 1×, 10×, 100× on SQLite; PostgreSQL to 10×
     .venv/bin/python bench/run_all.py --help
 
 PostgreSQL: `$STRATMON_BENCH_POSTGRES_URL`, else a throwaway cluster (see postgres.py).
@@ -53,6 +54,8 @@ def parse_args() -> argparse.Namespace:
                         help="multiples of the real volume (default 1,10,100; include 1 for the ratios)")
     parser.add_argument("--engines", type=lambda t: [e.strip() for e in t.split(",") if e.strip()],
                         default=list(ENGINES), help="sqlite, postgresql or both (default both)")
+    parser.add_argument("--postgres-scales", type=_numbers, default=None,
+                        help="the scales at which PostgreSQL runs too (default: every scale)")
     parser.add_argument("--app-scales", type=_numbers, default=[1],
                         help="scales at which to measure the API and the reports (default 1)")
     parser.add_argument("--clients", type=_numbers, default=[16, 64], help="concurrent API clients (default 16,64)")
@@ -101,6 +104,8 @@ def bench_scale(scale: int, args: argparse.Namespace, work: Path, server: str | 
     is_app_scale = scale in args.app_scales
     duck = None
     for engine_name in args.engines:
+        if engine_name == "postgresql" and args.postgres_scales is not None and scale not in args.postgres_scales:
+            continue
         database = f"stratmon_bench_{scale}x"
         url = (f"sqlite:///{scale_dir / 'stratmon.db'}" if engine_name == "sqlite"
                else fresh_database(server, database))
