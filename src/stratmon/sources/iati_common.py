@@ -70,11 +70,11 @@ def to_json(element: etree._Element, depth: int = 0) -> dict[str, Any]:
         data: dict[str, Any] = {"tag": local, "ns": namespace}
     else:
         data = {"tag": tag}
-    attrib = element.attrib
-    if attrib:
-        data["attrs"] = dict(attrib)
+    attributes = element.items()  # a list of pairs made in one call, cheaper than the .attrib proxy
+    if attributes:
+        data["attrs"] = dict(attributes)
     text = element.text
-    if text is not None:
+    if text:
         text = text.strip()
         if text:
             data["text"] = text

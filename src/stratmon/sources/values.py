@@ -6,6 +6,7 @@ import re
 from collections.abc import Callable
 from datetime import date, datetime, timezone
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from functools import lru_cache
 
 from stratmon.i18n import _
 from stratmon.sources.errors import ContentError
@@ -84,6 +85,10 @@ def parse_amount(text: str | None, *, what: Subject = _value) -> Decimal | None:
     return number
 
 
+# Publishers repeat a handful of percentages ("100", "50") on every sector and recipient; a
+# Decimal is immutable, so one parsed value can serve them all. Errors are not cached: each
+# bad value raises (and is worded in the current language) every time.
+@lru_cache(maxsize=1024)
 def parse_percentage(text: str | None) -> Decimal | None:
     """A percentage between 0 and 100, or None when absent."""
     number = parse_number(text, what=_percentage)

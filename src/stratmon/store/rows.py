@@ -1,4 +1,9 @@
-"""Turning one IATI activity record into the rows of every table it fills."""
+"""Turning one IATI activity record into the rows of every table it fills.
+
+This runs once per stored transaction, split and sector, so rows are written as dict literals
+with every column named (no merging of shared dicts), and shares that only depend on the
+activity are worked out once per activity rather than once per transaction.
+"""
 
 from __future__ import annotations
 
@@ -6,12 +11,15 @@ from collections.abc import Callable
 from datetime import timezone
 from typing import Any
 
-from stratmon.sources.iati_records import Activity, IndicatorValue
+from stratmon.sources.iati_records import Activity, IndicatorValue, Org
 from stratmon.sources.values import fiscal_year, optional_micros as _micros
 from stratmon.store import schema
-from stratmon.store.splits import recipient_shares, sector_shares, split_rows
+from stratmon.store.splits import ActivityShares, split_rows
 
 Rows = dict[str, list[dict[str, Any]]]
+
+# Stands in for an absent provider or receiver: its columns are all NULL.
+_NO_ORG = Org()
 
 
 def _utc_naive(value):
@@ -41,82 +49,85 @@ def activity_rows(activity: Activity, activity_id: int, run_id: int, next_id: Ca
         "default_tied_status_code": activity.default_tied_status,
         "extensions": activity.extensions or None, "other_elements": activity.other_elements or None,
     })
-    base = {"activity_id": activity_id}
     narratives = rows["activity_narrative"]
     for title in activity.titles:
-        narratives.append({**base, "element": "title", "description_type": None, "lang": title.lang, "text": title.text})
+        narratives.append({"activity_id": activity_id, "element": "title", "description_type": None,
+                           "lang": title.lang, "text": title.text})
     for kind, text in activity.descriptions:
-        narratives.append({**base, "element": "description", "description_type": kind, "lang": text.lang, "text": text.text})
+        narratives.append({"activity_id": activity_id, "element": "description", "description_type": kind,
+                           "lang": text.lang, "text": text.text})
     rows["participating_org"].extend(
-        {**base, "role": p.role, "ref": p.ref, "type": p.type, "name": p.name,
+        {"activity_id": activity_id, "role": p.role, "ref": p.ref, "type": p.type, "name": p.name,
          "org_activity_id": p.activity_id, "crs_channel_code": p.crs_channel_code}
         for p in activity.participating_orgs)
     rows["activity_date"].extend(
-        {**base, "type": kind, "iso_date": day, "narrative": text} for kind, day, text in activity.dates)
-    rows["related_activity"].extend({**base, "type": kind, "ref": ref} for kind, ref in activity.related)
-    _recipients_and_sectors(activity.recipients, activity.sectors, base, None, rows)
-    _transactions(activity, base, next_id, rows)
-    _plans(activity, base, rows)
-    _results(activity, base, next_id, rows)
+        {"activity_id": activity_id, "type": kind, "iso_date": day, "narrative": text}
+        for kind, day, text in activity.dates)
+    rows["related_activity"].extend(
+        {"activity_id": activity_id, "type": kind, "ref": ref} for kind, ref in activity.related)
+    _recipients_and_sectors(activity.recipients, activity.sectors, activity_id, None, rows)
+    _transactions(activity, activity_id, next_id, rows)
+    _plans(activity, activity_id, rows)
+    _results(activity, {"activity_id": activity_id}, next_id, rows)
 
 
-def _recipients_and_sectors(recipients, sectors, base, transaction_id, rows: Rows) -> None:
+def _recipients_and_sectors(recipients, sectors, activity_id: int, transaction_id: int | None, rows: Rows) -> None:
     rows["recipient"].extend(
-        {**base, "transaction_id": transaction_id, "kind": r.kind, "code": r.code, "vocabulary": r.vocabulary,
-         "percentage": _number(r.percentage), "name": r.name} for r in recipients)
+        {"activity_id": activity_id, "transaction_id": transaction_id, "kind": r.kind, "code": r.code,
+         "vocabulary": r.vocabulary, "percentage": _number(r.percentage), "name": r.name} for r in recipients)
     rows["sector"].extend(
-        {**base, "transaction_id": transaction_id, "vocabulary": s.vocabulary, "vocabulary_uri": s.vocabulary_uri,
-         "code": s.code, "percentage": _number(s.percentage), "name": s.name} for s in sectors)
+        {"activity_id": activity_id, "transaction_id": transaction_id, "vocabulary": s.vocabulary,
+         "vocabulary_uri": s.vocabulary_uri, "code": s.code, "percentage": _number(s.percentage), "name": s.name}
+        for s in sectors)
 
 
-def _org_columns(prefix: str, org) -> dict[str, Any]:
-    if org is None:
-        return {f"{prefix}_org_ref": None, f"{prefix}_org_type": None, f"{prefix}_org_name": None,
-                f"{prefix}_activity_id": None}
-    return {f"{prefix}_org_ref": org.ref, f"{prefix}_org_type": org.type, f"{prefix}_org_name": org.name,
-            f"{prefix}_activity_id": org.activity_id}
-
-
-def _transactions(activity: Activity, base, next_id, rows: Rows) -> None:
+def _transactions(activity: Activity, activity_id: int, next_id, rows: Rows) -> None:
     agency = activity.reporting_org.ref
+    shares = ActivityShares(activity)
+    transaction_rows, split_table_rows = rows["iati_transaction"], rows["transaction_split"]
     for tx in activity.transactions:
         transaction_id = next_id("iati_transaction")
         fy = fiscal_year(tx.transaction_date)
         micros = _micros(tx.value)
-        recipients, rebased = recipient_shares(tx, activity)
-        rows["iati_transaction"].append({
-            "id": transaction_id, **base, "source_line": tx.line, "ref": tx.ref, "type_code": tx.type_code,
-            "transaction_date": tx.transaction_date, "fiscal_year": fy,
+        recipients, rebased = shares.recipients(tx)
+        provider, receiver = tx.provider or _NO_ORG, tx.receiver or _NO_ORG
+        transaction_rows.append({
+            "id": transaction_id, "activity_id": activity_id, "source_line": tx.line, "ref": tx.ref,
+            "type_code": tx.type_code, "transaction_date": tx.transaction_date, "fiscal_year": fy,
             "value_text": _normalised(tx.value, tx.value_text), "value_micros": micros,
             "currency": tx.currency, "value_date": tx.value_date, "description": tx.description,
-            **_org_columns("provider", tx.provider), **_org_columns("receiver", tx.receiver),
+            "provider_org_ref": provider.ref, "provider_org_type": provider.type,
+            "provider_org_name": provider.name, "provider_activity_id": provider.activity_id,
+            "receiver_org_ref": receiver.ref, "receiver_org_type": receiver.type,
+            "receiver_org_name": receiver.name, "receiver_activity_id": receiver.activity_id,
             "disbursement_channel_code": tx.disbursement_channel, "flow_type_code": tx.flow_type,
             "finance_type_code": tx.finance_type, "aid_type_code": tx.aid_type,
             "tied_status_code": tx.tied_status, "humanitarian": tx.humanitarian,
             "recipients_rebased": rebased, "extensions": tx.extensions or None,
         })
-        _recipients_and_sectors(tx.recipients, tx.sectors, base, transaction_id, rows)
+        _recipients_and_sectors(tx.recipients, tx.sectors, activity_id, transaction_id, rows)
         if micros is None:
             continue  # a missing value is not zero: it is left out of every sum
-        common = {"transaction_id": transaction_id, **base, "type_code": tx.type_code, "fiscal_year": fy,
-                  "currency": tx.currency, "reporting_org_ref": agency}
-        rows["transaction_split"].extend(
-            {**common, "recipient_key": key, "sector_vocabulary": vocabulary, "sector_code": code,
-             "amount_micros": amount}
-            for key, vocabulary, code, amount in split_rows(micros, recipients, sector_shares(tx, activity)))
+        type_code, currency = tx.type_code, tx.currency
+        split_table_rows += [
+            {"transaction_id": transaction_id, "activity_id": activity_id, "type_code": type_code,
+             "fiscal_year": fy, "currency": currency, "reporting_org_ref": agency, "recipient_key": key,
+             "sector_vocabulary": vocabulary, "sector_code": code, "amount_micros": amount}
+            for key, vocabulary, code, amount in split_rows(micros, recipients, shares.sectors(tx))]
 
 
 def _normalised(value, text):
     return format(value, "f") if value is not None else text
 
 
-def _plans(activity: Activity, base, rows: Rows) -> None:
+def _plans(activity: Activity, activity_id: int, rows: Rows) -> None:
     rows["budget"].extend(
-        {**base, "type": b.type, "status": b.status, "period_start": b.period_start, "period_end": b.period_end,
-         "value_text": _normalised(b.value, b.value_text), "value_micros": _micros(b.value),
-         "currency": b.currency, "value_date": b.value_date} for b in activity.budgets)
+        {"activity_id": activity_id, "type": b.type, "status": b.status, "period_start": b.period_start,
+         "period_end": b.period_end, "value_text": _normalised(b.value, b.value_text),
+         "value_micros": _micros(b.value), "currency": b.currency, "value_date": b.value_date}
+        for b in activity.budgets)
     rows["planned_disbursement"].extend(
-        {**base, "type": p.type, "period_start": p.period_start, "period_end": p.period_end,
+        {"activity_id": activity_id, "type": p.type, "period_start": p.period_start, "period_end": p.period_end,
          "value_text": _normalised(p.value, p.value_text), "value_micros": _micros(p.value),
          "currency": p.currency, "value_date": p.value_date,
          "provider_org_ref": p.provider.ref if p.provider else None,
@@ -124,15 +135,17 @@ def _plans(activity: Activity, base, rows: Rows) -> None:
          "receiver_org_ref": p.receiver.ref if p.receiver else None,
          "receiver_org_name": p.receiver.name if p.receiver else None} for p in activity.planned_disbursements)
     rows["location"].extend(
-        {**base, "ref": loc.ref, "reach_code": loc.reach, "name": loc.name, "description": loc.description,
-         "activity_description": loc.activity_description, "srs_name": loc.srs_name,
-         "latitude": loc.latitude, "longitude": loc.longitude, "exactness_code": loc.exactness,
-         "class_code": loc.location_class, "feature_designation": loc.feature_designation,
+        {"activity_id": activity_id, "ref": loc.ref, "reach_code": loc.reach, "name": loc.name,
+         "description": loc.description, "activity_description": loc.activity_description,
+         "srs_name": loc.srs_name, "latitude": loc.latitude, "longitude": loc.longitude,
+         "exactness_code": loc.exactness, "class_code": loc.location_class,
+         "feature_designation": loc.feature_designation,
          "location_ids": loc.location_ids or None, "administratives": loc.administratives or None}
         for loc in activity.locations)
     rows["document_link"].extend(
-        {**base, "url": d.url, "format": d.format, "title": d.title, "description": d.description,
-         "categories": d.categories or None, "languages": d.languages or None, "document_date": d.document_date}
+        {"activity_id": activity_id, "url": d.url, "format": d.format, "title": d.title,
+         "description": d.description, "categories": d.categories or None, "languages": d.languages or None,
+         "document_date": d.document_date}
         for d in activity.documents)
 
 

@@ -16,30 +16,45 @@ NO_SECTOR_SPLIT = ""
 Share = tuple[str, Decimal]
 
 
-def recipient_shares(tx: Transaction, activity: Activity) -> tuple[list[Share], bool]:
-    """(recipient key, weight) pairs for a transaction, and whether percentages were rebased.
+class ActivityShares:
+    """The recipient and sector shares of one activity's transactions.
 
-    The transaction's own recipients win over the activity's; regions keep their own key
-    (`region-<code>`) and are never spread over countries.
+    A transaction's own recipients win over the activity's, and so do its own sectors, vocabulary
+    by vocabulary. The activity's shares are worked out once, not once per transaction; the lists
+    returned are shared between transactions and must not be changed.
     """
-    recipients: list[Recipient] = tx.recipients or activity.recipients
+
+    def __init__(self, activity: Activity) -> None:
+        self._recipients = _recipient_weights(activity.recipients)
+        self._sectors = _sector_weights(activity.sectors)
+
+    def recipients(self, tx: Transaction) -> tuple[list[Share], bool]:
+        """(recipient key, weight) pairs for a transaction, and whether percentages were rebased.
+
+        Regions keep their own key (`region-<code>`) and are never spread over countries.
+        """
+        return _recipient_weights(tx.recipients) if tx.recipients else self._recipients
+
+    def sectors(self, tx: Transaction) -> dict[str, list[Share]]:
+        """Per sector vocabulary, (sector code, weight) pairs: the transaction's sectors if it
+        has any in that vocabulary, else the activity's."""
+        if not tx.sectors:
+            return self._sectors
+        own = _sector_weights(tx.sectors)
+        if not self._sectors:
+            return own
+        return {**self._sectors, **own}  # the activity's vocabularies first, as it lists them
+
+
+def _recipient_weights(recipients: list[Recipient]) -> tuple[list[Share], bool]:
     return weights([(r.key, r.percentage) for r in recipients])
 
 
-def sector_shares(tx: Transaction, activity: Activity) -> dict[str, list[Share]]:
-    """Per sector vocabulary, (sector code, weight) pairs: the transaction's sectors if it
-    has any in that vocabulary, else the activity's."""
-    by_vocabulary: dict[str, list[Sector]] = {}
-    for sector in activity.sectors:
-        by_vocabulary.setdefault(sector.vocabulary, []).append(sector)
-    own: dict[str, list[Sector]] = {}
-    for sector in tx.sectors:
-        own.setdefault(sector.vocabulary, []).append(sector)
-    by_vocabulary.update(own)
-    return {
-        vocabulary: weights([(s.code, s.percentage) for s in sectors])[0]
-        for vocabulary, sectors in by_vocabulary.items()
-    }
+def _sector_weights(sectors: list[Sector]) -> dict[str, list[Share]]:
+    by_vocabulary: dict[str, list[tuple[str, Decimal | None]]] = {}
+    for sector in sectors:
+        by_vocabulary.setdefault(sector.vocabulary, []).append((sector.code, sector.percentage))
+    return {vocabulary: weights(items)[0] for vocabulary, items in by_vocabulary.items()}
 
 
 def weights(items: list[tuple[str, Decimal | None]]) -> tuple[list[Share], bool]:
@@ -50,8 +65,15 @@ def weights(items: list[tuple[str, Decimal | None]]) -> tuple[list[Share], bool]
     """
     if not items:
         return [(UNSPECIFIED, Decimal(1))], False
-    if len(items) == 1 and items[0][1] is None:
-        return [(items[0][0], Decimal(1))], False
+    if len(items) == 1:
+        key, pct = items[0]
+        if pct is None:
+            return [(key, Decimal(1))], False
+        if pct > 0:
+            # The usual case, one recipient or sector, without the general path's passes. The merge
+            # rounds as the general path's sum does (0 + pct), so "rebased" is decided alike.
+            merged = _merge([(key, pct)])
+            return merged, merged[0][1] != 100
     if all(pct is None for _, pct in items):
         # Several recipients and no percentages: the standard forbids it; share equally and flag.
         merged = _merge([(key, Decimal(1)) for key, _ in items])
@@ -97,16 +119,16 @@ def _allocate_units(total: int, weights: list[Decimal]) -> list[int]:
     return [sign * part for part in parts]
 
 
-def split_rows(total: int, recipients: list[Share], sectors: dict[str, list[Share]]):
+def split_rows(total: int, recipients: list[Share], sectors: dict[str, list[Share]]) -> list[tuple[str, str, str, int]]:
     """(recipient_key, sector_vocabulary, sector_code, amount) for one transaction.
 
     Rows with sector_vocabulary '' split by recipient only; for every vocabulary present,
     rows split by recipient × sector. Each group sums exactly to `total`.
     """
-    keys = [key for key, _ in recipients]
-    for key, amount in zip(keys, allocate(total, [w for _, w in recipients])):
-        yield key, NO_SECTOR_SPLIT, NO_SECTOR_SPLIT, amount
+    rows = [(key, NO_SECTOR_SPLIT, NO_SECTOR_SPLIT, amount)
+            for (key, _), amount in zip(recipients, allocate(total, [w for _, w in recipients]))]
     for vocabulary, shares in sectors.items():
         cells = [(rk, sk, rw * sw) for rk, rw in recipients for sk, sw in shares]
-        for (rk, sk, _), amount in zip(cells, allocate(total, [w for _, _, w in cells])):
-            yield rk, vocabulary, sk, amount
+        rows += [(rk, vocabulary, sk, amount)
+                 for (rk, sk, _), amount in zip(cells, allocate(total, [w for _, _, w in cells]))]
+    return rows
