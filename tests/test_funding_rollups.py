@@ -9,11 +9,16 @@ from collections import defaultdict
 from decimal import Decimal
 from pathlib import Path
 
+import pytest
 from sqlalchemy import select
+from sqlalchemy.exc import DataError
 
+from conftest import database_for
 from stratmon.analysis.funding import FundingQuery, funding
 from stratmon.store import schema
+from stratmon.store.bulk import BulkWriter
 from stratmon.store.db import get_engine
+from stratmon.store.migrate import upgrade
 
 ACTIVITY = """ <iati-activity last-updated-datetime="{updated}" default-currency="USD">
   <iati-identifier>US-GOV-1-ROLLUP-{n}</iati-identifier>
@@ -113,4 +118,35 @@ def test_rollups_follow_every_change_to_the_split_rows(cli, usg_iati, tmp_path):
             assert table.total_usd == sum(expected.values()).quantize(Decimal("0.01"), rounding="ROUND_HALF_UP")
         table = funding(connection, FundingQuery(by=("country",), transaction_type="disbursement"))
         assert table.excluded_by_currency == {"EUR": Decimal("12.00")}
+    engine.dispose()
+
+
+def test_replacing_hundreds_of_activities_keeps_the_rollups(cli, tmp_path):
+    """Hundreds of activities replaced by newer versions, over several of the loader's batches."""
+    many = 620
+    older = _file(tmp_path / "older.xml", *(
+        ACTIVITY.format(n=n, updated="2024-01-01T00:00:00Z", org="US-GOV-1", first=f"{n}.25", currency="USD",
+                        second="1") for n in range(many)))
+    newer = _file(tmp_path / "newer.xml", *(
+        ACTIVITY.format(n=n, updated="2025-01-01T00:00:00Z", org="US-GOV-11", first=f"{n * 3}.5",
+                        currency="USD", second="-2") for n in range(many)))
+    assert cli("import", "iati", str(older)).exit_code == 0
+    result = cli("import", "iati", str(newer))
+    assert result.exit_code == 0 and "620" in result.output
+    assert_rollups_match(cli.db_url)
+    engine = get_engine(cli.db_url)
+    with engine.connect() as connection:
+        agencies = {row[0] for row in connection.execute(select(schema.split_total.c.reporting_org_ref))}
+    engine.dispose()
+    assert agencies == {"US-GOV-11"}
+
+
+def test_a_refused_copy_on_postgresql_is_an_sqlalchemy_error(request, tmp_path):
+    """COPY's driver errors reach callers wrapped as INSERT's are, so the CLI reports them in one line."""
+    engine = get_engine(database_for("postgresql", request, tmp_path))
+    upgrade(engine)
+    with pytest.raises(DataError), engine.begin() as connection:
+        BulkWriter(connection).insert(schema.split_total, [
+            {"type_code": "3", "fiscal_year": 2**40, "currency": "USD", "reporting_org_ref": "", "recipient_key": "GT",
+             "units": 1, "remainder": 0, "split_rows": 1}])
     engine.dispose()

@@ -14,6 +14,7 @@ from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import JSON, Connection, Table
+from sqlalchemy.exc import DBAPIError
 
 
 class BulkWriter:
@@ -62,12 +63,18 @@ class BulkWriter:
 
     def _copy(self, table: Table, names: Sequence[str], rows: Iterable[tuple]) -> None:
         # COPY moves rows several times faster than a batch of INSERTs, in the same transaction.
+        import psycopg  # only PostgreSQL comes here
+
         quote = self._connection.dialect.identifier_preparer.quote
         columns = ", ".join(quote(n) for n in names)
-        with self._connection.connection.dbapi_connection.cursor() as cursor, \
-                cursor.copy(f"COPY {quote(table.name)} ({columns}) FROM STDIN") as copy:
-            for row in rows:
-                copy.write_row(row)
+        statement = f"COPY {quote(table.name)} ({columns}) FROM STDIN"
+        try:
+            with self._connection.connection.dbapi_connection.cursor() as cursor, cursor.copy(statement) as copy:
+                for row in rows:
+                    copy.write_row(row)
+        except psycopg.Error as error:
+            # Wrapped as SQLAlchemy wraps the driver's errors elsewhere, so callers handle one kind.
+            raise DBAPIError.instance(statement, None, error, psycopg.Error) from error
 
 
 def _encode(values: tuple, json_columns: list[int]) -> tuple:
