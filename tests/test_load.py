@@ -18,7 +18,6 @@ from __future__ import annotations
 import asyncio
 import os
 import random
-import subprocess
 import threading
 from collections import Counter, deque
 from dataclasses import dataclass
@@ -37,7 +36,7 @@ from stratmon.store import schema
 from stratmon.store.db import get_engine
 from stratmon.store.runs import now
 from stratmon.store.results import PARTNER_ROLES
-from webfixtures import OTHER_PARTNER_ORG, PARTNER_ORG, start_server
+from webfixtures import OTHER_PARTNER_ORG, PARTNER_ORG, start_server, stop_server
 
 SECONDS = float(os.environ.get("STRATMON_LOAD_SECONDS", "60"))
 CLIENTS = 50
@@ -111,12 +110,7 @@ class Server:
         return [sum(p.cpu_times()[:2]) for p in (main, *main.children(recursive=True))]
 
     def stop(self) -> None:
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
+        stop_server(self.process, timeout=15)
         for reader in self.readers:
             reader.join(timeout=5)
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 import csv
 import io
 import os
-import subprocess
 from decimal import Decimal
 from pathlib import Path
 
@@ -18,7 +17,7 @@ from playwright.sync_api import Page, expect, sync_playwright
 
 from stratmon.analysis.result_entries import organisation_activities
 from stratmon.store.db import get_engine
-from webfixtures import OTHER_PARTNER_ORG, PARTNER_ORG, PASSWORD, start_server
+from webfixtures import OTHER_PARTNER_ORG, PARTNER_ORG, PASSWORD, running_server
 
 ROOT = Path(__file__).resolve().parents[1]
 AXE = ROOT / "build" / "test-assets" / "axe.min.js"
@@ -31,15 +30,8 @@ SCREENSHOTS = os.environ.get("STRATMON_SCREENSHOTS")
 @pytest.fixture(scope="module")
 def live(shared_portal_url):
     """`stratmon serve` over a module-wide copy of the portal database."""
-    process, address = start_server(shared_portal_url)
-    try:
+    with running_server(shared_portal_url) as address:
         yield address
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
 
 
 @pytest.fixture(scope="module")
@@ -164,8 +156,7 @@ def test_partner_submits_analyst_approves_and_the_audit_log_shows_both(browser, 
     with get_engine(shared_portal_url).connect() as connection:
         own = connection.execute(organisation_activities(PARTNER_ORG).order_by(None).limit(1)).scalar_one()
         others = connection.execute(organisation_activities(OTHER_PARTNER_ORG).order_by(None).limit(1)).scalar_one()
-    process, live = start_server(shared_portal_url)
-    try:
+    with running_server(shared_portal_url) as live:
         contexts = [browser.new_context() for _ in range(3)]
         olga, pablo, ana = (context.new_page() for context in contexts)
 
@@ -200,9 +191,6 @@ def test_partner_submits_analyst_approves_and_the_audit_log_shows_both(browser, 
         assert own not in olga.locator("main").inner_text()
         for context in contexts:
             context.close()
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
 
 
 @pytest.mark.parametrize("path", ["/en/", "/es/", "/en/countries/GT", "/es/countries/GT",

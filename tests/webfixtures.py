@@ -13,6 +13,8 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -123,18 +125,31 @@ def start_server(db_url: str, workers: int = 1) -> tuple[subprocess.Popen, str]:
     raise AssertionError("stratmon serve did not start within 60 s")
 
 
+def stop_server(process: subprocess.Popen, timeout: float = 10) -> None:
+    """Stop a server started by `start_server`: asked first, killed if it does not stop in `timeout` s."""
+    process.terminate()
+    try:
+        process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
+@contextmanager
+def running_server(db_url: str) -> Iterator[str]:
+    """The address of `stratmon serve` over `db_url` while the block runs."""
+    process, address = start_server(db_url)
+    try:
+        yield address
+    finally:
+        stop_server(process)
+
+
 @pytest.fixture
 def server(portal_url):
     """A real server on loopback over a private copy of the portal database: (address, db url)."""
-    process, address = start_server(portal_url)
-    try:
+    with running_server(portal_url) as address:
         yield address, portal_url
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
 
 
 def sign_in(client: TestClient, name: str, lang: str = "en") -> TestClient:
