@@ -64,6 +64,32 @@ def rewrite_file(source: Path, target: Path, suffix: str) -> None:
         out.write(closing)
 
 
+def write_large_file(source_folder: Path, target: Path, megabytes: int) -> int:
+    """One IATI file of at least `megabytes` MiB: the real activities again and again, copy k's
+    identifiers suffixed `-ONEk`, under one root. Returns the activities written."""
+    activities, copy = 0, 0
+    with target.open("wb") as out:
+        out.write(b'<?xml version="1.0" encoding="UTF-8"?>\n<iati-activities version="2.03">\n')
+        while out.tell() < megabytes * 2**20:
+            copy += 1
+            for source in real_files(source_folder):
+                for _event, element in etree.iterparse(str(source), events=("end",), tag=ACTIVITY):
+                    if element.getparent() is None or element.getparent().getparent() is not None:
+                        continue
+                    identifier = element.find("iati-identifier")
+                    if identifier is not None and identifier.text:
+                        identifier.text = identifier.text.strip() + f"-ONE{copy}"
+                    # Serialised alone, an activity carries the namespace declarations its extensions use.
+                    out.write(etree.tostring(element))
+                    out.write(b"\n")
+                    activities += 1
+                    element.clear()
+                    while element.getprevious() is not None:
+                        del element.getparent()[0]
+        out.write(b"</iati-activities>\n")
+    return activities
+
+
 def ensure_copies(source_folder: Path, folder: Path, copies: int) -> list[Path]:
     """Folders of copies 1 … copies-1 under `folder` (writing the missing ones), after `source_folder`:
     the paths to import for `copies`× data."""

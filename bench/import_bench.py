@@ -18,11 +18,12 @@ from stratmon.sources.iati import IatiFile
 from stratmon.sources.iati_records import SkippedActivity
 from stratmon.store import schema
 from stratmon.store.bulk import BulkWriter
+from stratmon.store.import_workers import default_workers
 from stratmon.store.db import get_engine
 from stratmon.store.migrate import upgrade
 from stratmon.store.rows import activity_rows, empty_rows
 
-from generate import real_files
+from generate import real_files, write_large_file
 from measure import Measured, best_of, stratmon
 from table import Row, scale_label, seconds_text
 
@@ -100,9 +101,11 @@ class ScaledImport:
     files: int
     megabytes: float
     imported: Measured
+    workers: int  # the import's worker processes (its default on this machine)
     transactions: int
     aligned: Measured
     split_rows: int
+    in_one_process: Measured | None  # the same import with `--workers 0`, where measured
 
     @property
     def seconds_per_transaction(self) -> float:
@@ -114,9 +117,16 @@ class ScaledImport:
 
 
 def import_scale(url: str, paths: list[Path], scale: int, engine_name: str,
-                 other_imports: list[list[str]]) -> ScaledImport:
+                 other_imports: list[list[str]], one_process_url: str | None = None) -> ScaledImport:
     """Create the database, import every file under `paths` in one command, then `other_imports`
-    (`stratmon import` arguments, untimed: what the portal and report show besides IATI), align, count."""
+    (`stratmon import` arguments, untimed: what the portal and report show besides IATI), align, count.
+
+    With `one_process_url` (another empty database), the import is first timed there with
+    `--workers 0`: read and written by one process, as before import workers existed."""
+    in_one_process = None
+    if one_process_url is not None:
+        stratmon("init", "--db", one_process_url)
+        in_one_process = stratmon("import", "iati", *map(str, paths), "--workers", "0", "--db", one_process_url)
     stratmon("init", "--db", url)
     imported = stratmon("import", "iati", *map(str, paths), "--db", url)
     for arguments in other_imports:
@@ -129,10 +139,33 @@ def import_scale(url: str, paths: list[Path], scale: int, engine_name: str,
     engine.dispose()
     files = [f for path in paths for f in real_files(path)]
     return ScaledImport(scale, engine_name, len(files), sum(f.stat().st_size for f in files) / 2**20,
-                        imported, transactions, aligned, split_rows)
+                        imported, default_workers(len(files)), transactions, aligned, split_rows, in_one_process)
 
 
-def import_rows(baselines: Baselines, imports: list[ScaledImport]) -> list[Row]:
+@dataclass(frozen=True)
+class LargeFileImport:
+    """`stratmon import iati` of one generated file (issue 2: at least 500 MB, memory bounded)."""
+
+    megabytes: float
+    activities: int
+    imported: Measured
+
+
+def import_large_file(folder: Path, scratch: Path, megabytes: int) -> LargeFileImport:
+    """Write one file of at least `megabytes` MiB from the real activities, import it into a fresh
+    SQLite database, and delete both."""
+    path, url = scratch / "large.xml", f"sqlite:///{scratch / 'large.db'}"
+    activities = write_large_file(folder, path, megabytes)
+    stratmon("init", "--db", url)
+    imported = stratmon("import", "iati", str(path), "--db", url)
+    size = path.stat().st_size / 2**20
+    path.unlink()
+    for leftover in scratch.glob("large.db*"):
+        leftover.unlink()
+    return LargeFileImport(size, activities, imported)
+
+
+def import_rows(baselines: Baselines, imports: list[ScaledImport], large: LargeFileImport | None) -> list[Row]:
     """The baselines, then each scale's import and alignment, per-item ratios against 1× on the same engine."""
     tree, stream = baselines.tree_seconds, baselines.stream_seconds
     real = f"{baselines.files} files, {baselines.megabytes:.0f} MB"
@@ -147,15 +180,26 @@ def import_rows(baselines: Baselines, imports: list[ScaledImport]) -> list[Row]:
     at_one = {i.engine: i for i in imports if i.scale == 1}
     for result in imports:
         one = at_one.get(result.engine)
+        if result.in_one_process is not None:
+            seconds = result.in_one_process.seconds
+            rows.append(Row("stratmon import iati --workers 0", scale_label(result.scale), result.engine,
+                            seconds_text(seconds), f"{seconds / tree:.2f}× b1 / {seconds / stream:.2f}× b2",
+                            f"read and written in one process · peak RSS {result.in_one_process.peak_mb:.0f} MB"))
         if result.scale == 1:
             ratio = f"{result.imported.seconds / tree:.2f}× b1 / {result.imported.seconds / stream:.2f}× b2"
         else:
             ratio = f"{result.seconds_per_transaction / one.seconds_per_transaction:.2f}× 1× per tx" if one else ""
-        rows.append(Row("stratmon import iati", scale_label(result.scale), result.engine,
-                        seconds_text(result.imported.seconds), ratio,
-                        f"{result.seconds_per_transaction * 1e6:.0f} µs/transaction · peak RSS "
-                        f"{result.imported.peak_mb:.0f} MB · {result.transactions:,} transactions · "
+        rows.append(Row(f"stratmon import iati ({result.workers} workers)", scale_label(result.scale),
+                        result.engine, seconds_text(result.imported.seconds), ratio,
+                        f"{result.seconds_per_transaction * 1e6:.0f} µs/transaction · peak memory "
+                        f"{result.imported.peak_total_mb:.0f} MB, all processes (largest "
+                        f"{result.imported.peak_mb:.0f} MB) · {result.transactions:,} transactions · "
                         f"{result.files} files, {result.megabytes:,.0f} MB"))
+    if large is not None:
+        rows.append(Row("stratmon import iati, one generated file", "", "sqlite", seconds_text(large.imported.seconds),
+                        "", f"peak memory {large.imported.peak_total_mb:.0f} MB, all processes (largest "
+                        f"{large.imported.peak_mb:.0f} MB) · {large.megabytes:,.0f} MB, "
+                        f"{large.activities:,} activities"))
     for result in imports:
         one = at_one.get(result.engine)
         ratio = (f"{result.align_seconds_per_row / one.align_seconds_per_row:.2f}× 1× per row"

@@ -41,32 +41,65 @@ def best_within(work, min_runs: int = 3, max_runs: int = 20, budget_seconds: flo
 
 @dataclass(frozen=True)
 class Measured:
-    """A finished command: wall-clock seconds and the peak resident memory of its process."""
+    """A finished command: wall-clock seconds, the peak resident memory of its largest process, and
+    the peak memory of all its processes together (PSS, so pages a worker shares with its parent
+    after fork count once)."""
 
     seconds: float
     peak_mb: float
+    peak_total_mb: float
 
 
 class CommandFailed(RuntimeError):
     """A benchmarked command exited with an error."""
 
 
-# Runs the command and reports its time and peak RSS. A child's ru_maxrss counts its life before
+# Runs the command and reports its time and peak memory. A child's ru_maxrss counts its life before
 # exec too, when it is still a copy of its parent: measured from this large process, every command
 # would seem to need as much memory as the benchmark itself. From this small launcher it does not.
+# ru_maxrss is the largest single process; the sum over the command's process tree (import workers)
+# is sampled from /proc every 50 ms.
 _LAUNCHER = """
-import resource, subprocess, sys, time
+import os, resource, subprocess, sys, time
+
+def tree(root):
+    found, todo = [], [root]
+    while todo:
+        pid = todo.pop()
+        found.append(pid)
+        try:
+            for task in os.listdir(f"/proc/{pid}/task"):
+                with open(f"/proc/{pid}/task/{task}/children") as children:
+                    todo += [int(child) for child in children.read().split()]
+        except OSError:
+            pass
+    return found
+
+def pss_kb(pid):
+    try:
+        with open(f"/proc/{pid}/smaps_rollup") as rollup:
+            for line in rollup:
+                if line.startswith("Pss:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
 started = time.perf_counter()
-code = subprocess.call(sys.argv[2:], stdout=subprocess.DEVNULL)
+child = subprocess.Popen(sys.argv[2:], stdout=subprocess.DEVNULL)
+peak_total = 0
+while child.poll() is None:
+    peak_total = max(peak_total, sum(pss_kb(pid) for pid in tree(child.pid)))
+    time.sleep(0.05)
 seconds = time.perf_counter() - started
 with open(sys.argv[1], "w") as out:
-    out.write(f"{seconds} {resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss}")
-sys.exit(code)
+    out.write(f"{seconds} {resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss} {peak_total}")
+sys.exit(child.returncode)
 """
 
 
 def run_measured(args: list[str]) -> Measured:
-    """Run a command; its wall-clock seconds and its own peak resident memory."""
+    """Run a command; its wall-clock seconds and its peak memory."""
     with tempfile.TemporaryDirectory(prefix="stratmon-measure-") as folder:
         report = Path(folder) / "measured"
         result = subprocess.run([sys.executable, "-I", "-S", "-c", _LAUNCHER, str(report), *args],
@@ -74,8 +107,9 @@ def run_measured(args: list[str]) -> Measured:
         if result.returncode != 0:
             raise CommandFailed(f"{' '.join(args[:4])} … exited {result.returncode}: "
                                 f"{result.stderr.decode(errors='replace')[-2000:]}")
-        seconds, peak_kb = report.read_text().split()
-    return Measured(float(seconds), int(peak_kb) / 1024)  # ru_maxrss is in KiB on Linux
+        seconds, peak_kb, total_kb = report.read_text().split()
+    # Both in KiB on Linux. A command too quick to sample still has its largest process measured.
+    return Measured(float(seconds), int(peak_kb) / 1024, max(int(total_kb), int(peak_kb)) / 1024)
 
 
 def stratmon(*args: str) -> Measured:

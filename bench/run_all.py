@@ -1,6 +1,7 @@
 """Strategy Monitor benchmarks (issue 8, point 1): one table, ratios measured in the same run.
 
-At each scale (1× is the real U.S. IATI files; N× adds N-1 rewritten copies with new identifiers)
+First, one generated IATI file of --large-mb MB imported on SQLite (issue 2: memory stays bounded
+whatever the file size). Then, at each scale (1× is the real U.S. IATI files; N× adds N-1 rewritten copies with new identifiers)
 and on each engine: import and alignment, funding queries against DuckDB over the same rows,
 and, at the --app-scales, API throughput under concurrent clients and report generation.
 Nothing here asserts anything; progress goes to standard error, the table to standard output.
@@ -30,7 +31,7 @@ from stratmon.config import shared_data_dir
 
 from api_bench import Load, api_rows, measure_api
 from generate import ensure_copies, real_folder
-from import_bench import ScaledImport, import_rows, import_scale, measure_baselines
+from import_bench import ScaledImport, import_large_file, import_rows, import_scale, measure_baselines
 from machine import describe
 from postgres import drop_database, fresh_database, postgres_server, server_version
 from query_bench import DuckdbLoad, QueryTiming, load_duckdb, query_rows, time_queries
@@ -60,6 +61,8 @@ def parse_args() -> argparse.Namespace:
                         help="scales at which to measure the API and the reports (default 1)")
     parser.add_argument("--clients", type=_numbers, default=[16, 64], help="concurrent API clients (default 16,64)")
     parser.add_argument("--api-seconds", type=float, default=15, help="seconds per path and client count")
+    parser.add_argument("--large-mb", type=int, default=500,
+                        help="size of the one generated file imported on SQLite (default 500; 0: none)")
     parser.add_argument("--runs", type=int, default=3, help="repetitions of the in-process baselines")
     args = parser.parse_args()
     unknown = [e for e in args.engines if e not in ENGINES]
@@ -110,8 +113,13 @@ def bench_scale(scale: int, args: argparse.Namespace, work: Path, server: str | 
         url = (f"sqlite:///{scale_dir / 'stratmon.db'}" if engine_name == "sqlite"
                else fresh_database(server, database))
         progress(f"{scale}× {engine_name}: import and align")
+        # At 1×, the import is also timed in one process (`--workers 0`), in a database of its own.
+        one_process = (None if scale != 1 else f"sqlite:///{scale_dir / 'one-process.db'}"
+                       if engine_name == "sqlite" else fresh_database(server, f"{database}_one"))
         results.imports.append(import_scale(url, paths, scale, engine_name,
-                                            other_source_imports() if is_app_scale else []))
+                                            other_source_imports() if is_app_scale else [], one_process))
+        if one_process is not None and engine_name == "postgresql":
+            drop_database(server, f"{database}_one")
         if duck is None:
             progress(f"{scale}×: copying the split rows into DuckDB")
             duck, duckdb_load = load_duckdb(url, scale_dir, scale)
@@ -145,10 +153,14 @@ def main() -> None:
         progress("baselines: lxml parsing and the insert floor, real files")
         baselines = measure_baselines(real_folder(), work, args.runs)
         startup = measure_startup(args.runs)
+        large = None
+        if args.large_mb:
+            progress(f"one generated file of {args.large_mb} MB: import on SQLite")
+            large = import_large_file(real_folder(), work, args.large_mb)
         for scale in sorted(set(args.scales)):
             bench_scale(scale, args, work, server, results)
     sections = [("import (lxml baselines b1, b2; per-item ratios against 1× on the same engine)",
-                 import_rows(baselines, results.imports)),
+                 import_rows(baselines, results.imports, large)),
                 ("funding queries (ours ÷ DuckDB on the same rows)", query_rows(results.queries, results.duckdb_loads)),
                 ("API on loopback (stratmon serve, 1 worker; clients on the same machine)", api_rows(results.loads)),
                 ("reports (whole command)", report_rows(startup, results.reports) if results.reports else [])]

@@ -7,25 +7,23 @@ import json
 import os
 import time
 from decimal import Decimal
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.markup import escape
 from rich.table import Table
 from rich.tree import Tree
-from sqlalchemy import select
 
-from stratmon.align.crosswalk import Crosswalks, Target, load_crosswalks
-from stratmon.align.run import align, realign_activity
-from stratmon.analysis.alignment import Coverage, CoverageRow, coverage, explain
 from stratmon.analysis.fiscal import parse_fiscal_years
-from stratmon.analysis.labels import Labels
 from stratmon.cli.common import DbOption, FiscalYearsOption, FrameworkOption, TableJsonOption, \
-    TransactionTypeOption, UserError, check_format, console, errors, handles_errors, ready_engine, usd_text
+    TransactionTypeOption, UserError, check_format, console, errors, handles_errors, ready_engine
 from stratmon.i18n import _, format_count, format_money, format_percent, language
-from stratmon.store import schema
-from stratmon.store.alignment import add_override, revoke_override
-from stratmon.store.runs import import_transaction
+
+# Heavy modules are imported when a command runs, so that `stratmon` starts fast.
+if TYPE_CHECKING:
+    from stratmon.align.crosswalk import Crosswalks, Target
+    from stratmon.analysis.alignment import Coverage, CoverageRow
+    from stratmon.analysis.labels import Labels
 
 app = typer.Typer(help=_("Why money sits where it does; manual overrides; coverage."), no_args_is_help=True)
 
@@ -41,6 +39,10 @@ def _user(user: str | None) -> str:
 @handles_errors
 def align_command(framework: FrameworkOption = None, db: DbOption = None) -> None:
     """(Re)compute the alignment of every transaction to the Strategy's objectives."""
+    from stratmon.align.crosswalk import load_crosswalks
+    from stratmon.align.run import align
+    from stratmon.analysis.alignment import coverage
+
     crosswalks = load_crosswalks(framework)
     engine = ready_engine(db)
     started = time.perf_counter()
@@ -67,6 +69,8 @@ def _coverage_sentence(row: CoverageRow) -> str:
 
 def _target(crosswalks: Crosswalks, text: str) -> Target:
     """An objective id or `outside:<category>` that the framework knows."""
+    from stratmon.align.crosswalk import Target
+
     target = Target.parse(text.strip())
     if target.objective_id is not None and target.objective_id not in crosswalks.line_by_objective:
         raise UserError(_("{objective}: no such objective (see `stratmon framework show`)").format(objective=text))
@@ -87,6 +91,11 @@ def set_override(
     db: DbOption = None,
 ) -> None:
     """Record a manual override and re-align the activity."""
+    from stratmon.align.crosswalk import load_crosswalks
+    from stratmon.align.run import realign_activity
+    from stratmon.store.alignment import add_override
+    from stratmon.store.runs import import_transaction
+
     if not reason.strip():
         raise UserError(_("--reason must say why"))
     crosswalks = load_crosswalks(framework)
@@ -113,6 +122,11 @@ def unset_override(
     db: DbOption = None,
 ) -> None:
     """Revoke the active override of an activity and re-align it by the rules."""
+    from stratmon.align.crosswalk import load_crosswalks
+    from stratmon.align.run import realign_activity
+    from stratmon.store.alignment import revoke_override
+    from stratmon.store.runs import import_transaction
+
     crosswalks = load_crosswalks(framework)
     engine = ready_engine(db)
     with import_transaction(engine) as connection:
@@ -127,6 +141,10 @@ def unset_override(
 
 
 def _activity_exists(connection, identifier: str) -> bool:
+    from sqlalchemy import select
+
+    from stratmon.store import schema
+
     activity = schema.activity
     return connection.execute(select(activity.c.id).where(activity.c.iati_identifier == identifier)).first() \
         is not None
@@ -141,6 +159,10 @@ def explain_command(
     db: DbOption = None,
 ) -> None:
     """Why an activity's money sits where it does."""
+    from stratmon.align.crosswalk import load_crosswalks
+    from stratmon.analysis.alignment import explain
+    from stratmon.analysis.labels import Labels
+
     check_format(output_format, ("table", "json"))
     crosswalks = load_crosswalks(framework)
     engine = ready_engine(db)
@@ -207,6 +229,8 @@ def _transaction_type_names() -> dict[str, str]:
 
 
 def _explanation_document(found, labels: Labels) -> dict:
+    from stratmon.analysis.funding_request import usd_text
+
     return {
         "iati_identifier": found.iati_identifier,
         "title": found.title,
@@ -244,6 +268,10 @@ def coverage_command(
     db: DbOption = None,
 ) -> None:
     """How much money the alignment explains."""
+    from stratmon.align.crosswalk import load_crosswalks
+    from stratmon.analysis.alignment import coverage
+    from stratmon.analysis.labels import Labels
+
     check_format(output_format, ("table", "json"))
     crosswalks = load_crosswalks(framework)
     engine = ready_engine(db)
@@ -258,6 +286,8 @@ def coverage_command(
 
 
 def _row_document(row: CoverageRow) -> dict:
+    from stratmon.analysis.funding_request import usd_text
+
     def share(amount):
         value = row.share(amount)
         return None if value is None else float(round(value, 6))
@@ -269,6 +299,8 @@ def _row_document(row: CoverageRow) -> dict:
 
 
 def _coverage_document(result: Coverage, labels: Labels) -> dict:
+    from stratmon.analysis.funding_request import usd_text
+
     id_key = "iati_identifier" if result.source == "iati" else "activity_id"
     largest = [{id_key: a.identifier, "title": a.title, "agency": a.reporting_org_ref,
                 "not_aligned_usd": usd_text(a.not_aligned_usd)} for a in result.largest_not_aligned]

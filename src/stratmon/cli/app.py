@@ -29,7 +29,6 @@ from stratmon.cli import (
 )
 from stratmon.cli.common import DbOption, console, handles_errors, open_engine
 from stratmon.i18n import SUPPORTED, _, set_language
-from stratmon.store.migrate import upgrade
 
 app = typer.Typer(
     name="stratmon",
@@ -101,6 +100,9 @@ def root(
 @handles_errors
 def init(db: DbOption = None) -> None:
     """Create the database, or migrate it to the newest schema."""
+    # Imported here so that `stratmon` starts fast; only `init` migrates.
+    from stratmon.store.migrate import upgrade
+
     engine = open_engine(db)
     before, after = upgrade(engine)
     if before == after:

@@ -12,8 +12,8 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
 from stratmon.cli.common import DbOption, UserError, console, errors, fail, handles_errors, open_engine, ready_engine
 from stratmon.i18n import _, format_count, format_measure
-from stratmon.store.backup import RestoreRefused, backup_database, restore_database
-from stratmon.store.backup_format import ArchiveError
+
+# Heavy modules are imported when a command runs, so that `stratmon` starts fast.
 
 
 def _size_text(size: int) -> str:
@@ -27,6 +27,9 @@ def backup_command(
     force: Annotated[bool, typer.Option("--force", help=_("Replace the file if it exists."))] = False,
 ) -> None:
     """Back up the whole database to one portable archive (restores into SQLite or PostgreSQL)."""
+    from stratmon.store.backup import backup_database
+    from stratmon.store.backup_format import ArchiveError
+
     if path.is_dir():
         raise UserError(_("{path}: is a folder; name the archive file").format(path=path))
     if path.exists() and not force:
@@ -53,6 +56,9 @@ def restore_command(
     force: Annotated[bool, typer.Option("--force", help=_("Replace everything the database holds."))] = False,
 ) -> None:
     """Restore the database from an archive: all of it or, on any problem, nothing."""
+    from stratmon.store.backup import RestoreRefused, restore_database
+    from stratmon.store.backup_format import ArchiveError
+
     if not path.is_file():
         raise UserError(_("{path}: no such file").format(path=path))
     engine = open_engine(db)

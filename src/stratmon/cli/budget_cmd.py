@@ -10,7 +10,6 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from stratmon.analysis.budget import budget_lines
 from stratmon.analysis.fiscal import parse_fiscal_years
 from stratmon.cli.common import (
     CountryOption,
@@ -26,6 +25,8 @@ from stratmon.cli.common import (
 )
 from stratmon.i18n import _, format_money
 
+# Heavy modules are imported when a command runs, so that `stratmon` starts fast.
+
 app = typer.Typer(help=_("State Department budget tables by country and account."), no_args_is_help=True)
 
 
@@ -38,6 +39,8 @@ def show(
     output_format: FormatOption = "table",
     db: DbOption = None,
 ) -> None:
+    from stratmon.analysis.budget import budget_lines
+
     check_format(output_format)
     engine = ready_engine(db)
     with engine.connect() as connection:

@@ -10,17 +10,14 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from sqlalchemy.exc import ArgumentError, SQLAlchemyError
-
-from stratmon.analysis.fiscal import FiscalYearError
 from stratmon.analysis.errors import QueryError
-from stratmon.framework import FrameworkError
-from stratmon.analysis.funding_request import country_key, usd_text  # noqa: F401 (re-exported)
+from stratmon.analysis.fiscal import FiscalYearError
 from stratmon.i18n import _
 from stratmon.sources.errors import ImportRejected
 from stratmon.spreadsheet import safe_cell
-from stratmon.store.db import get_engine
-from stratmon.store.migrate import SchemaOutOfDate, require_current
+
+# SQLAlchemy, the store, the framework and the analysis modules are imported inside the functions that
+# need them: every command imports this module, and `stratmon` should start fast.
 
 console = Console()
 errors = Console(stderr=True, highlight=False, soft_wrap=True)
@@ -49,6 +46,8 @@ TABLE_CSV_JSON = ("table", "csv", "json")
 
 def country_code(text: str | None) -> str | None:
     """A country as the user wrote it (GT, GTM, Guatemala) as its ISO alpha-2 code."""
+    from stratmon.analysis.funding_request import country_key
+
     return country_key(text)
 
 
@@ -89,18 +88,34 @@ def handles_errors(command):
                 output.width = max(output.width, WIDTH_WHEN_NOT_A_TERMINAL)
         try:
             return command(*args, **kwargs)
-        except ImportRejected as exc:
-            fail(str(exc))
-        except (FrameworkError, UserError, QueryError, FiscalYearError) as exc:
-            fail(str(exc), code=2)
-        except SchemaOutOfDate:
-            fail(_("the database is not initialised or is out of date; run `stratmon init`"), code=2)
-        except (SQLAlchemyError, OSError) as exc:
-            fail(_("database or file error: {reason}").format(reason=_first_line(exc)))
         except KeyboardInterrupt:
             fail(_("interrupted; the file being imported was not stored"), code=130)
+        except Exception as exc:
+            failure = _failure(exc)
+            if failure is None:
+                raise
+            fail(*failure)
 
     return wrapper
+
+
+def _failure(exc: Exception) -> tuple[str, int] | None:
+    """The error line and exit status for an error users can meet; None for any other error."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from stratmon.framework import FrameworkError
+    from stratmon.store.import_workers import WorkerFailed
+    from stratmon.store.migrate import SchemaOutOfDate
+
+    if isinstance(exc, (ImportRejected, WorkerFailed)):
+        return str(exc), 1
+    if isinstance(exc, (FrameworkError, UserError, QueryError, FiscalYearError)):
+        return str(exc), 2
+    if isinstance(exc, SchemaOutOfDate):
+        return _("the database is not initialised or is out of date; run `stratmon init`"), 2
+    if isinstance(exc, (SQLAlchemyError, OSError)):
+        return _("database or file error: {reason}").format(reason=_first_line(exc)), 1
+    return None
 
 
 def _first_line(exc: BaseException) -> str:
@@ -110,6 +125,10 @@ def _first_line(exc: BaseException) -> str:
 
 def open_engine(db: str | None):
     """The engine for `db`; a URL that cannot be used is the user's to fix."""
+    from sqlalchemy.exc import ArgumentError
+
+    from stratmon.store.db import get_engine
+
     try:
         return get_engine(db)
     except (ArgumentError, ImportError, ValueError) as exc:
@@ -118,6 +137,10 @@ def open_engine(db: str | None):
 
 def ready_engine(db: str | None):
     """The engine for `db`, after checking its schema is current."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from stratmon.store.migrate import require_current
+
     engine = open_engine(db)
     try:
         require_current(engine)

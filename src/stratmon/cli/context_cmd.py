@@ -10,7 +10,6 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from stratmon.analysis.context import against_baseline, context_points
 from stratmon.cli.common import (
     CountryOption,
     DbOption,
@@ -23,8 +22,9 @@ from stratmon.cli.common import (
     ready_engine,
     write_csv,
 )
-from stratmon.framework import load_framework
 from stratmon.i18n import _, format_measure, language
+
+# Heavy modules are imported when a command runs, so that `stratmon` starts fast.
 
 app = typer.Typer(help=_("Context indicators: the country outcomes the strategy is judged by."),
                   no_args_is_help=True)
@@ -39,6 +39,9 @@ def show(
     output_format: FormatOption = "table",
     db: DbOption = None,
 ) -> None:
+    from stratmon.analysis.context import against_baseline, context_points
+    from stratmon.framework import load_framework
+
     check_format(output_format)
     framework = load_framework()
     if indicator and framework.context_indicator(indicator) is None and not every_value:

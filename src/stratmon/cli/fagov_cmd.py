@@ -10,7 +10,6 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from stratmon.analysis.fagov import fagov_figures
 from stratmon.analysis.fiscal import parse_fiscal_years
 from stratmon.cli.common import (
     CountryOption,
@@ -27,6 +26,8 @@ from stratmon.cli.common import (
 )
 from stratmon.i18n import _, format_money
 from stratmon.sources.records import FAGOV_TRANSACTION_TYPES
+
+# Heavy modules are imported when a command runs, so that `stratmon` starts fast.
 
 app = typer.Typer(help=_("ForeignAssistance.gov figures as imported."), no_args_is_help=True)
 COLUMNS = ["recipient", "recipient_name", "fiscal_year", "fiscal_period", "transaction_type", "current_usd",
@@ -48,6 +49,8 @@ def show(
     output_format: FormatOption = "table",
     db: DbOption = None,
 ) -> None:
+    from stratmon.analysis.fagov import fagov_figures
+
     check_format(output_format)
     if transaction_type is not None and transaction_type not in FAGOV_TRANSACTION_TYPES:
         raise UserError(_("--type takes one of: {choices}").format(choices=", ".join(FAGOV_TRANSACTION_TYPES)))

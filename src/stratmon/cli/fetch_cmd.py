@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from decimal import Decimal
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.markup import escape
@@ -13,12 +13,13 @@ from rich.progress import (BarColumn, DownloadColumn, Progress, TaskID, TextColu
                            TransferSpeedColumn)
 
 from stratmon.cli.common import UserError, console, errors, handles_errors
-from stratmon.fetch.catalog import Source, check_base_url, load_catalog, select
-from stratmon.fetch.download import Limits
 from stratmon.fetch.errors import CatalogError, ManifestError
-from stratmon.fetch.fetcher import Fetcher, Outcome
-from stratmon.fetch.manifest import MANIFEST_NAME
 from stratmon.i18n import _, format_count, format_measure
+
+# Heavy modules are imported when a command runs, so that `stratmon` starts fast.
+if TYPE_CHECKING:
+    from stratmon.fetch.catalog import Source
+    from stratmon.fetch.fetcher import Outcome
 
 SIZE = re.compile(r"(\d+(?:\.\d+)?)\s*([kmgt]i?b?|b)?", re.IGNORECASE)
 UNIT_BYTES = {"": 1, "b": 1, "k": 10**3, "m": 10**6, "g": 10**9, "t": 10**12,
@@ -95,6 +96,10 @@ RetriesOption = Annotated[int, typer.Option(
 def fetch(dest: DestOption = Path("data"), only: OnlyOption = None, base_url: BaseUrlOption = None,
           max_size: MaxSizeOption = "4GiB", timeout: TimeoutOption = 60.0, retries: RetriesOption = 3) -> None:
     """Download the public data (resumable, checksummed) into a local data folder."""
+    from stratmon.fetch.catalog import check_base_url, load_catalog, select
+    from stratmon.fetch.download import Limits
+    from stratmon.fetch.fetcher import Fetcher
+
     limits = Limits(max_bytes=parse_size(max_size), timeout_seconds=timeout, retries=retries)
     try:
         check_base_url(base_url)
@@ -117,6 +122,8 @@ def fetch(dest: DestOption = Path("data"), only: OnlyOption = None, base_url: Ba
 
 def print_summary(outcomes: list[Outcome], dest: Path) -> None:
     """How many files were fetched, already there, or not fetched, and where they are."""
+    from stratmon.fetch.manifest import MANIFEST_NAME
+
     def count(*statuses: str) -> int:
         return sum(1 for o in outcomes if o.status in statuses)
 

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.markup import escape
 from rich.tree import Tree
 
 from stratmon.cli.common import console, handles_errors
-from stratmon.framework import load_framework
-from stratmon.framework.model import Framework, Objective
 from stratmon.i18n import SUPPORTED, _, format_money, language, set_language
+
+# Heavy modules are imported when a command runs, so that `stratmon` starts fast.
+if TYPE_CHECKING:
+    from stratmon.framework.model import Framework, Objective
 
 app = typer.Typer(help=_("The results framework."), no_args_is_help=True)
 
@@ -29,6 +31,8 @@ def show(
     framework: FrameworkOption = None,
 ) -> None:
     """Print the framework: lines of action, objectives, countries, agencies, commitments."""
+    from stratmon.framework import load_framework
+
     if lang is not None:
         if lang not in SUPPORTED:
             raise typer.BadParameter(_("choose one of: {choices}").format(choices=", ".join(SUPPORTED)))

@@ -4,15 +4,12 @@ agency and sector."""
 from __future__ import annotations
 
 import json
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.markup import escape
 from rich.table import Table
 
-from stratmon.analysis.funding import FundingResult
-from stratmon.analysis.labels import Labels
-from stratmon.analysis.funding import funding as compute_funding
 from stratmon.cli.common import (
     DbOption,
     FiscalYearsOption,
@@ -25,17 +22,12 @@ from stratmon.cli.common import (
     ready_engine,
     write_csv,
 )
-from stratmon.analysis.funding_request import (
-    build_query,
-    funding_records,
-    key_headers,
-    key_name,
-    query_labels,
-    record_columns,
-    usd_text,
-)
-from stratmon.framework import load_framework
 from stratmon.i18n import _, format_money
+
+# Heavy modules are imported when a command runs, so that `stratmon` starts fast.
+if TYPE_CHECKING:
+    from stratmon.analysis.funding import FundingResult
+    from stratmon.analysis.labels import Labels
 
 ByOption = Annotated[str, typer.Option("--by", help=_("Comma-separated keys: country, group, fy, line, objective, "
                                                        "agency, sector."))]
@@ -56,6 +48,10 @@ def funding(
     db: DbOption = None,
 ) -> None:
     """Money in U.S. dollars, grouped by the keys you choose (DESIGN.md data rules)."""
+    from stratmon.analysis.funding import funding as compute_funding
+    from stratmon.analysis.funding_request import build_query, query_labels
+    from stratmon.framework import load_framework
+
     check_format(output_format)
     framework = load_framework()
     query = build_query(framework, by, transaction_type, fy, sector_vocabulary, country)
@@ -73,10 +69,14 @@ def funding(
 
 
 def _write_csv(result: FundingResult, labels: Labels) -> None:
+    from stratmon.analysis.funding_request import funding_records, record_columns
+
     write_csv(list(funding_records(result, labels)), record_columns(result))
 
 
 def _write_json(result: FundingResult, labels: Labels) -> None:
+    from stratmon.analysis.funding_request import funding_records, usd_text
+
     document = {
         "by": list(result.query.by),
         "type": result.query.transaction_type,
@@ -91,6 +91,8 @@ def _write_json(result: FundingResult, labels: Labels) -> None:
 
 
 def _table(result: FundingResult, labels: Labels) -> Table:
+    from stratmon.analysis.funding_request import key_headers, key_name
+
     type_names = {"obligation": _("Obligations"), "disbursement": _("Disbursements"),
                   "expenditure": _("Expenditures"), "incoming_funds": _("Incoming funds")}
     title = f"{type_names[result.query.transaction_type]} (USD)"

@@ -6,7 +6,7 @@ import json
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.markup import escape
@@ -16,10 +16,10 @@ from rich.table import Table
 from stratmon.cli.common import DbOption, TableJsonOption, UserError, console, errors, handles_errors, ready_engine
 from stratmon.i18n import _, format_count
 from stratmon.sources.errors import ImportRejected
-from stratmon.store.ledger import import_runs
-from stratmon.store.load import import_iati_file
-from stratmon.store.load_tabular import import_tabular_file
-from stratmon.store.runs import ImportReport
+
+# Heavy modules are imported when a command runs, so that `stratmon` starts fast.
+if TYPE_CHECKING:
+    from stratmon.store.runs import ImportReport
 
 app = typer.Typer(help=_("Import data files."), no_args_is_help=True)
 MAX_ISSUES_SHOWN = 20
@@ -51,12 +51,20 @@ def import_iati(
     paths: Annotated[list[Path], typer.Argument(help=_("IATI activity files or folders (searched recursively)."))],
     db: DbOption = None,
     strict: Annotated[bool, typer.Option("--strict", help=_("Reject a whole file when any activity in it cannot be read."))] = False,
+    workers: Annotated[int | None, typer.Option("--workers", min=0, help=_(
+        "Processes that read files while this one writes them (default: one per CPU core; 0: read them "
+        "here)."))] = None,
 ) -> None:
     """Import IATI activity XML files: each file whole or not at all."""
+    from stratmon.store.import_workers import PreparedFiles, default_workers
+    from stratmon.store.load import import_prepared_file
+
     engine = ready_engine(db)
     files = collect_files(paths, ".xml")
-    _import_files(files, lambda path, on_progress: import_iati_file(
-        engine, path, strict=strict, on_progress=on_progress))
+    # Workers are forked here, before the progress bar starts its thread.
+    with PreparedFiles(files, default_workers(len(files)) if workers is None else workers) as prepared:
+        _import_files(files, lambda path, on_progress: import_prepared_file(
+            engine, path, prepared.messages(path), strict=strict, on_progress=on_progress))
 
 
 def _import_files(files: list[Path], import_one: Callable[[Path, Callable[[int], None]], ImportReport]) -> None:
@@ -92,6 +100,7 @@ def import_fagov(
 ) -> None:
     """Import ForeignAssistance.gov CSV files."""
     from stratmon.sources.fagov import read_fagov
+    from stratmon.store.load_tabular import import_tabular_file
 
     engine = ready_engine(db)
     # The complete file runs to gigabytes: the reader reports each chunk it reads to the progress bar.
@@ -108,6 +117,7 @@ def import_budget(
 ) -> None:
     """Import State Department budget tables."""
     from stratmon.sources.budget import read_budget
+    from stratmon.store.load_tabular import import_tabular_file
 
     engine = ready_engine(db)
     _import_files(collect_files(paths, ".csv"), lambda path, _progress: import_tabular_file(
@@ -124,6 +134,7 @@ def import_context(
 ) -> None:
     """Import context-indicator files."""
     from stratmon.sources.context import LAYOUTS, read_context
+    from stratmon.store.load_tabular import import_tabular_file
 
     if file_format not in LAYOUTS:
         raise UserError(_("--format takes one of: {choices}").format(choices=", ".join(LAYOUTS)))
@@ -183,6 +194,8 @@ def imports(
     issues: Annotated[bool, typer.Option("--issues", help=_("Also list skipped activities and conflicts."))] = False,
 ) -> None:
     """The import ledger: every file imported, with its hash, counts and outcome."""
+    from stratmon.store.ledger import import_runs
+
     if output_format not in ("table", "json"):
         raise UserError(_("--format takes table or json"))
     engine = ready_engine(db)

@@ -10,11 +10,11 @@ import typer
 from rich.markup import escape
 
 from stratmon.analysis.fiscal import parse_fiscal_years
-from stratmon.analysis.iptt import iptt
 from stratmon.cli.common import CountryOption, DbOption, FiscalYearsOption, UserError, check_format, console, \
     country_code, handles_errors, ready_engine
-from stratmon.framework import load_framework
 from stratmon.i18n import _, language
+
+# Heavy modules are imported when a command runs, so that `stratmon` starts fast.
 
 
 @handles_errors
@@ -29,6 +29,8 @@ def iptt_command(
     db: DbOption = None,
 ) -> None:
     """Baselines, targets, actuals, percent achieved and status per indicator and period."""
+    from stratmon.analysis.iptt import iptt
+    from stratmon.framework import load_framework
     from stratmon.reports.iptt import iptt_csv, iptt_html, iptt_xlsx
 
     check_format(output_format, ("xlsx", "csv", "html"))

@@ -10,13 +10,12 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from stratmon.align.crosswalk import load_crosswalks
 from stratmon.analysis.fiscal import parse_fiscal_years
-from stratmon.analysis.labels import Labels
-from stratmon.analysis.performance import performance
 from stratmon.cli.common import CountryOption, DbOption, FiscalYearsOption, FormatOption, check_format, console, \
-    country_code, handles_errors, ready_engine, usd_text, write_csv
+    country_code, handles_errors, ready_engine, write_csv
 from stratmon.i18n import _, format_measure, format_money, format_percent, language
+
+# Heavy modules are imported when a command runs, so that `stratmon` starts fast.
 
 
 @handles_errors
@@ -30,6 +29,11 @@ def performance_command(
 ) -> None:
     """Disbursements per objective and country next to their indicators' status, and the cost per
     unit of result where an indicator counts units."""
+    from stratmon.align.crosswalk import load_crosswalks
+    from stratmon.analysis.funding_request import usd_text
+    from stratmon.analysis.labels import Labels
+    from stratmon.analysis.performance import performance
+
     check_format(output_format)
     crosswalks = load_crosswalks()
     engine = ready_engine(db)

@@ -3,18 +3,20 @@
 from __future__ import annotations
 
 import json
+from typing import TYPE_CHECKING
 
 import typer
 from rich.markup import escape
 from rich.table import Table
 
-from stratmon.analysis.pipeline import PipelineRow, pipeline
 from stratmon.cli.common import DbOption, FiscalYearsOption, FormatOption, check_format, console, handles_errors, \
-    ready_engine, usd_text, write_csv
-from stratmon.analysis.funding_request import build_query, key_headers, key_name, query_labels
+    ready_engine, write_csv
 from stratmon.cli.funding_cmd import ByOption, GroupOrCountryOption
-from stratmon.framework import load_framework
 from stratmon.i18n import _, format_measure, format_money, format_percent
+
+# Heavy modules are imported when a command runs, so that `stratmon` starts fast.
+if TYPE_CHECKING:
+    from stratmon.analysis.pipeline import PipelineRow
 
 
 def _ratio(value) -> str | None:
@@ -31,6 +33,10 @@ def pipeline_command(
 ) -> None:
     """Cumulative obligations minus cumulative disbursements per group and fiscal year, with the
     burn rate (the year's disbursements over what was available to spend) and months of pipeline."""
+    from stratmon.analysis.funding_request import build_query, query_labels
+    from stratmon.analysis.pipeline import pipeline
+    from stratmon.framework import load_framework
+
     check_format(output_format)
     framework = load_framework()
     query = build_query(framework, by, "obligation", fy, "1", country)
@@ -50,6 +56,8 @@ def pipeline_command(
 
 
 def _record(by: tuple[str, ...], row: PipelineRow) -> dict:
+    from stratmon.analysis.funding_request import usd_text
+
     return {**dict(zip(by, row.keys)), "fy": row.fiscal_year, "obligated_usd": usd_text(row.obligated),
             "disbursed_usd": usd_text(row.disbursed), "cumulative_obligated_usd": usd_text(row.cumulative_obligated),
             "cumulative_disbursed_usd": usd_text(row.cumulative_disbursed), "pipeline_usd": usd_text(row.pipeline),
@@ -57,6 +65,8 @@ def _record(by: tuple[str, ...], row: PipelineRow) -> dict:
 
 
 def _short_name(labels, key: str, value) -> str:
+    from stratmon.analysis.funding_request import key_name
+
     if key == "agency":
         return labels.agency_short(value)
     if key == "country":
@@ -65,6 +75,8 @@ def _short_name(labels, key: str, value) -> str:
 
 
 def _table(by: tuple[str, ...], rows: list[PipelineRow], labels) -> Table:
+    from stratmon.analysis.funding_request import key_headers
+
     table = Table(title=_("Pipeline: obligated, not yet disbursed (USD)"))
     headers = key_headers()
     for key in by:

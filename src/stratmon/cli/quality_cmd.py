@@ -9,12 +9,12 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from stratmon.analysis.quality import check_results, completeness, framework_quality_rules
-from stratmon.analysis.quality_data import expected_reports, result_points
 from stratmon.analysis.quality_types import Finding
 from stratmon.cli.common import DbOption, FrameworkOption, TableJsonOption, check_format, console, handles_errors, \
     ready_engine
 from stratmon.i18n import _, format_percent
+
+# Heavy modules are imported when a command runs, so that `stratmon` starts fast.
 
 def finding_text(finding: Finding) -> str:
     """A finding in the user's language, from the figures behind it (JSON keeps the English message)."""
@@ -39,6 +39,9 @@ def quality_command(
     db: DbOption = None,
 ) -> None:
     """Findings of the framework's validation rules and outlier checks, and reporting completeness."""
+    from stratmon.analysis.quality import check_results, completeness, framework_quality_rules
+    from stratmon.analysis.quality_data import expected_reports, result_points
+
     check_format(output_format, ("table", "json"))
     rules = framework_quality_rules(framework)
     engine = ready_engine(db)

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import json
+from typing import TYPE_CHECKING
 
 import typer
 from rich.markup import escape
 from rich.table import Table
 
 from stratmon.analysis.fiscal import parse_fiscal_years
-from stratmon.analysis.reconcile import Reconciliation, reason_text, reconcile
 from stratmon.cli.common import (
     CountryOption,
     DbOption,
@@ -22,13 +22,18 @@ from stratmon.cli.common import (
     ready_engine,
     write_csv,
 )
-from stratmon.framework import load_framework
 from stratmon.i18n import _, format_money, language
+
+# Heavy modules are imported when a command runs, so that `stratmon` starts fast.
+if TYPE_CHECKING:
+    from stratmon.analysis.reconcile import Reconciliation
 
 COLUMNS = ("country", "fy", "type", "iati_usd", "fagov_usd", "difference_usd", "ratio", "explanation")
 
 
 def _record(row: Reconciliation) -> dict:
+    from stratmon.analysis.reconcile import reason_text
+
     def money(value):
         return None if value is None else f"{value:.2f}"
 
@@ -45,6 +50,9 @@ def reconcile_command(
     output_format: FormatOption = "table",
     db: DbOption = None,
 ) -> None:
+    from stratmon.analysis.reconcile import reconcile
+    from stratmon.framework import load_framework
+
     check_format(output_format)
     framework = load_framework()
     engine = ready_engine(db)
@@ -61,6 +69,8 @@ def reconcile_command(
 
 
 def _table(rows: list[Reconciliation], framework) -> Table:
+    from stratmon.analysis.reconcile import reason_text
+
     lang = language()
     types = {"obligation": _("Obligations"), "disbursement": _("Disbursements")}
     table = Table(title=_("IATI against ForeignAssistance.gov (USD)"))

@@ -10,15 +10,12 @@ from typing import Annotated
 import typer
 from rich.markup import escape
 
-from stratmon.align.crosswalk import load_crosswalks
 from stratmon.analysis.fiscal import parse_fiscal_years
-from stratmon.analysis.report_changes import snapshot_figures
-from stratmon.analysis.report_data import build_report, snapshot
 from stratmon.cli.common import CountryOption, DbOption, FiscalYearsOption, UserError, check_format, console, \
     country_code, handles_errors, ready_engine
 from stratmon.i18n import SUPPORTED, _, language, set_language
-from stratmon.store.runs import import_transaction
-from stratmon.store.snapshots import load_figures, save_figures
+
+# Heavy modules are imported when a command runs, so that `stratmon` starts fast.
 
 
 @handles_errors
@@ -38,8 +35,13 @@ def report_command(
     db: DbOption = None,
 ) -> None:
     """Summary, funding, results, context, partner commitments, data coverage and quality, methods."""
+    from stratmon.align.crosswalk import load_crosswalks
+    from stratmon.analysis.report_changes import snapshot_figures
+    from stratmon.analysis.report_data import build_report, snapshot
     from stratmon.reports.charts import chart_svg
     from stratmon.reports.report import report_html, report_markdown, report_pdf
+    from stratmon.store.runs import import_transaction
+    from stratmon.store.snapshots import load_figures, save_figures
 
     check_format(output_format, ("html", "pdf", "md"))
     if lang is not None:

@@ -15,23 +15,10 @@ from rich.table import Table
 
 from stratmon.cli.common import DbOption, TableJsonOption, UserError, check_format, console, handles_errors, \
     ready_engine, write_csv
-from stratmon.framework import load_framework
 from stratmon.i18n import _, language
-from stratmon.indicators.registry import load_registry_file
 from stratmon.indicators.workflow import STATUSES, Refused, User, status_name
-from stratmon.store import schema
-from stratmon.store.results import (
-    act_on_results,
-    add_assessment,
-    add_user,
-    audit_entries,
-    find_user,
-    load_registry,
-    record_refusal,
-    users,
-    write_results,
-)
-from stratmon.store.runs import import_transaction
+
+# Heavy modules are imported when a command runs, so that `stratmon` starts fast.
 
 users_app = typer.Typer(help=_("People who enter, review and approve results."), no_args_is_help=True)
 indicators_app = typer.Typer(help=_("The indicator registry: reference sheets, disaggregations, assessments."),
@@ -44,6 +31,8 @@ ReasonOption = Annotated[str | None, typer.Option("--reason", help=_("Why (requi
 
 
 def _acting_user(connection, name: str) -> User:
+    from stratmon.store.results import find_user
+
     user = find_user(connection, name)
     if user is None:
         raise UserError(_("{name} is not a user (see `stratmon users add`)").format(name=name))
@@ -53,6 +42,8 @@ def _acting_user(connection, name: str) -> User:
 @contextmanager
 def _refusals_audited(engine, user: str, action: str, entity: str, entity_id=None):
     """Turn a refused action into one error line, after rolling it back and auditing the attempt."""
+    from stratmon.store.results import record_refusal
+
     try:
         yield
     except Refused as refused:
@@ -72,6 +63,9 @@ def users_add(
                                              show_default=False)] = None,
     db: DbOption = None,
 ) -> None:
+    from stratmon.store.results import add_user
+    from stratmon.store.runs import import_transaction
+
     engine = ready_engine(db)
     with _refusals_audited(engine, user or name, "create", "app_user", name), \
             import_transaction(engine) as connection:
@@ -82,6 +76,8 @@ def users_add(
 @users_app.command("list", help=_("The users and their roles."))
 @handles_errors
 def users_list(db: DbOption = None) -> None:
+    from stratmon.store.results import users
+
     engine = ready_engine(db)
     with engine.connect() as connection:
         table = Table(title=_("Users"))
@@ -99,6 +95,11 @@ def indicators_load(
     user: UserOption,
     db: DbOption = None,
 ) -> None:
+    from stratmon.framework import load_framework
+    from stratmon.indicators.registry import load_registry_file
+    from stratmon.store.results import load_registry
+    from stratmon.store.runs import import_transaction
+
     registry = load_registry_file(path, load_framework())
     engine = ready_engine(db)
     with engine.connect() as connection:
@@ -117,6 +118,9 @@ def indicators_load(
 @handles_errors
 def indicators_list(output_format: TableJsonOption = "table",
                     db: DbOption = None) -> None:
+    from stratmon.framework import load_framework
+    from stratmon.store import schema
+
     check_format(output_format, ("table", "json"))
     framework = load_framework()
     engine = ready_engine(db)
@@ -151,6 +155,8 @@ def indicators_show(
     output_format: TableJsonOption = "table",
     db: DbOption = None,
 ) -> None:
+    from stratmon.store import schema
+
     check_format(output_format, ("table", "json"))
     engine = ready_engine(db)
     lang = language()
@@ -215,6 +221,10 @@ def indicators_assess(
                                                     show_default=False)] = None,
     db: DbOption = None,
 ) -> None:
+    from stratmon.store import schema
+    from stratmon.store.results import add_assessment
+    from stratmon.store.runs import import_transaction
+
     ratings = {"validity": validity, "integrity": integrity, "precision": precision, "reliability": reliability,
                "timeliness": timeliness}
     allowed = ("met", "partly met", "not met")
@@ -262,6 +272,8 @@ def results_import(
     db: DbOption = None,
 ) -> None:
     from stratmon.sources.results import read_results
+    from stratmon.store.results import write_results
+    from stratmon.store.runs import import_transaction
 
     engine = ready_engine(db)
     with engine.connect() as connection:
@@ -277,6 +289,10 @@ MAX_ID = 2**63 - 1
 
 
 def _act(action: str, ids: list[int], user: str, reason: str | None, db: str | None) -> None:
+    from stratmon.framework import load_framework
+    from stratmon.store.results import act_on_results, record_refusal
+    from stratmon.store.runs import import_transaction
+
     ids = list(dict.fromkeys(ids))  # each once, in the order given
     if any(not 0 < result_id <= MAX_ID for result_id in ids):
         raise UserError(_("result ids are positive whole numbers"))
@@ -331,6 +347,8 @@ def results_list(
     output_format: Annotated[str, typer.Option("--format", help=_("table, csv or json"))] = "table",
     db: DbOption = None,
 ) -> None:
+    from stratmon.store import schema
+
     check_format(output_format)
     if status is not None and status not in STATUSES:
         raise UserError(_("--status takes one of: {choices}").format(choices=", ".join(STATUSES)))
@@ -371,6 +389,8 @@ def results_audit(
     output_format: TableJsonOption = "table",
     db: DbOption = None,
 ) -> None:
+    from stratmon.store.results import audit_entries
+
     check_format(output_format, ("table", "json"))
     engine = ready_engine(db)
     with engine.connect() as connection:

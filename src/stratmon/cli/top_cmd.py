@@ -9,13 +9,12 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from stratmon.analysis.top import top_activities
 from stratmon.cli.common import DbOption, FiscalYearsOption, FormatOption, TransactionTypeOption, check_format, \
-    console, handles_errors, ready_engine, usd_text, write_csv
-from stratmon.analysis.funding_request import build_query, key_headers, key_name, query_labels
+    console, handles_errors, ready_engine, write_csv
 from stratmon.cli.funding_cmd import ByOption, GroupOrCountryOption
-from stratmon.framework import load_framework
 from stratmon.i18n import _, format_money
+
+# Heavy modules are imported when a command runs, so that `stratmon` starts fast.
 
 
 @handles_errors
@@ -29,6 +28,10 @@ def top_command(
     db: DbOption = None,
 ) -> None:
     """The activities with the most money in each group, largest first."""
+    from stratmon.analysis.funding_request import build_query, key_headers, key_name, query_labels, usd_text
+    from stratmon.analysis.top import top_activities
+    from stratmon.framework import load_framework
+
     check_format(output_format)
     framework = load_framework()
     query = build_query(framework, by, transaction_type, fy, "1", country)

@@ -12,11 +12,8 @@ from rich.markup import escape
 from stratmon.cli.common import DbOption, UserError, console, errors, handles_errors, ready_engine
 from stratmon.config import database_url
 from stratmon.i18n import _
-from stratmon.store import web as web_store
-from stratmon.store.db import is_sqlite
-from stratmon.store.results import audit, find_user
-from stratmon.store.runs import import_transaction
-from stratmon.web.security import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH, hash_password, new_token
+
+# Heavy modules are imported when a command runs, so that `stratmon` starts fast.
 
 PasswordStdinOption = Annotated[bool, typer.Option("--password-stdin", help=_(
     "Read the password from the first line of standard input instead of asking."))]
@@ -32,6 +29,8 @@ def serve(
 ) -> None:
     """Serve the portal, the workspace and the API."""
     import uvicorn
+
+    from stratmon.store.db import is_sqlite
 
     engine = ready_engine(db)
     if workers < 1:
@@ -52,6 +51,8 @@ def serve(
 
 
 def _read_password(from_stdin: bool) -> str:
+    from stratmon.web.security import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
+
     if from_stdin:
         password = sys.stdin.readline().rstrip("\r\n")
     else:
@@ -69,6 +70,11 @@ def users_password(
     db: DbOption = None,
 ) -> None:
     """Set a user's password for the web workspace (their open sessions end)."""
+    from stratmon.store import web as web_store
+    from stratmon.store.results import audit
+    from stratmon.store.runs import import_transaction
+    from stratmon.web.security import hash_password
+
     engine = ready_engine(db)
     password = _read_password(password_stdin)
     with import_transaction(engine) as connection:
@@ -85,6 +91,11 @@ def users_token(
     db: DbOption = None,
 ) -> None:
     """Make an API token for a user; it is printed once and stored only as a hash."""
+    from stratmon.store import web as web_store
+    from stratmon.store.results import audit, find_user
+    from stratmon.store.runs import import_transaction
+    from stratmon.web.security import new_token
+
     engine = ready_engine(db)
     token = new_token()
     with import_transaction(engine) as connection:

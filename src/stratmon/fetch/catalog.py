@@ -13,6 +13,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from stratmon.fetch.errors import CatalogError
+from stratmon.framework.loader import SAFE_LOADER
 from stratmon.i18n import _
 
 Kind = Literal["xml", "csv", "zip", "json", "gzip"]
@@ -76,7 +77,7 @@ def load_catalog(path: Path | None = None) -> list[Source]:
     """Every source listed in the catalogue, validated: names and target files are unique."""
     path = path or shipped_catalog_path()
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        raw = yaml.load(path.read_text(encoding="utf-8"), Loader=SAFE_LOADER)
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
         raise CatalogError(_("{path}: cannot read the catalogue: {reason}").format(
             path=path, reason=str(exc).splitlines()[0])) from None

@@ -14,6 +14,9 @@ from stratmon.config import framework_name
 from stratmon.framework.model import Framework
 from stratmon.i18n import _
 
+# libyaml's safe loader reads the same documents about ten times faster than the pure-Python one.
+SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
 DEFAULT_FRAMEWORK = "central_america"
 MAX_FRAMEWORK_BYTES = 2 * 1024 * 1024
 M = TypeVar("M", bound=BaseModel)
@@ -56,7 +59,7 @@ def read_yaml_mapping(path: Path) -> dict:
     if path.stat().st_size > MAX_FRAMEWORK_BYTES:
         raise FrameworkError(_("{path}: file too large for a framework").format(path=path))
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        raw = yaml.load(path.read_text(encoding="utf-8"), Loader=SAFE_LOADER)
     except UnicodeDecodeError as exc:
         raise FrameworkError(_("{path}: not UTF-8 text ({reason} at byte {byte})").format(
             path=path, reason=exc.reason, byte=exc.start)) from None

@@ -10,7 +10,7 @@ from datetime import datetime
 from sqlalchemy import Connection, delete, func, insert, select, update
 
 from stratmon.store import rollups, schema
-from stratmon.store.bulk import BulkWriter
+from stratmon.store.bulk import BulkWriter, driver_rows
 from stratmon.store.runs import now
 
 BATCH = 5_000
@@ -48,8 +48,9 @@ def replace_alignment(connection: Connection, rows: Iterable[dict], activity_ids
     written = 0
     rows = iter(rows)
     while batch := list(islice(rows, BATCH)):
-        writer.insert(table, batch)
-        rollups.count_in(connection, table, batch)
+        values = driver_rows(table, batch)
+        writer.insert_rows(table, values)
+        rollups.count_in(connection, table, values)
         written += len(batch)
     return written
 

@@ -1,4 +1,4 @@
-"""Fast bulk inserts: rows go to the driver's executemany as plain tuples.
+"""Fast bulk inserts: rows go to the driver's executemany (or PostgreSQL's COPY) as plain tuples.
 
 SQLAlchemy's per-row parameter processing costs more than the insert itself at our
 volumes, so the loader bypasses it: the drivers take dates, numbers, text and booleans as
@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Sequence
+from functools import lru_cache
 from itertools import islice
 from operator import itemgetter
 from typing import Any
@@ -17,39 +18,47 @@ from sqlalchemy import JSON, Connection, Table
 from sqlalchemy.exc import DBAPIError
 
 
+@lru_cache(maxsize=None)
+def _tuple_plan(table: Table) -> tuple[Any, list[int]]:
+    names = [column.name for column in table.columns]
+    return itemgetter(*names), [i for i, c in enumerate(table.columns) if isinstance(c.type, JSON)]
+
+
+def driver_rows(table: Table, rows: Iterable[dict[str, Any]]) -> list[tuple]:
+    """`rows` (dicts keyed by column name; every column present) as tuples in the table's column
+    order, with JSON columns encoded: what `BulkWriter.insert_rows` takes, on either engine.
+
+    Needs no connection, so import workers build these in their own processes.
+    """
+    getter, json_columns = _tuple_plan(table)
+    if json_columns:
+        return [_encode(getter(row), json_columns) for row in rows]
+    return [getter(row) for row in rows]
+
+
 class BulkWriter:
-    """Inserts lists of row dicts into tables through one connection."""
+    """Inserts rows into tables through one connection."""
 
     def __init__(self, connection: Connection) -> None:
         self._connection = connection
         self._placeholder = "?" if connection.dialect.paramstyle == "qmark" else "%s"
-        self._plans: dict[str, tuple[str, Any, list[int]]] = {}
 
     def _sql(self, table: Table, names: Sequence[str]) -> str:
         quote = self._connection.dialect.identifier_preparer.quote
         return (f"INSERT INTO {quote(table.name)} ({', '.join(quote(n) for n in names)}) "
                 f"VALUES ({', '.join([self._placeholder] * len(names))})")
 
-    def _plan(self, table: Table):
-        plan = self._plans.get(table.name)
-        if plan is None:
-            names = [column.name for column in table.columns]
-            sql = self._sql(table, names)
-            json_columns = [i for i, c in enumerate(table.columns) if isinstance(c.type, JSON)]
-            plan = self._plans[table.name] = (sql, itemgetter(*names), json_columns)
-        return plan
-
-    def insert(self, table: Table, rows: list[dict[str, Any]]) -> None:
+    def insert(self, table: Table, rows: Iterable[dict[str, Any]]) -> None:
         """Insert `rows` (dicts keyed by column name; every column present) into `table`."""
-        sql, getter, json_columns = self._plan(table)
-        if json_columns:
-            tuples = [_encode(getter(row), json_columns) for row in rows]
-        else:
-            tuples = [getter(row) for row in rows]
+        self.insert_rows(table, driver_rows(table, rows))
+
+    def insert_rows(self, table: Table, rows: list[tuple]) -> None:
+        """Insert `rows`, tuples from `driver_rows` (every column, in the table's order)."""
+        names = [column.name for column in table.columns]
         if self._connection.dialect.name == "postgresql":
-            self._copy(table, [column.name for column in table.columns], tuples)
+            self._copy(table, names, rows)
         else:
-            self._connection.exec_driver_sql(sql, tuples)
+            self._connection.exec_driver_sql(self._sql(table, names), rows)
 
     def insert_stream(self, table: Table, names: Sequence[str], rows: Iterable[tuple], batch_rows: int) -> None:
         """Insert every row of `rows`, tuples of values for the columns `names` already as the driver

@@ -2,39 +2,38 @@
 
 from __future__ import annotations
 
-import hashlib
 import time
-from collections.abc import Callable, Iterable
-from datetime import datetime, timezone
+from collections.abc import Callable, Iterator
+from datetime import datetime
+from functools import lru_cache
 from pathlib import Path
 
-from sqlalchemy import Connection, Engine, delete, select
+from sqlalchemy import Connection, Engine, Table, delete, select
 
 from stratmon.i18n import _
 from stratmon.sources.errors import ImportRejected
-from stratmon.sources.iati import IatiFile
-from stratmon.sources.iati_records import Activity, SkippedActivity
+from stratmon.sources.iati_records import SkippedActivity
 from stratmon.store import rollups, schema
 from stratmon.store.bulk import BulkWriter
-from stratmon.store.rows import Rows, activity_rows, empty_rows
+from stratmon.store.prepare import (
+    LOCAL_ID_TABLES, TABLES, ActivityKey, FileRead, FileRefused, Message, PreparedBatch, prepare_file,
+)
 from stratmon.store.runs import ImportReport, Ids, Issue, finish_run, import_transaction, now, start_run
 
-BATCH_ACTIVITIES = 400
 
-
-def _later(a: Activity, existing) -> bool:
-    """Whether `a` should replace the stored version (DESIGN.md rule 1).
+def _later(key: ActivityKey, existing) -> bool:
+    """Whether `key`'s activity should replace the stored version (DESIGN.md rule 1).
 
     The newer last-updated-datetime wins; on a tie the greater content hash wins, so the
     outcome does not depend on the order in which files are imported.
     """
-    mine = a.last_updated.astimezone(timezone.utc).replace(tzinfo=None) if a.last_updated else datetime.min
+    mine = key.last_updated or datetime.min
     theirs = existing.last_updated_at or datetime.min
-    return (mine, a.content_hash) > (theirs, existing.content_hash)
+    return (mine, key.content_hash) > (theirs, existing.content_hash)
 
 
 class _FileLoader:
-    """Writes one file's activities, batch by batch, inside the caller's transaction."""
+    """Writes one file's prepared batches inside the caller's transaction."""
 
     def __init__(self, connection: Connection, report: ImportReport, ids: Ids, path: Path) -> None:
         self.connection = connection
@@ -44,25 +43,20 @@ class _FileLoader:
         self.path = str(path)
         self.writer = BulkWriter(connection)
 
-    def run(self, iati_file: IatiFile, strict: bool, started: datetime) -> None:
-        start_run(self.connection, self.run_id, "iati", Path(self.path), started, record_kind="activity",
-                  format_version=iati_file.version)
-        batch: list[Activity] = []
-        seen_in_batch: set[str] = set()
-        for record in _records(iati_file, self.report, strict):
-            # A repeated identifier waits for the next batch, so that rule 1 sees the first copy stored.
-            if record.identifier in seen_in_batch or len(batch) >= BATCH_ACTIVITIES:
-                self.flush(batch)
-                batch, seen_in_batch = [], set()
-            batch.append(record)
-            seen_in_batch.add(record.identifier)
-        self.flush(batch)
-        self.report.status = "imported" if self.report.records_new or self.report.records_updated \
-            else "unchanged"
-
-    def flush(self, batch: list[Activity]) -> None:
-        if not batch:
+    def load(self, batch: PreparedBatch, strict: bool) -> None:
+        """Store the batch's activities that DESIGN.md rule 1 keeps; report the others and the skipped."""
+        for record in batch.skipped:
+            self._skipped(record, strict)
+        if not batch.activities:
             return
+        shifts, replaced = self._decide(batch)
+        if shifts:
+            self._replace(replaced, {name: _stored_ids(TABLES[name], rows, shifts, self.run_id)
+                                     for name, rows in batch.rows.items()})
+
+    def _decide(self, batch: PreparedBatch) -> tuple[dict[int, tuple[int, ...]], list[int]]:
+        """Which activities to store: local activity id (its place in the batch) → its database id,
+        then what to add to each LOCAL_ID_TABLES id of its rows; and the stored ids they replace."""
         activity = schema.activity
         stored = {
             row.iati_identifier: row
@@ -70,28 +64,42 @@ class _FileLoader:
                 select(activity.c.id, activity.c.iati_identifier, activity.c.content_hash,
                        activity.c.last_updated_at, activity.c.import_run_id, schema.import_run.c.path)
                 .join(schema.import_run, schema.import_run.c.id == activity.c.import_run_id)
-                .where(activity.c.iati_identifier.in_([a.identifier for a in batch])))
+                .where(activity.c.iati_identifier.in_([a.identifier for a in batch.activities])))
         }
-        rows, replaced = empty_rows(), []
-        for record in batch:
-            self.report.transactions += len(record.transactions)
-            existing = stored.get(record.identifier)
+        shifts: dict[int, tuple[int, ...]] = {}
+        replaced: list[int] = []
+        for local_id, key in enumerate(batch.activities, 1):
+            self.report.transactions += key.transactions
+            existing = stored.get(key.identifier)
             if existing is None:
                 self.report.records_new += 1
-                activity_rows(record, self.ids("activity"), self.run_id, self.ids, rows)
-            elif existing.content_hash == record.content_hash:
+                activity_id = self.ids("activity")
+            elif existing.content_hash == key.content_hash:
                 self.report.records_unchanged += 1
-            elif _later(record, existing):
+                continue
+            elif _later(key, existing):
                 self.report.records_updated += 1
-                replaced.append(existing.id)
-                activity_rows(record, existing.id, self.run_id, self.ids, rows)
-                self._conflict(record, existing, kept_this_file=True)
+                replaced.append(activity_id := existing.id)
+                self._conflict(key, existing, kept_this_file=True)
             else:
                 self.report.records_unchanged += 1
-                self._conflict(record, existing, kept_this_file=False)
-        self._replace(replaced, rows)
+                self._conflict(key, existing, kept_this_file=False)
+                continue
+            ends = batch.activities[local_id].first_ids if local_id < len(batch.activities) else batch.next_ids
+            shifts[local_id] = (activity_id, *(
+                self.ids.reserve(table, end - first) - first
+                for table, first, end in zip(LOCAL_ID_TABLES, key.first_ids, ends)))
+        return shifts, replaced
 
-    def _conflict(self, record: Activity, existing, kept_this_file: bool) -> None:
+    def _skipped(self, record: SkippedActivity, strict: bool) -> None:
+        if strict:
+            reason = (f"{record.identifier}: {record.reason}" if record.identifier
+                      else _("activity: {reason}").format(reason=record.reason))
+            raise ImportRejected(self.path, record.line, reason)
+        self.report.records_skipped += 1
+        self.report.add_issue(Issue("skipped", record.line, record.identifier, record.reason))
+
+    def _conflict(self, key: ActivityKey, existing, kept_this_file: bool) -> None:
         if existing.import_run_id == self.run_id:
             if kept_this_file:
                 message = _("also earlier in this file with different content; kept the version from this file "
@@ -108,10 +116,10 @@ class _FileLoader:
             message = _("also in {path} with different content; kept the version from {kept} "
                         "(newer last-updated-datetime)")
         self.report.conflicts += 1
-        self.report.add_issue(Issue("conflict", record.line, record.identifier,
+        self.report.add_issue(Issue("conflict", key.line, key.identifier,
                                     message.format(path=existing.path, kept=existing.path)))
 
-    def _replace(self, replaced: list[int], rows: Rows) -> None:
+    def _replace(self, replaced: list[int], rows: dict[str, list[tuple]]) -> None:
         if replaced:
             for split_table in (schema.transaction_split, schema.alignment_split):
                 rollups.count_out(self.connection, split_table, replaced)
@@ -119,23 +127,89 @@ class _FileLoader:
                 column = table.c.id if table is schema.activity else table.c.activity_id
                 self.connection.execute(delete(table).where(column.in_(replaced)))
         for table in (schema.activity, *reversed(schema.ACTIVITY_CONTENT)):
-            table_rows = rows[table.name]
-            if table_rows:
-                self.writer.insert(table, table_rows)
-        rollups.count_in(self.connection, schema.transaction_split, rows[schema.transaction_split.name])
+            if table_rows := rows.get(table.name):
+                self.writer.insert_rows(table, table_rows)
+        if split_rows := rows.get(schema.transaction_split.name):
+            rollups.count_in(self.connection, schema.transaction_split, split_rows)
 
 
-def _records(iati_file: IatiFile, report: ImportReport, strict: bool) -> Iterable[Activity]:
-    for record in iati_file:
-        if isinstance(record, SkippedActivity):
-            if strict:
-                reason = (f"{record.identifier}: {record.reason}" if record.identifier
-                          else _("activity: {reason}").format(reason=record.reason))
-                raise ImportRejected(iati_file.path, record.line, reason)
-            report.records_skipped += 1
-            report.add_issue(Issue("skipped", record.line, record.identifier, record.reason))
+@lru_cache(maxsize=None)
+def _id_columns(table: Table) -> tuple[int, tuple[tuple[int, int], ...], int | None]:
+    """Where `table`'s rows hold their activity id, their LOCAL_ID_TABLES ids (place, and which table's
+    shift applies: 1 for the first), and the import run's id (the activity table's own)."""
+    names = [column.name for column in table.columns]
+    activity_place = names.index("id" if table is schema.activity else "activity_id")
+    local_ids = []
+    for place, column in enumerate(table.columns):
+        targets = [fk.column.table.name for fk in column.foreign_keys]
+        if column.name == "id" and table.name in LOCAL_ID_TABLES:
+            targets = [table.name]
+        for target in targets:
+            if target in LOCAL_ID_TABLES:
+                local_ids.append((place, LOCAL_ID_TABLES.index(target) + 1))
+    run_place = names.index("import_run_id") if table is schema.activity else None
+    return activity_place, tuple(local_ids), run_place
+
+
+def _stored_ids(table: Table, rows: list[tuple], shifts: dict[int, tuple[int, ...]], run_id: int) -> list[tuple]:
+    """The rows of the activities in `shifts`, with database ids in place of the batch's local ones."""
+    activity_place, local_ids, run_place = _id_columns(table)
+    stored = []
+    for row in rows:
+        shift = shifts.get(row[activity_place])
+        if shift is None:
             continue
-        yield record
+        values = list(row)
+        values[activity_place] = shift[0]
+        for place, table_shift in local_ids:
+            if values[place] is not None:
+                values[place] += shift[table_shift]
+        if run_place is not None:
+            values[run_place] = run_id
+        stored.append(tuple(values))
+    return stored
+
+
+def import_prepared_file(
+    engine: Engine,
+    path: Path,
+    messages: Iterator[Message],
+    *,
+    strict: bool = False,
+    on_progress: Callable[[int], None] | None = None,
+) -> ImportReport:
+    """Import one IATI activity file, read into `messages` by `prepare.prepare_file` (here or in a
+    worker process), in one database transaction.
+
+    Raises ImportRejected (and stores nothing) when the file is not well-formed IATI,
+    or, with `strict`, when any activity in it cannot be read.
+    """
+    started, clock = now(), time.perf_counter()
+    report = ImportReport(path=path)
+    opened = next(messages)
+    if isinstance(opened, FileRefused):
+        raise ImportRejected(path, opened.line, opened.reason)
+    report.format_version = opened.version
+    with import_transaction(engine) as connection:
+        loader = _FileLoader(connection, report, Ids(connection), path)
+        start_run(connection, loader.run_id, "iati", path, started, record_kind="activity",
+                  format_version=opened.version)
+        bytes_done = 0
+        for message in messages:
+            if isinstance(message, FileRefused):
+                raise ImportRejected(path, message.line, message.reason)
+            if isinstance(message, FileRead):
+                break
+            loader.load(message, strict)
+            if on_progress is not None:
+                on_progress(message.bytes_read - bytes_done)
+            bytes_done = message.bytes_read
+        else:
+            raise RuntimeError(f"{path}: the file's reading ended unfinished")
+        report.status = "imported" if report.records_new or report.records_updated else "unchanged"
+        report.seconds = time.perf_counter() - clock
+        finish_run(connection, report, message.sha256, path)
+    return report
 
 
 def import_iati_file(
@@ -145,26 +219,9 @@ def import_iati_file(
     strict: bool = False,
     on_progress: Callable[[int], None] | None = None,
 ) -> ImportReport:
-    """Import one IATI activity file in one database transaction.
+    """Import one IATI activity file in one database transaction, reading it in this process.
 
     Raises ImportRejected (and stores nothing) when the file is not well-formed IATI,
     or, with `strict`, when any activity in it cannot be read.
     """
-    started, clock = now(), time.perf_counter()
-    report = ImportReport(path=path)
-    digest = hashlib.sha256()
-
-    def progress(chunk: bytes) -> None:
-        digest.update(chunk)
-        if on_progress is not None:
-            on_progress(len(chunk))
-
-    iati_file = IatiFile(path, on_chunk=progress)
-    report.format_version = iati_file.version
-    with import_transaction(engine) as connection:
-        _FileLoader(connection, report, Ids(connection), path).run(iati_file, strict, started)
-        report.seconds = time.perf_counter() - clock
-        finish_run(connection, report, digest.hexdigest(), path)
-    return report
-
-
+    return import_prepared_file(engine, path, prepare_file(path), strict=strict, on_progress=on_progress)

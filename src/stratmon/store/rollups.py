@@ -31,20 +31,23 @@ def _keys(rollup: Table) -> list[str]:
     return [column.name for column in rollup.primary_key.columns]
 
 
-def count_in(connection: Connection, split_table: Table, rows: Iterable[dict]) -> None:
-    """Add split rows, given as the dicts the loader inserts, to their roll-up."""
+def count_in(connection: Connection, split_table: Table, rows: Iterable[tuple]) -> None:
+    """Add split rows, given as the tuples the loader inserts (`bulk.driver_rows`), to their roll-up."""
     rollup = rollup_of(split_table)
     keys = _keys(rollup)
+    position = {column.name: i for i, column in enumerate(split_table.columns)}
+    key_positions = [position[name] for name in keys]
+    vocabulary, amount = position["sector_vocabulary"], position["amount_micros"]
     totals: dict[tuple, list[int]] = {}
     for row in rows:
-        if row["sector_vocabulary"] != NO_SECTOR_SPLIT:
+        if row[vocabulary] != NO_SECTOR_SPLIT:
             continue
-        key = tuple(ABSENT if row[name] is None else row[name] for name in keys)
+        key = tuple(ABSENT if row[i] is None else row[i] for i in key_positions)
         total = totals.get(key)
         if total is None:
-            totals[key] = [row["amount_micros"], 1]
+            totals[key] = [row[amount], 1]
         else:
-            total[0] += row["amount_micros"]
+            total[0] += row[amount]
             total[1] += 1
     _merge(connection, rollup, keys, [(key, micros, count) for key, (micros, count) in totals.items()])
 

@@ -74,10 +74,15 @@ class Ids:
         self._last[table] += 1
         return self._last[table]
 
+    def reserve(self, table: str, count: int) -> int:
+        """Take `count` consecutive ids of `table`; returns the first."""
+        first = self._last[table] + 1
+        self._last[table] += count
+        return first
+
 
 def now() -> datetime:
     return datetime.now(timezone.utc).replace(tzinfo=None)
-
 
 
 @contextmanager
