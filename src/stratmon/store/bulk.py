@@ -42,6 +42,7 @@ class BulkWriter:
     def __init__(self, connection: Connection) -> None:
         self._connection = connection
         self._placeholder = "?" if connection.dialect.paramstyle == "qmark" else "%s"
+        self._inserts: dict[str, str] = {}
 
     def _sql(self, table: Table, names: Sequence[str]) -> str:
         quote = self._connection.dialect.identifier_preparer.quote
@@ -57,8 +58,12 @@ class BulkWriter:
         names = [column.name for column in table.columns]
         if self._connection.dialect.name == "postgresql":
             self._copy(table, names, rows)
-        else:
-            self._connection.exec_driver_sql(self._sql(table, names), rows)
+            return
+        # Built once per table: the loader inserts batch after batch into the same tables.
+        sql = self._inserts.get(table.name)
+        if sql is None:
+            sql = self._inserts[table.name] = self._sql(table, names)
+        self._connection.exec_driver_sql(sql, rows)
 
     def insert_stream(self, table: Table, names: Sequence[str], rows: Iterable[tuple], batch_rows: int) -> None:
         """Insert every row of `rows`, tuples of values for the columns `names` already as the driver
