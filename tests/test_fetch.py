@@ -12,6 +12,7 @@ import io
 import json
 import re
 import socket
+import tarfile
 import threading
 import zipfile
 from dataclasses import dataclass
@@ -68,14 +69,27 @@ def content_type_of(route: str) -> str:
     return {".xml": "application/xml", ".csv": "text/csv", ".gz": "application/gzip"}.get(suffix, "application/octet-stream")
 
 
-def world_bank_zip(csv_bytes: bytes, code: str) -> bytes:
+def world_bank_members(csv_bytes: bytes, code: str) -> dict[str, bytes]:
     """What the World Bank API sends for one indicator: the data CSV and two metadata files."""
+    return {f"Metadata_Indicator_API_{code}_DS2_en_csv_v2_4023428.csv": b'"INDICATOR_CODE"\n',
+            f"API_{code}_DS2_en_csv_v2_4023428.csv": csv_bytes,
+            f"Metadata_Country_API_{code}_DS2_en_csv_v2_4023428.csv": b'"Country Code"\n'}
+
+
+def zip_of(members: dict[str, bytes]) -> bytes:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as bundle:
-        bundle.writestr(f"Metadata_Indicator_API_{code}_DS2_en_csv_v2_4023428.csv", b'"INDICATOR_CODE"\n')
-        bundle.writestr(f"API_{code}_DS2_en_csv_v2_4023428.csv", csv_bytes)
-        bundle.writestr(f"Metadata_Country_API_{code}_DS2_en_csv_v2_4023428.csv", b'"Country Code"\n')
+        for name, content in members.items():
+            bundle.writestr(name, content)
     return buffer.getvalue()
+
+
+def archive_members(source, body: bytes) -> dict[str, bytes]:
+    """The members a catalogue entry's ZIP holds: the World Bank API's layout for a pattern, else the
+    one member the entry names (an archive committed to a repository, whose other members are other entries)."""
+    if any(char in source.extract for char in "*?["):
+        return world_bank_members(body, Path(source.file).stem)
+    return {source.extract: body}
 
 
 class Publisher(ThreadingHTTPServer):
@@ -163,14 +177,18 @@ def shared_bytes(shared_data: Path, name: str) -> bytes:
 def publisher(shared_data):
     """The server, serving every catalogue file the shared folder holds (World Bank files zipped)."""
     routes: dict[str, bytes] = {}
+    archives: dict[str, dict[str, bytes]] = {}
     for source in CATALOG:
         path = shared_data / source.folder / source.file
         if path.is_file():
             route = route_of(source.url)
             body = path.read_bytes()
-            body = world_bank_zip(body, Path(source.file).stem) if source.extract else body
+            if source.extract:
+                archives.setdefault(route, {}).update(archive_members(source, body))
+                continue
             # DoD's regional dataset is the USDA file, as published: one URL, the same bytes.
             assert routes.setdefault(route, body) == body, f"two catalogue URLs share the path {route}"
+    routes.update((route, zip_of(members)) for route, members in archives.items())
     server = Publisher(routes)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -226,16 +244,42 @@ def test_pinned_checksums_match_the_shared_copies(shared_data):
         assert hashlib.sha256(path.read_bytes()).hexdigest() == source.sha256, source.name
 
 
+# Shared folders that `stratmon fetch` does not download, and why; the tests read them in place.
+NOT_FETCHED = {
+    # Reference material for the IATI conformance tests (the Standard's schemas, annotated examples and
+    # schema tests), not data that the Strategy's figures come from.
+    "iati-standard",
+    # The whole U.S. publication as one archive, made from the mirror that usg-iati/ comes from; the
+    # catalogue's IATI entries fetch, from the publisher, the Strategy's files that it holds.
+    "usg-iati-world",
+}
+
+
 def test_catalogue_covers_the_shared_folder_and_every_context_indicator(shared_data):
     listed = {source.relative_path for source in CATALOG}
     shared = {p.relative_to(shared_data).as_posix() for p in shared_data.rglob("*")
-              if p.is_file() and p.name != "SOURCE.md" and "usg-iati/metadata" not in p.as_posix()}
+              if p.is_file() and p.name != "SOURCE.md" and "usg-iati/metadata" not in p.as_posix()
+              and p.relative_to(shared_data).parts[0] not in NOT_FETCHED}
     assert sorted(shared - listed) == []
+    assert all((shared_data / folder).is_dir() for folder in NOT_FETCHED), "a folder named as not fetched is gone"
     framework = load_framework()
     fed = {source.indicator for source in CATALOG}
     assert sorted(i.id for i in framework.context_indicators if i.id not in fed) == []
     world_bank = {s.indicator for s in CATALOG if s.url.startswith("https://api.worldbank.org/v2/")}
     assert world_bank == {i.id for i in framework.context_indicators} - {"migration_encounters"}
+
+
+def test_the_whole_publication_holds_the_strategy_files_byte_for_byte(shared_data):
+    subset = shared_data / "usg-iati"
+    expected = {path.relative_to(subset).as_posix(): hashlib.sha256(path.read_bytes()).hexdigest()
+                for path in (subset / "data").rglob("*.xml")}
+    assert len(expected) >= 100
+    found = {}
+    with tarfile.open(shared_data / "usg-iati-world" / "usg-iati-world.tar.xz") as archive:
+        for member in archive:
+            if member.name in expected:
+                found[member.name] = hashlib.sha256(archive.extractfile(member).read()).hexdigest()
+    assert found == expected
 
 
 @pytest.mark.parametrize("entry, reason", [

@@ -248,13 +248,14 @@ class Case:
 
 DOCTYPE = ("DOCTYPE declarations are not allowed",)
 CASES = [
-    # IATI XML: entities, DTDs, the network.
-    Case("billion-laughs.xml", "xml", XML_PATHS, 15, DOCTYPE),
-    Case("quadratic-blowup.xml", "xml", XML_PATHS, 6, DOCTYPE),
-    Case("external-entity-file.xml", "xml", XML_PATHS, 6, DOCTYPE),
-    Case("external-entity-network.xml", "xml", XML_PATHS, 6, DOCTYPE),
-    Case("external-dtd.xml", "xml", XML_PATHS, 4, DOCTYPE),
-    Case("external-parameter-entity.xml", "xml", XML_PATHS, 7, DOCTYPE),
+    # IATI XML: entities, DTDs, the network. The line is the DOCTYPE's own: the project's check finds it
+    # before any XML library reads the file, whatever that library's version would say.
+    Case("billion-laughs.xml", "xml", XML_PATHS, 3, DOCTYPE),
+    Case("quadratic-blowup.xml", "xml", XML_PATHS, 3, DOCTYPE),
+    Case("external-entity-file.xml", "xml", XML_PATHS, 3, DOCTYPE),
+    Case("external-entity-network.xml", "xml", XML_PATHS, 3, DOCTYPE),
+    Case("external-dtd.xml", "xml", XML_PATHS, 3, DOCTYPE),
+    Case("external-parameter-entity.xml", "xml", XML_PATHS, 3, DOCTYPE),
     # IATI XML: sizes and depth (generated: 10,000 levels, 11 MiB).
     Case("deep-nesting.xml", "xml", XML_PATHS, 5, ("nested to a depth of more than 256",), build=deep_nesting),
     Case("huge-text-node.xml", "xml", XML_PATHS, 5, ("a text longer than the limit",), build=huge_text_node),

@@ -43,7 +43,7 @@ from stratmon.sources.csvsafe import CsvRows, Header, header_key
 from stratmon.sources.errors import ContentError, ImportRejected
 from stratmon.sources.result_records import VALUE_TYPES, ResultRecord
 from stratmon.sources.values import MISSING_MARKERS, parse_number
-from stratmon.sources.xmlsafe import parser_options
+from stratmon.sources.xmlsafe import refuse_doctype
 
 COLUMNS = ("indicator", "activity", "country", "period_start", "period_end", "value_type", "value",
            "numerator", "denominator", "scheme", "category", "reason", "comment")
@@ -342,15 +342,10 @@ def _check_archive(path: Path, handle: BinaryIO) -> None:
 
 
 def _refuse_doctype(path: Path, bundle: zipfile.ZipFile, part: zipfile.ZipInfo) -> None:
-    """Parse a part up to its root's start tag: a DOCTYPE is where entity expansion (billion laughs,
-    external entities) is declared, and no part Excel writes has one."""
+    """Refuse a part that declares a DOCTYPE: that is where entity expansion (billion laughs, external
+    entities) is declared, and no part Excel writes has one."""
     with bundle.open(part) as source:
-        for _event, element in etree.iterparse(source, events=("start",), **parser_options()):
-            docinfo = element.getroottree().docinfo
-            if docinfo.internalDTD is not None or docinfo.externalDTD is not None or docinfo.doctype:
-                raise ImportRejected(path, None, _("part {part}: DOCTYPE declarations are not allowed").format(
-                    part=part.filename))
-            return
+        refuse_doctype(path, source, part.filename)
 
 
 def _results_sheet(path: Path, workbook: openpyxl.Workbook):

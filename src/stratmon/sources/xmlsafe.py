@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import codecs
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import BinaryIO
 
@@ -125,6 +126,83 @@ def _refuse_lying_wide_encoding(path: Path, start: bytes) -> None:
             encoding=declared["name"].decode("ascii")))
 
 
+# Byte patterns that tell a document in a wide encoding from its first bytes (XML 1.0, appendix F).
+_WIDE_STARTS = (
+    (codecs.BOM_UTF32_LE, "utf-32-le"), (codecs.BOM_UTF32_BE, "utf-32-be"),
+    (codecs.BOM_UTF16_LE, "utf-16-le"), (codecs.BOM_UTF16_BE, "utf-16-be"),
+    (b"<\0\0\0", "utf-32-le"), (b"\0\0\0<", "utf-32-be"),
+    (b"<\0?\0", "utf-16-le"), (b"\0<\0?", "utf-16-be"),
+)
+_PROLOG_CHUNK = 64 * 1024
+_PROLOG_SPACE = b" \t\r\n"
+
+
+def doctype_line(source: BinaryIO) -> int | None:
+    """The line of a DOCTYPE declaration in the prolog of the XML document `source` reads, or None.
+
+    The project's own check, made on the bytes before any XML library sees them: a DOCTYPE is where
+    entity expansion (billion laughs, quadratic blowup) and external entities are declared, and
+    libraries differ, version to version, in whether and how they stop them. Reads up to the root's
+    start tag only, whatever the length of the comments before it, in bounded memory. Anything that
+    is not a declaration, comment, processing instruction or space ends the scan (the parser then
+    says what is wrong with it).
+    """
+    chunks = _ascii_compatible_chunks(source)
+    buffer, line = b"", 1
+    while True:
+        stripped = buffer.lstrip(_PROLOG_SPACE)
+        line += buffer.count(b"\n", 0, len(buffer) - len(stripped))
+        buffer = stripped
+        if len(buffer) < 9:  # len(b"<!DOCTYPE")
+            more = next(chunks, b"")
+            if more:
+                buffer += more
+                continue
+        if buffer[:9].upper() == b"<!DOCTYPE":
+            return line
+        closing = b"-->" if buffer.startswith(b"<!--") else b"?>" if buffer.startswith(b"<?") else None
+        if closing is None:
+            return None  # the root's start tag, or something the parser will refuse on its own
+        end = buffer.find(closing, 2)
+        while end < 0:
+            more = next(chunks, b"")
+            if not more:
+                return None
+            # Keep only what a closing split across chunks needs; a huge comment costs no memory.
+            line += buffer.count(b"\n", 0, len(buffer) - 2)
+            buffer = buffer[-2:] + more
+            end = buffer.find(closing)
+        end += len(closing)
+        line += buffer.count(b"\n", 0, end)
+        buffer = buffer[end:]
+
+
+def _ascii_compatible_chunks(source: BinaryIO) -> Iterator[bytes]:
+    """The document's bytes in chunks, re-encoded as UTF-8 when it is written in UTF-16 or UTF-32,
+    so markup characters and newlines are single bytes; other encodings pass as they are."""
+    first = source.read(_PROLOG_CHUNK)
+    encoding = next((name for start, name in _WIDE_STARTS if first.startswith(start)), None)
+    if encoding is None:
+        yield first.removeprefix(codecs.BOM_UTF8)
+        while chunk := source.read(_PROLOG_CHUNK):
+            yield chunk
+        return
+    decoder = codecs.getincrementaldecoder(encoding)(errors="replace")
+    yield decoder.decode(first).removeprefix("\ufeff").encode("utf-8")
+    while chunk := source.read(_PROLOG_CHUNK):
+        yield decoder.decode(chunk).encode("utf-8")
+
+
+def refuse_doctype(path: Path, source: BinaryIO, part: str | None = None) -> None:
+    """Refuse the document `source` reads (the file `path`, or its member `part`) if it declares a DOCTYPE."""
+    line = doctype_line(source)
+    if line is None:
+        return
+    if part is None:
+        raise ImportRejected(path, line, _("DOCTYPE declarations are not allowed"))
+    raise ImportRejected(path, None, _("part {part}: DOCTYPE declarations are not allowed").format(part=part))
+
+
 def inspect_root(path: Path) -> etree._Element:
     """The root element's start tag (no children read), refusing any DOCTYPE.
 
@@ -133,6 +211,8 @@ def inspect_root(path: Path) -> etree._Element:
     try:
         with path.open("rb") as handle:
             _refuse_lying_wide_encoding(path, handle.read(256))
+            handle.seek(0)
+            refuse_doctype(path, handle)
             handle.seek(0)
             context = etree.iterparse(handle, events=("start",), **parser_options())
             for _event, element in context:
