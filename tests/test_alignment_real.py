@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import itertools
 import json
 from dataclasses import replace
 from decimal import Decimal
 
 import pytest
+from sqlalchemy import or_, select
 
 from stratmon.analysis.alignment import coverage
 from stratmon.analysis.funding import FundingQuery, funding
 from stratmon.framework import load_framework
+from stratmon.store import schema
 from stratmon.store.db import get_engine
 
 from conftest import Cli, database_for
@@ -94,19 +98,29 @@ def _line_by_program_area(connection, agency: str | None = None) -> dict[str, di
     (("7", "2001", "10", "2004", "8", "2002"), "governance"),   # rule of law, civil society, good governance
     (("29", "5005", "26", "5002", "30", "5006"), "prosperity"),  # agriculture, trade, private-sector competitiveness
 ])
-def test_program_areas_land_on_the_line_a_reviewer_expects(connection, areas, line):
+def test_money_leaves_its_program_areas_line_only_on_other_evidence(connection, areas, line):
+    # A program area is one signal among several: where other signals agree on another purpose (forensic
+    # labs for prosecutors under "Transnational Crime", Treasury's debt-management advice under "Trade and
+    # Investment", Peace Corps training under "Good Governance"), that purpose wins, and the evidence says so.
     found = _line_by_program_area(connection)
-    present = [area for area in areas if area in found]
-    assert present, areas
-    for area in present:
-        assert set(found[area]) == {line}, (area, found[area])
-        assert sum(found[area].values()) != 0
+    assert any(area in found for area in areas), areas
+    table = schema.alignment_split
+    moved = connection.execute(select(table.c.objective_id, table.c.outside_id, table.c.evidence).distinct().where(
+        table.c.sector_vocabulary == "99", table.c.sector_code.in_(areas),
+        or_(table.c.line_id.is_(None), table.c.line_id != line))).all()
+    for objective, outside, evidence in moved:
+        target = objective or f"outside:{outside}"
+        others = [token for token in evidence.split(" + ") if not token.startswith("99:")]
+        assert any(token.split("=", 1)[1].startswith(f"{target}/") for token in others if "=" in token) or \
+            objective is None and outside is None, (target, evidence)
 
 
-def test_state_transnational_crime_and_counter_narcotics_money_is_security(connection):
+def test_state_transnational_crime_and_counter_narcotics_money_is_mostly_security(connection):
     found = _line_by_program_area(connection, agency="US-GOV-11")
-    assert sum(found["5"].values()) > Decimal("1_000_000") and set(found["5"]) == {"security"}
-    assert sum(found["4"].values()) > Decimal("1_000_000") and set(found["4"]) == {"security"}
+    for area in ("5", "4"):
+        total = sum(found[area].values())
+        assert total > Decimal("1_000_000")
+        assert found[area]["security"] > total / 2, (area, found[area])
 
 
 def _objectives(cli: Cli, identifier: str) -> set[str]:
@@ -129,3 +143,57 @@ def _objectives(cli: Cli, identifier: str) -> set[str]:
 ])
 def test_mcc_compact_money_lands_on_the_objectives_its_sectors_say(real_aligned, identifier, objectives):
     assert _objectives(real_aligned, identifier) == objectives
+
+
+def csv_rows(cli: Cli, *args: str) -> list[dict]:
+    result = cli(*args, "--format", "csv")
+    assert result.exit_code == 0, result.output
+    return list(csv.DictReader(io.StringIO(result.stdout)))
+
+
+def _money_by_target(cli: Cli, identifier: str) -> dict[str, Decimal]:
+    """All of an activity's attributed money (absolute USD, every transaction type) by objective or category."""
+    result = cli("alignment", "explain", identifier, "--format", "json")
+    assert result.exit_code == 0, result.output
+    money: dict[str, Decimal] = {}
+    for tx in json.loads(result.stdout)["transactions"]:
+        for part in tx["parts"]:
+            key = part["objective"] or (f"outside:{part['outside']}" if part["outside"] else "none")
+            money[key] = money.get(key, Decimal(0)) + abs(Decimal(part["usd"]))
+    return money
+
+
+# The errors an evaluator found by reading the activities (issue 15, "Why"), each put right by a general
+# rule, never by an override: (activity, acceptable targets, the rule that fixes it).
+WHY = [
+    ("US-GOV-1-AID-519-C-13-00002", {"S2"}, "a strong purpose phrase overrules Good Governance (broad)"),
+    ("US-GOV-1-AID-519-A-12-00003", {"S2"}, "SolucionES: the opening sentence states violence prevention"),
+    ("US-GOV-1-72051918CA00004", {"S2"}, "IMAGINA: 'crime prevention activity' in the opening sentence"),
+    ("US-GOV-1-AID-519-TO-15-00001", {"S2", "P4"}, "Bridges for Employment: at-risk youth, jobs"),
+    ("US-GOV-17-IL31473-239441", {"G4"}, "DOL child and forced labour: rights at work, not job training"),
+    ("US-GOV-21-ES-266-48822", {"G4"}, "disability services: rights and inclusion; 11230 and ESS-General broad"),
+    ("US-GOV-18-GTM-2750BXTHRD-REV RFRM-0414", {"P5"}, "MCC public-private partnerships: business climate"),
+    ("US-GOV-7-280420", {"S1"}, "DoD counternarcotics in Panama: drug trafficking, not police institutions"),
+    ("US-GOV-10-68970", {"outside:administration"}, "Peace Corps pre-service training: overhead"),
+    ("US-GOV-9-F20AP00312-62258", {"outside:geography"}, "a Caribbean-only grant filed under region 389"),
+]
+
+
+@pytest.mark.parametrize("identifier, acceptable, why", WHY, ids=[w[0] for w in WHY])
+def test_the_errors_an_evaluator_found_are_put_right_by_general_rules(real_aligned, identifier, acceptable, why):
+    money = _money_by_target(real_aligned, identifier)
+    total = sum(money.values())
+    assert total > 0, identifier
+    right = sum(amount for target, amount in money.items() if target in acceptable)
+    assert right >= total * Decimal("0.75"), (why, money)
+    explained = json.loads(real_aligned("alignment", "explain", identifier, "--format", "json").stdout)
+    assert explained["overrides"] == []
+    assert all(part["rule"] != "override" for tx in explained["transactions"] for part in tx["parts"])
+
+
+def test_violence_prevention_is_no_longer_counted_as_anticorruption(real_aligned):
+    table = {row["objective"]: Decimal(row["usd"]) for row in csv_rows(
+        real_aligned, "funding", "--by", "objective", "--type", "disbursement")}
+    assert table["S2"] > 3 * table["G2"], table
+    for identifier, _acceptable, _why in WHY[:4]:
+        assert "G2" not in _money_by_target(real_aligned, identifier)

@@ -3,19 +3,25 @@
 A framework brings its own crosswalks in a `crosswalks/` folder beside its YAML file:
 `outside.yaml` (categories of money outside the Strategy, each with its reason),
 `program_areas.yaml` (U.S. program areas, IATI sector vocabulary 99), `dac.yaml` (OECD DAC
-purpose codes and categories) and `keywords.yaml` (rules on titles and descriptions).
-Every entry points at exactly one target: an objective, an outside category, or "unspecific"
-(the entry says nothing about purpose, so the next rule decides).
+purpose codes and categories) and `keywords.yaml` (phrases in titles and descriptions); and, when
+its data carries them, `accounts.yaml` (appropriation accounts), `organisations.yaml` (implementing
+and receiving organisations) and `geography.yaml` (places that tell regional money outside the
+framework's countries). Every entry points at exactly one target: an objective, an outside
+category, a whole line of action (accounts and organisations only), or "unspecific" (the entry says
+nothing about purpose); and says how strongly it speaks (`strength`: broad, specific or strong).
 """
 
 from __future__ import annotations
 
 import hashlib
 import re
+import re._constants as _sre
+import re._parser as _sre_parser
 import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, model_validator
 
@@ -25,6 +31,8 @@ from stratmon.framework.model import Framework, Strict, Text
 from stratmon.i18n import _
 
 CROSSWALK_FILES = ("outside.yaml", "program_areas.yaml", "dac.yaml", "keywords.yaml")
+OPTIONAL_FILES = ("accounts.yaml", "organisations.yaml", "geography.yaml")
+Strength = Literal["broad", "specific", "strong"]
 
 
 @dataclass(frozen=True)
@@ -56,6 +64,8 @@ class _Targeted(Strict):
     objective: str | None = None
     outside: str | None = None
     unspecific: bool = False
+    # How strongly the entry speaks; None takes its file's default (see each file's header).
+    strength: Strength | None = None
     note: Text | None = None
 
     @model_validator(mode="after")
@@ -108,6 +118,10 @@ class KeywordRule(Strict):
     name: Text
     objective: str | None = None
     outside: str | None = None
+    # In a title or a description's opening sentence; elsewhere in a description one step weaker,
+    # unless `in_description` says how strongly (boilerplate that states the purpose wherever it stands).
+    strength: Strength = "specific"
+    in_description: Strength | None = None
     en: tuple[str, ...] = Field(min_length=1)
     es: tuple[str, ...] = Field(min_length=1)
 
@@ -115,25 +129,108 @@ class KeywordRule(Strict):
     def _one_target(self):
         if (self.objective is None) == (self.outside is None):
             raise ValueError("give exactly one of objective or outside")
-        for pattern in (*self.en, *self.es):
-            # Text is folded before matching; a pattern with capitals or accents could never
-            # match as written (and folding it would change what escapes such as \S mean).
-            if pattern != fold(pattern):
-                raise ValueError(f"pattern {pattern!r}: write it in lower case without accents")
-        try:
-            self.regex()
-        except re.error as exc:
-            raise ValueError(f"patterns do not combine into one expression: {exc}") from None
+        _check_patterns(self.en + self.es)
         return self
 
     def regex(self) -> re.Pattern:
         """The rule's patterns, English and Spanish, as one expression matching whole words."""
-        alternatives = "|".join(f"(?:{pattern})" for pattern in (*self.en, *self.es))
-        return re.compile(rf"\b(?:{alternatives})\b")
+        return _whole_words(self.en + self.es)
 
     @property
     def target(self) -> Target:
         return Target(self.objective, self.outside)
+
+
+def _check_patterns(patterns: tuple[str, ...]) -> None:
+    for pattern in patterns:
+        # Text is folded before matching; a pattern with capitals or accents could never
+        # match as written (and folding it would change what escapes such as \S mean).
+        if pattern != fold(pattern):
+            raise ValueError(f"pattern {pattern!r}: write it in lower case without accents")
+    try:
+        _whole_words(patterns)
+    except re.error as exc:
+        raise ValueError(f"patterns do not combine into one expression: {exc}") from None
+
+
+def _whole_words(patterns: tuple[str, ...]) -> re.Pattern:
+    alternatives = "|".join(f"(?:{pattern})" for pattern in patterns)
+    return re.compile(rf"\b(?:{alternatives})\b")
+
+
+class _LineTargeted(Strict):
+    """An entry with exactly one of `objective`, `outside`, `line` or `unspecific: true`."""
+
+    objective: str | None = None
+    outside: str | None = None
+    line: str | None = None
+    unspecific: bool = False
+    note: Text | None = None
+
+    @model_validator(mode="after")
+    def _one_target(self):
+        chosen = [self.objective is not None, self.outside is not None, self.line is not None, self.unspecific]
+        if sum(chosen) != 1:
+            raise ValueError("give exactly one of objective, outside, line or unspecific: true")
+        return self
+
+    @property
+    def target(self) -> Target:
+        return Target(self.objective, self.outside)
+
+
+class AccountEntry(_LineTargeted):
+    """An appropriation account (the main account of a U.S. treasury account symbol, e.g. 1022 of
+    11x1022) and what money drawn on it is for."""
+
+    code: str = Field(pattern=r"^[0-9A-Z]{4}$")
+    name: Text
+    strength: Strength = "broad"
+
+
+class OrganisationEntry(_LineTargeted):
+    """An implementing or receiving organisation whose name says what the money is for."""
+
+    id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    name: Text
+    patterns: tuple[str, ...] = Field(min_length=1)
+    strength: Strength = "specific"
+
+    @model_validator(mode="after")
+    def _valid_patterns(self):
+        _check_patterns(self.patterns)
+        return self
+
+    def regex(self) -> re.Pattern:
+        return _whole_words(self.patterns)
+
+
+class Places(Strict):
+    en: tuple[str, ...] = ()
+    es: tuple[str, ...] = ()
+
+    @model_validator(mode="after")
+    def _valid_patterns(self):
+        _check_patterns(self.en + self.es)
+        return self
+
+
+class GeographyFile(Strict):
+    """Places named in the texts of regional money: `inside` the framework's geography (its countries'
+    names are added) and `outside` it. Regional money whose texts name only outside places goes to
+    the outside category `category`."""
+
+    category: str
+    inside: Places = Places()
+    outside: Places
+
+
+class AccountFile(Strict):
+    accounts: tuple[AccountEntry, ...] = ()
+
+
+class OrganisationFile(Strict):
+    organisations: tuple[OrganisationEntry, ...] = ()
 
 
 class OutsideFile(Strict):
@@ -155,6 +252,8 @@ class KeywordFile(Strict):
 
 def fold(text: str) -> str:
     """Lower case without accents: how names and keywords are compared."""
+    if text.isascii():
+        return text.lower()
     decomposed = unicodedata.normalize("NFKD", text.casefold())
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
@@ -162,6 +261,72 @@ def fold(text: str) -> str:
 def name_key(name: str) -> str:
     """A published program-area name reduced to what identifies it (case, accents, spacing)."""
     return re.sub(r"[\s\-–—]+", " ", fold(name)).strip()
+
+
+_WORD = re.compile(r"\w+")
+_START = 4  # characters of a word's start that the index compares
+
+
+class KeywordIndex:
+    """Which keyword rules a text may match, by the starts of its words: a rule is tried only when some
+    word of the text begins as one of its patterns must (a pattern whose start cannot be told, because
+    it opens with a choice of characters or an optional part, has its rule always tried). Searching
+    every rule in every description is most of what alignment costs; most rules cannot match most texts."""
+
+    def __init__(self, rules: tuple[KeywordRule, ...]) -> None:
+        self.rules = rules
+        self.always: list[int] = []
+        self.by_start: dict[str, list[int]] = {}
+        for index, rule in enumerate(rules):
+            starts: set[str] = set()
+            for pattern in (*rule.en, *rule.es):
+                found = _literal_starts(list(_sre_parser.parse(pattern)), "")
+                if found is None:
+                    starts = set()
+                    self.always.append(index)
+                    break
+                starts |= found
+            for start in starts:
+                self.by_start.setdefault(start, []).append(index)
+
+    def candidates(self, folded: str) -> list[KeywordRule]:
+        chosen = set(self.always)
+        by_start = self.by_start
+        for word in set(_WORD.findall(folded)):
+            found = by_start.get(word[:_START])
+            if found:
+                chosen.update(found)
+        return [self.rules[index] for index in sorted(chosen)]
+
+
+def _literal_starts(items: list, prefix: str) -> set[str] | None:
+    """The first `_START` characters (or the whole first word, when shorter) that a parsed pattern's
+    matches must begin with; None when they cannot be told."""
+    for index, (op, value) in enumerate(items):
+        if len(prefix) >= _START:
+            return {prefix[:_START]}
+        if op is _sre.LITERAL:
+            char = chr(value)
+            if not (char.isalnum() or char == "_"):
+                return {prefix} if prefix else None  # the first word ends here
+            prefix += char
+        elif op in (_sre.ASSERT, _sre.ASSERT_NOT, _sre.AT) and not prefix:
+            continue  # a look-behind or anchor before the first character
+        elif op is _sre.SUBPATTERN:
+            return _literal_starts([*value[3], *items[index + 1:]], prefix)
+        elif op is _sre.BRANCH:
+            found: set[str] = set()
+            for alternative in value[1]:
+                starts = _literal_starts([*alternative, *items[index + 1:]], prefix)
+                if starts is None:
+                    return None
+                found |= starts
+            return found
+        else:
+            return None
+    if len(prefix) >= _START:
+        return {prefix[:_START]}
+    return {prefix} if prefix else None
 
 
 @dataclass(frozen=True)
@@ -175,10 +340,16 @@ class Crosswalks:
     dac_categories: dict[str, DacEntry]
     keywords: tuple[KeywordRule, ...]
     digest: str
-    keyword_patterns: tuple[tuple[str, re.Pattern], ...]
+    keyword_patterns: dict[str, re.Pattern]
+    keyword_index: KeywordIndex
     areas_by_name: dict[str, ProgramArea]
     areas_by_code: dict[str, ProgramArea]
     line_by_objective: dict[str, str]
+    accounts: dict[str, AccountEntry]
+    organisations: tuple[OrganisationEntry, ...]
+    geography_category: str | None = None
+    inside_places: re.Pattern | None = None
+    outside_places: re.Pattern | None = None
 
     def program_area(self, code: str, name: str | None) -> ProgramArea | None:
         """The entry for a published program area: by name first, then by code."""
@@ -217,6 +388,33 @@ class Crosswalks:
     def keyword_rule(self, rule_id: str) -> KeywordRule | None:
         return next((rule for rule in self.keywords if rule.id == rule_id), None)
 
+    def keyword_pattern(self, rule_id: str) -> re.Pattern:
+        return self.keyword_patterns[rule_id]
+
+    def keyword_rules_in(self, folded: str) -> list[KeywordRule]:
+        """The keyword rules that match a folded text, in file order."""
+        if not folded:
+            return []
+        return [rule for rule in self.keyword_index.candidates(folded)
+                if self.keyword_patterns[rule.id].search(folded)]
+
+    def account(self, code: str) -> AccountEntry | None:
+        """The entry of an appropriation account, by its main account (the part after the `x`)."""
+        return self.accounts.get(code.rpartition("x")[2].upper())
+
+    def organisation(self, entry_id: str) -> OrganisationEntry | None:
+        return next((entry for entry in self.organisations if entry.id == entry_id), None)
+
+    def outside_geography(self, folded_texts: str) -> str | None:
+        """The outside places that regional money's texts name, when they name no place inside the
+        framework's geography (None otherwise, or when the framework has no geography crosswalk)."""
+        if self.outside_places is None or not folded_texts:
+            return None
+        if self.inside_places is not None and self.inside_places.search(folded_texts):
+            return None
+        found = sorted({match.group(0) for match in self.outside_places.finditer(folded_texts)})
+        return ", ".join(found[:3]) or None
+
 
 def crosswalk_dir(framework_path: Path) -> Path:
     """Where a framework's crosswalks live: `crosswalks/` beside its YAML file."""
@@ -231,7 +429,8 @@ def load_crosswalks(name_or_path: str | None = None) -> Crosswalks:
     for file in files:
         if not file.is_file():
             raise FrameworkError(_("{path}: no such file (every framework brings its crosswalks)").format(path=file))
-    stamp = tuple(file.stat().st_mtime_ns for file in (path, *files))
+    optional = [folder / name for name in OPTIONAL_FILES]
+    stamp = tuple(file.stat().st_mtime_ns if file.is_file() else None for file in (path, *files, *optional))
     return _load(path, stamp)
 
 
@@ -244,6 +443,10 @@ def _load(framework_path: Path, _stamp: tuple) -> Crosswalks:
     areas = validated(ProgramAreaFile, read_yaml_mapping(areas_path), areas_path)
     dac = validated(DacFile, read_yaml_mapping(dac_path), dac_path)
     keywords = validated(KeywordFile, read_yaml_mapping(keywords_path), keywords_path)
+    accounts_path, organisations_path, geography_path = (folder / name for name in OPTIONAL_FILES)
+    accounts = _optional(AccountFile, accounts_path)
+    organisations = _optional(OrganisationFile, organisations_path)
+    geography = _optional(GeographyFile, geography_path)
 
     objectives = {objective.id for _line, objective in framework.objectives()}
     categories = {category.id for category in outside.categories}
@@ -251,6 +454,8 @@ def _load(framework_path: Path, _stamp: tuple) -> Crosswalks:
     _unique(dac_path, "categories", [e.code for e in dac.categories])
     _unique(dac_path, "codes", [e.code for e in dac.codes])
     _unique(keywords_path, "rules", [r.id for r in keywords.rules])
+    _unique(accounts_path, "accounts", [a.code for a in accounts.accounts])
+    _unique(organisations_path, "organisations", [o.id for o in organisations.organisations])
     _unique(areas_path, "program_areas", [name_key(a.name.en) for a in areas.program_areas])
     _unique(areas_path, "program_areas.codes", [c for a in areas.program_areas for c in a.codes])
     for path, key, entries in [(areas_path, "program_areas", areas.program_areas),
@@ -264,6 +469,21 @@ def _load(framework_path: Path, _stamp: tuple) -> Crosswalks:
                 raise FrameworkError(_("{path}: {key}[{index}].outside: {value!r} is not a category of "
                                        "outside.yaml").format(path=path, key=key, index=index, value=entry.outside))
     lines = {line.id for line in framework.lines_of_action}
+    for path, key, entries in [(accounts_path, "accounts", accounts.accounts),
+                               (organisations_path, "organisations", organisations.organisations)]:
+        for index, entry in enumerate(entries):
+            if entry.objective is not None and entry.objective not in objectives:
+                raise FrameworkError(_("{path}: {key}[{index}].objective: {value!r} is no objective of the "
+                                       "framework").format(path=path, key=key, index=index, value=entry.objective))
+            if entry.outside is not None and entry.outside not in categories:
+                raise FrameworkError(_("{path}: {key}[{index}].outside: {value!r} is not a category of "
+                                       "outside.yaml").format(path=path, key=key, index=index, value=entry.outside))
+            if entry.line is not None and entry.line not in lines:
+                raise FrameworkError(_("{path}: {key}[{index}].line: {value!r} is no line of action of the "
+                                       "framework").format(path=path, key=key, index=index, value=entry.line))
+    if geography_path.is_file() and geography.category not in categories:
+        raise FrameworkError(_("{path}: category: {value!r} is not a category of outside.yaml").format(
+            path=geography_path, value=geography.category))
     for index, area in enumerate(areas.program_areas):
         if isinstance(area.refine_by_dac, tuple):
             unknown = [line for line in area.refine_by_dac if line not in lines]
@@ -283,6 +503,13 @@ def _load(framework_path: Path, _stamp: tuple) -> Crosswalks:
     digest = hashlib.sha256()
     for file in (framework_path, outside_path, areas_path, dac_path, keywords_path):
         digest.update(file.read_bytes())
+    for file in (accounts_path, organisations_path, geography_path):
+        digest.update(file.read_bytes() if file.is_file() else b"-")
+    has_geography = geography_path.is_file()
+    inside = (*geography.inside.en, *geography.inside.es,
+              *sorted({re.escape(fold(name)) for country in framework.countries
+                       for name in (country.name.en, country.name.es)}))
+    outside_places = geography.outside.en + geography.outside.es
     return Crosswalks(
         framework=framework,
         outside={category.id: category for category in outside.categories},
@@ -291,11 +518,24 @@ def _load(framework_path: Path, _stamp: tuple) -> Crosswalks:
         dac_categories={entry.code: entry for entry in dac.categories},
         keywords=keywords.rules,
         digest=digest.hexdigest()[:16],
-        keyword_patterns=tuple((rule.id, rule.regex()) for rule in keywords.rules),
+        keyword_patterns={rule.id: rule.regex() for rule in keywords.rules},
+        keyword_index=KeywordIndex(keywords.rules),
         areas_by_name={name_key(area.name.en): area for area in areas.program_areas},
         areas_by_code={code: area for area in areas.program_areas for code in area.codes},
         line_by_objective={objective.id: line.id for line, objective in framework.objectives()},
+        accounts={entry.code: entry for entry in accounts.accounts},
+        organisations=organisations.organisations,
+        geography_category=geography.category if has_geography else None,
+        inside_places=_whole_words(inside) if has_geography and inside else None,
+        outside_places=_whole_words(outside_places) if has_geography and outside_places else None,
     )
+
+
+def _optional(model, path: Path):
+    """An optional crosswalk file, validated; an empty one when the framework has none."""
+    if not path.is_file():
+        return model.model_construct(category="", outside=Places()) if model is GeographyFile else model()
+    return validated(model, read_yaml_mapping(path), path)
 
 
 def _unique(path: Path, key: str, values: list[str]) -> None:

@@ -9,6 +9,7 @@ Sector" is the program area and their international purpose code the DAC code.
 
 from __future__ import annotations
 
+import hashlib
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -16,9 +17,9 @@ from decimal import Decimal
 
 from sqlalchemy import Connection, Engine, bindparam, func, select, update
 
-from stratmon.align.crosswalk import Crosswalks, Target
+from stratmon.align.crosswalk import Crosswalks, Target, fold
 from stratmon.align.rules import DAC_CATEGORY_VOCABULARY, DAC_VOCABULARY, ONE, PROGRAM_AREA_VOCABULARY, Cell, \
-    Part, SectorShare, attribute, match_keywords, slice_parts
+    Part, SectorShare, Vote, account_vote, attribute, organisation_votes, slice_parts, text_votes
 from stratmon.framework.loader import FrameworkError
 from stratmon.i18n import _
 from stratmon.store import schema
@@ -76,6 +77,22 @@ class _Inputs:
             else:
                 self.descriptions[activity_id].append(text)
 
+        # Who carries the money out: implementing organisations and the transactions' receivers.
+        self.organisations: dict[int, set[str]] = defaultdict(set)
+        org = schema.participating_org
+        for activity_id, name in _scoped(connection, select(org.c.activity_id, org.c.name).where(
+                org.c.role == IMPLEMENTING_ROLE, org.c.name.is_not(None)), org.c.activity_id, activity_ids):
+            self.organisations[activity_id].add(name)
+        tx = schema.transaction
+        self.account: dict[int, str] = {}
+        for activity_id, transaction_id, receiver, extensions in _scoped(
+                connection, select(tx.c.activity_id, tx.c.id, tx.c.receiver_org_name, tx.c.extensions),
+                tx.c.activity_id, activity_ids):
+            if receiver:
+                self.organisations[activity_id].add(receiver)
+            if account := treasury_account(extensions):
+                self.account[transaction_id] = account
+
         self.override: dict[str, tuple[int, Target]] = {}
         for override in overrides(connection, active_only=True):
             target = Target.parse(override.target)
@@ -85,6 +102,19 @@ class _Inputs:
                     "set it anew or revoke it with `stratmon alignment unset`").format(
                     id=override.id, activity=override.iati_identifier, target=override.target))
             self.override[override.iati_identifier] = (override.id, target)
+
+
+IMPLEMENTING_ROLE = "4"
+
+
+def treasury_account(extensions: list | None) -> str | None:
+    """The appropriation account (`usg:treasury-account/@code`, e.g. 11x1022) a transaction publishes."""
+    for element in extensions or ():
+        if isinstance(element, dict) and element.get("tag") == "treasury-account":
+            code = (element.get("attrs") or {}).get("code")
+            if code:
+                return code
+    return None
 
 
 def _scoped(connection: Connection, statement, column, activity_ids: range | list[int]) -> Iterator:
@@ -121,42 +151,84 @@ def _dac_vocabulary(sectors: dict[str, list]) -> str:
 class Aligner:
     """Computes the alignment rows of split rows, caching each transaction's cells."""
 
-    def __init__(self, crosswalks: Crosswalks, inputs: _Inputs) -> None:
+    def __init__(self, crosswalks: Crosswalks, inputs: _Inputs, seen_texts: dict[bytes, tuple[Vote, ...]]) -> None:
         self.crosswalks = crosswalks
         self.inputs = inputs
         self._cells: dict[tuple, tuple[list[Cell], str]] = {}
+        self._activity_votes: dict[int, list[Vote]] = {}
+        self._places: dict[int, str | None] = {}
+        self._seen_texts = seen_texts
+
+    def activity_votes(self, activity_id: int) -> list[Vote]:
+        """The votes of an activity's texts and organisations (shared by its transactions)."""
+        found = self._activity_votes.get(activity_id)
+        if found is None:
+            inputs = self.inputs
+            titles, descriptions = inputs.titles.get(activity_id, []), inputs.descriptions.get(activity_id, [])
+            # Many activities repeat another's texts (one programme, many awards): read each text once,
+            # remembered by a digest so that memory does not grow with the texts' length.
+            digest = hashlib.blake2b("\x00".join(titles).encode() + b"\x01" + "\x00".join(descriptions).encode(),
+                                     digest_size=16).digest()
+            texts = self._seen_texts.get(digest)
+            if texts is None:
+                texts = self._seen_texts[digest] = tuple(text_votes(self.crosswalks, titles, descriptions))
+            found = self._activity_votes[activity_id] = [
+                *texts, *organisation_votes(self.crosswalks, sorted(inputs.organisations.get(activity_id, ())))]
+        return found
 
     def cells(self, activity_id: int, transaction_id: int) -> tuple[list[Cell], str]:
         """A transaction's attribution cells (its own sectors per vocabulary, else the activity's),
         and the DAC vocabulary they were read in."""
         own = self.inputs.transaction_sectors.get(transaction_id, {})
-        # Transactions of one activity usually share its sectors: compute those once.
-        key = (activity_id, transaction_id if own else None)
+        account = self.inputs.account.get(transaction_id)
+        # Transactions of one activity usually share its sectors and account: compute those once.
+        key = (activity_id, transaction_id if own else None, account)
         found = self._cells.get(key)
         if found is None:
             activity_level = self.inputs.activity_sectors.get(activity_id, {})
             sectors = {v: own.get(v) or activity_level.get(v, []) for v in VOCABULARIES}
             dac_vocabulary = _dac_vocabulary(sectors)
             identifier = self.inputs.identifier.get(activity_id)
+
+            def other_votes() -> list[Vote]:
+                vote = account_vote(self.crosswalks, account)
+                return [*self.activity_votes(activity_id), *([vote] if vote else [])]
+
             cells = attribute(
                 self.crosswalks, _shares(sectors[PROGRAM_AREA_VOCABULARY]), _shares(sectors[dac_vocabulary]),
-                lambda: match_keywords(self.crosswalks, self.inputs.titles.get(activity_id, []),
-                                       self.inputs.descriptions.get(activity_id, [])),
-                self.inputs.override.get(identifier))
+                other_votes, self.inputs.override.get(identifier))
             found = self._cells[key] = (cells, dac_vocabulary)
         return found
 
+    def outside_places(self, activity_id: int) -> str | None:
+        """The places outside the framework's geography that an activity's texts name, and no place inside."""
+        if activity_id not in self._places:
+            texts = [*self.inputs.titles.get(activity_id, []), *self.inputs.descriptions.get(activity_id, [])]
+            self._places[activity_id] = self.crosswalks.outside_geography(fold("\n".join(t for t in texts if t)))
+        return self._places[activity_id]
+
     def rows(self, split: dict) -> Iterator[dict]:
         """The alignment rows refining one transaction_split row."""
-        cells, dac_vocabulary = self.cells(split["activity_id"], split["transaction_id"])
+        activity_id = split["activity_id"]
+        if (split["recipient_key"].startswith("region-") and self.crosswalks.geography_category
+                and self.inputs.override.get(self.inputs.identifier.get(activity_id)) is None
+                and (places := self.outside_places(activity_id))):
+            # Regional money for places outside the framework's countries is not the Strategy's (rule 9).
+            target = Target(outside_id=self.crosswalks.geography_category)
+            yield {**split, "line_id": None, "objective_id": None, "outside_id": target.outside_id,
+                   "rule": "geography", "evidence": f"geo:{places}={target}/specific", "confidence": "medium",
+                   "contest": None}
+            return
+        cells, dac_vocabulary = self.cells(activity_id, split["transaction_id"])
         parts = slice_parts(cells, split["sector_vocabulary"], split["sector_code"], dac_vocabulary)
         # A fixed order, so that odd cents land on the same part on every engine.
-        parts.sort(key=lambda item: (str(item[0].target), item[0].rule, item[0].evidence))
+        parts.sort(key=lambda item: (str(item[0].target), item[0].rule, item[0].evidence, item[0].losing))
         for (part, _weight), amount in zip(parts, allocate(split["amount_micros"], [w for _p, w in parts])):
             objective = part.target.objective_id
             yield {**split, "line_id": self.crosswalks.line_of(objective) if objective else None,
                    "objective_id": objective, "outside_id": part.target.outside_id, "rule": part.rule,
-                   "evidence": part.evidence, "amount_micros": amount}
+                   "evidence": part.evidence, "confidence": part.confidence, "contest": part.losing or None,
+                   "amount_micros": amount}
 
 
 def align(engine: Engine, crosswalks: Crosswalks) -> AlignmentSummary:
@@ -189,10 +261,11 @@ def align_in(connection: Connection, crosswalks: Crosswalks,
     passes = _all_activities(connection) if activity_ids is None else [activity_ids]
     split = schema.transaction_split
     seen = {"transactions": 0, "activities": 0}
+    seen_texts: dict[bytes, tuple[Vote, ...]] = {}
 
     def all_rows() -> Iterator[dict]:
         for scope in passes:
-            aligner = Aligner(crosswalks, _Inputs(connection, crosswalks, scope))
+            aligner = Aligner(crosswalks, _Inputs(connection, crosswalks, scope), seen_texts)
             # A pass's split rows (a bounded number) are read whole before its alignment rows are
             # written through the same connection, rather than holding a cursor open across writes.
             splits = [dict(row._mapping) for row in _scoped(connection, select(split), split.c.activity_id, scope)]
@@ -210,15 +283,15 @@ def align_in(connection: Connection, crosswalks: Crosswalks,
     return AlignmentSummary(seen["transactions"], written, seen["activities"], fagov_rows)
 
 
-def _fagov_part(crosswalks: Crosswalks, us_sector: str, dac_purpose: str, keywords) -> Part:
+def _fagov_part(crosswalks: Crosswalks, us_sector: str, dac_purpose: str, other_votes) -> Part:
     areas = [SectorShare("", us_sector, ONE)] if us_sector else []
     dacs = [SectorShare(dac_purpose, None, ONE)] if dac_purpose else []
-    return attribute(crosswalks, areas, dacs, keywords)[0].part
+    return attribute(crosswalks, areas, dacs, other_votes)[0].part
 
 
 def _align_fagov(connection: Connection, crosswalks: Crosswalks) -> int:
-    """Attribute every ForeignAssistance.gov transaction: one UPDATE per (US sector, purpose code),
-    and per activity name only where those two leave it to keywords. Returns how many rows there are."""
+    """Attribute every ForeignAssistance.gov transaction: one UPDATE per (US sector, purpose code) where
+    no activity name has a phrase of the keyword rules, else per activity name. Returns how many rows there are."""
     table = schema.fagov_transaction
     sector, purpose = func.coalesce(table.c.us_sector, ""), func.coalesce(table.c.dac_purpose, "")
     name = func.coalesce(table.c.activity_name, "")
@@ -230,15 +303,15 @@ def _align_fagov(connection: Connection, crosswalks: Crosswalks) -> int:
                                   name == bindparam("b_name")).values(values)
     combos, named = [], []
     for us_sector, dac_purpose in connection.execute(select(sector, purpose).distinct()).all():
-        asked: list[bool] = []
-        part = _fagov_part(crosswalks, us_sector, dac_purpose, lambda: asked.append(True))
-        if not asked:
+        names = [row[0] for row in connection.execute(select(name).distinct().where(
+            sector == us_sector, purpose == dac_purpose))]
+        votes = {activity_name: text_votes(crosswalks, [activity_name], []) for activity_name in names}
+        if not any(votes.values()):
+            part = _fagov_part(crosswalks, us_sector, dac_purpose, list)
             combos.append({"b_sector": us_sector, "b_purpose": dac_purpose, **_values(crosswalks, part)})
             continue
-        for (activity_name,) in connection.execute(select(name).distinct().where(
-                sector == us_sector, purpose == dac_purpose)):
-            part = _fagov_part(crosswalks, us_sector, dac_purpose,
-                               lambda: match_keywords(crosswalks, [activity_name], []))
+        for activity_name in names:
+            part = _fagov_part(crosswalks, us_sector, dac_purpose, lambda: votes[activity_name])
             named.append({"b_sector": us_sector, "b_purpose": dac_purpose, "b_name": activity_name,
                           **_values(crosswalks, part)})
     if combos:

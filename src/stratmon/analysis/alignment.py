@@ -3,10 +3,10 @@ where it does; whether the stored alignment is current."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection, case, func, or_, select
 
 from stratmon.analysis.fiscal import FiscalYears
 from stratmon.analysis.alignment_state import alignment_state, require_current_alignment
@@ -58,6 +58,9 @@ class Coverage:
     overall: CoverageRow
     rows: list[CoverageRow]
     largest_not_aligned: list[UnalignedActivity]
+    # Money placed (aligned or outside), by how surely: a person's override, then high, medium, low
+    # (IATI only; ForeignAssistance.gov's transactions keep no confidence).
+    by_confidence: dict[str, Decimal] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -123,8 +126,23 @@ def coverage(connection: Connection, by: str | None = None, transaction_type: st
     unaligned = [*conditions, table.c.objective_id.is_(None), table.c.outside_id.is_(None)]
     largest_found = (_largest_not_aligned(connection, unaligned, largest) if source == "iati"
                      else _largest_not_aligned_fagov(connection, unaligned, largest))
+    by_confidence = _by_confidence(connection, conditions) if source == "iati" else {}
     return Coverage(transaction_type, fiscal_years, by, source, _coverage_row(None, total), rows if by else [],
-                    largest_found)
+                    largest_found, by_confidence)
+
+
+CONFIDENCE_KEYS = ("override", "high", "medium", "low")
+
+
+def _by_confidence(connection: Connection, conditions: list) -> dict[str, Decimal]:
+    table = schema.alignment_split
+    level = case((table.c.rule == "override", "override"), else_=table.c.confidence)
+    placed = or_(table.c.objective_id.is_not(None), table.c.outside_id.is_not(None))
+    found = {key: 0 for key in CONFIDENCE_KEYS}
+    for key, units, remainder in connection.execute(
+            select(level, *exact_sum(table.c.amount_micros)).where(*conditions, placed).group_by(level)):
+        found[key or "low"] = found.get(key or "low", 0) + joined_sum(units, remainder)
+    return {key: to_usd(amount) for key, amount in found.items()}
 
 
 def _coverage_row(key, cell: dict[str, int]) -> CoverageRow:
@@ -168,6 +186,8 @@ class ExplainedPart:
     rule: str
     evidence: str
     usd: Decimal
+    confidence: str | None = None
+    contest: str | None = None
 
 
 @dataclass(frozen=True)
@@ -217,7 +237,7 @@ def explain(connection: Connection, iati_identifier: str, crosswalk_digest: str 
                                             table.c.evidence, table.c.amount_micros)):
         parts.setdefault(row.transaction_id, []).append(ExplainedPart(
             row.recipient_key, row.objective_id, row.line_id, row.outside_id, row.rule, row.evidence,
-            to_usd(row.amount_micros)))
+            to_usd(row.amount_micros), row.confidence, row.contest))
     transactions = [
         ExplainedTransaction(row.id, row.type_code, row.transaction_date, row.fiscal_year,
                              None if row.value_micros is None else to_usd(row.value_micros), row.currency,

@@ -113,13 +113,42 @@ class Labels:
         return group.name.get(self.lang) if group else self.recipient(key)
 
     def rule(self, rule: str) -> str:
-        """An attribution rule in words."""
+        """The signal that decided an attribution, in words."""
         return {"override": _("manual override"), "program_area": _("U.S. program area"),
-                "dac": _("DAC purpose code"), "keyword": _("keywords"), "none": _("no rule applies")}.get(rule, rule)
+                "dac": _("DAC purpose code"), "keyword": _("keywords"), "organisation": _("implementing organisation"),
+                "account": _("appropriation account"), "geography": _("places named (geography)"),
+                "none": _("no rule applies")}.get(rule, rule)
+
+    def confidence(self, level: str | None) -> str:
+        """A confidence level in words."""
+        return {"high": _("high"), "medium": _("medium"), "low": _("low")}.get(level or "", _("none"))
+
+    def strength(self, strength: str) -> str:
+        """How strongly a signal voted, in words."""
+        return {"broad": _("broad"), "specific": _("specific"), "strong": _("strong"),
+                "override": _("a person's decision")}.get(strength, strength)
 
     def evidence(self, chain: str) -> str:
-        """An evidence chain (`99:5004 > 1:23630`) in words, step by step."""
-        return " → ".join(self._evidence_step(step) for step in chain.split(" > ") if step)
+        """Evidence in words: votes (`99:2002=G2/broad + kw:x@title=S2/strong`), each with what it proposed
+        and how strongly; or, as alignments before weighing wrote it, a chain (`99:5004 > 1:23630`)."""
+        if "=" not in chain:
+            return " → ".join(self._evidence_step(step) for step in chain.split(" > ") if step)
+        return "; ".join(self.vote(token) for token in chain.split(" + ") if token)
+
+    def vote(self, token: str) -> str:
+        """One vote (`source=target/strength`) in words."""
+        source, _sep, rest = token.partition("=")
+        target, _slash, strength = rest.rpartition("/")
+        return _("{signal} → {target} ({strength})").format(
+            signal=self._evidence_step(source), target=self.target_short(target), strength=self.strength(strength))
+
+    def target_short(self, target: str) -> str:
+        """An objective id, `outside:<id>` or `line:<id>` as a short name."""
+        if target.startswith("outside:"):
+            return self.outside(target.removeprefix("outside:"))
+        if target.startswith("line:"):
+            return self.line(target.removeprefix("line:"))
+        return f"{target} {self.objective(target)}" if target else _("Not aligned")
 
     def _evidence_step(self, step: str) -> str:
         kind, _sep, rest = step.partition(":")
@@ -142,10 +171,19 @@ class Labels:
             rule_id, _at, where = rest.partition("@")
             rule = crosswalks.keyword_rule(rule_id) if crosswalks else None
             name = rule.name.get(self.lang) if rule else rule_id
-            place = _("title") if where == "title" else _("description")
+            place = {"title": _("title"), "purpose": _("opening sentence")}.get(where, _("description"))
             return _("keywords “{rule}” in the {place}").format(rule=name, place=place)
         if kind == "override":
             return _("manual override #{id}").format(id=rest)
+        if kind == "org":
+            entry = crosswalks.organisation(rest) if crosswalks else None
+            return _("organisation {name}").format(name=entry.name.get(self.lang) if entry else rest)
+        if kind == "acct":
+            entry = crosswalks.account(rest) if crosswalks else None
+            return _("account {code} {name}").format(code=rest, name=entry.name.get(self.lang) if entry else "").strip()
+        if kind == "geo":
+            return _("regional money naming only places outside the Strategy's countries ({places})").format(
+                places=rest)
         return step
 
     def _published_sector(self, vocabulary: str, code: str) -> str | None:

@@ -1,4 +1,4 @@
-"""`stratmon align` and `stratmon alignment explain|set|unset|coverage`."""
+"""`stratmon align` and `stratmon alignment explain|set|unset|coverage` (review and evaluate: align_review_cmd)."""
 
 from __future__ import annotations
 
@@ -210,18 +210,26 @@ def _explanation_tree(found, labels: Labels) -> Tree:
         node = transactions.add(escape(f"{tx.transaction_date} FY{tx.fiscal_year} "
                                        f"{types.get(tx.type_code, tx.type_code)} {value}"))
         for part in tx.parts:
-            node.add(escape(f"{format_money(part.usd)} → {labels.recipient(part.recipient_key)}: "
-                            f"{_target_name(labels, part.objective_id, part.line_id, part.outside_id)} — "
-                            f"{_why(labels, part)}"))
+            leaf = node.add(escape(f"{format_money(part.usd)} → {labels.recipient(part.recipient_key)}: "
+                                   f"{_target_name(labels, part.objective_id, part.line_id, part.outside_id)}"))
+            for line in _why(labels, part):
+                leaf.add(escape(line))
     return tree
 
 
-def _why(labels: Labels, part) -> str:
-    """The evidence in words; it names its rule, except when no rule applied."""
-    steps = [labels.evidence(part.evidence)] if part.evidence else []
+def _why(labels: Labels, part) -> list[str]:
+    """Why a part sits where it does: the deciding signal and the confidence, the votes that won and
+    the votes that lost (or, where nothing voted, the sectors that said nothing)."""
     if part.rule == "none":
-        steps.append(labels.rule("none"))
-    return " → ".join(steps)
+        said = labels.evidence(part.evidence) if part.evidence else ""
+        return [_("No signal proposed a target: {sectors}").format(sectors=said) if said else labels.rule("none")]
+    lines = [_("Decided by {signal}; confidence {confidence}").format(
+        signal=labels.rule(part.rule), confidence=labels.confidence(part.confidence))]
+    if part.evidence:
+        lines.append(_("For: {votes}").format(votes=labels.evidence(part.evidence)))
+    if part.contest:
+        lines.append(_("Against: {votes}").format(votes=labels.evidence(part.contest)))
+    return lines
 
 
 def _transaction_type_names() -> dict[str, str]:
@@ -247,8 +255,10 @@ def _explanation_document(found, labels: Labels) -> dict:
             "type": tx.type_code, "date": str(tx.transaction_date), "fy": tx.fiscal_year,
             "value_usd": usd_text(tx.value_usd), "currency": tx.currency,
             "parts": [{"recipient": p.recipient_key, "line": p.line_id, "objective": p.objective_id,
-                       "outside": p.outside_id, "rule": p.rule, "evidence": p.evidence,
-                       "explanation": labels.evidence(p.evidence), "usd": usd_text(p.usd)} for p in tx.parts],
+                       "outside": p.outside_id, "rule": p.rule, "confidence": p.confidence, "evidence": p.evidence,
+                       "explanation": labels.evidence(p.evidence), "contest": p.contest,
+                       "contest_explanation": labels.evidence(p.contest) if p.contest else None,
+                       "usd": usd_text(p.usd)} for p in tx.parts],
         } for tx in found.transactions],
     }
 
@@ -304,12 +314,14 @@ def _coverage_document(result: Coverage, labels: Labels) -> dict:
     id_key = "iati_identifier" if result.source == "iati" else "activity_id"
     largest = [{id_key: a.identifier, "title": a.title, "agency": a.reporting_org_ref,
                 "not_aligned_usd": usd_text(a.not_aligned_usd)} for a in result.largest_not_aligned]
+    confidence = {key: usd_text(amount) for key, amount in result.by_confidence.items()}
     if result.by is None:
         return {**_row_document(result.overall), "type": result.transaction_type, "source": result.source,
-                "largest_not_aligned": largest}
+                "placed_usd_by_confidence": confidence, "largest_not_aligned": largest}
     return {"by": result.by, "type": result.transaction_type, "source": result.source,
             "rows": [{result.by: row.key, **_row_document(row)} for row in result.rows],
-            "total": _row_document(result.overall), "largest_not_aligned": largest}
+            "total": _row_document(result.overall), "placed_usd_by_confidence": confidence,
+            "largest_not_aligned": largest}
 
 
 def _print_coverage(result: Coverage, labels: Labels) -> None:
@@ -331,6 +343,14 @@ def _print_coverage(result: Coverage, labels: Labels) -> None:
                 overall.total_usd, overall.aligned_usd, overall.outside_usd, overall.not_aligned_usd))):
             column.footer = _cell(overall, amount, is_total=index == 0)
     console.print(table)
+    if result.by_confidence:
+        placed = sum(result.by_confidence.values(), Decimal(0))
+        surely = Table(title=_("Money placed (aligned or outside the Strategy), by confidence (USD)"))
+        for column in (_("Manual override"), _("High"), _("Medium"), _("Low")):
+            surely.add_column(column, justify="right", no_wrap=True)
+        surely.add_row(*(f"{format_money(amount)} ({format_percent(amount / placed)})" if placed > 0
+                         else format_money(amount) for amount in result.by_confidence.values()))
+        console.print(surely)
     if result.largest_not_aligned:
         largest = Table(title=_("Largest activities not aligned"))
         largest.add_column(_("Activity"), no_wrap=True)

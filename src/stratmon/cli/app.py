@@ -7,8 +7,9 @@ from typing import Annotated
 import typer
 
 from stratmon import __version__
-from stratmon.cli import (
+from stratmon.cli import (  # align_review_cmd adds its commands to align_cmd's
     align_cmd,
+    align_review_cmd,
     backup_cmd,
     budget_cmd,
     context_cmd,

@@ -359,8 +359,11 @@ alignment_split = Table(
     Column("line_id", Text),
     Column("objective_id", Text),
     Column("outside_id", Text),
-    Column("rule", Text, nullable=False),  # override | program_area | dac | keyword | none
-    Column("evidence", Text, nullable=False),
+    # override | program_area | dac | keyword | organisation | account | geography | none: the signal that decided
+    Column("rule", Text, nullable=False),
+    Column("evidence", Text, nullable=False),  # the votes for the winner (align/rules.py)
+    Column("confidence", Text),  # high | medium | low; NULL where no signal voted
+    Column("contest", Text),  # the votes for other targets, when there were any
     Column("amount_micros", BigInteger, nullable=False),
 )
 _split_query_index(alignment_split)

@@ -1,7 +1,12 @@
 """Alignment overrides (analysts and administrators): attribute all of an activity's money to an
 objective or an outside-the-Strategy category, with the reason, or revoke that; as
 `stratmon alignment set|unset` does, the activity is re-aligned at once when the rest of the
-alignment is current. Every override stays in the history."""
+alignment is current. Every override stays in the history.
+
+The review queue (`/alignment/review`, as `stratmon alignment review`): the low-confidence and
+contested attributions, largest money first, the evidence for and against side by side; accepting
+the rules' answer or choosing another target records an override in one action, with who, when and
+why, and a line in the audit log."""
 
 from __future__ import annotations
 
@@ -11,7 +16,9 @@ from starlette.datastructures import FormData
 
 from stratmon.align.crosswalk import Target
 from stratmon.align.run import realign_activity
+from stratmon.analysis.alignment_review import review_queue
 from stratmon.analysis.alignment_state import alignment_state
+from stratmon.analysis.labels import Labels
 from stratmon.analysis.result_entries import activity_title
 from stratmon.i18n import _, language
 from stratmon.indicators.workflow import User
@@ -31,6 +38,7 @@ from stratmon.web.workspace_access import (
 
 router = APIRouter()
 RECENT_OVERRIDES = 50
+REVIEW_PAGE = 25
 
 
 def _targets(request: Request) -> list[tuple[str, str]]:
@@ -109,3 +117,49 @@ def unset_override(request: Request, user: User = Depends(reviewer), form: FormD
     return redirect_to("/alignment", notice="override_unset", activity=activity)
 
 
+
+
+@router.get("/alignment/review")
+def review_page(request: Request, user: User = Depends(reviewer), db: Connection = Depends(connection),
+                page: int = Query(1, ge=1, le=100_000)):
+    return _review(request, db, page)
+
+
+def _review(request: Request, db: Connection, page: int, *, error: str | None = None, code: int = 200):
+    crosswalks = site(request).crosswalks
+    state = alignment_state(db, crosswalks.digest)
+    total, items = review_queue(db, limit=REVIEW_PAGE, offset=(page - 1) * REVIEW_PAGE,
+                                crosswalk_digest=crosswalks.digest) if state.is_current else (0, [])
+    labels = Labels(db, site(request).framework, language(), crosswalks=crosswalks)
+    return workspace_page(request, "alignment_review.html", section="alignment_review",
+                          title=_("Attributions to review"), status=code, error=error, items=items, total=total,
+                          page=page, pages=max(1, -(-total // REVIEW_PAGE)), labels=labels, alignment=state,
+                          targets=_targets(request))
+
+
+@router.post("/alignment/review")
+def settle(request: Request, user: User = Depends(reviewer), form: FormData = Depends(posted_form())):
+    """Accept the rules' answer for an activity, or choose another target: either is an override."""
+    engine = site(request).engine
+    activity = text_field(form, "activity", _("Activity"), required=True, max_chars=200)
+    choices = {value for value, _label in _targets(request)}
+    try:
+        action = choice_field(form, "action", _("Action"), {"accept", "choose"})
+        field, label = ("answer", _("Rules' answer")) if action == "accept" else ("target", _("Objective"))
+        target = choice_field(form, field, label, choices)
+        note = text_field(form, "note", _("Note"), max_chars=2000, multiline=True)
+        reason = (_("Accepted the rules' answer in the review queue") if action == "accept"
+                  else _("Chosen in the review queue")) + (f": {note}" if note else "")
+        with write_transaction(engine) as db:
+            if not activity_title(db, activity)[0]:
+                raise FormProblem(_("No activity has the IATI identifier {identifier}.").format(identifier=activity),
+                                  404)
+            take_import_lock(db, engine)
+            add_override(db, activity, target, reason, user.name)
+            audit(db, user.name, "review_accept" if action == "accept" else "review_choose", "alignment_override",
+                  activity, new=target, reason=reason)
+            realign_activity(db, site(request).crosswalks, activity)
+    except FormProblem as problem:
+        with engine.connect() as db:
+            return _review(request, db, 1, error=str(problem), code=problem.status_code)
+    return redirect_to("/alignment/review", notice="override_set")

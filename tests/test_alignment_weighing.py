@@ -1,0 +1,159 @@
+"""Attribution weighs evidence (issue 15; DESIGN.md rule 7): the resolver on the shipped crosswalks,
+vote by vote, without a database."""
+
+from __future__ import annotations
+
+import pytest
+from lxml import etree
+
+from stratmon.align.crosswalk import Target, fold, load_crosswalks
+from stratmon.align.rules import ONE, SectorShare, Vote, account_vote, attribute, opening_sentence, \
+    organisation_votes, resolve, text_votes
+
+
+@pytest.fixture(scope="module")
+def crosswalks():
+    return load_crosswalks()
+
+
+def area(code: str, name: str | None = None) -> list[SectorShare]:
+    return [SectorShare(code, name, ONE)]
+
+
+def dac(code: str) -> list[SectorShare]:
+    return [SectorShare(code, None, ONE)]
+
+
+def part(crosswalks, areas=(), dacs=(), titles=(), descriptions=(), organisations=(), account=None):
+    def others():
+        votes = [*text_votes(crosswalks, list(titles), list(descriptions)),
+                 *organisation_votes(crosswalks, list(organisations))]
+        found = account_vote(crosswalks, account)
+        return votes + ([found] if found else [])
+    cells = attribute(crosswalks, list(areas), list(dacs), others)
+    assert len(cells) == 1
+    return cells[0].part
+
+
+def test_an_override_wins_whatever_the_signals_say(crosswalks):
+    cells = attribute(crosswalks, area("2002"), dac("15113"), lambda: pytest.fail("no signal is asked"),
+                      override=(7, Target.parse("S2")))
+    assert cells[0].part.target == Target("S2")
+    assert (cells[0].part.rule, cells[0].part.confidence) == ("override", "high")
+
+
+def test_a_strong_phrase_moves_money_to_another_line_against_a_broad_area(crosswalks):
+    # USAID's violence-prevention projects carry "Good Governance" (broad) and a security DAC code.
+    found = part(crosswalks, area("2002"), dac("15210"),
+                 descriptions=["The five-year program will focus on plans to prevent violence by targeting "
+                               "at-risk youth. It also funds research."])
+    assert found.target == Target("S2")
+    assert found.rule == "keyword"
+    assert "kw:violence_prevention_purpose@purpose=S2/strong" in found.evidence.split(" + ")
+    assert "99:2002=G2/broad" in found.losing.split(" + ")
+
+
+def test_the_same_phrase_deep_in_a_description_speaks_one_step_weaker(crosswalks):
+    text = "A school programme for teachers. Among many other things it mentions violence prevention."
+    votes = text_votes(crosswalks, [], [text])
+    assert Vote("keyword", "kw:violence_prevention_purpose@description", "specific", Target("S2")) in votes
+    # Agreeing basic-education sectors keep the money on education.
+    assert part(crosswalks, area("20", "Basic Education"), dac("11220"), descriptions=[text]).target == Target("P4")
+
+
+def test_a_specific_signal_overrules_a_broad_one(crosswalks):
+    found = part(crosswalks, area("2002"), dac("31120"))  # Good Governance (broad) × agricultural development
+    assert found.target == Target("P3") and found.rule == "dac"
+
+
+def test_agreeing_sector_codes_count_once_plus_one_not_twice(crosswalks):
+    # Health area and health DAC agree (4 + 1 = 5); a strong title phrase (8) outweighs them.
+    found = part(crosswalks, area("47", "Health - General"), dac("12220"),
+                 titles=["U.S. Peace Corps Volunteer Pre-Service Training"])
+    assert found.target == Target(outside_id="administration")
+    agreeing = part(crosswalks, area("5005"), dac("31120"))
+    assert agreeing.target == Target("P3") and agreeing.confidence == "high"
+
+
+def test_a_program_area_that_fixes_the_line_lets_the_dac_code_pick_the_objective(crosswalks):
+    found = part(crosswalks, area("5004"), dac("23630"))  # Infrastructure (P1.3) × electric power transmission
+    assert found.target == Target("P2")
+    assert found.evidence == "99:5004=P1.3/specific + 1:23630=P2/specific"
+
+
+def test_an_account_alone_never_places_money_but_helps_its_line(crosswalks):
+    assert part(crosswalks, account="11x1022").target == Target()  # INCLE: security, but which objective?
+    helped = part(crosswalks, titles=["Community policing and gang prevention"], account="11x1022")
+    assert helped.target.objective_id in {"S2", "S4"}
+    assert "acct:1022=line:security/broad" in helped.evidence.split(" + ")
+    assert account_vote(crosswalks, "72x1037") is None  # the Economic Support Fund says nothing by itself
+
+
+def test_an_organisation_with_one_mandate_votes(crosswalks):
+    votes = organisation_votes(crosswalks, ["U.S. Drug Enforcement Administration"])
+    assert [(v.source, v.target) for v in votes] == [("org:dea", Target("S1"))]
+
+
+@pytest.mark.parametrize("votes, confidence", [
+    ([Vote("program_area", "99:5005", "specific", Target("P3")), Vote("dac", "1:31120", "specific", Target("P3")),
+      Vote("keyword", "kw:agriculture@title", "broad", Target("P3"))], "high"),
+    ([Vote("dac", "1:31120", "specific", Target("P3"))], "medium"),
+    ([Vote("program_area", "99:2002", "broad", Target("G2"))], "low"),
+    ([Vote("dac", "1:31120", "specific", Target("P3")), Vote("keyword", "kw:x@title", "specific", Target("S2"))],
+     "low"),  # two specific signals for two lines: a conflict remains
+])
+def test_confidence_says_how_surely_the_winner_won(crosswalks, votes, confidence):
+    assert resolve(crosswalks, votes).confidence == confidence
+
+
+def test_money_no_signal_places_keeps_the_silent_sectors_as_evidence(crosswalks):
+    found = part(crosswalks, area("9000", "Multi-sector - Unspecified"), dac("99810"))
+    assert (found.target, found.rule, found.confidence) == (Target(), "none", None)
+    assert found.evidence == "99:9000 + 1:99810"
+
+
+@pytest.mark.parametrize("text, opening", [
+    ("U.S. Department of State: Bureau of Western Hemisphere Affairs. DEMAND REDUCTION", 
+     "U.S. Department of State: Bureau of Western Hemisphere Affairs"),
+    ("The IMAGINA Project: a crime prevention activity. More follows.", "The IMAGINA Project: a crime prevention activity"),
+    ("No full stop at all", "No full stop at all"),
+])
+def test_the_opening_sentence_is_where_the_purpose_is_stated(text, opening):
+    assert opening_sentence(text) == opening
+
+
+def test_regional_money_naming_only_places_outside_central_america_is_outside_the_geography(crosswalks):
+    assert crosswalks.outside_geography(fold("Small-Scale Fisheries Compliance in the Caribbean")) == "caribbean"
+    assert crosswalks.outside_geography(fold("Fisheries in the Caribbean and Central America")) is None
+    assert crosswalks.outside_geography(fold("Coastal fisheries of Belize and Jamaica")) is None  # Belize is inside
+    assert crosswalks.outside_geography(fold("Public finance in Latin America and the Caribbean")) is None
+    assert crosswalks.outside_geography(fold("Rural roads")) is None
+
+
+TEXTS = [
+    "Program administration and oversight of the compact", "Mid-term evaluation of the program",
+    "609(g) funds for due diligence", "Prevención de la violencia juvenil en Honduras", "food insecurity and hunger",
+    "social audit activity", "audit activity of the fiscal agent", "counter-narcotics and counter drug support",
+    "Narcotics and Law Enforcement Affairs travel", "school meals and school lunches", "Programa de alimentación escolar",
+    "energy security", "violence against women", "asset forfeiture and money laundering", "TCOs in the region",
+]
+
+
+@pytest.mark.parametrize("text", TEXTS)
+def test_the_keyword_index_finds_exactly_what_searching_every_rule_finds(crosswalks, text):
+    folded = fold(text)
+    searched = [rule.id for rule in crosswalks.keywords if crosswalks.keyword_pattern(rule.id).search(folded)]
+    assert [rule.id for rule in crosswalks.keyword_rules_in(folded)] == searched
+
+
+def test_the_keyword_index_finds_what_searching_every_rule_finds_in_the_real_texts(crosswalks, usg_iati):
+    texts = set()
+    for path in sorted(usg_iati.rglob("*.xml"))[::3]:
+        for _event, element in etree.iterparse(str(path), tag="narrative", resolve_entities=False, no_network=True):
+            if element.text and element.getparent() is not None and element.getparent().tag in ("title", "description"):
+                texts.add(fold(element.text))
+            element.clear()
+    assert len(texts) > 1000
+    for folded in texts:
+        searched = [rule.id for rule in crosswalks.keywords if crosswalks.keyword_pattern(rule.id).search(folded)]
+        assert [rule.id for rule in crosswalks.keyword_rules_in(folded)] == searched, folded[:200]
