@@ -270,23 +270,29 @@ def text_votes(crosswalks: Crosswalks, titles: list[str], descriptions: list[str
     """A vote for every keyword rule matching the titles or the opening sentence of a description (where
     publishers state the purpose: at the rule's strength), else the rest of the descriptions (one step
     weaker, or the rule's own `in_description`). Texts of each kind are read together, in every language."""
-    openings = [opening_sentence(text) for text in descriptions if text]
-    places = (("title", titles), ("purpose", openings), ("description", descriptions))
     votes: list[Vote] = []
-    matched: set[str] = set()
-    for where, texts in places:
-        folded = fold("\n".join(text for text in texts if text))
-        if not folded:
+    title = fold("\n".join(text for text in titles if text))
+    matched = {rule.id for rule in crosswalks.keyword_rules_in(title)}
+    votes += [Vote("keyword", f"kw:{rule.id}@title", rule.strength, rule.target)
+              for rule in crosswalks.keywords if rule.id in matched]
+    texts = [text for text in descriptions if text]
+    parts = [fold(text) for text in texts]
+    folded = "\n".join(parts)
+    # Where each description's opening sentence lies in the folded text (folding keeps lengths but for
+    # rare letters, which can only shift a span's end by a character or two).
+    spans, offset = [], 0
+    for text, part in zip(texts, parts):
+        spans.append((offset, offset + len(fold(opening_sentence(text)))))
+        offset += len(part) + 1
+    for rule in crosswalks.keyword_rules_in(folded):
+        if rule.id in matched:
             continue
-        for rule in crosswalks.keyword_rules_in(folded):
-            if rule.id in matched:
-                continue
-            matched.add(rule.id)
-            if where == "description":
-                strength = rule.in_description or WEAKER[rule.strength]
-            else:
-                strength = rule.strength
-            votes.append(Vote("keyword", f"kw:{rule.id}@{where}", strength, rule.target))
+        pattern = crosswalks.keyword_pattern(rule.id)
+        if any((hit := pattern.search(folded, begin)) and hit.start() < end for begin, end in spans):
+            votes.append(Vote("keyword", f"kw:{rule.id}@purpose", rule.strength, rule.target))
+        else:
+            votes.append(Vote("keyword", f"kw:{rule.id}@description", rule.in_description or WEAKER[rule.strength],
+                              rule.target))
     return votes
 
 

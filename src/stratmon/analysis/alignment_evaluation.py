@@ -240,3 +240,12 @@ def _line(crosswalks: Crosswalks, target: str) -> str:
     if target == NOT_ALIGNED or target.startswith("outside:"):
         return target
     return crosswalks.line_of(target)
+
+
+def published_precision(connection: Connection, crosswalks: Crosswalks) -> Evaluation | None:
+    """The precision the report and the portal state: the framework's own evaluation set, its held-out
+    half, against the current alignment (None when the framework ships no evaluation set)."""
+    path = shipped_labels_path(crosswalks)
+    if path is None:
+        return None
+    return evaluate(connection, crosswalks, read_labels(path), labels_path=path.name, half="test")

@@ -1,5 +1,5 @@
-"""How much money each alignment rule attributed: the weight of each step of the precedence
-(manual override → U.S. program area → DAC purpose code → keywords → not aligned)."""
+"""How much money each signal decided: manual override, U.S. program area, DAC purpose code, keywords,
+organisation, account, geography, or nothing (not aligned)."""
 
 from __future__ import annotations
 
@@ -13,8 +13,8 @@ from stratmon.analysis.funding import TRANSACTION_TYPES, USD, exact_sum, joined_
 from stratmon.store import schema
 from stratmon.store.splits import NO_SECTOR_SPLIT
 
-# The order in which `align` tries the rules (DESIGN.md rule 7); "none" is money no rule places.
-RULES = ("override", "program_area", "dac", "keyword", "none")
+# The signals in the order `align` lists them (DESIGN.md rule 7); "none" is money no signal places.
+RULES = ("override", "program_area", "dac", "keyword", "organisation", "account", "geography", "none")
 
 
 @dataclass(frozen=True)

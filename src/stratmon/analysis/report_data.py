@@ -15,6 +15,7 @@ from sqlalchemy import Connection, select
 from stratmon import __version__
 from stratmon.align.crosswalk import Crosswalks
 from stratmon.analysis.alignment import coverage
+from stratmon.analysis.alignment_evaluation import published_precision
 from stratmon.analysis.context import against_baseline
 from stratmon.analysis.fiscal import FiscalYears
 from stratmon.analysis.funding import NOT_ALIGNED, OUTSIDE_PREFIX, FundingQuery, funding
@@ -29,7 +30,7 @@ from stratmon.analysis.report_changes import changes_section
 from stratmon.analysis.reconcile import reconcile
 from stratmon.analysis.report_types import Chart, Column, Report, Section, Table
 from stratmon.analysis.top import top_activities
-from stratmon.i18n import _, format_money, format_percent
+from stratmon.i18n import _, format_count, format_money, format_percent
 from stratmon.store import schema
 
 ZERO = Decimal("0.00")
@@ -277,7 +278,7 @@ def _commitments(builder: _Builder) -> Section:
     return Section("commitments", _("Partner commitments"), (), (), (table,))
 
 
-def _coverage(builder: _Builder) -> tuple[Section, Decimal | None]:
+def _coverage(builder: _Builder) -> tuple[Section, Decimal | None, dict[str, Decimal]]:
     result = coverage(builder.connection, "agency", fiscal_years=builder.fiscal_years,
                       crosswalk_digest=builder.crosswalks.digest)
     overall = result.overall
@@ -315,20 +316,49 @@ def _coverage(builder: _Builder) -> tuple[Section, Decimal | None]:
     findings = check_results(result_points(builder.connection), framework_quality_rules())
     paragraphs.append(_("Data-quality checks of entered results: {n} findings (`stratmon quality`).").format(
         n=len(findings)))
-    return Section("coverage", _("Data coverage and quality"), tuple(paragraphs), (), (table, recon)), share
+    return (Section("coverage", _("Data coverage and quality"), tuple(paragraphs), (), (table, recon)), share,
+            result.by_confidence)
 
 
-def _methods(builder: _Builder, snap: str) -> Section:
+def _methods(builder: _Builder, snap: str, placed: dict[str, Decimal]) -> Section:
     return Section("methods", _("Methods and sources"), (
         _("Money comes from the IATI files U.S. agencies publish, in U.S. fiscal years (October to September) by "
           "transaction date; a transaction's value is split over its recipients and sectors by their percentages, "
           "in whole cents, and regional programmes stay regional."),
-        _("Each dollar is attributed to an objective by the first rule that applies: a person's decision, the "
-          "U.S. program area, the OECD DAC purpose code, keywords in the title or description; the crosswalks "
-          "are data files reviewed by a person."),
+        _("Each dollar is attributed to an objective by weighing every signal its data carries: a person's "
+          "decision wins; otherwise the U.S. program area, the OECD DAC purpose code, phrases in the title and "
+          "description (English and Spanish), the implementing organisation and the appropriation account each "
+          "vote with the strength their crosswalk gives them, and the best-supported objective wins. The "
+          "crosswalks are data files reviewed by a person."),
+        *_confidence_sentence(placed),
+        *_precision_sentences(builder),
         _("Indicator results are those published in IATI and those entered and approved in Strategy Monitor; "
           "context indicators keep their source and vintage."),
         _("Data snapshot {snapshot}: the same snapshot always gives the same figures.").format(snapshot=snap)))
+
+
+def _confidence_sentence(placed: dict[str, Decimal]) -> tuple[str, ...]:
+    total = sum(placed.values(), Decimal(0))
+    if total <= 0:
+        return ()
+    return (_("Of the disbursed dollars placed, {override} were placed by a person, {high} with high confidence "
+              "(independent signals agree), {medium} with medium confidence (one specific signal) and {low} with "
+              "low confidence (broad signals only, or a conflict that remains; `stratmon alignment review` lists "
+              "them).").format(**{key: format_percent(amount / total) for key, amount in placed.items()}),)
+
+
+def _precision_sentences(builder: _Builder) -> tuple[str, ...]:
+    measured = published_precision(builder.connection, builder.crosswalks)
+    if measured is None or not measured.activities:
+        return ()
+    return (_("Attribution precision, measured on {n} activities that people labelled by reading them and that "
+              "were held out from tuning the crosswalks (drawn with a recorded seed, half at random and half by "
+              "FY2016–2020 dollars; `stratmon alignment evaluate`): the objective is right for {objective} of the "
+              "activities and {objective_usd} of their FY2016–2020 disbursements, the line of action for {line} "
+              "and {line_usd}.").format(
+        n=format_count(measured.activities), objective=format_percent(measured.objective_by_activities),
+        objective_usd=format_percent(measured.objective_by_dollars), line=format_percent(measured.line_by_activities),
+        line_usd=format_percent(measured.line_by_dollars)),)
 
 
 def build_report(connection: Connection, crosswalks: Crosswalks, lang: str, *, fiscal_years: FiscalYears,
@@ -339,12 +369,12 @@ def build_report(connection: Connection, crosswalks: Crosswalks, lang: str, *, f
     snapshot of the data, when the caller has computed it already."""
     builder = _Builder(connection, crosswalks, lang, fiscal_years, country)
     snap = data_snapshot or snapshot(connection)
-    coverage_section, share = _coverage(builder)
+    coverage_section, share, placed = _coverage(builder)
     results_section, statuses = _results(builder)
     changes = () if since is None else (
         changes_section(connection, builder.labels, since[1], since[2], since[0], fiscal_years),)
     sections = (_summary(builder, share, statuses), _funding(builder), results_section, _context(builder),
-                _commitments(builder), coverage_section, *changes, _methods(builder, snap))
+                _commitments(builder), coverage_section, *changes, _methods(builder, snap, placed))
     scope = [_("FY{first}–{last}").format(first=fiscal_years.first or "", last=fiscal_years.last or "")
              if (fiscal_years.first or fiscal_years.last) else _("all fiscal years")]
     scope.append(builder.labels.recipient(country) if country else _("all countries of the Strategy"))
