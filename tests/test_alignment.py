@@ -367,3 +367,25 @@ def test_an_override_to_an_objective_the_framework_lost_stops_align_in_one_line(
     assert dump(aligned.db_url) == before
     assert aligned("alignment", "unset", "US-GOV-6-ALIGN-NOTHING").exit_code == 0
     assert aligned("align").exit_code == 0
+
+
+@pytest.mark.parametrize("file, old, new, message", [
+    ("accounts.yaml", "line: security", "line: nowhere", "accounts.yaml: accounts[0].line: 'nowhere' is no line of action"),
+    ("organisations.yaml", "objective: S1", "objective: Z9", "organisations.yaml: organisations[0].objective: 'Z9'"),
+    ("geography.yaml", "category: geography", "category: elsewhere", "geography.yaml: category: 'elsewhere'"),
+    ("keywords.yaml", "strength: strong", "strength: mighty", "keywords.yaml: rules[0].strength"),
+])
+def test_a_signal_crosswalk_pointing_nowhere_is_refused(aligned, tmp_path, file, old, new, message):
+    framework = _framework_copy(tmp_path)
+    path = framework.parent / "crosswalks" / file
+    path.write_text(path.read_text(encoding="utf-8").replace(old, new, 1), encoding="utf-8")
+    result = aligned("align", "--framework", str(framework))
+    assert result.exit_code == 2 and message in result.stderr, result.stderr
+
+
+def test_a_framework_without_the_optional_signal_crosswalks_still_aligns(aligned, tmp_path):
+    framework = _framework_copy(tmp_path)
+    for name in ("accounts.yaml", "organisations.yaml", "geography.yaml"):
+        (framework.parent / "crosswalks" / name).unlink()
+    result = aligned("align", "--framework", str(framework))
+    assert result.exit_code == 0, result.output

@@ -197,3 +197,18 @@ def test_violence_prevention_is_no_longer_counted_as_anticorruption(real_aligned
     assert table["S2"] > 3 * table["G2"], table
     for identifier, _acceptable, _why in WHY[:4]:
         assert "G2" not in _money_by_target(real_aligned, identifier)
+
+
+def test_precision_on_the_held_out_half_of_the_evaluation_set(real_aligned):
+    # Issue 15 asks for 90% of activities on the right objective and 95% of FY2016–2020 disbursed dollars
+    # on the right line of action. The dollars hold; by activities the rules stand below 90% (the note of
+    # the session that built this says why), so this guards against falling back, not the target.
+    result = real_aligned("alignment", "evaluate", "--format", "json")
+    assert result.exit_code == 0, result.output
+    document = json.loads(result.stdout)
+    assert document["half"] == "test" and document["activities"] == document["labelled"] == 120
+    assert document["line_precision"]["usd_fy2016_2020"] >= 0.95
+    assert document["objective_precision"]["activities"] >= 0.85
+    tune = json.loads(real_aligned("alignment", "evaluate", "--half", "tune", "--format", "json").stdout)
+    assert tune["objective_precision"]["activities"] >= 0.90
+    assert tune["line_precision"]["usd_fy2016_2020"] >= 0.95

@@ -268,11 +268,11 @@ _START = 4  # characters of a word's start that the index compares
 
 
 class KeywordIndex:
-    """The keyword rules a text matches, found fast: each pattern is tried only when a word of the text
-    begins as the pattern must (a pattern whose start cannot be told is always tried), first without its
-    leading word boundary, which lets the regular-expression engine skip ahead to its literal start, and
-    each hit then confirmed with the whole pattern. Searching every rule in every description was most of
-    what alignment cost; the answers are the same (tests compare them on the real texts)."""
+    """The keyword rules a text matches, found fast: each pattern is tried only at the words of the text
+    that begin as the pattern must (a pattern whose start cannot be told is searched for, first without its
+    leading word boundary, which lets the regular-expression engine skip ahead to its literal start, each
+    hit then confirmed with the whole pattern). Searching every rule in every description was most of what
+    alignment cost; the answers are the same (tests compare them on the real texts)."""
 
     def __init__(self, rules: tuple[KeywordRule, ...]) -> None:
         self.rules = rules
@@ -290,16 +290,23 @@ class KeywordIndex:
 
     def rules_in(self, folded: str) -> list[KeywordRule]:
         """The rules that match a folded text, in file order."""
-        tried = list(self.always)
-        for word in set(_WORD.findall(folded)):
-            tried.extend(self.by_start.get(word[:_START], ()))
         found: set[int] = set()
-        for index, pattern in tried:
-            if index in found:
-                continue
-            fast, whole = self._compiled.get(pattern) or self._compile(pattern)
-            if fast.search(folded) and any(whole.match(folded, hit.start()) for hit in fast.finditer(folded)):
-                found.add(index)
+        for index, pattern in self.always:
+            if index not in found:
+                fast, whole = self._compiled.get(pattern) or self._compile(pattern)
+                if fast.search(folded) and any(whole.match(folded, hit.start()) for hit in fast.finditer(folded)):
+                    found.add(index)
+        # Where each word starts, by its first characters: a pattern is tried only at the words that begin
+        # as it must.
+        spots: dict[str, list[int]] = {}
+        for word in _WORD.finditer(folded):
+            spots.setdefault(word.group()[:_START], []).append(word.start())
+        for start, places in spots.items():
+            for index, pattern in self.by_start.get(start, ()):
+                if index not in found:
+                    whole = (self._compiled.get(pattern) or self._compile(pattern))[1]
+                    if any(whole.match(folded, place) for place in places):
+                        found.add(index)
         return [self.rules[index] for index in sorted(found)]
 
     def _compile(self, pattern: str) -> tuple[re.Pattern, re.Pattern]:
@@ -472,18 +479,10 @@ def _load(framework_path: Path, _stamp: tuple) -> Crosswalks:
     _unique(organisations_path, "organisations", [o.id for o in organisations.organisations])
     _unique(areas_path, "program_areas", [name_key(a.name.en) for a in areas.program_areas])
     _unique(areas_path, "program_areas.codes", [c for a in areas.program_areas for c in a.codes])
+    lines = {line.id for line in framework.lines_of_action}
     for path, key, entries in [(areas_path, "program_areas", areas.program_areas),
                                (dac_path, "categories", dac.categories), (dac_path, "codes", dac.codes),
-                               (keywords_path, "rules", keywords.rules)]:
-        for index, entry in enumerate(entries):
-            if entry.objective is not None and entry.objective not in objectives:
-                raise FrameworkError(_("{path}: {key}[{index}].objective: {value!r} is no objective of the "
-                                       "framework").format(path=path, key=key, index=index, value=entry.objective))
-            if entry.outside is not None and entry.outside not in categories:
-                raise FrameworkError(_("{path}: {key}[{index}].outside: {value!r} is not a category of "
-                                       "outside.yaml").format(path=path, key=key, index=index, value=entry.outside))
-    lines = {line.id for line in framework.lines_of_action}
-    for path, key, entries in [(accounts_path, "accounts", accounts.accounts),
+                               (keywords_path, "rules", keywords.rules), (accounts_path, "accounts", accounts.accounts),
                                (organisations_path, "organisations", organisations.organisations)]:
         for index, entry in enumerate(entries):
             if entry.objective is not None and entry.objective not in objectives:
@@ -492,7 +491,7 @@ def _load(framework_path: Path, _stamp: tuple) -> Crosswalks:
             if entry.outside is not None and entry.outside not in categories:
                 raise FrameworkError(_("{path}: {key}[{index}].outside: {value!r} is not a category of "
                                        "outside.yaml").format(path=path, key=key, index=index, value=entry.outside))
-            if entry.line is not None and entry.line not in lines:
+            if getattr(entry, "line", None) is not None and entry.line not in lines:
                 raise FrameworkError(_("{path}: {key}[{index}].line: {value!r} is no line of action of the "
                                        "framework").format(path=path, key=key, index=index, value=entry.line))
     if geography_path.is_file() and geography.category not in categories:

@@ -171,7 +171,9 @@ class Labels:
             rule_id, _at, where = rest.partition("@")
             rule = crosswalks.keyword_rule(rule_id) if crosswalks else None
             name = rule.name.get(self.lang) if rule else rule_id
-            place = {"title": _("title"), "purpose": _("opening sentence")}.get(where, _("description"))
+            if where == "purpose":
+                return _("keywords “{rule}” in the opening sentence of a description").format(rule=name)
+            place = _("title") if where == "title" else _("description")
             return _("keywords “{rule}” in the {place}").format(rule=name, place=place)
         if kind == "override":
             return _("manual override #{id}").format(id=rest)

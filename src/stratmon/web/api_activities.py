@@ -147,6 +147,8 @@ def _alignment(explanation: Explanation, names: Labels) -> m.AlignmentOut:
                 recipient=p.recipient_key, recipient_name=names.recipient(p.recipient_key), objective=p.objective_id,
                 objective_name=names.objective(p.objective_id) if p.objective_id else None, line=p.line_id,
                 line_name=names.line(p.line_id) if p.line_id else None, outside=p.outside_id, rule=p.rule,
-                rule_name=names.rule(p.rule), evidence=p.evidence, evidence_text=names.evidence(p.evidence),
+                rule_name=names.rule(p.rule), confidence=p.confidence, evidence=p.evidence,
+                evidence_text=names.evidence(p.evidence), contest=p.contest,
+                contest_text=names.evidence(p.contest) if p.contest else None,
                 usd=usd(p.usd)) for p in t.parts]) for t in explanation.transactions])
 

@@ -100,8 +100,11 @@ class AlignedPart(Model):
     outside: str | None
     rule: str
     rule_name: str
+    confidence: str | None
     evidence: str
     evidence_text: str
+    contest: str | None
+    contest_text: str | None
     usd: Money
 
 

@@ -164,25 +164,30 @@ def _alignment(explanation: Explanation, names: Labels) -> list[DataTable]:
             rows.append({"date": transaction.transaction_date, "type_code": transaction.type_code,
                          "type": code_name("TransactionType", transaction.type_code),
                          "recipient": names.recipient(part.recipient_key), "objective": where, "line": line,
-                         "rule": names.rule(part.rule), "evidence": names.evidence(part.evidence), "usd": part.usd})
+                         "rule": names.rule(part.rule), "confidence": names.confidence(part.confidence),
+                         "evidence": names.evidence(part.evidence),
+                         "against": names.evidence(part.contest) if part.contest else None, "usd": part.usd})
     detail = DataTable("alignment", _("Where each transaction's money is attributed, and why"), [
         Column("date", _("Date"), "date"), Column("type", _("Transaction type")), Column("recipient", _("Recipient")),
         Column("objective", _("Objective")), Column("line", _("Line of action")), Column("rule", _("Rule")),
-        Column("evidence", _("Evidence")), Column("usd", _("Amount"), "usd")], rows,
-        note=_("Each transaction's value is split over its recipients; each part goes to the objective of the first "
-               "rule that applies: a manual override, the U.S. program area, the OECD DAC purpose code, keywords, "
-               "else it is not aligned. Amounts are in the transaction's currency."))
+        Column("confidence", _("Confidence")), Column("evidence", _("Evidence for")),
+        Column("against", _("Evidence against")), Column("usd", _("Amount"), "usd")], rows,
+        note=_("Each transaction's value is split over its recipients; each part goes to the objective with the "
+               "strongest agreeing evidence (a manual override wins), and keeps the evidence that lost. Amounts are "
+               "in the transaction's currency."))
     summed: dict[tuple, dict] = {}
     for row in rows:
-        key = (row["objective"], row["line"], row["rule"], row["evidence"])
-        entry = summed.setdefault(key, {"objective": key[0], "line": key[1], "rule": key[2], "evidence": key[3],
-                                        "obligation": None, "disbursement": None})
+        key = (row["objective"], row["line"], row["rule"], row["confidence"], row["evidence"], row["against"])
+        entry = summed.setdefault(key, {"objective": key[0], "line": key[1], "rule": key[2], "confidence": key[3],
+                                        "evidence": key[4], "against": key[5], "obligation": None,
+                                        "disbursement": None})
         kind = {"2": "obligation", "3": "disbursement"}.get(row["type_code"])
         if kind:
             entry[kind] = (entry[kind] or 0) + row["usd"]
     summary = DataTable("alignment-summary", _("Where the money is attributed, and why"), [
         Column("objective", _("Objective")), Column("line", _("Line of action")), Column("rule", _("Rule")),
-        Column("evidence", _("Evidence")), Column("obligation", _("Obligated"), "usd"),
+        Column("confidence", _("Confidence")), Column("evidence", _("Evidence for")),
+        Column("against", _("Evidence against")), Column("obligation", _("Obligated"), "usd"),
         Column("disbursement", _("Disbursed"), "usd")], list(summed.values()))
     return [summary, detail]
 

@@ -197,7 +197,7 @@ def _precision(db: Connection, site: Site) -> DataTable | None:
     if measured is None or not measured.activities:
         return None
     return DataTable("precision", _("Attribution precision on activities people labelled"), [
-        Column("level", _("Right")), Column("activities", _("Share of activities"), "percent"),
+        Column("level", _("Right at the level of")), Column("activities", _("Share of activities"), "percent"),
         Column("usd", _("Share of FY2016–2020 disbursements"), "percent")], [
         {"level": _("Objective"), "activities": measured.objective_by_activities,
          "usd": measured.objective_by_dollars},
