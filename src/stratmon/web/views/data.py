@@ -16,6 +16,7 @@ from stratmon.analysis.alignment_rules import money_by_rule
 from stratmon.analysis.context_sources import context_sources
 from stratmon.analysis.errors import QueryError
 from stratmon.analysis.fiscal import FiscalYears
+from stratmon.analysis.published_quality import CHECKS, check_names, published_quality
 from stratmon.analysis.reconcile import RECONCILED_TYPES, reason_text, reconcile
 from stratmon.i18n import _, language
 from stratmon.store.ledger import import_runs
@@ -79,7 +80,24 @@ def data_page(db: Connection, site: Site, reconciled_type: str | None) -> DataPa
         if precision := _precision(db, site):
             page.tables.append(precision)
     page.tables.append(_reconciliation(db, site, names, reconciled_type))
+    page.tables.append(_published_checks(db))
     return page
+
+
+def _published_checks(db: Connection) -> DataTable:
+    """What `stratmon quality --published` finds, by check: how often and how many dollars it touches."""
+    result = published_quality(db)
+    names = check_names()
+    rows = []
+    for check in CHECKS:
+        found = [f for f in result.findings if f.check == check]
+        money = sum((abs(f.usd) for f in found if f.usd is not None), Decimal("0.00"))
+        rows.append({"check": names[check], "findings": len(found), "usd": money if money else None,
+                     "publishers": len({f.publisher for f in found if f.publisher})})
+    return DataTable("published-checks", _("Checks on what agencies publish"), [
+        Column("check", _("Check")), Column("findings", _("Findings"), "count"),
+        Column("publishers", _("Publishers"), "count"), Column("usd", _("USD touched"), "usd")], rows,
+        note=_("`stratmon quality --published` lists every finding, with the activity or file and its dollars."))
 
 
 def source_names() -> dict[str, str]:
