@@ -39,9 +39,11 @@ def test_a_real_activity_shows_its_transactions_and_alignment_reasons(reader, sh
                                                      "Expenditure", "Incoming funds"}
     parts = list(csv.DictReader(io.StringIO(
         reader.get(f"{path}?download=alignment&format=csv").content.decode("utf-8-sig"))))
-    expected = [(labels.rule(p.rule), labels.evidence(p.evidence), f"{p.usd:.2f}")
+    expected = [(labels.rule(p.rule), labels.confidence(p.confidence), labels.evidence(p.evidence),
+                 labels.evidence(p.contest) if p.contest else "", f"{p.usd:.2f}")
                 for t in explanation.transactions for p in t.parts]
-    assert [(row["Rule"], row["Evidence"], row["Amount"]) for row in parts] == expected
+    assert [(row["Rule"], row["Confidence"], row["Evidence for"], row["Evidence against"], row["Amount"])
+            for row in parts] == expected
     first = explanation.transactions[0].parts[0]
     assert labels.rule(first.rule) in page.text and labels.evidence(first.evidence) in page.text
     assert f"{first.objective_id} {labels.objective(first.objective_id)}" in page.text
