@@ -36,7 +36,8 @@ def geography_keys(framework) -> set[str]:
 
 
 def population(connection, keys: set[str]) -> dict[int, tuple[str, Decimal]]:
-    """Activity id → (identifier, FY2016–2020 net disbursed USD in the geography) for every activity with money there."""
+    """Activity id → (identifier, FY2016–2020 net disbursed USD in the geography), for every activity
+    with money there."""
     split = schema.transaction_split
     in_geography = select(split.c.activity_id).where(
         split.c.recipient_key.in_(keys), split.c.sector_vocabulary == "").distinct()

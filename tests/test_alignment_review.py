@@ -10,6 +10,8 @@ from decimal import Decimal
 import pytest
 
 from conftest import FIXTURES
+from stratmon.analysis.alignment_review import review_queue
+from stratmon.store.db import get_engine
 from webfixtures import client_for, sign_in
 from workspace_helpers import form_token, query, scalar
 
@@ -108,6 +110,22 @@ def test_choosing_another_objective_in_the_workspace_is_an_override_too(portal_u
                                   "entity_id = :a AND user_name = 'ana'", a=activity) == 1
 
 
+def test_accepting_is_refused_where_the_rules_put_the_money_in_several_places(portal_url):
+    engine = get_engine(portal_url)
+    with engine.connect() as connection:
+        from stratmon.align.crosswalk import load_crosswalks
+        _total, items = review_queue(connection, limit=200, crosswalk_digest=load_crosswalks().digest)
+    split = next(item for item in items if not item.single_target)
+    with client_for(portal_url) as client:
+        sign_in(client, "ana")
+        token = form_token(client, "/en/workspace/alignment/review")
+        response = client.post("/en/workspace/alignment/review", data={
+            "csrf_token": token, "activity": split.iati_identifier, "answer": split.answer, "action": "accept"})
+        assert response.status_code == 400 and "more than one place" in response.text
+    assert scalar(portal_url, "SELECT count(*) FROM alignment_override WHERE iati_identifier = :a",
+                  a=split.iati_identifier) == 0
+
+
 def test_a_partner_cannot_see_or_settle_the_review_queue(portal_url):
     with client_for(portal_url) as client:
         sign_in(client, "pablo")
@@ -163,6 +181,14 @@ def test_evaluate_counts_right_and_wrong_by_activities_and_dollars(aligned, tmp_
     assert everything["labelled"] == 6 and everything["activities"] == 5
     table = aligned("alignment", "evaluate", str(labels))
     assert table.exit_code == 0 and "US-GOV-11-ALIGN-JUSTICE" in table.stdout
+
+
+def test_labels_are_read_as_csv_records_whatever_their_text_holds(aligned, tmp_path):
+    labels = tmp_path / "labels.csv"
+    labels.write_text(LABEL_HEADER + 'US-GOV-11-ALIGN-CRIME,uniform,test,S1,yes,"two\nlines"\n'
+                      "US-GOV-18-ALIGN-POWER,uniform,test,P2,yes,a\u2028b\n", encoding="utf-8")
+    document = json.loads(aligned("alignment", "evaluate", str(labels), "--format", "json").stdout)
+    assert (document["labelled"], document["activities"]) == (2, 2)
 
 
 @pytest.mark.parametrize("content, message", [

@@ -81,6 +81,12 @@ def test_a_program_area_that_fixes_the_line_lets_the_dac_code_pick_the_objective
     assert found.evidence == "99:5004=P1.3/specific + 1:23630=P2/specific"
 
 
+def test_an_area_that_leaves_the_objective_to_the_dac_code_does_not_compete_with_it(crosswalks):
+    found = part(crosswalks, area("7", "Rule of Law and Human Rights"), dac("15113"))  # G1 area × anticorruption
+    assert found.target == Target("G2")
+    assert found.confidence == "high" and not found.losing
+
+
 def test_an_account_alone_never_places_money_but_helps_its_line(crosswalks):
     assert part(crosswalks, account="11x1022").target == Target()  # INCLE: security, but which objective?
     helped = part(crosswalks, titles=["Community policing and gang prevention"], account="11x1022")
@@ -157,3 +163,10 @@ def test_the_keyword_index_finds_what_searching_every_rule_finds_in_the_real_tex
     for folded in texts:
         searched = [rule.id for rule in crosswalks.keywords if crosswalks.keyword_pattern(rule.id).search(folded)]
         assert [rule.id for rule in crosswalks.keyword_rules_in(folded)] == searched, folded[:200]
+
+
+def test_the_sectors_that_said_nothing_read_as_words(crosswalks):
+    from stratmon.analysis.labels import Labels
+
+    words = Labels(None, crosswalks.framework, "en", crosswalks=crosswalks).evidence("99:9000 + 1:99810")
+    assert "+" not in words and words.startswith("program area 9000") and "DAC code 99810" in words

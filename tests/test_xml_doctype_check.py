@@ -32,6 +32,7 @@ def line_of_doctype(text: str, encoding: str = "utf-8") -> int | None:
     ("not xml at all", None),
     ("", None),
     ("<!DOC", None),
+    ("<!--> --><!DOCTYPE r [<!ENTITY e 'x'>]><r>&e;</r>", 1),  # "<!-->" opens a comment, it closes none
 ])
 def test_the_line_of_a_doctype_in_the_prolog(document, line):
     assert line_of_doctype(document) == line
@@ -76,3 +77,15 @@ def test_a_workbook_part_with_a_doctype_is_refused_before_lxml_reads_it(tmp_path
     with zipfile.ZipFile(buffer) as bundle, pytest.raises(ImportRejected) as refused:
         results._refuse_doctype(tmp_path / "r.xlsx", bundle, bundle.getinfo("xl/worksheets/sheet1.xml"))
     assert str(refused.value) == f"{tmp_path / 'r.xlsx'}: part xl/worksheets/sheet1.xml: DOCTYPE declarations are not allowed"
+
+
+def test_a_part_in_an_encoding_the_scan_cannot_read_is_still_refused(tmp_path):
+    # UTF-7 hides "<!DOCTYPE" from a byte scan; lxml's reading of the root's start tag is the second check.
+    part = ('<?xml version="1.0" encoding="UTF-7"?>+ADw-!DOCTYPE r +AFs-+ADw-!ENTITY e +ACI-x+ACI-+AD4-+AF0-+AD4-'
+            "+ADw-r+AD4-+ADw-/r+AD4-")
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as bundle:
+        bundle.writestr("xl/workbook.xml", part)
+    with zipfile.ZipFile(buffer) as bundle, pytest.raises(ImportRejected) as refused:
+        results._refuse_doctype(tmp_path / "r.xlsx", bundle, bundle.getinfo("xl/workbook.xml"))
+    assert "part xl/workbook.xml: DOCTYPE declarations are not allowed" in str(refused.value)

@@ -294,7 +294,9 @@ class KeywordIndex:
         for index, pattern in self.always:
             if index not in found:
                 fast, whole = self._compiled.get(pattern) or self._compile(pattern)
-                if fast.search(folded) and any(whole.match(folded, hit.start()) for hit in fast.finditer(folded)):
+                # The fast pattern's hits do not overlap, so one that starts inside a word could hide a
+                # match that starts inside it: the whole pattern decides.
+                if fast.search(folded) and whole.search(folded):
                     found.add(index)
         # Where each word starts, by its first characters: a pattern is tried only at the words that begin
         # as it must.

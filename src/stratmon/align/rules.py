@@ -11,11 +11,11 @@ Weighing, deterministic and explainable:
   coding, the texts, the organisations, the accounts); within a family the strongest vote for a target
   counts and each other vote agreeing with it adds 1, so that a program area and a DAC code that repeat
   each other do not count as two independent witnesses. Families add up.
-- The line of action is chosen first, from every vote for any target in it (a program area that only
-  fixes its line, `refine_by_dac`, counts there at its full strength); then the objective inside that
-  line, where such a program area counts as broad, so that a specific DAC code picks the objective.
-  Outside-the-Strategy categories compete as lines of their own. A line-only vote (an account) helps a
-  line that some signal names an objective of, and never places money on its own.
+- Each target (objective or outside category) that some vote names is scored from the votes for it and
+  the votes for its whole line: an account's line-only vote, and a program area that leaves the
+  objective inside its line to the DAC code (`refine_by_dac`, when the cell's DAC code names an
+  objective there), which then names no objective of its own. The best-scored target wins. A line-only
+  vote never places money by itself.
 - Ties go to the stronger single vote, then to the signal order program area, DAC, keywords,
   organisation, account, then to the target's id.
 - Confidence: high where two or more signals agree and the winner leads by at least a specific vote;
@@ -219,7 +219,8 @@ def _family_score(votes: list[Vote]) -> int:
 
 def resolve(crosswalks: Crosswalks, votes: list[Vote], silent: str = "") -> Part:
     """Weigh the votes of one cell into a part (see the module docstring)."""
-    targets = sorted({v.target for v in votes if v.target != NOWHERE}, key=str)
+    # A program area that only fixes the line names no objective of its own (the DAC code picks it).
+    targets = sorted({v.target for v in votes if v.target != NOWHERE and not v.fixes_line_only}, key=str)
     if not targets:
         return Part(NOWHERE, "none", silent)
     ranked = []

@@ -12,6 +12,7 @@ or wrong, for its amount.
 from __future__ import annotations
 
 import csv
+import io
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -124,12 +125,17 @@ def read_labels(path: Path) -> list[Label]:
         raise QueryError(_("{path}: cannot read the file: {reason}").format(path=path, reason=exc.strerror)) from None
     except UnicodeDecodeError:
         raise QueryError(_("{path}: not UTF-8 text").format(path=path)) from None
-    reader = csv.DictReader(text.splitlines())
-    missing = [column for column in REQUIRED_COLUMNS if column not in (reader.fieldnames or [])]
-    if missing:
-        raise QueryError(_("{path}:1: missing column '{column}'").format(path=path, column=missing[0]))
+    reader = csv.DictReader(io.StringIO(text, newline=""))
+    try:
+        missing = [column for column in REQUIRED_COLUMNS if column not in (reader.fieldnames or [])]
+        if missing:
+            raise QueryError(_("{path}:1: missing column '{column}'").format(path=path, column=missing[0]))
+        rows = [(reader.line_num, row) for row in reader]
+    except csv.Error as exc:
+        raise QueryError(_("{path}:{line}: malformed CSV: {error}").format(
+            path=path, line=reader.line_num, error=exc)) from None
     labels, seen = [], set()
-    for line, row in enumerate(reader, start=2):
+    for line, row in rows:
         identifier = (row.get("iati_identifier") or "").strip()
         acceptable = tuple((row.get("objectives") or "").split())
         if not identifier or not acceptable:

@@ -31,6 +31,7 @@ class ReviewItem:
     outside_id: str | None
     evidence: str
     contest: str | None
+    single_target: bool  # whether all the activity's placed money goes to this one target
 
     @property
     def answer(self) -> str:
@@ -72,7 +73,20 @@ def review_queue(connection: Connection, *, limit: int = 20, offset: int = 0,
             .where(*base, table.c.activity_id == row.activity_id)
             .group_by(table.c.confidence, table.c.objective_id, table.c.outside_id, table.c.evidence,
                       table.c.contest)
-            .order_by(func.sum(func.abs(table.c.amount_micros)).desc(), table.c.evidence)).first()
+            .order_by(func.sum(func.abs(table.c.amount_micros)).desc(), table.c.evidence,
+                      func.coalesce(table.c.objective_id, ""), func.coalesce(table.c.outside_id, ""),
+                      func.coalesce(table.c.contest, ""))).first()
+        single = activity_targets(connection, row.iati_identifier) == {(part.objective_id, part.outside_id)}
         items.append(ReviewItem(row.iati_identifier, row.title, row.reporting_org_ref, to_usd(row.money or 0),
-                                part.confidence, part.objective_id, part.outside_id, part.evidence, part.contest))
+                                part.confidence, part.objective_id, part.outside_id, part.evidence, part.contest,
+                                single))
     return total, items
+
+
+def activity_targets(connection: Connection, iati_identifier: str) -> set[tuple[str | None, str | None]]:
+    """Every (objective, outside category) an activity's money goes to, however surely."""
+    table, activity = schema.alignment_split, schema.activity
+    return {(objective, outside) for objective, outside in connection.execute(
+        select(table.c.objective_id, table.c.outside_id).distinct()
+        .join(activity, activity.c.id == table.c.activity_id)
+        .where(activity.c.iati_identifier == iati_identifier, table.c.sector_vocabulary == NO_SECTOR_SPLIT))}

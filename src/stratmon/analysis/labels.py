@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from sqlalchemy import Connection, func, select
 
 from stratmon.align.crosswalk import Crosswalks
@@ -131,8 +133,8 @@ class Labels:
     def evidence(self, chain: str) -> str:
         """Evidence in words: votes (`99:2002=G2/broad + kw:x@title=S2/strong`), each with what it proposed
         and how strongly; or, as alignments before weighing wrote it, a chain (`99:5004 > 1:23630`)."""
-        if "=" not in chain:
-            return " → ".join(self._evidence_step(step) for step in chain.split(" > ") if step)
+        if "=" not in chain:  # sectors that said nothing (`99:9000 + 1:99810`), or a chain before weighing
+            return " → ".join(self._evidence_step(step) for step in re.split(r" [+>] ", chain) if step)
         return "; ".join(self.vote(token) for token in chain.split(" + ") if token)
 
     def vote(self, token: str) -> str:

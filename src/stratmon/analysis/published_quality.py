@@ -1,8 +1,8 @@
 """Checks on what agencies publish (issue 16, point 4): the problems a reader of the IATI files meets,
 each naming the activity or file and the dollars it touches, counted per publisher.
 
-- `negative_pipeline`: an activity has disbursed more than it has obligated, in all (USD).
-- `burn_rate_over_100`: disbursed more than obligated, as a share (only where obligations are positive).
+- `negative_pipeline`: an activity has disbursed more than it has obligated, in all (USD): its pipeline is
+  negative and its burn rate above 100% (one finding, both said: the two are the same condition).
 - `disbursed_without_obligation`: disbursements, and no obligation at all, in the same activity.
 - `replacement_characters`: a title or description holds U+FFFD or text decoded with the wrong encoding.
 - `redacted`: a title or description says it was redacted.
@@ -27,7 +27,7 @@ from stratmon.analysis.funding import TRANSACTION_TYPES, USD, to_usd
 from stratmon.i18n import _
 from stratmon.store import schema
 
-CHECKS = ("negative_pipeline", "burn_rate_over_100", "disbursed_without_obligation", "replacement_characters",
+CHECKS = ("negative_pipeline", "disbursed_without_obligation", "replacement_characters",
           "redacted", "placeholder", "identical_files", "future_transaction", "no_sector")
 # Text decoded with the wrong encoding: UTF-8 read as Latin-1 or cp1252 ("Ã©" for "é", "â€™" for "’").
 _MOJIBAKE = re.compile("\ufffd|Ã[\u0080-\u00bf]|â€|Â[\u00a0-\u00bf]")
@@ -38,12 +38,12 @@ _PLACEHOLDER_ID = re.compile(r"-NA-NA$")
 
 def check_names() -> dict[str, str]:
     """Each check's name, in the current language."""
-    return {"negative_pipeline": _("Disbursed more than obligated (negative pipeline)"),
-            "burn_rate_over_100": _("Burn rate above 100%"),
+    return {"negative_pipeline": _("Disbursed more than obligated (negative pipeline, burn rate above 100%)"),
             "disbursed_without_obligation": _("Disbursements with no obligation"),
             "replacement_characters": _("Replacement or mis-decoded characters"),
             "redacted": _("Redacted title or description"), "placeholder": _("Placeholder activity"),
-            "identical_files": _("File identical to another"), "future_transaction": _("Transaction dated in the future"),
+            "identical_files": _("File identical to another"),
+            "future_transaction": _("Transaction dated in the future"),
             "no_sector": _("Activity with no sector")}
 
 
@@ -91,10 +91,10 @@ def _money_checks(connection: Connection) -> list[PublishedFinding]:
             found.append(PublishedFinding("disbursed_without_obligation", publisher, identifier, disbursed_usd))
             continue
         if obligated_usd - disbursed_usd < 0:
-            found.append(PublishedFinding("negative_pipeline", publisher, identifier, obligated_usd - disbursed_usd))
-        if obligated_usd > 0 and disbursed_usd > obligated_usd:
-            found.append(PublishedFinding("burn_rate_over_100", publisher, identifier, disbursed_usd,
-                                          f"{disbursed_usd / obligated_usd:.0%}"))
+            rate = f"{disbursed_usd / obligated_usd:.0%}" if obligated_usd > 0 else None
+            burn = _("burn rate {rate}").format(rate=rate) if rate else ""
+            found.append(PublishedFinding("negative_pipeline", publisher, identifier, obligated_usd - disbursed_usd,
+                                          burn))
     return found
 
 

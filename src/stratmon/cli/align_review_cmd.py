@@ -46,6 +46,7 @@ def review_command(
             typer.echo(json.dumps({"total": total, "offset": offset, "items": [{
                 "iati_identifier": item.iati_identifier, "title": item.title, "agency": item.reporting_org_ref,
                 "usd": usd_text(item.usd), "confidence": item.confidence, "answer": item.answer or None,
+                "single_target": item.single_target,
                 "evidence": item.evidence, "explanation": labels.evidence(item.evidence),
                 "contest": item.contest, "contest_explanation": labels.evidence(item.contest) if item.contest else None,
             } for item in items]}, ensure_ascii=False, indent=2))

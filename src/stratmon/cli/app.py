@@ -57,7 +57,8 @@ app.command("performance", help=_("Money and results together, per objective and
 app.command("report", help=_("The monitoring and evaluation report: HTML, PDF or Markdown, English or Spanish."))(
     report_cmd.report_command)
 app.command("quality", help=_("Data-quality checks of entered results (validation rules, outliers, "
-                              "completeness), or with --published of what agencies publish."))(quality_cmd.quality_command)
+                              "completeness), or with --published of what agencies publish."))(
+    quality_cmd.quality_command)
 app.command("align", help=_("(Re)compute the alignment of every transaction to the Strategy's objectives."))(
     align_cmd.align_command)
 app.command("imports", help=_("The import ledger: every file imported, with its hash, counts and outcome."))(

@@ -43,7 +43,7 @@ from stratmon.sources.csvsafe import CsvRows, Header, header_key
 from stratmon.sources.errors import ContentError, ImportRejected
 from stratmon.sources.result_records import VALUE_TYPES, ResultRecord
 from stratmon.sources.values import MISSING_MARKERS, parse_number
-from stratmon.sources.xmlsafe import refuse_doctype
+from stratmon.sources.xmlsafe import parser_options, refuse_doctype
 
 COLUMNS = ("indicator", "activity", "country", "period_start", "period_end", "value_type", "value",
            "numerator", "denominator", "scheme", "category", "reason", "comment")
@@ -343,9 +343,17 @@ def _check_archive(path: Path, handle: BinaryIO) -> None:
 
 def _refuse_doctype(path: Path, bundle: zipfile.ZipFile, part: zipfile.ZipInfo) -> None:
     """Refuse a part that declares a DOCTYPE: that is where entity expansion (billion laughs, external
-    entities) is declared, and no part Excel writes has one."""
+    entities) is declared, and no part Excel writes has one. The project's own scan of the bytes comes
+    first; lxml's reading of the root's start tag (no entities, no network) is the second check."""
     with bundle.open(part) as source:
         refuse_doctype(path, source, part.filename)
+    with bundle.open(part) as source:
+        for _event, element in etree.iterparse(source, events=("start",), **parser_options()):
+            docinfo = element.getroottree().docinfo
+            if docinfo.internalDTD is not None or docinfo.externalDTD is not None or docinfo.doctype:
+                raise ImportRejected(path, None, _("part {part}: DOCTYPE declarations are not allowed").format(
+                    part=part.filename))
+            return
 
 
 def _results_sheet(path: Path, workbook: openpyxl.Workbook):

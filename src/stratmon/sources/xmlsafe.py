@@ -145,7 +145,8 @@ def doctype_line(source: BinaryIO) -> int | None:
     libraries differ, version to version, in whether and how they stop them. Reads up to the root's
     start tag only, whatever the length of the comments before it, in bounded memory. Anything that
     is not a declaration, comment, processing instruction or space ends the scan (the parser then
-    says what is wrong with it).
+    says what is wrong with it). Callers keep the parser's own look at the document type as a second
+    check: a document in an encoding this scan cannot read (UTF-7, say) is caught there.
     """
     chunks = _ascii_compatible_chunks(source)
     buffer, line = b"", 1
@@ -160,10 +161,13 @@ def doctype_line(source: BinaryIO) -> int | None:
                 continue
         if buffer[:9].upper() == b"<!DOCTYPE":
             return line
-        closing = b"-->" if buffer.startswith(b"<!--") else b"?>" if buffer.startswith(b"<?") else None
-        if closing is None:
+        if buffer.startswith(b"<!--"):
+            closing, opener = b"-->", 4  # "<!-->" opens a comment, it does not close one
+        elif buffer.startswith(b"<?"):
+            closing, opener = b"?>", 2
+        else:
             return None  # the root's start tag, or something the parser will refuse on its own
-        end = buffer.find(closing, 2)
+        end = buffer.find(closing, opener)
         while end < 0:
             more = next(chunks, b"")
             if not more:

@@ -16,7 +16,7 @@ from starlette.datastructures import FormData
 
 from stratmon.align.crosswalk import Target
 from stratmon.align.run import realign_activity
-from stratmon.analysis.alignment_review import review_queue
+from stratmon.analysis.alignment_review import activity_targets, review_queue
 from stratmon.analysis.alignment_state import alignment_state
 from stratmon.analysis.labels import Labels
 from stratmon.analysis.result_entries import activity_title
@@ -154,6 +154,11 @@ def settle(request: Request, user: User = Depends(reviewer), form: FormData = De
             if not activity_title(db, activity)[0]:
                 raise FormProblem(_("No activity has the IATI identifier {identifier}.").format(identifier=activity),
                                   404)
+            if action == "accept" and activity_targets(db, activity) != {_pair(target)}:
+                # An override moves all of the activity's money: accepting is for an activity whose money the
+                # rules put in one place; elsewhere a person chooses, knowing what moves.
+                raise FormProblem(_("The rules put this activity's money in more than one place; choose the "
+                                    "objective for all of it instead."))
             take_import_lock(db, engine)
             add_override(db, activity, target, reason, user.name)
             audit(db, user.name, "review_accept" if action == "accept" else "review_choose", "alignment_override",
@@ -163,3 +168,8 @@ def settle(request: Request, user: User = Depends(reviewer), form: FormData = De
         with engine.connect() as db:
             return _review(request, db, 1, error=str(problem), code=problem.status_code)
     return redirect_to("/alignment/review", notice="override_set")
+
+
+def _pair(target: str) -> tuple[str | None, str | None]:
+    parsed = Target.parse(target)
+    return parsed.objective_id, parsed.outside_id
