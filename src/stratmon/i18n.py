@@ -74,6 +74,20 @@ def format_money(value: Decimal, lang: str | None = None) -> str:
     return numbers.format_decimal(value, format="#,##0.00", locale=lang or language())
 
 
+def format_usd_words(value: Decimal, lang: str | None = None) -> str:
+    """Dollars for a sentence, rounded to what a reader takes in: "US$871.0 million", "US$ 871,0 millones",
+    "US$3.25 billion"; below a million, to the dollar. Tables keep the exact figures."""
+    locale = lang or language()
+    sign, magnitude = ("-" if value < 0 else ""), abs(value)
+    if magnitude >= 1_000_000_000:
+        amount = numbers.format_decimal(magnitude / 1_000_000_000, format="#,##0.00", locale=locale)
+        return sign + _("US${amount} billion").format(amount=amount)
+    if magnitude >= 1_000_000:
+        amount = numbers.format_decimal(magnitude / 1_000_000, format="#,##0.0", locale=locale)
+        return sign + _("US${amount} million").format(amount=amount)
+    return sign + _("US${amount}").format(amount=numbers.format_decimal(magnitude, format="#,##0", locale=locale))
+
+
 def format_measure(value: Decimal, lang: str | None = None) -> str:
     """A measured value for reading: whole numbers from 1,000 up, two decimals from 1, else three
     significant places (exact values stay in CSV and JSON output)."""

@@ -16,7 +16,7 @@ from sqlalchemy import Connection, func, select
 from stratmon.analysis.fiscal import FiscalYears
 from stratmon.analysis.funding import TRANSACTION_TYPES, exact_sum, joined_sum, to_usd
 from stratmon.framework import Framework
-from stratmon.i18n import _, format_money
+from stratmon.i18n import _, format_usd_words
 from stratmon.store import schema
 from stratmon.store.splits import NO_SECTOR_SPLIT
 
@@ -45,8 +45,8 @@ def reason_text(reason: Reason) -> str:
         return _("no IATI data at all from {agencies}, major publishers for the strategy's other countries").format(
             agencies=", ".join(reason.agencies))
     if reason.code == "regional":
-        return _("IATI reports US$ {amount} to regional programmes this year").format(
-            amount=format_money(reason.amount_usd))
+        return _("IATI reports {amount} to regional programmes this year").format(
+            amount=format_usd_words(reason.amount_usd))
     return reason.code
 
 

@@ -30,7 +30,7 @@ from stratmon.analysis.report_changes import changes_section
 from stratmon.analysis.reconcile import reconcile
 from stratmon.analysis.report_types import Chart, Column, Report, Section, Table
 from stratmon.analysis.top import top_activities
-from stratmon.i18n import _, format_count, format_money, format_percent
+from stratmon.i18n import _, format_count, format_percent, format_usd_words
 from stratmon.store import schema
 
 ZERO = Decimal("0.00")
@@ -112,17 +112,19 @@ def _summary(builder: _Builder, coverage_share: Decimal | None, statuses: dict[s
     obligated, disbursed = builder.total("obligation"), builder.total("disbursement")
     by_line = builder.sums(("line",))
     inside = {k: v for k, v in by_line.items() if k != NOT_ALIGNED and not k.startswith(OUTSIDE_PREFIX)}
-    paragraphs = [_("U.S. agencies obligated US$ {obligated} and disbursed US$ {disbursed} in the period, as "
-                    "published in IATI.").format(obligated=format_money(obligated), disbursed=format_money(disbursed))]
+    paragraphs = [_("U.S. agencies obligated {obligated} and disbursed {disbursed} in the period, as "
+                    "published in IATI.").format(obligated=format_usd_words(obligated),
+                                                 disbursed=format_usd_words(disbursed))]
     if inside and disbursed > 0:
         line, amount = max(inside.items(), key=lambda item: (item[1], item[0]))
-        paragraphs.append(_("{line} received the largest share of disbursements: US$ {amount} ({share}).").format(
-            line=builder.aligned_name("line", line), amount=format_money(amount), share=format_percent(amount / disbursed)))
+        paragraphs.append(_("{line} received the largest share of disbursements: {amount} ({share}).").format(
+            line=builder.aligned_name("line", line), amount=format_usd_words(amount),
+            share=format_percent(amount / disbursed)))
     by_group = builder.sums(("group",))
     triangle = next((g for g in builder.framework.country_groups), None)
     if triangle and disbursed > 0 and triangle.id in by_group:
-        paragraphs.append(_("{group} countries received US$ {amount} ({share} of disbursements).").format(
-            group=triangle.name.get(builder.lang), amount=format_money(by_group[triangle.id]),
+        paragraphs.append(_("{group} countries received {amount} ({share} of disbursements).").format(
+            group=triangle.name.get(builder.lang), amount=format_usd_words(by_group[triangle.id]),
             share=format_percent(by_group[triangle.id] / disbursed)))
     if coverage_share is not None:
         paragraphs.append(_("{share} of disbursed dollars are attributed to an objective of the Strategy or, with "
@@ -301,9 +303,9 @@ def _coverage(builder: _Builder) -> tuple[Section, Decimal | None, dict[str, Dec
                "ratio": r.ratio} for r in rows))
     paragraphs = []
     if share is not None:
-        paragraphs.append(_("{share} of disbursed dollars are attributed with a reason; US$ {amount} are not "
+        paragraphs.append(_("{share} of disbursed dollars are attributed with a reason; {amount} are not "
                             "aligned and listed by `stratmon alignment coverage`.").format(
-            share=format_percent(share), amount=format_money(overall.not_aligned_usd)))
+            share=format_percent(share), amount=format_usd_words(overall.not_aligned_usd)))
     absent: dict[tuple[str, ...], set[str]] = {}
     for row in rows:
         for reason in row.reasons:
