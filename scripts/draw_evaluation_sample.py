@@ -24,6 +24,7 @@ from pathlib import Path
 
 from sqlalchemy import create_engine, func, select
 
+from stratmon.align.run import treasury_account
 from stratmon.framework.loader import load_framework
 from stratmon.store import schema
 
@@ -98,9 +99,9 @@ def dossier(connection, activity_id: int) -> dict:
     for extensions, receiver in connection.execute(select(
             schema.transaction.c.extensions, schema.transaction.c.receiver_org_name)
             .where(schema.transaction.c.activity_id == activity_id)):
-        for element in extensions or []:
-            if element.get("tag") == "treasury-account":
-                accounts.add(f"{element.get('attrs', {}).get('code', '')} {element.get('text', '')}".strip())
+        if account := treasury_account(extensions):
+            title = next(e.get("text", "") for e in extensions if (e.get("attrs") or {}).get("code") == account)
+            accounts.add(f"{account} {title}".strip())
         if receiver:
             receivers.add(receiver)
     return {"iati_identifier": row["iati_identifier"], "reporting_org": row["reporting_org_name"],

@@ -272,10 +272,9 @@ def text_votes(crosswalks: Crosswalks, titles: list[str], descriptions: list[str
     publishers state the purpose: at the rule's strength), else the rest of the descriptions (one step
     weaker, or the rule's own `in_description`). Texts of each kind are read together, in every language."""
     votes: list[Vote] = []
-    title = fold("\n".join(text for text in titles if text))
-    matched = {rule.id for rule in crosswalks.keyword_rules_in(title)}
-    votes += [Vote("keyword", f"kw:{rule.id}@title", rule.strength, rule.target)
-              for rule in crosswalks.keywords if rule.id in matched]
+    in_title = crosswalks.keyword_rules_in(fold("\n".join(text for text in titles if text)))
+    matched = {rule.id for rule in in_title}
+    votes += [Vote("keyword", f"kw:{rule.id}@title", rule.strength, rule.target) for rule in in_title]
     texts = [text for text in descriptions if text]
     parts = [fold(text) for text in texts]
     folded = "\n".join(parts)

@@ -6,6 +6,8 @@ import getpass
 import json
 import os
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from decimal import Decimal
 from typing import TYPE_CHECKING, Annotated
 
@@ -21,6 +23,8 @@ from stratmon.i18n import _, format_count, format_money, format_percent, languag
 
 # Heavy modules are imported when a command runs, so that `stratmon` starts fast.
 if TYPE_CHECKING:
+    from sqlalchemy import Connection
+
     from stratmon.align.crosswalk import Crosswalks, Target
     from stratmon.analysis.alignment import Coverage, CoverageRow
     from stratmon.analysis.labels import Labels
@@ -65,6 +69,18 @@ def _coverage_sentence(row: CoverageRow) -> str:
              "{not_aligned} not aligned.").format(
         aligned=format_percent(row.share(row.aligned_usd)), outside=format_percent(row.share(row.outside_usd)),
         not_aligned=format_percent(row.share(row.not_aligned_usd)))
+
+
+@contextmanager
+def alignment_session(framework: str | None, db: str | None) -> Iterator[tuple[Crosswalks, Connection, Labels]]:
+    """The framework's crosswalks, a connection to the database and names in the user's language: what every
+    alignment command that reads starts from."""
+    from stratmon.align.crosswalk import load_crosswalks
+    from stratmon.analysis.labels import Labels
+
+    crosswalks = load_crosswalks(framework)
+    with ready_engine(db).connect() as connection:
+        yield crosswalks, connection, Labels(connection, crosswalks.framework, language(), crosswalks=crosswalks)
 
 
 def _target(crosswalks: Crosswalks, text: str) -> Target:
@@ -159,16 +175,11 @@ def explain_command(
     db: DbOption = None,
 ) -> None:
     """Why an activity's money sits where it does."""
-    from stratmon.align.crosswalk import load_crosswalks
     from stratmon.analysis.alignment import explain
-    from stratmon.analysis.labels import Labels
 
     check_format(output_format, ("table", "json"))
-    crosswalks = load_crosswalks(framework)
-    engine = ready_engine(db)
-    with engine.connect() as connection:
+    with alignment_session(framework, db) as (crosswalks, connection, labels):
         found = explain(connection, activity, crosswalks.digest)
-        labels = Labels(connection, crosswalks.framework, language(), crosswalks=crosswalks)
         if output_format == "json":
             typer.echo(json.dumps(_explanation_document(found, labels), ensure_ascii=False, indent=2))
         else:
@@ -278,17 +289,12 @@ def coverage_command(
     db: DbOption = None,
 ) -> None:
     """How much money the alignment explains."""
-    from stratmon.align.crosswalk import load_crosswalks
     from stratmon.analysis.alignment import coverage
-    from stratmon.analysis.labels import Labels
 
     check_format(output_format, ("table", "json"))
-    crosswalks = load_crosswalks(framework)
-    engine = ready_engine(db)
-    with engine.connect() as connection:
+    with alignment_session(framework, db) as (crosswalks, connection, labels):
         result = coverage(connection, by, transaction_type, parse_fiscal_years(fy), largest, source,
                           crosswalks.digest)
-        labels = Labels(connection, crosswalks.framework, language(), crosswalks=crosswalks)
         if output_format == "json":
             typer.echo(json.dumps(_coverage_document(result, labels), ensure_ascii=False, indent=2))
         else:

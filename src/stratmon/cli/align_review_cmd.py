@@ -11,10 +11,10 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from stratmon.cli.align_cmd import app
+from stratmon.cli.align_cmd import alignment_session, app
 from stratmon.cli.common import DbOption, FrameworkOption, TableJsonOption, UserError, check_format, console, \
-    handles_errors, ready_engine
-from stratmon.i18n import _, format_count, format_money, format_percent, language
+    handles_errors
+from stratmon.i18n import _, format_count, format_money, format_percent
 
 if TYPE_CHECKING:
     from stratmon.analysis.alignment_evaluation import Evaluation
@@ -31,17 +31,12 @@ def review_command(
     db: DbOption = None,
 ) -> None:
     """The review queue; settle an item with `stratmon alignment set ACTIVITY TARGET --reason ...`."""
-    from stratmon.align.crosswalk import load_crosswalks
     from stratmon.analysis.alignment_review import review_queue
     from stratmon.analysis.funding_request import usd_text
-    from stratmon.analysis.labels import Labels
 
     check_format(output_format, ("table", "json"))
-    crosswalks = load_crosswalks(framework)
-    engine = ready_engine(db)
-    with engine.connect() as connection:
+    with alignment_session(framework, db) as (crosswalks, connection, labels):
         total, items = review_queue(connection, limit=limit, offset=offset, crosswalk_digest=crosswalks.digest)
-        labels = Labels(connection, crosswalks.framework, language(), crosswalks=crosswalks)
         if output_format == "json":
             typer.echo(json.dumps({"total": total, "offset": offset, "items": [{
                 "iati_identifier": item.iati_identifier, "title": item.title, "agency": item.reporting_org_ref,
@@ -81,19 +76,14 @@ def evaluate_command(
     db: DbOption = None,
 ) -> None:
     """Objective and line-of-action precision, by activities and by FY2016–2020 dollars; every miss."""
-    from stratmon.align.crosswalk import load_crosswalks
     from stratmon.analysis.alignment_evaluation import evaluate, read_labels, shipped_labels_path
-    from stratmon.analysis.labels import Labels
 
     check_format(output_format, ("table", "json"))
-    crosswalks = load_crosswalks(framework)
-    path = labels_file or shipped_labels_path(crosswalks)
-    if path is None:
-        raise UserError(_("the framework ships no evaluation set; give a labels file"))
-    engine = ready_engine(db)
-    with engine.connect() as connection:
+    with alignment_session(framework, db) as (crosswalks, connection, labels):
+        path = labels_file or shipped_labels_path(crosswalks)
+        if path is None:
+            raise UserError(_("the framework ships no evaluation set; give a labels file"))
         result = evaluate(connection, crosswalks, read_labels(path), labels_path=str(path), half=half)
-        labels = Labels(connection, crosswalks.framework, language(), crosswalks=crosswalks)
     if output_format == "json":
         typer.echo(json.dumps(evaluation_document(result), ensure_ascii=False, indent=2))
     else:

@@ -30,6 +30,7 @@ class DataPage:
     aligned: bool
     reconciled_type: str
     shares: dict[str, Decimal | None] = field(default_factory=dict)
+    placed: dict[str, Decimal] = field(default_factory=dict)  # disbursements placed, by confidence
     rules: list[tuple[str, str]] = field(default_factory=list)
     tables: list[DataTable] = field(default_factory=list)
 
@@ -76,7 +77,7 @@ def data_page(db: Connection, site: Site, reconciled_type: str | None) -> DataPa
     if page.aligned:
         page.tables += _coverage(db, site, names, page)
         page.tables.append(_rules(db, site))
-        page.tables.append(_confidence(db, site))
+        page.tables.append(_confidence(page.placed))
         if precision := _precision(db, site):
             page.tables.append(precision)
     page.tables.append(_reconciliation(db, site, names, reconciled_type))
@@ -158,6 +159,7 @@ def _coverage(db: Connection, site: Site, names, page: DataPage) -> list[DataTab
     overall = result.overall
     page.shares = {"aligned": overall.share(overall.aligned_usd), "outside": overall.share(overall.outside_usd),
                    "not_aligned": overall.share(overall.not_aligned_usd)}
+    page.placed = result.by_confidence
     columns = [Column("agency", _("Agency")), Column("total", _("Disbursed (USD)"), "usd"),
                Column("aligned", _("Aligned to an objective (USD)"), "usd"),
                Column("outside", _("Outside the Strategy (USD)"), "usd"),
@@ -197,8 +199,7 @@ def _rules(db: Connection, site: Site) -> DataTable:
                "by different signals counts under each of them."))
 
 
-def _confidence(db: Connection, site: Site) -> DataTable:
-    placed = coverage(db, crosswalk_digest=site.crosswalks.digest).by_confidence
+def _confidence(placed: dict[str, Decimal]) -> DataTable:
     total = sum(placed.values(), Decimal("0.00"))
     names = {"override": _("Decided by a person"), "high": _("High: independent signals agree"),
              "medium": _("Medium: one specific signal decides"),
