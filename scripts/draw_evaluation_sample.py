@@ -24,8 +24,8 @@ from pathlib import Path
 
 from sqlalchemy import create_engine, func, select
 
-from stratmon.align.run import treasury_account
 from stratmon.framework.loader import load_framework
+from stratmon.sources.usg_extensions import TREASURY_ACCOUNT, treasury_account
 from stratmon.store import schema
 
 DISBURSEMENT = "3"
@@ -100,7 +100,7 @@ def dossier(connection, activity_id: int) -> dict:
             schema.transaction.c.extensions, schema.transaction.c.receiver_org_name)
             .where(schema.transaction.c.activity_id == activity_id)):
         if account := treasury_account(extensions):
-            title = next(e.get("text", "") for e in extensions if (e.get("attrs") or {}).get("code") == account)
+            title = next((e.get("text") or "" for e in extensions if e.get("tag") == TREASURY_ACCOUNT), "")
             accounts.add(f"{account} {title}".strip())
         if receiver:
             receivers.add(receiver)

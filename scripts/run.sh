@@ -33,6 +33,8 @@ $stratmon funding --by country,fy --type obligation
 $stratmon funding --by country,fy --type disbursement
 $stratmon funding --by line,group --type disbursement
 $stratmon alignment coverage --by agency
+# How much of ForeignAssistance.gov's money the IATI data hold for the Strategy's period, and whose is missing.
+$stratmon coverage
 
 mkdir -p out
 for lang in en es; do

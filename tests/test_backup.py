@@ -340,8 +340,9 @@ def _alignment_rows(url: str) -> list[tuple]:
 
 def test_an_archive_from_an_older_schema_is_restored_then_migrated(source, request, tmp_path):
     """An archive made before migrations 0006 (the web tables and app_user.password_hash), 0007 (the
-    funding roll-ups, which the migration sums from the restored split rows) and 0008 (the confidence
-    and the losing votes of each attributed part)."""
+    funding roll-ups, which the migration sums from the restored split rows), 0008 (the confidence
+    and the losing votes of each attributed part) and 0009 (each transaction's treasury account, which
+    the migration reads from the restored extensions)."""
     engine_name, url, archive, before = source
     members = _members(archive)
     manifest = json.loads(members["manifest.json"])
@@ -354,6 +355,7 @@ def test_an_archive_from_an_older_schema_is_restored_then_migrated(source, reque
     _drop_column(members, manifest, "app_user", "password_hash")
     _drop_column(members, manifest, "alignment_split", "confidence")
     _drop_column(members, manifest, "alignment_split", "contest")
+    _drop_column(members, manifest, "iati_transaction", "treasury_account")
     manifest["schema_revision"] = "0005"
     members["manifest.json"] = json.dumps(manifest).encode()
     older = _write(tmp_path / "older.zip", _reseal(members))

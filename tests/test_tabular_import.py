@@ -85,11 +85,24 @@ def test_reconcile_gives_every_country_and_year_and_names_missing_agencies(loade
     records = json.loads(loaded("reconcile", "--fy", "2016:2020", "--format", "json").stdout)
     assert {tuple(sorted(r)) for r in records} == {tuple(sorted(
         ["country", "fy", "type", "iati_usd", "fagov_usd", "difference_usd", "ratio", "explanation"]))}
-    keys = {(r["country"], r["fy"], r["type"]) for r in records}
+    countries = [r for r in records if not r["country"].startswith("region-")]
+    keys = {(r["country"], r["fy"], r["type"]) for r in countries}
     assert keys == {(c, fy, t) for c in ("GT", "HN", "SV", "BZ", "CR", "NI", "PA") for fy in range(2016, 2021)
                     for t in ("obligation", "disbursement")}
+    assert len(keys) == len(countries)
     for country in ("GT", "HN"):
-        assert all("USAID (US-GOV-1)" in r["explanation"] for r in records if r["country"] == country)
+        assert all("USAID (US-GOV-1)" in r["explanation"] for r in countries if r["country"] == country)
+    # Regional money once: a row per region, year and type, never repeated on the countries' rows.
+    regional = [r for r in records if r["country"].startswith("region-")]
+    assert {r["country"] for r in regional} == {"region-389", "region-498"}
+    assert len({(r["country"], r["fy"], r["type"]) for r in regional}) == len(regional)
+    assert all(Decimal(r["iati_usd"]) != 0 and r["fagov_usd"] is None for r in regional)
+    assert not any("regional" in r["explanation"] for r in countries)
+    # A publisher is named missing only where the budget tables show it funds the country: MCC has
+    # no programme in Panama and is in no budget table.
+    assert not any("US-GOV-18" in r["explanation"] for r in records)
+    panama = [r for r in countries if r["country"] == "PA"]
+    assert panama and not any("US-GOV-1)" in r["explanation"] for r in panama)
     salvador = next(r for r in records if (r["country"], r["fy"], r["type"]) == ("SV", 2019, "obligation"))
     assert Decimal(salvador["difference_usd"]) == Decimal(salvador["iati_usd"]) - Decimal(salvador["fagov_usd"])
 

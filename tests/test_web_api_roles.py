@@ -35,6 +35,8 @@ MATRIX = {
     ("GET", "/api/v1/funding"): PUBLIC,
     ("GET", "/api/v1/context"): PUBLIC,
     ("GET", "/api/v1/reconciliation"): PUBLIC,
+    ("GET", "/api/v1/coverage"): PUBLIC,
+    ("GET", "/api/v1/budget/comparison"): PUBLIC,
     ("GET", "/api/v1/documents"): PUBLIC,
     ("GET", "/api/v1/activities"): PUBLIC,
     ("GET", "/api/v1/activities/{identifier}"): PUBLIC,
@@ -56,7 +58,8 @@ MATRIX = {
 QUERIES = {"/api/v1/funding": {"by": "country,fy"}, "/api/v1/activities": {"country": "GT", "per_page": 5},
            "/api/v1/activities.xml": {"q": "CONN PROJ-015"},
            "/api/v1/context": {"indicator": "homicide_rate", "country": "GT"},
-           "/api/v1/reconciliation": {"fy": "2019"}}
+           "/api/v1/reconciliation": {"fy": "2019"}, "/api/v1/coverage": {"country": "GT"},
+           "/api/v1/budget/comparison": {"country": "GT"}}
 # The state a result must be in for each workflow action to be allowed.
 STATE_FOR = {"submit": "draft", "approve": "submitted", "return": "submitted", "unlock": "approved"}
 SPACED = "US-GOV-18-SLV-2750BXCOMD-CONN PROJ-0151"

@@ -34,13 +34,15 @@ USERS = (("ada", "admin", None), ("ana", "analyst", None), ("pablo", "partner", 
 
 @pytest.fixture(scope="session")
 def portal_master(usg_iati, shared_data, tmp_path_factory) -> Path:
-    """A SQLite file with the real U.S. IATI files, ForeignAssistance.gov, context indicators,
+    """A SQLite file with the real U.S. IATI files, ForeignAssistance.gov, the State Department's budget
+    tables, context indicators,
     aligned, the four users above (password PASSWORD) and the test indicator registry
     (tests/fixtures/results/registry.yaml). Tests copy it; none writes to it."""
     path = tmp_path_factory.mktemp("portal") / "master.db"
     cli = Cli(f"sqlite:///{path}")
     steps = [("init",), ("import", "iati", str(usg_iati)),
              ("import", "fagov", str(shared_data / "foreignaid-explorer-country")),
+             ("import", "budget", str(shared_data / "state-cbj-budget-by-country")),
              ("import", "context", str(shared_data / "owid-context"), "--format", "owid"),
              ("align",)]
     for step in steps:

@@ -101,11 +101,12 @@ def format_measure(value: Decimal, lang: str | None = None) -> str:
     return numbers.format_decimal(value, format=pattern, locale=lang or language())
 
 
-def format_percent(share: Decimal | None, lang: str | None = None) -> str:
-    """A share (0–1) as a percentage with one decimal, the locale's way ("12.3%", "12,3 %")."""
+def format_percent(share: Decimal | None, lang: str | None = None, decimals: int = 1) -> str:
+    """A share (0–1) as a percentage with one decimal (or `decimals`), the locale's way ("12.3%", "12,3 %")."""
     if share is None:
         return "–"
-    return numbers.format_percent(share, format="#,##0.0%", locale=lang or language())
+    pattern = "#,##0" + ("." + "0" * decimals if decimals else "") + "%"
+    return numbers.format_percent(share, format=pattern, locale=lang or language())
 
 
 def format_count(value: int, lang: str | None = None) -> str:

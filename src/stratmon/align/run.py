@@ -85,12 +85,12 @@ class _Inputs:
             self.organisations[activity_id].add(name)
         tx = schema.transaction
         self.account: dict[int, str] = {}
-        for activity_id, transaction_id, receiver, extensions in _scoped(
-                connection, select(tx.c.activity_id, tx.c.id, tx.c.receiver_org_name, tx.c.extensions),
+        for activity_id, transaction_id, receiver, account in _scoped(
+                connection, select(tx.c.activity_id, tx.c.id, tx.c.receiver_org_name, tx.c.treasury_account),
                 tx.c.activity_id, activity_ids):
             if receiver:
                 self.organisations[activity_id].add(receiver)
-            if account := treasury_account(extensions):
+            if account:
                 self.account[transaction_id] = account
 
         self.override: dict[str, tuple[int, Target]] = {}
@@ -105,16 +105,6 @@ class _Inputs:
 
 
 IMPLEMENTING_ROLE = "4"
-
-
-def treasury_account(extensions: list | None) -> str | None:
-    """The appropriation account (`usg:treasury-account/@code`, e.g. 11x1022) a transaction publishes."""
-    for element in extensions or ():
-        if isinstance(element, dict) and element.get("tag") == "treasury-account":
-            code = (element.get("attrs") or {}).get("code")
-            if code:
-                return code
-    return None
 
 
 def _scoped(connection: Connection, statement, column, activity_ids: range | list[int]) -> Iterator:

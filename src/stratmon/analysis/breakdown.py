@@ -16,6 +16,7 @@ from sqlalchemy import Connection, select
 
 from stratmon.analysis.alignment_state import require_current_alignment
 from stratmon.analysis.errors import QueryError
+from stratmon.analysis.fiscal import FiscalYears
 from stratmon.analysis.funding import TRANSACTION_TYPES, USD, FundingQuery, exact_sum, joined_sum, key_column, to_usd
 from stratmon.i18n import _
 from stratmon.store import schema
@@ -65,9 +66,10 @@ class Breakdown:
 
 def breakdown(connection: Connection, by: tuple[str, ...], *, transaction_types: tuple[str, ...] = (
         "obligation", "disbursement"), recipients: tuple[str, ...] = (), lines: tuple[str, ...] = (),
-        objectives: tuple[str, ...] = (), crosswalk_digest: str | None = None) -> Breakdown:
+        objectives: tuple[str, ...] = (), fiscal_years: FiscalYears = FiscalYears(),
+        crosswalk_digest: str | None = None) -> Breakdown:
     """USD sums by `by` (keys of BREAKDOWN_KEYS) and transaction type, optionally only for some
-    recipients, lines of action or objectives. Keys `line` and `objective` (and the line and
+    fiscal years, recipients, lines of action or objectives. Keys `line` and `objective` (and the line and
     objective filters) need the current alignment; their values are named as in `analysis.funding`
     (`outside:<category>`, `not_aligned`)."""
     unknown = [key for key in by if key not in BREAKDOWN_KEYS]
@@ -82,7 +84,8 @@ def breakdown(connection: Connection, by: tuple[str, ...], *, transaction_types:
     # add up exactly to them, so both tables give the same totals.
     table = schema.alignment_split if is_aligned else schema.transaction_split
     conditions = [table.c.sector_vocabulary == NO_SECTOR_SPLIT, table.c.currency == USD,
-                  table.c.type_code.in_([TRANSACTION_TYPES[t] for t in transaction_types])]
+                  table.c.type_code.in_([TRANSACTION_TYPES[t] for t in transaction_types]),
+                  *fiscal_years.conditions(table.c.fiscal_year)]
     if recipients:
         conditions.append(table.c.recipient_key.in_(recipients))
     if lines:
@@ -118,6 +121,7 @@ class ActivityMoney:
 
 def largest_activities(connection: Connection, *, limit: int = 10, recipients: tuple[str, ...] = (),
                        lines: tuple[str, ...] = (), objectives: tuple[str, ...] = (),
+                       fiscal_years: FiscalYears = FiscalYears(),
                        crosswalk_digest: str | None = None) -> list[ActivityMoney]:
     """The `limit` activities that disbursed most within the filters (as `breakdown` takes them),
     with what they obligated there too."""
@@ -126,7 +130,8 @@ def largest_activities(connection: Connection, *, limit: int = 10, recipients: t
         require_current_alignment(connection, crosswalk_digest)
     table = schema.alignment_split if is_aligned else schema.transaction_split
     conditions = [table.c.sector_vocabulary == NO_SECTOR_SPLIT, table.c.currency == USD,
-                  table.c.type_code.in_([TRANSACTION_TYPES["obligation"], TRANSACTION_TYPES["disbursement"]])]
+                  table.c.type_code.in_([TRANSACTION_TYPES["obligation"], TRANSACTION_TYPES["disbursement"]]),
+                  *fiscal_years.conditions(table.c.fiscal_year)]
     if recipients:
         conditions.append(table.c.recipient_key.in_(recipients))
     if lines:

@@ -7,6 +7,9 @@ from dataclasses import dataclass
 from stratmon.i18n import _
 
 
+ALL_YEARS = "all"
+
+
 class FiscalYearError(ValueError):
     """A fiscal-year range the user wrote that cannot be read."""
 
@@ -34,8 +37,8 @@ class FiscalYears:
 
 
 def parse_fiscal_years(text: str | None) -> FiscalYears:
-    """Read `A:B`, `A`, `A:` or `:B` (years as 4 digits, optionally prefixed `FY`)."""
-    if text is None or not text.strip():
+    """Read `A:B`, `A`, `A:` or `:B` (years as 4 digits, optionally prefixed `FY`); `all` is every year."""
+    if text is None or not text.strip() or text.strip().casefold() == ALL_YEARS:
         return FiscalYears()
     first, sep, last = text.strip().upper().partition(":")
     bounds = [_year(first, text), _year(last, text) if sep else _year(first, text)]
@@ -51,3 +54,23 @@ def _year(part: str, text: str) -> int | None:
     if not (part.isdigit() and len(part) == 4):
         raise FiscalYearError(_("fiscal years {text}: write YEAR or FIRST:LAST").format(text=text))
     return int(part)
+
+
+def strategy_period(framework) -> FiscalYears:
+    """The fiscal years the framework says its strategy ran (the default span of its figures)."""
+    return FiscalYears(framework.period.first_fy, framework.period.last_fy)
+
+
+def period_text(fiscal_years: FiscalYears) -> str:
+    """A span as `parse_fiscal_years` reads it back ("2016:2021", "all")."""
+    if fiscal_years.first is None and fiscal_years.last is None:
+        return ALL_YEARS
+    return f"{fiscal_years.first or ''}:{fiscal_years.last or ''}"
+
+
+def chosen_span(text: str | None, default: FiscalYears) -> FiscalYears:
+    """The span a user asked for: nothing → `default` (the strategy's period), `all` → every year,
+    else a range as `parse_fiscal_years` reads it."""
+    if text is None or not text.strip():
+        return default
+    return parse_fiscal_years(text)

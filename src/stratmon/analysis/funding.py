@@ -1,11 +1,14 @@
-"""Funding roll-ups: USD by recipient, fiscal year, agency, sector, line of action and objective
-(DESIGN.md rules 2–8).
+"""Funding roll-ups: USD by recipient, fiscal year, agency, sector, appropriation account, line of
+action and objective (DESIGN.md rules 2–8).
 
 Sums run over `transaction_split`, where each transaction's value is already split over its
 recipients and sectors in exact integer millionths, or, when a line of action or objective is
 asked for, over `alignment_split`, which refines those rows by objective; this module only
-groups and sums. Tables without a sector key read the roll-ups of those rows (`split_total`,
-`alignment_total`, kept by store/rollups.py), whose size does not grow with the transactions.
+groups and sums. Tables without a sector or account key read the roll-ups of those rows
+(`split_total`, `alignment_total`, kept by store/rollups.py), whose size does not grow with the
+transactions. The account is the transaction's (`iati_transaction.treasury_account`), named as the
+budget tables name it (analysis/funding_accounts.py): the roll-ups do not carry it, so account tables
+read the split rows joined to their transactions.
 """
 
 from __future__ import annotations
@@ -18,14 +21,17 @@ from sqlalchemy import Connection, and_, case, exists, func, literal, or_, selec
 from stratmon.analysis.alignment_state import require_current_alignment
 from stratmon.analysis.errors import QueryError
 from stratmon.analysis.fiscal import FiscalYears
+from stratmon.analysis.funding_accounts import funding_accounts
 from stratmon.i18n import _
 from stratmon.store import schema
 from stratmon.store.rollups import ABSENT, OPTIONAL_KEYS
 from stratmon.store.splits import NO_SECTOR_SPLIT, UNSPECIFIED
 
 TRANSACTION_TYPES = {"obligation": "2", "disbursement": "3", "expenditure": "4", "incoming_funds": "1"}
-KEYS = ("country", "group", "fy", "line", "objective", "agency", "sector")
+KEYS = ("country", "group", "fy", "line", "objective", "agency", "sector", "account")
 ALIGNED_KEYS = ("line", "objective")
+# Keys the roll-ups do not hold: tables by them sum the split rows themselves.
+DETAIL_KEYS = ("sector", "account")
 DEFAULT_SECTOR_VOCABULARY = "1"
 USD = "USD"
 CENT = Decimal("0.01")
@@ -40,6 +46,7 @@ _KEY_COLUMNS = {
     "fy": "fiscal_year",
     "agency": "reporting_org_ref",
     "sector": "sector_code",
+    "account": "treasury_account",
     "line": "line_id",
     "objective": "objective_id",
 }
@@ -64,6 +71,11 @@ class FundingQuery:
     def is_aligned(self) -> bool:
         """Whether the query needs alignment (a line-of-action or objective key)."""
         return any(key in ALIGNED_KEYS for key in self.by)
+
+    @property
+    def needs_split_rows(self) -> bool:
+        """Whether the query groups by a key the roll-ups do not hold (sector, account)."""
+        return any(key in DETAIL_KEYS for key in self.by)
 
     def __post_init__(self) -> None:
         unknown = [key for key in self.by if key not in KEYS]
@@ -134,29 +146,41 @@ def _rolled_up(query: FundingQuery, aligned: bool):
 
 def rows_to_sum(query: FundingQuery):
     """The split rows to sum: by recipient only, or by recipient × sector of one vocabulary;
-    from `alignment_split` when the query groups by line of action or objective.
+    from `alignment_split` when the query groups by line of action or objective; with their
+    transaction's treasury account when it groups by account.
 
     A transaction with no sector in the vocabulary counts under `unspecified`, so that
     sector tables add up to the same total as every other table.
     """
     table = schema.alignment_split if query.is_aligned else split
     base = _filters(query, table)
+
+    def rows(*columns):
+        if "account" not in query.by:
+            return select(*columns)
+        tx = schema.transaction
+        return select(*columns, tx.c.treasury_account).select_from(
+            table.join(tx, tx.c.id == table.c.transaction_id))
+
     if "sector" not in query.by:
-        return select(table).where(table.c.sector_vocabulary == NO_SECTOR_SPLIT, *base).subquery()
-    with_sector = select(table).where(table.c.sector_vocabulary == query.sector_vocabulary, *base)
+        return rows(*table.c).where(table.c.sector_vocabulary == NO_SECTOR_SPLIT, *base).subquery()
+    with_sector = rows(*table.c).where(table.c.sector_vocabulary == query.sector_vocabulary, *base)
     other = split.alias("other")
     lacking = exists().where(and_(other.c.transaction_id == table.c.transaction_id,
                                   other.c.sector_vocabulary == query.sector_vocabulary))
     columns = [literal(UNSPECIFIED).label("sector_code") if c.name == "sector_code" else c for c in table.c]
-    without_sector = select(*columns).where(table.c.sector_vocabulary == NO_SECTOR_SPLIT, ~lacking, *base)
+    without_sector = rows(*columns).where(table.c.sector_vocabulary == NO_SECTOR_SPLIT, ~lacking, *base)
     return union_all(with_sector, without_sector).subquery()
 
 
 def key_column(rows_source, query: FundingQuery, key: str):
     """The SQL expression a key groups by. Money outside the Strategy's lines groups as
     `outside:<category>`, and money not aligned as `not_aligned`, so that line and objective
-    tables add up to the same total as every other table."""
+    tables add up to the same total as every other table. Accounts group under the budget tables'
+    names, a symbol the mapping does not know under itself, and none under `unspecified`."""
     column = rows_source.c[_KEY_COLUMNS[key]]
+    if key == "account":
+        return funding_accounts().expression(column, rows_source.c.reporting_org_ref).label(key)
     if key in ALIGNED_KEYS:
         outside = literal(OUTSIDE_PREFIX).concat(rows_source.c.outside_id)
         return func.coalesce(column, outside, literal(NOT_ALIGNED)).label(key)
@@ -169,8 +193,8 @@ def funding(connection: Connection, query: FundingQuery) -> FundingResult:
     """USD sums grouped by `query.by`, with non-USD amounts reported, not converted."""
     if query.is_aligned:
         require_current_alignment(connection, query.crosswalk_digest)
-    # Without a sector key, the roll-ups hold the same sums in far fewer rows.
-    rows_source = rows_to_sum(query) if "sector" in query.by else _rolled_up(query, query.is_aligned)
+    # Without a sector or account key, the roll-ups hold the same sums in far fewer rows.
+    rows_source = rows_to_sum(query) if query.needs_split_rows else _rolled_up(query, query.is_aligned)
     keys = [key_column(rows_source, query, key) for key in query.by]
     usd_only = rows_source.c.currency == USD
     statement = select(*keys, *_sums(rows_source)).where(usd_only).group_by(*keys)

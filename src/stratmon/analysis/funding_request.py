@@ -18,13 +18,14 @@ from stratmon.i18n import _, language
 from stratmon.sources.countries import iso2_from_iso3, iso2_from_name
 
 # Keys whose codes mean little to a reader get a name column in CSV and JSON.
-NAMED_KEYS = ("group", "line", "objective", "agency", "sector")
+NAMED_KEYS = ("group", "line", "objective", "agency", "sector", "account")
 
 
 def key_headers() -> dict[str, str]:
     """Column headings of the keys."""
     return {"country": _("Country"), "group": _("Country or group"), "fy": _("Fiscal year"),
-            "line": _("Line of action"), "objective": _("Objective"), "agency": _("Agency"), "sector": _("Sector")}
+            "line": _("Line of action"), "objective": _("Objective"), "agency": _("Agency"), "sector": _("Sector"),
+            "account": _("Appropriation account")}
 
 
 def country_key(text: str | None) -> str | None:
@@ -80,6 +81,8 @@ def key_name(labels: Labels, key: str, value) -> str:
         return labels.aligned(key, value)
     if key == "group":
         return labels.group(value)
+    if key == "account":
+        return labels.account(value)
     return labels.agency(value) if key == "agency" else labels.sector(value)
 
 

@@ -7,6 +7,7 @@ import re
 from sqlalchemy import Connection, func, select
 
 from stratmon.align.crosswalk import Crosswalks
+from stratmon.analysis.funding_accounts import funding_accounts, published_account_titles
 from stratmon.framework import Framework
 from stratmon.i18n import _, territory_name
 from stratmon.iati.codelists import SECTOR_CODELIST_BY_VOCABULARY, codelists
@@ -27,6 +28,7 @@ class Labels:
         self._agency_names: dict[str, str] | None = None
         self._sector_names: dict[str, str] | None = None
         self._region_names: dict[str, str] | None = None
+        self._account_titles: dict[str, str] | None = None
 
     def recipient(self, key: str) -> str:
         """A country or `region-<code>` key as a name."""
@@ -85,6 +87,18 @@ class Labels:
         codelist = SECTOR_CODELIST_BY_VOCABULARY.get(self.sector_vocabulary)
         fallback = self._sector_names.get(code)
         return codelists().name(codelist, code, self.lang, fallback=fallback) if codelist else (fallback or code)
+
+    def account(self, value: str | None) -> str:
+        """An `account` key value of a funding table: the budget tables' account by its full name, else
+        the treasury account's title as its publisher gives it, else the symbol."""
+        if not value or value == UNSPECIFIED:
+            return _("Unspecified")
+        accounts = funding_accounts()
+        if value in accounts.accounts:
+            return accounts.name(value, self.lang)
+        if self._account_titles is None:
+            self._account_titles = published_account_titles(self._connection)
+        return self._account_titles.get(value) or value
 
     def line(self, line_id: str) -> str:
         """A line of action's name."""

@@ -64,6 +64,29 @@ class PublishedQuality:
     by_publisher: dict[tuple[str | None, str], int] = field(default_factory=dict)  # (publisher, check) → count
 
 
+@dataclass(frozen=True)
+class CheckSummary:
+    """One check over all findings: how often it fires, the dollars it touches, and where."""
+
+    check: str
+    name: str
+    findings: int
+    usd: Decimal | None            # None when no finding touches money
+    publishers: Counter            # reporting organisation reference (None for files) → findings
+
+
+def by_check(result: PublishedQuality) -> list[CheckSummary]:
+    """Every check in order, with its count, dollars and publishers (the data page and the report)."""
+    names = check_names()
+    summaries = []
+    for check in CHECKS:
+        found = [f for f in result.findings if f.check == check]
+        money = [abs(f.usd) for f in found if f.usd is not None]
+        summaries.append(CheckSummary(check, names[check], len(found), sum(money, Decimal(0)) if money else None,
+                                      Counter(f.publisher for f in found)))
+    return summaries
+
+
 def published_quality(connection: Connection, *, today: date | None = None) -> PublishedQuality:
     """Every check on every imported activity and file, largest dollars first within each check."""
     today = today or date.today()

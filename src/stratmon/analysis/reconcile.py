@@ -1,29 +1,27 @@
 """Reconciliation of IATI with ForeignAssistance.gov, per country, U.S. fiscal year and type.
 
-Both sides are summed in USD by the same keys. Where they differ, the explanation says what
-the stored data can tell: major IATI publishers of the strategy with no IATI data at all for
-the country, money IATI reports to regional programmes, and a missing side.
+Both sides are summed in USD by the same keys (`analysis.coverage`). Where they differ, the
+explanation says what the stored data can tell: a missing side, and agencies whose money the State
+Department's budget tables show for the country and the IATI data lack. Money IATI reports to the
+Strategy's regional programmes has rows of its own, once per region and year: it is never spread
+over the countries, nor repeated on each of their rows (DESIGN.md rule 8).
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
 
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection
 
+from stratmon.analysis.coverage import MISSING_SHARE, CoverageData
+from stratmon.analysis.coverage_words import agency_name
 from stratmon.analysis.fiscal import FiscalYears
-from stratmon.analysis.funding import TRANSACTION_TYPES, exact_sum, joined_sum, to_usd
+from stratmon.analysis.funding import to_usd
 from stratmon.framework import Framework
-from stratmon.i18n import _, format_usd_words
-from stratmon.store import schema
-from stratmon.store.splits import NO_SECTOR_SPLIT
+from stratmon.i18n import _
 
 RECONCILED_TYPES = ("obligation", "disbursement")
-# An agency is a major publisher for the strategy when it reports at least this share of the
-# strategy's IATI money; a major publisher with nothing at all for a country is worth naming.
-MAJOR_PUBLISHER_SHARE = Decimal("0.05")
 
 
 @dataclass(frozen=True)
@@ -32,7 +30,9 @@ class Reason:
 
     code: str  # "no_fagov" | "no_iati" | "agencies_absent" | "regional"
     agencies: tuple[str, ...] = ()
-    amount_usd: Decimal | None = None
+    # For agencies_absent: the budget table's year that shows the agencies fund the country.
+    evidence_fy: int | None = None
+    fy: int | None = None
 
 
 def reason_text(reason: Reason) -> str:
@@ -41,12 +41,15 @@ def reason_text(reason: Reason) -> str:
         return _("no ForeignAssistance.gov figure loaded")
     if reason.code == "no_iati":
         return _("no IATI transactions")
+    if reason.code == "agencies_absent" and reason.evidence_fy == reason.fy:
+        return _("the budget tables for FY{year} show {agencies} funding the country, which publish less than half "
+                 "of that in IATI").format(year=reason.evidence_fy, agencies=", ".join(reason.agencies))
     if reason.code == "agencies_absent":
-        return _("no IATI data at all from {agencies}, major publishers for the strategy's other countries").format(
-            agencies=", ".join(reason.agencies))
+        return _("the budget tables for FY{year}, the latest loaded, show {agencies} funding the country, which "
+                 "publish nothing for it in IATI this year").format(year=reason.evidence_fy,
+                                                                   agencies=", ".join(reason.agencies))
     if reason.code == "regional":
-        return _("IATI reports {amount} to regional programmes this year").format(
-            amount=format_usd_words(reason.amount_usd))
+        return _("a regional programme: ForeignAssistance.gov counts such money under regions of its own")
     return reason.code
 
 
@@ -64,94 +67,67 @@ class Reconciliation:
     reasons: list[Reason]
 
 
-def _iati_sums(connection: Connection, transaction_type: str) -> dict[tuple[str, int], int]:
-    split = schema.transaction_split
-    rows = connection.execute(
-        select(split.c.recipient_key, split.c.fiscal_year, *exact_sum(split.c.amount_micros))
-        .where(split.c.sector_vocabulary == NO_SECTOR_SPLIT, split.c.currency == "USD",
-               split.c.type_code == TRANSACTION_TYPES[transaction_type])
-        .group_by(split.c.recipient_key, split.c.fiscal_year))
-    return {(key, fy): joined_sum(units, remainder) for key, fy, units, remainder in rows}
-
-
-def _missing_major_publishers(connection: Connection, framework: Framework) -> dict[str, list[str]]:
-    """country → major IATI publishers of the strategy with no IATI transactions for it in any year."""
-    split = schema.transaction_split
-    countries = [c.code for c in framework.countries]
-    money: dict[str, int] = defaultdict(int)
-    present: dict[str, set[str]] = defaultdict(set)
-    for agency, key, units, remainder in connection.execute(
-            select(split.c.reporting_org_ref, split.c.recipient_key, *exact_sum(func.abs(split.c.amount_micros)))
-            .where(split.c.sector_vocabulary == NO_SECTOR_SPLIT, split.c.currency == "USD")
-            .group_by(split.c.reporting_org_ref, split.c.recipient_key)):
-        money[agency] += joined_sum(units, remainder)
-        present[agency].add(key)
-    everything = sum(money.values())
-    major = sorted(a for a, m in money.items() if everything and Decimal(m) / everything >= MAJOR_PUBLISHER_SHARE)
-    missing = {}
-    for country in countries:
-        names = []
-        for ref in major:
-            if country not in present[ref]:
-                agency = framework.agency_by_ref(ref) if ref else None
-                names.append(f"{agency.acronym} ({ref})" if agency else (ref or "?"))
-        missing[country] = names
-    return missing
-
-
-def _fagov_sums(connection: Connection, transaction_type: str) -> dict[tuple[str, int], int]:
-    """ForeignAssistance.gov sums: the country summary where loaded, else the complete file's rows."""
-    figure = schema.fagov_figure
-    # A published figure with no amount stays missing (None), never zero (DESIGN.md rule 4).
-    sums = {(key, fy): (int(total) if total is not None else None) for key, fy, total in connection.execute(
-        select(figure.c.recipient_key, figure.c.fiscal_year, figure.c.current_micros)
-        .where(figure.c.transaction_type == transaction_type, figure.c.fiscal_period == ""))}
-    detail = schema.fagov_transaction
-    for key, fy, units, remainder in connection.execute(
-            select(detail.c.recipient_key, detail.c.fiscal_year, *exact_sum(detail.c.current_micros))
-            .where(detail.c.transaction_type == transaction_type)
-            .group_by(detail.c.recipient_key, detail.c.fiscal_year)):
-        sums.setdefault((key, fy), joined_sum(units, remainder))
-    return sums
-
-
 def reconcile(connection: Connection, framework: Framework, fiscal_years: FiscalYears,
               countries: list[str] | None = None) -> list[Reconciliation]:
-    """A row for every country of the strategy (or `countries`), fiscal year in range and type."""
+    """A row for every country of the strategy (or `countries`), fiscal year in range and type;
+    and, when no countries are asked for, one for each of the strategy's regions with IATI money."""
     wanted = countries or [c.code for c in framework.countries]
-    missing_publishers = _missing_major_publishers(connection, framework)
+    regions = [] if countries else [region.key for region in framework.regions]
+    data = CoverageData(connection, RECONCILED_TYPES)
     results = []
     for transaction_type in RECONCILED_TYPES:
-        iati, fagov = _iati_sums(connection, transaction_type), _fagov_sums(connection, transaction_type)
+        iati, fagov = data.iati[transaction_type], data.fagov[transaction_type]
         years = sorted({fy for _, fy in (*iati, *fagov)})
         first = fiscal_years.first or (years[0] if years else None)
         last = fiscal_years.last or (years[-1] if years else None)
         if first is None or last is None:
             continue
-        regional = defaultdict(int)
-        for (key, fy), micros in iati.items():
-            if key.startswith("region-"):
-                regional[fy] += micros
         for country in wanted:
             for fy in range(first, last + 1):
                 results.append(_row(country, fy, transaction_type, iati.get((country, fy), 0),
-                                    fagov.get((country, fy)), regional.get(fy, 0),
-                                    missing_publishers.get(country, [])))
+                                    fagov.get((country, fy)), _absent(data, framework, country, fy)))
+        for region in regions:
+            for fy in range(first, last + 1):
+                if iati.get((region, fy)):
+                    results.append(_row(region, fy, transaction_type, iati[(region, fy)], fagov.get((region, fy)),
+                                        None, regional=True))
     return results
 
 
-def _row(country, fy, transaction_type, iati_micros, fagov_micros, regional_micros, absent) -> Reconciliation:
+def _absent(data: CoverageData, framework: Framework, country: str, fy: int) -> Reason | None:
+    """The agencies the budget tables show funding `country` (in `fy`, or in their latest year when
+    `fy` is later) whose IATI money there that year falls short: under half of the budget in the
+    budget's own year, nothing at all in a later one."""
+    budget_years = sorted({year for (place, year, _agency) in data.budget if place == country})
+    if not budget_years or fy < budget_years[0]:
+        return None
+    evidence = fy if fy in budget_years else (budget_years[-1] if fy > budget_years[-1] else None)
+    if evidence is None:
+        return None
+    names = []
+    for (place, year, agency), (budget, _accounts) in sorted(data.budget.items()):
+        if place != country or year != evidence:
+            continue
+        published = max(data.published.get((country, fy, agency, kind), 0) for kind in RECONCILED_TYPES)
+        short = published < MISSING_SHARE * budget if evidence == fy else published == 0
+        if short:
+            names.append(f"{agency_name(framework, agency)} ({agency})")
+    return Reason("agencies_absent", tuple(names), evidence, fy) if names else None
+
+
+def _row(country, fy, transaction_type, iati_micros, fagov_micros, absent: Reason | None,
+         regional: bool = False) -> Reconciliation:
     iati_usd = to_usd(iati_micros)
     fagov_usd = to_usd(fagov_micros) if fagov_micros is not None else None
     difference = iati_usd - fagov_usd if fagov_usd is not None else None
     ratio = (iati_usd / fagov_usd).quantize(Decimal("0.0001")) if fagov_usd else None
     reasons = []
-    if fagov_usd is None:
+    if regional:
+        reasons.append(Reason("regional"))
+    elif fagov_usd is None:
         reasons.append(Reason("no_fagov"))
     if iati_micros == 0:
         reasons.append(Reason("no_iati"))
     if absent and (difference is None or difference < 0):
-        reasons.append(Reason("agencies_absent", tuple(absent)))
-    if regional_micros and difference is not None and difference < 0:
-        reasons.append(Reason("regional", amount_usd=to_usd(regional_micros)))
+        reasons.append(absent)
     return Reconciliation(country, fy, transaction_type, iati_usd, fagov_usd, difference, ratio, reasons)

@@ -17,6 +17,8 @@ from stratmon.align.crosswalk import Crosswalks
 from stratmon.analysis.alignment import coverage
 from stratmon.analysis.alignment_evaluation import published_precision
 from stratmon.analysis.context import against_baseline
+from stratmon.analysis.coverage import CoverageData
+from stratmon.analysis.coverage_words import agency_name, describe, span_words
 from stratmon.analysis.fiscal import FiscalYears
 from stratmon.analysis.funding import NOT_ALIGNED, OUTSIDE_PREFIX, FundingQuery, funding
 from stratmon.analysis.labels import Labels
@@ -24,6 +26,7 @@ from stratmon.analysis.performance import performance
 from stratmon.analysis.iptt import iptt
 from stratmon.analysis.iptt_types import IpttTable
 from stratmon.analysis.pipeline import pipeline
+from stratmon.analysis.published_quality import by_check, published_quality
 from stratmon.analysis.quality import check_results, framework_quality_rules
 from stratmon.analysis.quality_data import result_points
 from stratmon.analysis.report_changes import changes_section
@@ -72,6 +75,7 @@ class _Builder:
         self.labels = Labels(connection, self.framework, lang, crosswalks=crosswalks)
         self.groups = tuple((member, group.id) for group in self.framework.country_groups
                             for member in group.countries)
+        self.coverage_data = CoverageData(connection)
 
     def query(self, by: tuple[str, ...], transaction_type: str = "disbursement") -> FundingQuery:
         """The query `stratmon funding --by BY --type T --fy A:B [--country C]` runs."""
@@ -108,11 +112,35 @@ def _by(builder: _Builder, key: str, name) -> list[tuple[str, Decimal, Decimal]]
     return [(name(k), obligated.get(k, ZERO), disbursed.get(k, ZERO)) for k in keys]
 
 
+def _places(builder: _Builder) -> tuple[tuple[str, ...], str]:
+    """The countries the report covers, and their name in a sentence."""
+    if builder.country:
+        return (builder.country,), builder.labels.recipient(builder.country)
+    codes = tuple(c.code for c in builder.framework.countries)
+    return codes, _("The Strategy's {count} countries").format(count=len(codes))
+
+
+def _coverage_paragraphs(builder: _Builder) -> tuple[str, ...]:
+    """How much of ForeignAssistance.gov's money the IATI data hold, and whose is missing: the
+    summary opens with it, since every other figure depends on it."""
+    places, place = _places(builder)
+    data = builder.coverage_data
+    words = [describe(data.coverage(places, builder.fiscal_years, kind), place, builder.framework,
+                      builder.labels.recipient) for kind in ("disbursement", "obligation")]
+    paragraphs = [found.comparison for found in words]
+    warned = next((found for found in words if found.warning), None)
+    if warned:
+        paragraphs.append(warned.warning)
+        paragraphs.extend(warned.missing)
+    return tuple(paragraphs)
+
+
 def _summary(builder: _Builder, coverage_share: Decimal | None, statuses: dict[str, int]) -> Section:
     obligated, disbursed = builder.total("obligation"), builder.total("disbursement")
     by_line = builder.sums(("line",))
     inside = {k: v for k, v in by_line.items() if k != NOT_ALIGNED and not k.startswith(OUTSIDE_PREFIX)}
-    paragraphs = [_("U.S. agencies obligated {obligated} and disbursed {disbursed} in the period, as "
+    paragraphs = [*_coverage_paragraphs(builder),
+                  _("U.S. agencies obligated {obligated} and disbursed {disbursed} in the period, as "
                     "published in IATI.").format(obligated=format_usd_words(obligated),
                                                  disbursed=format_usd_words(disbursed))]
     if inside and disbursed > 0:
@@ -306,20 +334,44 @@ def _coverage(builder: _Builder) -> tuple[Section, Decimal | None, dict[str, Dec
         paragraphs.append(_("{share} of disbursed dollars are attributed with a reason; {amount} are not "
                             "aligned and listed by `stratmon alignment coverage`.").format(
             share=format_percent(share), amount=format_usd_words(overall.not_aligned_usd)))
-    absent: dict[tuple[str, ...], set[str]] = {}
-    for row in rows:
-        for reason in row.reasons:
-            if reason.code == "agencies_absent":
-                absent.setdefault(reason.agencies, set()).add(builder.labels.recipient(row.country))
-    for agencies, countries in sorted(absent.items()):
-        paragraphs.append(_("Missing from IATI: {agencies} publish nothing for {countries}, though they are major "
-                            "publishers for the Strategy's other countries.").format(
-            agencies=", ".join(agencies), countries=", ".join(sorted(countries))))
     findings = check_results(result_points(builder.connection), framework_quality_rules())
     paragraphs.append(_("Data-quality checks of entered results: {n} findings (`stratmon quality`).").format(
         n=len(findings)))
-    return (Section("coverage", _("Data coverage and quality"), tuple(paragraphs), (), (table, recon)), share,
-            result.by_confidence)
+    published = _published_table(builder)
+    paragraphs.append(_("Checks on what the agencies publish: {n} findings (`stratmon quality --published`); the "
+                        "table counts them by check, with the dollars they touch.").format(
+        n=format_count(sum(row["findings"] for row in published.rows))))
+    return (Section("coverage", _("Data coverage and quality"), tuple(paragraphs), (),
+                    (_coverage_table(builder), table, recon, published)), share, result.by_confidence)
+
+
+def _coverage_table(builder: _Builder) -> Table:
+    """Each country's IATI disbursements against ForeignAssistance.gov's, and whose money is missing."""
+    data, names = builder.coverage_data, builder.labels
+    rows = []
+    for code in _places(builder)[0]:
+        found = data.coverage((code,), builder.fiscal_years, "disbursement")
+        rows.append({"country": names.recipient(code), "iati": found.iati_usd, "fagov": found.fagov_usd,
+                     "share": found.share, "missing": ", ".join(agency_name(builder.framework, p.agency_ref)
+                                                                for p in found.missing) or "–"})
+    return Table("coverage_by_country", _("Disbursements: IATI against ForeignAssistance.gov by country"), (
+        Column("country", _("Country")), Column("iati", _("IATI (USD)"), "money"),
+        Column("fagov", _("ForeignAssistance.gov (USD)"), "money"), Column("share", _("IATI holds"), "percent"),
+        Column("missing", _("Missing publishers (budget tables)"))), tuple(rows),
+        note=_("An agency is named where the State Department's budget tables show its accounts funding the "
+               "country and it publishes less than half of that in IATI."))
+
+
+def _published_table(builder: _Builder) -> Table:
+    """The checks on published data: findings, dollars touched and publishers, per check."""
+    rows = [{"check": c.name, "findings": c.findings, "usd": c.usd,
+             "publishers": ", ".join(f"{builder.labels.agency_short(ref) if ref else _('files')} ({format_count(n)})"
+                                     for ref, n in c.publishers.most_common()) or "–"}
+            for c in by_check(published_quality(builder.connection))]
+    return Table("published_checks", _("Checks on what the agencies publish"), (
+        Column("check", _("Check")), Column("findings", _("Findings"), "number"),
+        Column("usd", _("Dollars touched (USD)"), "money"), Column("publishers", _("Publishers (findings)"))),
+        tuple(rows))
 
 
 def _methods(builder: _Builder, snap: str, placed: dict[str, Decimal]) -> Section:
@@ -377,8 +429,15 @@ def build_report(connection: Connection, crosswalks: Crosswalks, lang: str, *, f
         changes_section(connection, builder.labels, since[1], since[2], since[0], fiscal_years),)
     sections = (_summary(builder, share, statuses), _funding(builder), results_section, _context(builder),
                 _commitments(builder), coverage_section, *changes, _methods(builder, snap, placed))
-    scope = [_("FY{first}–{last}").format(first=fiscal_years.first or "", last=fiscal_years.last or "")
-             if (fiscal_years.first or fiscal_years.last) else _("all fiscal years")]
+    period = crosswalks.framework.period
+    if (fiscal_years.first, fiscal_years.last) == (period.first_fy, period.last_fy):
+        scope = [_("{span}, the Strategy's period").format(span=span_words(fiscal_years.first, fiscal_years.last))]
+    elif fiscal_years.first and fiscal_years.last:
+        scope = [span_words(fiscal_years.first, fiscal_years.last)]
+    elif fiscal_years.first or fiscal_years.last:
+        scope = [_("FY{first}–{last}").format(first=fiscal_years.first or "", last=fiscal_years.last or "")]
+    else:
+        scope = [_("all fiscal years")]
     scope.append(builder.labels.recipient(country) if country else _("all countries of the Strategy"))
     return Report(lang=lang, title=_("Monitoring and evaluation report: {strategy}").format(
         strategy=crosswalks.framework.name.get(lang)), subtitle=" · ".join(scope), generated_on=generated_on,

@@ -13,6 +13,7 @@ from stratmon.cli import (  # align_review_cmd adds its commands to align_cmd's
     backup_cmd,
     budget_cmd,
     context_cmd,
+    coverage_cmd,
     fagov_cmd,
     fetch_cmd,
     framework_cmd,
@@ -63,6 +64,8 @@ app.command("align", help=_("(Re)compute the alignment of every transaction to t
     align_cmd.align_command)
 app.command("imports", help=_("The import ledger: every file imported, with its hash, counts and outcome."))(
     import_cmd.imports)
+app.command("coverage", help=_("How much of ForeignAssistance.gov's money the IATI data hold, and whose is "
+                                "missing."))(coverage_cmd.coverage_command)
 app.command("reconcile", help=_("IATI against ForeignAssistance.gov by country, fiscal year and type."))(
     reconcile_cmd.reconcile_command)
 app.command("funding", help=_("Money in U.S. dollars, grouped by the keys you choose."))(funding_cmd.funding)

@@ -1,4 +1,5 @@
-"""`stratmon budget show`: the State Department budget tables as imported, in dollars."""
+"""`stratmon budget show`: the State Department budget tables as imported, in dollars; `stratmon budget
+compare`: the tables against IATI and ForeignAssistance.gov, by place, account and fiscal year."""
 
 from __future__ import annotations
 
@@ -59,3 +60,76 @@ def show(
             table.add_row(f"FY{line.fiscal_year}", escape(line.label), escape(line.account),
                           format_money(line.usd) if line.usd is not None else "")
         console.print(table)
+
+
+PlaceOption = Annotated[str | None, typer.Option("--country", help=_(
+    "Only this country (GT), country group (northern-triangle) or the regional programmes (regional)."),
+    show_default=False)]
+
+
+@app.command("compare", help=_("The budget tables against IATI (and ForeignAssistance.gov where it names the "
+                               "account), by place, account and fiscal year, largest gap first."))
+@handles_errors
+def compare(
+    fy: FiscalYearsOption = None,
+    country: PlaceOption = None,
+    output_format: FormatOption = "table",
+    db: DbOption = None,
+) -> None:
+    from stratmon.analysis.budget_comparison import RECORD_COLUMNS, budget_comparison, comparison_records, \
+        places_for
+    from stratmon.analysis.labels import Labels
+    from stratmon.framework import load_framework
+    from stratmon.i18n import language
+
+    check_format(output_format)
+    framework = load_framework()
+    engine = ready_engine(db)
+    with engine.connect() as connection:
+        comparison = budget_comparison(connection, framework, fiscal_years=parse_fiscal_years(fy),
+                                       places=places_for(framework, country))
+        records = list(comparison_records(comparison, Labels(connection, framework, language())))
+    if output_format == "json":
+        typer.echo(json.dumps({"fiscal_years": list(comparison.fiscal_years), "rows": records,
+                               "uncompared_budget_usd": {column: f"{usd:.2f}" for column, usd
+                                                         in comparison.uncompared_budget_usd.items()}},
+                              ensure_ascii=False, indent=2))
+    elif output_format == "csv":
+        write_csv(records, list(RECORD_COLUMNS))
+    else:
+        console.print(_comparison_table(records))
+        _comparison_notes(framework, comparison)
+
+
+def _comparison_table(records: list[dict]) -> Table:
+    table = Table(title=_("Budget tables against published money (USD), largest gap first"))
+    table.add_column(_("Place"), min_width=8)
+    table.add_column(_("Account"), no_wrap=True)
+    table.add_column(_("Fiscal year"), no_wrap=True)
+    for header in (_("Budget"), _("IATI obligations"), _("IATI disbursements"), "FA.gov", _("Gap")):
+        table.add_column(header, justify="right", no_wrap=True)
+    for record in records:
+        table.add_row(escape(record["place_name"]), escape(record["account"]), f"FY{record['fy']}", *(
+            _money(record[column]) for column in ("budget_usd", "iati_obligated_usd", "iati_disbursed_usd",
+                                                  "fagov_obligated_usd", "gap_usd")))
+    return table
+
+
+def _money(text: str | None) -> str:
+    from decimal import Decimal
+
+    return "" if text is None else format_money(Decimal(text))
+
+
+def _comparison_notes(framework, comparison) -> None:
+    from stratmon.cli.common import errors
+    from stratmon.i18n import language
+
+    for programme in framework.budget_programs:
+        if programme.note:
+            errors.print(_("note: {programme}: {note}").format(
+                programme=programme.name.get(language()), note=programme.note.get(language())), markup=False)
+    for column, usd in comparison.uncompared_budget_usd.items():
+        if usd:
+            errors.print(_("note: {amount} of budget under \"{column}\" names no account and is not compared").format(
+                amount=format_money(usd), column=column), markup=False)

@@ -32,7 +32,7 @@ DbOption = Annotated[
 
 
 FiscalYearsOption = Annotated[
-    str | None, typer.Option("--fy", help=_("Fiscal years: YEAR or FIRST:LAST."), show_default=False)]
+    str | None, typer.Option("--fy", help=_("Fiscal years: YEAR, FIRST:LAST or all."), show_default=False)]
 CountryOption = Annotated[
     str | None, typer.Option("--country", help=_("An ISO country code, e.g. GT."), show_default=False)]
 FormatOption = Annotated[str, typer.Option("--format", help=_("table, csv or json"))]

@@ -1,5 +1,5 @@
 """`stratmon funding`: USD by country (or country group), fiscal year, line of action, objective,
-agency and sector."""
+agency, sector and appropriation account."""
 
 from __future__ import annotations
 
@@ -30,7 +30,7 @@ if TYPE_CHECKING:
     from stratmon.analysis.labels import Labels
 
 ByOption = Annotated[str, typer.Option("--by", help=_("Comma-separated keys: country, group, fy, line, objective, "
-                                                       "agency, sector."))]
+                                                       "agency, sector, account."))]
 VocabularyOption = Annotated[str, typer.Option("--sector-vocabulary", help=_(
     "IATI sector vocabulary for --by sector (1 = OECD DAC, 99 = U.S. program areas)."))]
 GroupOrCountryOption = Annotated[str | None, typer.Option("--country", help=_(

@@ -10,8 +10,8 @@ from typing import Annotated
 import typer
 from rich.markup import escape
 
-from stratmon.analysis.fiscal import parse_fiscal_years
-from stratmon.cli.common import CountryOption, DbOption, FiscalYearsOption, UserError, check_format, console, \
+from stratmon.analysis.fiscal import chosen_span, strategy_period
+from stratmon.cli.common import CountryOption, DbOption, UserError, check_format, console, \
     country_code, handles_errors, ready_engine
 from stratmon.i18n import SUPPORTED, _, language, set_language
 
@@ -22,7 +22,8 @@ from stratmon.i18n import SUPPORTED, _, language, set_language
 def report_command(
     lang: Annotated[str | None, typer.Option("--lang", help=_("en or es (default: the command's language)."),
                                              show_default=False)] = None,
-    fy: FiscalYearsOption = None,
+    fy: Annotated[str | None, typer.Option("--fy", help=_(
+        "Fiscal years: YEAR, FIRST:LAST or all (default: the Strategy's period)."), show_default=False)] = None,
     country: CountryOption = None,
     output_format: Annotated[str, typer.Option("--format", help=_("html, pdf or md"))] = "html",
     as_of: Annotated[str | None, typer.Option("--as-of", help=_("The report's date, YYYY-MM-DD (default: today); "
@@ -68,7 +69,8 @@ def report_command(
             if before is None:
                 raise UserError(_("no report was made from data snapshot {snapshot}").format(snapshot=since))
             compared = (since.strip(), before, figures)
-        report = build_report(connection, crosswalks, chosen, fiscal_years=parse_fiscal_years(fy),
+        report = build_report(connection, crosswalks, chosen,
+                              fiscal_years=chosen_span(fy, strategy_period(crosswalks.framework)),
                               country=country_code(country), generated_on=generated_on, since=compared,
                               data_snapshot=data_snapshot)
     if stored is None:

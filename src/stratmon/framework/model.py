@@ -99,6 +99,30 @@ class Region(Strict):
         return f"region-{self.code}"
 
 
+class Period(Strict):
+    """The fiscal years the strategy ran (U.S. fiscal years, October to September), with the
+    source that dates them. Figures default to this span; a user may choose another."""
+
+    first_fy: int = Field(ge=1900, le=2100)
+    last_fy: int | None = Field(default=None, ge=1900, le=2100)
+    source: str = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Period:
+        if self.last_fy is not None and self.last_fy < self.first_fy:
+            raise ValueError("period.last_fy is before period.first_fy")
+        return self
+
+
+class BudgetProgram(Strict):
+    """A row of the State Department's budget tables (by country and account) that funds the strategy's
+    regional programmes, under every label the tables print it with from year to year."""
+
+    name: Text
+    labels: tuple[str, ...] = Field(min_length=1)
+    note: Text | None = None
+
+
 class Agency(Strict):
     """A U.S. government agency, with its IATI organisation reference."""
 
@@ -156,10 +180,12 @@ class Framework(Strict):
     short_name: Text
     purpose: Text
     source: str = Field(min_length=1)
+    period: Period
     lines_of_action: tuple[LineOfAction, ...] = Field(min_length=1)
     countries: tuple[Country, ...] = Field(min_length=1)
     country_groups: tuple[CountryGroup, ...] = ()
     regions: tuple[Region, ...] = ()
+    budget_programs: tuple[BudgetProgram, ...] = ()
     agencies: tuple[Agency, ...] = ()
     commitments: tuple[Commitment, ...] = ()
     context_indicators: tuple[ContextIndicator, ...] = ()

@@ -12,6 +12,7 @@ from datetime import timezone
 from typing import Any
 
 from stratmon.sources.iati_records import Activity, IndicatorValue, Org
+from stratmon.sources.usg_extensions import treasury_account
 from stratmon.sources.values import fiscal_year, optional_micros as _micros
 from stratmon.store import schema
 from stratmon.store.splits import ActivityShares, split_rows
@@ -104,6 +105,7 @@ def _transactions(activity: Activity, activity_id: int, next_id, rows: Rows) -> 
             "finance_type_code": tx.finance_type, "aid_type_code": tx.aid_type,
             "tied_status_code": tx.tied_status, "humanitarian": tx.humanitarian,
             "recipients_rebased": rebased, "extensions": tx.extensions or None,
+            "treasury_account": treasury_account(tx.extensions),
         })
         _recipients_and_sectors(tx.recipients, tx.sectors, activity_id, transaction_id, rows)
         if micros is None:

@@ -169,6 +169,9 @@ transaction = Table(
     Column("humanitarian", Boolean),
     Column("recipients_rebased", Boolean, nullable=False, default=False),
     Column("extensions", JSON),
+    # The appropriation account the extensions publish, normalised ("11x1022", "72x1021"), for
+    # funding by account and alignment (sources/usg_extensions.py).
+    Column("treasury_account", Text),
 )
 
 # Funding tables count the transactions of a type that carry no value: few, so indexed apart.

@@ -1,6 +1,7 @@
 """The JSON API under /api/v1 (OpenAPI at /api/v1/openapi.json). Errors are JSON: {"error": ..., "status": ...}.
 
-The routes live by subject: reference data and money (`api_reference`), activities
+The routes live by subject: reference data and money (`api_reference`), coverage (`api_coverage`), the budget
+tables against published money (`api_budget`), activities
 (`api_activities`), indicators (`api_indicators`), and results with their workflow, the audit log
 and users, for token holders (`api_results`).
 """
@@ -11,7 +12,7 @@ from typing import Literal
 
 from fastapi import APIRouter, Depends, Query
 
-from stratmon.web import api_activities, api_indicators, api_reference, api_results
+from stratmon.web import api_activities, api_budget, api_coverage, api_indicators, api_reference, api_results
 from stratmon.web.api_common import errors
 
 
@@ -24,5 +25,5 @@ def response_language(lang: Literal["en", "es"] | None = Query(
 
 router = APIRouter(prefix="/api/v1", tags=["api"], dependencies=[Depends(response_language)],
                    responses=errors(400, 422))
-for part in (api_reference, api_activities, api_indicators, api_results):
+for part in (api_reference, api_coverage, api_budget, api_activities, api_indicators, api_results):
     router.include_router(part.router)

@@ -34,8 +34,8 @@ ERROR_DESCRIPTIONS = {
 }
 
 Db = Annotated[Connection, Depends(connection)]
-FiscalYearsParam = Annotated[str | None, Query(max_length=20, description="A fiscal year (`2019`) or a range "
-                                                                          "(`2017:2020`, `2017:`, `:2020`).")]
+FiscalYearsParam = Annotated[str | None, Query(max_length=20, description="A fiscal year (`2019`), a range "
+                                                                          "(`2017:2020`, `2017:`, `:2020`) or `all`.")]
 CountryParam = Annotated[str | None, Query(max_length=100, description="A country (GT, GTM, Guatemala) or a "
                                                                        "country group (northern-triangle).")]
 AgencyParam = Annotated[str | None, Query(max_length=200, description="A reporting organisation's IATI reference "

@@ -122,13 +122,43 @@ class FrameworkOut(Model):
 
 # ---------------------------------------------------------------------------- money by who, where
 
+class MissingPublisherOut(Model):
+    agency_ref: str
+    agency: str
+    places: list[str]
+    accounts: list[str] = Field(description="Budget-table accounts that show the agency funds the places.")
+    budget_usd: Money = Field(description="What those accounts allot the places in the budget tables' years.")
+    iati_usd: Money = Field(description="What the agency publishes for the places in IATI in those years.")
+    first_fy: int
+    last_fy: int
+    text: str
+
+
+class CoverageOut(Model):
+    places: list[str]
+    type: str
+    first_fy: int | None
+    last_fy: int | None
+    iati_usd: Money
+    fagov_usd: Money | None = Field(description="ForeignAssistance.gov's figure for the same places, years and type.")
+    share: str | None = Field(description="IATI ÷ ForeignAssistance.gov, four decimals.")
+    is_low: bool = Field(description="Whether IATI holds less than 80% of ForeignAssistance.gov's figure.")
+    missing_publishers: list[MissingPublisherOut]
+    text: str
+    warning: str | None
+
+
 class CountryTotals(Model):
     code: str
     iso3: str
     name: str
     groups: list[str]
+    first_fy: int | None
+    last_fy: int | None
     obligated_usd: Money
     disbursed_usd: Money
+    coverage: list[CoverageOut] = Field(description="IATI against ForeignAssistance.gov, obligations and "
+                                                    "disbursements.")
 
 
 class AgencyTotals(Model):
@@ -140,9 +170,31 @@ class AgencyTotals(Model):
     disbursed_usd: Money
 
 
+class BudgetGapOut(Model):
+    """One place, account and fiscal year of the budget comparison."""
+
+    place: str = Field(description="A country's ISO code, or `regional` (the Strategy's regional programmes).")
+    place_name: str
+    account: str = Field(description="The budget tables' account (DA, ESF, INCLE, ...).")
+    account_name: str
+    fy: int
+    budget_usd: Money
+    iati_obligated_usd: Money
+    iati_disbursed_usd: Money
+    fagov_obligated_usd: Money | None = Field(description="None where ForeignAssistance.gov does not name the account.")
+    gap_usd: Money = Field(description="Budget less IATI obligations.")
+
+
+class BudgetComparisonOut(Model):
+    fiscal_years: list[int] = Field(description="The budget tables' years compared.")
+    rows: list[BudgetGapOut] = Field(description="Largest gap (in dollars, either way) first.")
+    uncompared_budget_usd: dict[str, Money] = Field(description="Budget under columns that name no account.")
+    notes: list[str]
+
+
 class FundingRecord(BaseModel):
-    """One group: the keys asked for (with `<key>_name` beside line, objective, agency, group and
-    sector) and `usd`, a number with two decimals."""
+    """One group: the keys asked for (with `<key>_name` beside line, objective, agency, group,
+    sector and account) and `usd`, a number with two decimals."""
 
     model_config = ConfigDict(extra="allow")
 
@@ -158,6 +210,8 @@ class FundingRecord(BaseModel):
     agency_name: str | None = None
     sector: str | None = None
     sector_name: str | None = None
+    account: str | None = None
+    account_name: str | None = None
     usd: float
 
 

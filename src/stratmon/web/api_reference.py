@@ -11,6 +11,7 @@ from fastapi.responses import Response
 from sqlalchemy import Connection
 
 from stratmon.analysis.context import context_points
+from stratmon.analysis.coverage import CoverageData
 from stratmon.analysis.errors import QueryError
 from stratmon.analysis.fiscal import parse_fiscal_years
 from stratmon.analysis.funding import KEYS, funding
@@ -21,6 +22,7 @@ from stratmon.i18n import _, language
 from stratmon.store import web as web_store
 from stratmon.web import api_models as m
 from stratmon.web.api_common import CountryParam, Db, FiscalYearsParam, labels, usd
+from stratmon.web.api_coverage import coverage_of, default_span
 from stratmon.web.context import site
 
 router = APIRouter()
@@ -94,24 +96,33 @@ def _amount(totals: dict, key, transaction_type: str) -> str:
 
 @router.get("/countries", summary="The Strategy's countries with their money", response_model=list[m.CountryTotals])
 def countries(request: Request, db: Db, fy: FiscalYearsParam = None) -> list[m.CountryTotals]:
-    """Each country of the framework, its groups, and the USD obligated and disbursed to it (IATI)."""
+    """Each country of the framework, its groups, the USD obligated and disbursed to it (IATI) over
+    the fiscal years asked (default: the Strategy's period; `all` for every year), and beside them
+    ForeignAssistance.gov's figures and the share IATI covers."""
     framework, lang = site(request).framework, language()
-    totals = _totals(db, request, "country", fy, None)
-    return [m.CountryTotals(code=c.code, iso3=c.iso3, name=c.name.get(lang),
-                            groups=[g.id for g in framework.country_groups if c.code in g.countries],
-                            obligated_usd=_amount(totals, c.code, "obligation"),
-                            disbursed_usd=_amount(totals, c.code, "disbursement"))
-            for c in framework.countries]
+    span = default_span(request, fy)
+    totals = _totals(db, request, "country", span, None)
+    data = CoverageData(db)
+    found = []
+    for c in framework.countries:
+        coverage = coverage_of(db, request, (c.code,), c.name.get(lang), span, data)
+        found.append(m.CountryTotals(code=c.code, iso3=c.iso3, name=c.name.get(lang),
+                                     groups=[g.id for g in framework.country_groups if c.code in g.countries],
+                                     first_fy=coverage[0].first_fy, last_fy=coverage[0].last_fy,
+                                     obligated_usd=_amount(totals, c.code, "obligation"),
+                                     disbursed_usd=_amount(totals, c.code, "disbursement"), coverage=coverage))
+    return found
 
 
 @router.get("/agencies", summary="Agencies with the money they obligated and disbursed",
             response_model=list[m.AgencyTotals])
 def agencies(request: Request, db: Db, fy: FiscalYearsParam = None,
              country: CountryParam = None) -> list[m.AgencyTotals]:
-    """Every reporting organisation with money in the filter, largest disbursement first."""
+    """Every reporting organisation with money in the filter (default: the Strategy's period; `all`
+    for every year), largest disbursement first."""
     framework = site(request).framework
     names = labels(db, request)
-    totals = _totals(db, request, "agency", fy, country)
+    totals = _totals(db, request, "agency", default_span(request, fy), country)
     found = []
     for ref in totals:
         agency = framework.agency_by_ref(ref) if ref else None
@@ -132,7 +143,8 @@ def funding_table(
     request: Request,
     db: Db,
     by: Annotated[str, Query(min_length=1, max_length=100, description="Comma-separated keys: country, group, "
-                                                                       "fy, line, objective, agency, sector.")],
+                                                                       "fy, line, objective, agency, sector, "
+                                                                       "account.")],
     transaction_type: Annotated[TypeParam, Query(alias="type", description="The transaction type.")] = "disbursement",
     fy: FiscalYearsParam = None,
     country: CountryParam = None,
@@ -141,7 +153,9 @@ def funding_table(
 ) -> Response:
     """A JSON list, one object per group: `[{"country": "GT", "fy": 2019, "usd": 123.45}, ...]`,
     the same figures as `stratmon funding --by country,fy --format csv`. Line, objective, agency,
-    group and sector keys carry `<key>_name` beside the code."""
+    group, sector and account keys carry `<key>_name` beside the code. An account is named as the
+    State Department's budget tables name it (DA, ESF, INCLE, ...) where Strategy Monitor's mapping
+    knows it, else by its treasury account symbol (11x0100), else `unspecified`."""
     framework = site(request).framework
     keys = [key.strip() for key in by.split(",") if key.strip()]
     if not keys or any(key not in KEYS for key in keys) or len(set(keys)) != len(keys):
@@ -209,11 +223,12 @@ def context(
 def reconciliation(request: Request, db: Db, fy: FiscalYearsParam = None,
                    country: CountryParam = None) -> list[m.ReconciliationOut]:
     """Per country, fiscal year and type (obligation, disbursement): both sums, the difference, the
-    ratio and what the data can tell about why they differ."""
+    ratio and what the data can tell about why they differ; over the fiscal years asked (default: the
+    Strategy's period; `all` for every year)."""
     framework = site(request).framework
     wanted = list(recipients_for(framework, country)) or None
     names = labels(db, request)
-    rows = reconcile(db, framework, parse_fiscal_years(fy), wanted)
+    rows = reconcile(db, framework, parse_fiscal_years(default_span(request, fy)), wanted)
     return [m.ReconciliationOut(country=row.country, country_name=names.recipient(row.country), fy=row.fy,
                                 type=row.type, iati_usd=usd(row.iati_usd), fagov_usd=usd(row.fagov_usd),
                                 difference_usd=usd(row.difference_usd),

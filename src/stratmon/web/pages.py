@@ -23,6 +23,7 @@ from stratmon.web.views import home as home_view
 from stratmon.web.views import indicators as indicators_view
 from stratmon.web.views import lines as lines_view
 from stratmon.web.views import releases as releases_view
+from stratmon.web.views.span import Span, page_span
 
 
 def page_language(lang: str) -> str:
@@ -48,19 +49,28 @@ def respond(request: Request, template: str, tables: list[DataTable], **context)
                   status_names={status: status_label(status) for status in STATUSES}, **context)
 
 
+def span_of(request: Request, db: Connection) -> Span:
+    """The fiscal years `?fy=` asks for (or the chooser's `fy_first` and `fy_last`), else the Strategy's period."""
+    params = request.query_params
+    asked = params.get("fy")
+    if params.get("fy_first") or params.get("fy_last"):
+        asked = f"{params.get('fy_first', '')[:4]}:{params.get('fy_last', '')[:4]}"
+    return page_span(db, site(request), asked)
+
+
 def not_found(message: str | None = None) -> HTTPException:
     return HTTPException(404, message or _("There is no such page."))
 
 
 @router.get("/")
 def home(request: Request, db: Connection = Depends(connection)):
-    overview = home_view.home(db, site(request))
+    overview = home_view.home(db, site(request), span_of(request, db))
     return respond(request, "home.html", overview.tables, overview=overview)
 
 
 @router.get("/lines")
 def lines(request: Request, db: Connection = Depends(connection)):
-    overview = lines_view.lines_overview(db, site(request))
+    overview = lines_view.lines_overview(db, site(request), span_of(request, db))
     return respond(request, "lines.html", overview.tables, overview=overview)
 
 
@@ -69,7 +79,7 @@ def line(request: Request, line_id: str, db: Connection = Depends(connection)):
     found = next((line for line in site(request).framework.lines_of_action if line.id == line_id), None)
     if found is None:
         raise not_found(_("There is no line of action {line}.").format(line=line_id[:60]))
-    page = lines_view.line_page(db, site(request), found)
+    page = lines_view.line_page(db, site(request), found, span_of(request, db))
     return respond(request, "focus.html", page.tables, page=page)
 
 
@@ -78,13 +88,13 @@ def objective(request: Request, objective_id: str, db: Connection = Depends(conn
     found = lines_view.find_objective(site(request), objective_id)
     if found is None:
         raise not_found(_("There is no objective {objective}.").format(objective=objective_id[:60]))
-    page = lines_view.objective_page(db, site(request), *found)
+    page = lines_view.objective_page(db, site(request), *found, span_of(request, db))
     return respond(request, "focus.html", page.tables, page=page)
 
 
 @router.get("/countries")
 def countries(request: Request, db: Connection = Depends(connection)):
-    overview = countries_view.countries_overview(db, site(request))
+    overview = countries_view.countries_overview(db, site(request), span_of(request, db))
     return respond(request, "countries.html", overview.tables, overview=overview)
 
 
@@ -96,7 +106,7 @@ def country(request: Request, lang: str, code: str, db: Connection = Depends(con
             query = f"?{request.url.query}" if request.url.query else ""
             return RedirectResponse(f"/{lang}/countries/{code.upper()}{query}", status_code=301)
         raise not_found(_("{code} is not one of the Strategy's countries.").format(code=code[:60]))
-    page = countries_view.country_page(db, site(request), found)
+    page = countries_view.country_page(db, site(request), found, span_of(request, db))
     return respond(request, "country.html", page.tables, page=page)
 
 
@@ -155,5 +165,5 @@ def release_file(document_id: str, db: Connection = Depends(connection)):
 
 @router.get("/data")
 def data(request: Request, db: Connection = Depends(connection)):
-    page = data_view.data_page(db, site(request), request.query_params.get("type"))
+    page = data_view.data_page(db, site(request), request.query_params.get("type"), span_of(request, db))
     return respond(request, "data.html", page.tables, page=page, rules=data_view.rule_descriptions())

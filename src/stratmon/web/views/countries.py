@@ -10,6 +10,7 @@ from sqlalchemy import Connection
 
 from stratmon.analysis.breakdown import largest_activities
 from stratmon.analysis.context import against_baseline
+from stratmon.analysis.coverage import CoverageData
 from stratmon.framework.model import Country
 from stratmon.i18n import _, language
 from stratmon.web.charts import horizontal_bars
@@ -19,6 +20,7 @@ from stratmon.web.views.common import (
     FUNDING_TYPES, activities_table, alignment_is_current, country_map, labels, line_table, line_year_chart,
     line_year_table, link, money, money_table, year_chart, year_table)
 from stratmon.web.views.context import context_table
+from stratmon.web.views.span import CoverageNote, Span, coverage_note, with_span
 
 
 @dataclass
@@ -27,6 +29,7 @@ class CountriesOverview:
     chart: dict
     groups: list[dict]
     tables: list[DataTable]
+    span: Span
 
 
 @dataclass
@@ -37,6 +40,8 @@ class CountryPage:
     obligated: Decimal
     disbursed: Decimal
     agencies: int
+    span: Span
+    coverage: CoverageNote
     map: dict
     year_chart: dict
     line_chart: dict | None
@@ -44,9 +49,9 @@ class CountryPage:
     tables: list[DataTable] = field(default_factory=list)
 
 
-def countries_overview(db: Connection, site: Site) -> CountriesOverview:
+def countries_overview(db: Connection, site: Site, span: Span) -> CountriesOverview:
     framework, names = site.framework, labels(db, site)
-    money_by = money(db, site, ("country", "fy"), False)
+    money_by = money(db, site, ("country", "fy"), False, fiscal_years=span.fiscal_years)
     codes = [country.code for country in framework.countries]
     others = sorted(money_by.values("country") - set(codes), key=lambda key: (key.startswith("region-"), key))
 
@@ -55,17 +60,22 @@ def countries_overview(db: Connection, site: Site) -> CountriesOverview:
 
     table = money_table("by-country", _("Obligations and disbursements by country and region (USD)"),
                         _("Country or region"), money_by, "country", names.recipient,
-                        lambda key: link("countries", key) if key in codes else None, order=order, total=True)
+                        lambda key: link("countries", key) + span.query if key in codes else None, order=order,
+                        total=True)
     table.note = _("Regional programmes are shown in their own rows: their money is never spread over countries.")
     disbursed = {key: usd for (key,), usd in money_by.sums(("country",), "disbursement").items()}
-    groups = [{"name": group.name.get(language()),
-               "members": ", ".join(names.recipient(code) for code in group.countries),
-               **{kind: money_by.total(kind, country=set(group.countries)) for kind in FUNDING_TYPES}}
-              for group in framework.country_groups]
+    covered = CoverageData(db)
+    groups = []
+    for group in framework.country_groups:
+        name = group.name.get(language())
+        note = coverage_note(db, site, tuple(group.countries), name, span, covered)
+        groups.append({"name": name, "members": ", ".join(names.recipient(code) for code in group.countries),
+                       **{kind: money_by.total(kind, country=set(group.countries)) for kind in FUNDING_TYPES},
+                       "coverage": note})
     chart = horizontal_bars([{"label": names.recipient(key), "usd": usd} for key, usd in disbursed.items()],
                             "label", _("Country or region"))
     return CountriesOverview(country_map(framework, names, disbursed), chart, groups,
-                             [table, _country_year_table(money_by, names, [*codes, *others])])
+                             with_span([table, _country_year_table(money_by, names, [*codes, *others])], span), span)
 
 
 def _country_year_table(money_by, names, keys: list[str]) -> DataTable:
@@ -79,15 +89,18 @@ def _country_year_table(money_by, names, keys: list[str]) -> DataTable:
                      rows)
 
 
-def country_page(db: Connection, site: Site, country: Country) -> CountryPage:
+def country_page(db: Connection, site: Site, country: Country, span: Span) -> CountryPage:
     framework, names, lang = site.framework, labels(db, site), language()
     aligned = alignment_is_current(db, site)
-    money_by = money(db, site, ("fy", "agency", "line"), aligned, recipients=(country.code,))
+    money_by = money(db, site, ("fy", "agency", "line"), aligned, recipients=(country.code,),
+                     fiscal_years=span.fiscal_years)
     years = year_table("by-year", _("Obligations and disbursements by fiscal year (USD)"), money_by)
-    everywhere = money(db, site, ("country",), False)
+    everywhere = money(db, site, ("country",), False, fiscal_years=span.fiscal_years)
     disbursed = {key: usd for (key,), usd in everywhere.sums(("country",), "disbursement").items()}
-    page = CountryPage(country, country.name.get(lang), aligned, money_by.total("obligation"),
-                       money_by.total("disbursement"), len(money_by.values("agency")),
+    name = country.name.get(lang)
+    page = CountryPage(country, name, aligned, money_by.total("obligation"),
+                       money_by.total("disbursement"), len(money_by.values("agency")), span,
+                       coverage_note(db, site, (country.code,), name, span),
                        country_map(framework, names, disbursed), year_chart(years),
                        line_year_chart(money_by, names, framework) if aligned else None)
     page.tables.append(years)
@@ -95,9 +108,10 @@ def country_page(db: Connection, site: Site, country: Country) -> CountryPage:
         page.tables += [line_table(money_by, names, framework), line_year_table(money_by, framework)]
     page.tables.append(money_table("by-agency", _("By agency (USD)"), _("Agency"), money_by, "agency", names.agency,
                                    total=True))
-    top = largest_activities(db, limit=10, recipients=(country.code,))
+    top = largest_activities(db, limit=10, recipients=(country.code,), fiscal_years=span.fiscal_years)
     page.tables.append(activities_table("top-activities", _("Largest activities by disbursements in the country (USD)"),
                                         top, names))
+    with_span(page.tables, span)
     specs = list(framework.context_indicators)
     table, page.missing_context = context_table(against_baseline(db, framework, countries=[country.code]), specs,
                                                 names, with_country=False)

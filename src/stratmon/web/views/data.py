@@ -15,20 +15,24 @@ from stratmon.analysis.alignment_evaluation import published_precision
 from stratmon.analysis.alignment_rules import money_by_rule
 from stratmon.analysis.context_sources import context_sources
 from stratmon.analysis.errors import QueryError
-from stratmon.analysis.fiscal import FiscalYears
-from stratmon.analysis.published_quality import CHECKS, check_names, published_quality
+from stratmon.analysis.budget_comparison import budget_comparison, place_name
+from stratmon.analysis.coverage import CoverageData
+from stratmon.analysis.coverage_words import agency_name
+from stratmon.analysis.published_quality import by_check, published_quality
 from stratmon.analysis.reconcile import RECONCILED_TYPES, reason_text, reconcile
 from stratmon.i18n import _, language
 from stratmon.store.ledger import import_runs
 from stratmon.web.context import Site
 from stratmon.web.tables import Column, DataTable
 from stratmon.web.views.common import alignment_is_current, labels, link
+from stratmon.web.views.span import Span, with_span
 
 
 @dataclass
 class DataPage:
     aligned: bool
     reconciled_type: str
+    span: Span
     shares: dict[str, Decimal | None] = field(default_factory=dict)
     placed: dict[str, Decimal] = field(default_factory=dict)  # disbursements placed, by confidence
     rules: list[tuple[str, str]] = field(default_factory=list)
@@ -66,13 +70,14 @@ def rule_descriptions() -> list[tuple[str, str, str]]:
     ]
 
 
-def data_page(db: Connection, site: Site, reconciled_type: str | None) -> DataPage:
+def data_page(db: Connection, site: Site, reconciled_type: str | None, span: Span) -> DataPage:
     reconciled_type = reconciled_type or "disbursement"
     if reconciled_type not in RECONCILED_TYPES:
         raise QueryError(_("type takes one of: {choices}").format(choices=", ".join(RECONCILED_TYPES)))
     names = labels(db, site)
-    page = DataPage(alignment_is_current(db, site), reconciled_type)
+    page = DataPage(alignment_is_current(db, site), reconciled_type, span)
     runs = sorted(import_runs(db), key=lambda run: run.id, reverse=True)
+    page.tables += [_coverage_by_country(db, site, names, span), _budget_gaps(db, site, names, span)]
     page.tables += [_sources(runs), _ledger(runs), _context_sources(db, site)]
     if page.aligned:
         page.tables += _coverage(db, site, names, page)
@@ -80,21 +85,60 @@ def data_page(db: Connection, site: Site, reconciled_type: str | None) -> DataPa
         page.tables.append(_confidence(page.placed))
         if precision := _precision(db, site):
             page.tables.append(precision)
-    page.tables.append(_reconciliation(db, site, names, reconciled_type))
+    page.tables.append(_reconciliation(db, site, names, reconciled_type, span))
     page.tables.append(_published_checks(db))
     return page
 
 
+def _coverage_by_country(db: Connection, site: Site, names, span: Span) -> DataTable:
+    """Each country's IATI money against ForeignAssistance.gov's over the span, and whose is missing."""
+    data = CoverageData(db)
+    codes = tuple(c.code for c in site.framework.countries)
+    rows = []
+    for places, name in [*(((code,), names.recipient(code)) for code in codes),
+                         (codes, _("The Strategy's {count} countries").format(count=len(codes)))]:
+        found = {kind: data.coverage(places, span.fiscal_years, kind) for kind in RECONCILED_TYPES}
+        rows.append({"country": name, **{f"{kind}_{side}": getattr(found[kind], f"{side}_usd")
+                                         for kind in RECONCILED_TYPES for side in ("iati", "fagov")},
+                     **{f"{kind}_share": found[kind].share for kind in RECONCILED_TYPES},
+                     "missing": ", ".join(agency_name(site.framework, p.agency_ref)
+                                          for p in found["disbursement"].missing) or None})
+    return with_span([DataTable("coverage-by-country", _("How much of ForeignAssistance.gov's money the IATI data hold"), [
+        Column("country", _("Country")),
+        Column("obligation_iati", _("Obligated, IATI (USD)"), "usd"),
+        Column("obligation_fagov", _("Obligated, ForeignAssistance.gov (USD)"), "usd"),
+        Column("obligation_share", _("IATI holds, obligations"), "percent"),
+        Column("disbursement_iati", _("Disbursed, IATI (USD)"), "usd"),
+        Column("disbursement_fagov", _("Disbursed, ForeignAssistance.gov (USD)"), "usd"),
+        Column("disbursement_share", _("IATI holds, disbursements"), "percent"),
+        Column("missing", _("Missing publishers"))], rows,
+        note=_("An agency is named missing where the State Department's budget tables show its accounts funding "
+               "the country and it publishes less than half of that in IATI; `stratmon coverage` and "
+               "/api/v1/coverage give the evidence."))], span)[0]
+
+
+def _budget_gaps(db: Connection, site: Site, names, span: Span, largest: int = 20) -> DataTable:
+    """The largest gaps between the budget tables and IATI obligations, by place, account and year."""
+    comparison = budget_comparison(db, site.framework, fiscal_years=span.fiscal_years)
+    # The budget tables name accounts by their short names (DA, ESF, INCLE); so does this table.
+    rows = [{"place": place_name(names, r.place), "account": r.account, "fy": f"FY{r.fiscal_year}",
+             "budget": r.budget_usd, "obligated": r.iati_obligated_usd, "disbursed": r.iati_disbursed_usd,
+             "fagov": r.fagov_obligated_usd, "gap": r.gap_usd} for r in comparison.rows[:largest]]
+    years = comparison.fiscal_years
+    return DataTable("budget-gaps", _("Budget tables against IATI by account: the largest gaps"), [
+        Column("place", _("Country or programme")), Column("account", _("Account")), Column("fy", _("Fiscal year")),
+        Column("budget", _("Budget tables (USD)"), "usd"), Column("obligated", _("IATI obligated (USD)"), "usd"),
+        Column("disbursed", _("IATI disbursed (USD)"), "usd"),
+        Column("fagov", _("ForeignAssistance.gov obligated (USD)"), "usd"), Column("gap", _("Gap (USD)"), "usd")],
+        rows, note=_("The State Department's budget tables cover {years}; {n} rows in all, ranked by the gap "
+                     "between the budget and IATI obligations (`stratmon budget compare` lists every row).").format(
+            years=f"FY{years[0]}–FY{years[-1]}" if years else _("no year of this span"), n=len(comparison.rows)))
+
+
 def _published_checks(db: Connection) -> DataTable:
     """What `stratmon quality --published` finds, by check: how often and how many dollars it touches."""
-    result = published_quality(db)
-    names = check_names()
-    rows = []
-    for check in CHECKS:
-        found = [f for f in result.findings if f.check == check]
-        money = sum((abs(f.usd) for f in found if f.usd is not None), Decimal("0.00"))
-        rows.append({"check": names[check], "findings": len(found), "usd": money if money else None,
-                     "publishers": len({f.publisher for f in found if f.publisher})})
+    rows = [{"check": c.name, "findings": c.findings, "usd": c.usd or None,
+             "publishers": len([ref for ref in c.publishers if ref])} for c in by_check(published_quality(db))]
     return DataTable("published-checks", _("Checks on what agencies publish"), [
         Column("check", _("Check")), Column("findings", _("Findings"), "count"),
         Column("publishers", _("Publishers"), "count"), Column("usd", _("USD touched"), "usd")], rows,
@@ -226,8 +270,8 @@ def _precision(db: Connection, site: Site) -> DataTable | None:
                "dollars. `stratmon alignment evaluate` shows every miss.").format(n=measured.activities))
 
 
-def _reconciliation(db: Connection, site: Site, names, reconciled_type: str) -> DataTable:
-    rows = [r for r in reconcile(db, site.framework, FiscalYears()) if r.type == reconciled_type]
+def _reconciliation(db: Connection, site: Site, names, reconciled_type: str, span: Span) -> DataTable:
+    rows = [r for r in reconcile(db, site.framework, span.fiscal_years) if r.type == reconciled_type]
     title = (_("IATI against ForeignAssistance.gov: disbursements") if reconciled_type == "disbursement"
              else _("IATI against ForeignAssistance.gov: obligations"))
     return DataTable(f"reconciliation-{reconciled_type}", title, [

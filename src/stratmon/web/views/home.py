@@ -16,6 +16,7 @@ from stratmon.web.context import Site
 from stratmon.web.tables import DataTable
 from stratmon.web.views.common import (
     alignment_is_current, country_map, labels, line_table, link, money, money_table, year_chart, year_table)
+from stratmon.web.views.span import CoverageNote, Span, coverage_note, with_span
 
 
 @dataclass(frozen=True)
@@ -36,8 +37,8 @@ class Home:
     obligated: Decimal
     countries: int
     agencies: int
-    first_fy: int | None
-    last_fy: int | None
+    span: Span
+    coverage: CoverageNote
     aligned: bool
     releases: list[Document]
     year_chart: dict
@@ -45,14 +46,17 @@ class Home:
     tables: list[DataTable]
 
 
-def home(db: Connection, site: Site) -> Home:
+def home(db: Connection, site: Site, span: Span) -> Home:
     framework, lang = site.framework, language()
     names = labels(db, site)
     aligned = alignment_is_current(db, site)
-    money_by = money(db, site, ("country", "fy", "agency", "line"), aligned)
+    money_by = money(db, site, ("country", "fy", "agency", "line"), aligned, fiscal_years=span.fiscal_years)
     codes = [country.code for country in framework.countries]
+    coverage = coverage_note(db, site, tuple(codes), _("The Strategy's {count} countries").format(count=len(codes)),
+                             span)
     cards = [LineCard(line, line.name.get(lang), line.description.get(lang),
-                      money_by.total("disbursement", line=line.id) if aligned else None, link("lines", line.id))
+                      money_by.total("disbursement", line=line.id) if aligned else None,
+                      link("lines", line.id) + span.query)
              for line in framework.lines_of_action]
     years = year_table("by-year", _("Obligations and disbursements by fiscal year (USD)"), money_by)
     tables = [years]
@@ -60,15 +64,13 @@ def home(db: Connection, site: Site) -> Home:
         tables.append(line_table(money_by, names, framework))
     by_country = money_table("by-country", _("Obligations and disbursements by country and region (USD)"),
                              _("Country or region"), money_by, "country", names.recipient,
-                             lambda key: link("countries", key) if key in codes else None, total=True)
+                             lambda key: link("countries", key) + span.query if key in codes else None, total=True)
     tables.append(by_country)
     disbursed = {key: usd for (key,), usd in money_by.sums(("country",), "disbursement").items()}
-    funded_years = sorted(money_by.values("fy"))
     return Home(
         purpose=framework.purpose.get(lang), strategy_name=framework.name.get(lang), lines=cards,
         disbursed=money_by.total("disbursement"), obligated=money_by.total("obligation"),
         countries=len(money_by.values("country") & set(codes)),
         agencies=len({agency for agency in money_by.values("agency") if agency}),
-        first_fy=funded_years[0] if funded_years else None, last_fy=funded_years[-1] if funded_years else None,
-        aligned=aligned, releases=web_store.documents(db, lang=lang, limit=5), year_chart=year_chart(years),
-        map=country_map(framework, names, disbursed), tables=tables)
+        span=span, coverage=coverage, aligned=aligned, releases=web_store.documents(db, lang=lang, limit=5),
+        year_chart=year_chart(years), map=country_map(framework, names, disbursed), tables=with_span(tables, span))

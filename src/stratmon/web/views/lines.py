@@ -20,6 +20,7 @@ from stratmon.web.views.common import (
     money, money_columns, money_table, status_counts, year_chart, year_table)
 from stratmon.web.views.context import context_table
 from stratmon.web.views.indicators import registered_table
+from stratmon.web.views.span import Span, with_span
 
 
 @dataclass
@@ -30,6 +31,7 @@ class LinesOverview:
     aligned: bool
     chart: dict | None
     tables: list[DataTable]
+    span: Span
 
 
 @dataclass
@@ -44,6 +46,7 @@ class FocusPage:
     source: str
     breadcrumbs: list[tuple[str, str | None]]
     aligned: bool
+    span: Span
     obligated: Decimal | None = None
     disbursed: Decimal | None = None
     year_chart: dict | None = None
@@ -52,30 +55,30 @@ class FocusPage:
     tables: list[DataTable] = field(default_factory=list)
 
 
-def lines_overview(db: Connection, site: Site) -> LinesOverview:
+def lines_overview(db: Connection, site: Site, span: Span) -> LinesOverview:
     framework, lang, names = site.framework, language(), labels(db, site)
     aligned = alignment_is_current(db, site)
-    by_line = money(db, site, ("line", "fy"), aligned) if aligned else None
+    by_line = money(db, site, ("line", "fy"), aligned, fiscal_years=span.fiscal_years) if aligned else None
     cards = []
     for line in framework.lines_of_action:
         cards.append({"line": line, "name": line.name.get(lang), "description": line.description.get(lang),
-                      "href": link("lines", line.id), "objectives": sum(1 for _o in line.all_objectives()),
+                      "href": link("lines", line.id) + span.query, "objectives": sum(1 for _o in line.all_objectives()),
                       **({kind: by_line.total(kind, line=line.id) for kind in FUNDING_TYPES} if by_line is not None else {})})
     tables: list[DataTable] = []
     if by_line is not None:
         tables.append(line_table(by_line, names, framework))
         tables.append(_objectives_table(db, site, [o for line in framework.lines_of_action
-                                                   for o in line.all_objectives()], names, with_line=True))
+                                                   for o in line.all_objectives()], names, span, with_line=True))
         tables.append(line_year_table(by_line, framework))
     return LinesOverview(cards, aligned, line_year_chart(by_line, names, framework) if by_line is not None else None,
-                         tables)
+                         with_span(tables, span), span)
 
 
-def line_page(db: Connection, site: Site, line: LineOfAction) -> FocusPage:
+def line_page(db: Connection, site: Site, line: LineOfAction, span: Span) -> FocusPage:
     lang = language()
     page = FocusPage(line, None, line.name.get(lang), line.description.get(lang), line.status == "proposed",
-                     line.source, [(_("Lines of action"), link("lines")), (line.name.get(lang), None)],
-                     alignment_is_current(db, site))
+                     line.source, [(_("Lines of action"), link("lines") + span.query), (line.name.get(lang), None)],
+                     alignment_is_current(db, site), span)
     objectives = list(line.all_objectives())
     _fill(db, site, page, {"lines": (line.id,)}, objectives)
     context = [spec for spec in site.framework.context_indicators if spec.line == line.id]
@@ -86,13 +89,14 @@ def line_page(db: Connection, site: Site, line: LineOfAction) -> FocusPage:
 
 
 def objective_page(db: Connection, site: Site, line: LineOfAction, objective: Objective,
-                   parents: list[Objective]) -> FocusPage:
+                   parents: list[Objective], span: Span) -> FocusPage:
     lang = language()
-    crumbs = [(_("Lines of action"), link("lines")), (line.name.get(lang), link("lines", line.id)),
-              *((f"{p.id} {p.name.get(lang)}", link("objectives", p.id)) for p in parents),
+    crumbs = [(_("Lines of action"), link("lines") + span.query),
+              (line.name.get(lang), link("lines", line.id) + span.query),
+              *((f"{p.id} {p.name.get(lang)}", link("objectives", p.id) + span.query) for p in parents),
               (f"{objective.id} {objective.name.get(lang)}", None)]
     page = FocusPage(line, objective, objective.name.get(lang), objective.description.get(lang),
-                     objective.status == "proposed", objective.source, crumbs, alignment_is_current(db, site))
+                     objective.status == "proposed", objective.source, crumbs, alignment_is_current(db, site), span)
     objectives = list(objective.walk())
     _fill(db, site, page, {"objectives": tuple(o.id for o in objectives)}, objectives[1:])
     return page
@@ -119,40 +123,43 @@ def find_objective(site: Site, objective_id: str) -> tuple[LineOfAction, Objecti
 def _fill(db: Connection, site: Site, page: FocusPage, focus: dict, objectives: list[Objective]) -> None:
     """Money, objectives, indicators and activities of a line (`focus` {"lines": ...}) or an
     objective with its sub-objectives (`focus` {"objectives": ...})."""
-    names = labels(db, site)
+    names, span = labels(db, site), page.span
     if page.aligned:
-        money_by = money(db, site, ("fy", "country", "agency", "objective"), True, **focus)
+        money_by = money(db, site, ("fy", "country", "agency", "objective"), True, fiscal_years=span.fiscal_years,
+                         **focus)
         years = year_table("by-year", _("Obligations and disbursements by fiscal year (USD)"), money_by)
         page.obligated, page.disbursed = (money_by.total(kind) for kind in FUNDING_TYPES)
         page.year_chart = year_chart(years)
         page.tables += [
             years,
             money_table("by-country", _("By recipient country or region (USD)"), _("Country or region"), money_by,
-                        "country", names.recipient, _country_link(site), total=True),
+                        "country", names.recipient, _country_link(site, span), total=True),
             money_table("by-agency", _("By agency (USD)"), _("Agency"), money_by, "agency", names.agency, total=True)]
         if objectives:
-            page.tables.append(_objectives_table(db, site, objectives, names, money_by=money_by))
-        top = largest_activities(db, limit=10, crosswalk_digest=site.crosswalks.digest, **focus)
+            page.tables.append(_objectives_table(db, site, objectives, names, span, money_by=money_by))
+        top = largest_activities(db, limit=10, crosswalk_digest=site.crosswalks.digest,
+                                 fiscal_years=span.fiscal_years, **focus)
         page.tables.append(activities_table("top-activities", _("Largest activities by disbursements (USD)"), top,
                                             names))
+        with_span(page.tables, span)
     elif objectives:
-        page.tables.append(_objectives_table(db, site, objectives, names))
+        page.tables.append(_objectives_table(db, site, objectives, names, span))
     focus_ids = {o.id for o in (page.objective.walk() if page.objective else page.line.all_objectives())}
     page.tables.append(_indicator_table(db, site, page, focus_ids, names))
 
 
-def _country_link(site: Site):
+def _country_link(site: Site, span: Span):
     codes = {country.code for country in site.framework.countries}
-    return lambda key: link("countries", key) if key in codes else None
+    return lambda key: link("countries", key) + span.query if key in codes else None
 
 
-def _objectives_table(db: Connection, site: Site, objectives: list[Objective], names, money_by=None,
+def _objectives_table(db: Connection, site: Site, objectives: list[Objective], names, span: Span, money_by=None,
                       with_line: bool = False) -> DataTable:
     """Objectives with their status and, when aligned, their money including their sub-objectives'."""
     lang = language()
     line_of = {o.id: line for line, o in site.framework.objectives()}
     if money_by is None and alignment_is_current(db, site) and objectives:
-        money_by = money(db, site, ("objective",), True)
+        money_by = money(db, site, ("objective",), True, fiscal_years=span.fiscal_years)
     sums = {kind: money_by.sums(("objective",), kind) for kind in FUNDING_TYPES} if money_by else None
     rows = []
     for objective in objectives:
@@ -168,7 +175,7 @@ def _objectives_table(db: Connection, site: Site, objectives: list[Objective], n
                Column("status", _("Status")), *(money_columns() if sums is not None else [])]
     table = DataTable("objectives", _("Objectives (USD)") if sums is not None else _("Objectives"), columns, rows,
                       note=_("An objective's figures include those of its sub-objectives.") if sums is not None else None)
-    table.links = {(index, "objective"): link("objectives", o.id) for index, o in enumerate(objectives)}
+    table.links = {(index, "objective"): link("objectives", o.id) + span.query for index, o in enumerate(objectives)}
     return table
 
 

@@ -1,0 +1,68 @@
+"""API: how much of ForeignAssistance.gov's money the IATI data hold, and whose money is missing."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+
+from stratmon.analysis.coverage import Coverage, CoverageData
+from stratmon.analysis.coverage_words import agency_name, describe
+from stratmon.analysis.fiscal import chosen_span, parse_fiscal_years, period_text, strategy_period
+from stratmon.analysis.funding_request import recipients_for
+from stratmon.web import api_models as m
+from stratmon.web.api_common import CountryParam, Db, FiscalYearsParam, labels, usd
+from stratmon.web.context import site
+
+router = APIRouter()
+
+COVERED_TYPES = ("obligation", "disbursement")
+
+
+def default_span(request: Request, fy: str | None) -> str:
+    """The fiscal years a money figure of the API covers: those asked for (`all` for every year),
+    else the Strategy's period."""
+    return period_text(chosen_span(fy, strategy_period(site(request).framework)))
+
+
+def coverage_out(found: Coverage, place: str, request: Request, names) -> m.CoverageOut:
+    """One coverage figure with its sentences, in the request's language."""
+    framework = site(request).framework
+    words = describe(found, place, framework, names.recipient)
+    return m.CoverageOut(
+        places=list(found.places), type=found.transaction_type, first_fy=found.first_fy, last_fy=found.last_fy,
+        iati_usd=usd(found.iati_usd), fagov_usd=usd(found.fagov_usd),
+        share=None if found.share is None else str(found.share), is_low=found.is_low,
+        missing_publishers=[m.MissingPublisherOut(
+            agency_ref=p.agency_ref, agency=agency_name(framework, p.agency_ref), places=list(p.places),
+            accounts=list(p.accounts), budget_usd=usd(p.budget_usd), iati_usd=usd(p.iati_usd), first_fy=p.first_fy,
+            last_fy=p.last_fy, text=text) for p, text in zip(found.missing, words.missing)],
+        text=words.comparison, warning=words.warning)
+
+
+def coverage_of(db, request: Request, places: tuple[str, ...], place: str, fy: str,
+                data: CoverageData | None = None) -> list[m.CoverageOut]:
+    """Obligations and disbursements of `places` over `fy` against ForeignAssistance.gov."""
+    data = data or CoverageData(db)
+    names = labels(db, request)
+    return [coverage_out(data.coverage(places, parse_fiscal_years(fy), kind), place, request, names)
+            for kind in COVERED_TYPES]
+
+
+@router.get("/coverage", summary="IATI against ForeignAssistance.gov, and whose money is missing",
+            response_model=list[m.CoverageOut])
+def coverage(request: Request, db: Db, fy: FiscalYearsParam = None,
+             country: CountryParam = None) -> list[m.CoverageOut]:
+    """For a country, a country group or (by default) all the Strategy's countries, over the fiscal
+    years asked (default: the Strategy's period; `all` for every year): the IATI and
+    ForeignAssistance.gov sums of obligations and disbursements, the share IATI covers, and the
+    agencies whose money the State Department's budget tables show and IATI lacks."""
+    framework = site(request).framework
+    places = recipients_for(framework, country) or tuple(c.code for c in framework.countries)
+    group = framework.group(country.strip().lower()) if country else None
+    names = labels(db, request)
+    if group:
+        place = group.name.get(names.lang)
+    elif country:
+        place = names.recipient(places[0])
+    else:
+        place = framework.short_name.get(names.lang)
+    return coverage_of(db, request, places, place, default_span(request, fy))
