@@ -128,7 +128,7 @@ def test_the_api_groups_by_account(loaded):
 
     with TestClient(create_app(loaded.db_url)) as client:
         answer = client.get("/api/v1/funding", params={"by": "account", "type": "obligation", "country": "HN",
-                                                       "lang": "es"})
+                                                       "lang": "es", "fy": "all"})
     assert answer.status_code == 200, answer.text
     assert answer.json() == [{"account": "DA", "account_name": "Asistencia para el Desarrollo", "usd": 200.0},
                              {"account": "GHP-USAID", "account_name": "Programas de Salud Global (USAID)",

@@ -39,7 +39,7 @@ def decimal_json(response) -> object:
 # ------------------------------------------------------------------------------------ funding
 
 def test_funding_is_the_cli_s_to_the_cent(reader, shared_portal_url):
-    response = reader.get("/api/v1/funding", params={"by": "country,fy", "type": "disbursement"})
+    response = reader.get("/api/v1/funding", params={"by": "country,fy", "type": "disbursement", "fy": "all"})
     rows = decimal_json(response)
     # The shape: a list of {"country", "fy", "usd"}, fy an integer, usd a number with two decimals.
     assert all(list(row) == ["country", "fy", "usd"] and isinstance(row["fy"], int) for row in rows)
@@ -48,6 +48,13 @@ def test_funding_is_the_cli_s_to_the_cent(reader, shared_portal_url):
     assert len(rows) > 100
     assert [(r["country"], r["fy"], r["usd"]) for r in rows] == \
         [(r["country"], int(r["fy"]), Decimal(r["usd"])) for r in expected]
+
+
+def test_money_endpoints_default_to_the_strategy_s_period(reader, shared_portal_url):
+    default = decimal_json(reader.get("/api/v1/funding", params={"by": "fy"}))
+    assert [row["fy"] for row in default] == list(range(2016, 2022))
+    expected = cli_csv(shared_portal_url, "funding", "--by", "fy", "--fy", "2016:2021")
+    assert [row["usd"] for row in default] == [Decimal(r["usd"]) for r in expected]
 
 
 def test_funding_names_match_the_cli_in_spanish(reader, shared_portal_url):
@@ -109,10 +116,10 @@ def all_pages(client, **params) -> tuple[list[dict], int]:
 def test_activities_add_up_to_funding(reader):
     items, total = all_pages(reader, country="GT")
     assert total == len(items) == len({i["identifier"] for i in items}) > 100
-    funding = decimal_json(reader.get("/api/v1/funding", params={"by": "country", "country": "GT"}))
+    funding = decimal_json(reader.get("/api/v1/funding", params={"by": "country", "country": "GT", "fy": "all"}))
     assert sum(Decimal(i["disbursed_usd"]) for i in items) == funding[0]["usd"]
     obligated = decimal_json(reader.get("/api/v1/funding", params={"by": "country", "country": "GT",
-                                                                   "type": "obligation"}))
+                                                                   "type": "obligation", "fy": "all"}))
     assert sum(Decimal(i["obligated_usd"]) for i in items) == obligated[0]["usd"]
 
     items, _total = all_pages(reader, line="security", fy="2019")
@@ -286,6 +293,7 @@ BAD_REQUESTS = [
     ("/api/v1/indicators/NOPE/values", 404, "NOPE"),
     ("/api/v1/context?indicator=happiness", 400, "happiness"),
     ("/api/v1/reconciliation?fy=last", 400, "last"),
+    ("/api/v1/reconciliation?fy=1000:9999", 400, "years run from 1900 to 2100"),
     ("/api/v1/documents?kind=poem", 422, "kind"),
     ("/api/v1/framework?lang=fr", 422, "lang"),
     ("/api/v1/no-such-thing", 404, ""),

@@ -18,6 +18,7 @@ from stratmon.i18n import format_percent
 from test_web_browser import browser, live, page  # noqa: F401  (fixtures shared with the browser tests)
 
 PERIOD = (2016, 2021)  # the framework's `period`
+SPAN = {"en": "FY2016–FY2021", "es": "AF 2016–AF 2021"}
 COUNTRIES = ("GT", "HN", "SV", "BZ", "CR", "NI", "PA")
 
 
@@ -63,7 +64,7 @@ def test_home_and_country_pages_show_coverage_and_name_missing_publishers(page, 
         page.goto(f"{live}/{lang}{path}")
         coverage = page.locator("#coverage")
         expect(coverage).to_contain_text("ForeignAssistance.gov")
-        expect(coverage).to_contain_text("FY2016–FY2021")
+        expect(coverage).to_contain_text(SPAN[lang])
         share = every if places == COUNTRIES else share_by_sql(shared_portal_url, places, "disbursement")
         expect(coverage).to_contain_text(format_percent(share, lang))
         expect(page.locator("ul.figures")).to_contain_text(format_percent(share, lang))
@@ -77,9 +78,18 @@ def test_home_and_country_pages_show_coverage_and_name_missing_publishers(page, 
             expect(named).to_have_count(0)
             assert "USAID" not in coverage.inner_text() and "State:" not in coverage.inner_text()
         expect(page.locator("html")).to_have_attribute("lang", lang)
-    heading = {"en": "Headline figures, FY2016–FY2021", "es": "Cifras principales, FY2016–FY2021"}[lang]
+    heading = {"en": "Headline figures, ", "es": "Cifras principales, "}[lang] + SPAN[lang]
     page.goto(f"{live}/{lang}/")
     expect(page.locator("#figures")).to_have_text(heading)
+
+
+def test_a_span_out_of_bounds_is_refused_at_once(reader):
+    assert reader.get("/en/data", params={"fy": "0001:9999"}).status_code == 400
+    assert reader.get("/en/", params={"fy_first": "2016", "fy_last": "x" * 40}).status_code == 400
+    wide = reader.get("/api/v1/coverage", params={"country": "GT", "fy": "1900:2100"}).json()
+    narrow = reader.get("/api/v1/coverage", params={"country": "GT", "fy": "all"}).json()
+    # Only years with data on either side count, and only those ForeignAssistance.gov has a figure for.
+    assert [c["iati_usd"] for c in wide] == [c["iati_usd"] for c in narrow]
 
 
 def test_a_reader_chooses_another_span(page, live):

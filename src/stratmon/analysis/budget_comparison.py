@@ -173,6 +173,12 @@ def place_name(labels: Labels, place: str) -> str:
     return _("Regional programmes") if place == REGIONAL else labels.recipient(place)
 
 
+def programme_notes(framework: Framework, lang: str) -> str:
+    """What the framework says of its regional budget programmes, as sentences to follow a table."""
+    return "".join(" " + _("{programme}: {note}").format(programme=p.name.get(lang), note=p.note.get(lang))
+                   for p in framework.budget_programs if p.note)
+
+
 def comparison_records(comparison: BudgetComparison, labels: Labels) -> Iterator[dict]:
     """One record per row, in RECORD_COLUMNS, dollars as text with two decimals (FA.gov empty where it
     does not name the account): the CLI and the API give the same figures."""

@@ -32,16 +32,6 @@ LOW_COVERAGE = Decimal("0.8")
 MATERIAL_USD = Decimal("1000000")
 # ... and when it publishes less than this share of it.
 MISSING_SHARE = Decimal("0.5")
-# Budget-table columns that add other columns up.
-BUDGET_TOTALS = frozenset({"All Accounts", "Total without GHCS-State"})
-
-
-def iati_sums(connection: Connection, transaction_type: str) -> dict[tuple[str, int], int]:
-    """(recipient key, fiscal year) → IATI millionths of USD of one transaction type."""
-    sums: dict[tuple[str, int], int] = defaultdict(int)
-    for (key, fy, _agency, _type), micros in iati_by_agency(connection, (transaction_type,)).items():
-        sums[(key, fy)] += micros
-    return dict(sums)
 
 
 def iati_by_agency(connection: Connection, transaction_types: tuple[str, ...]) -> dict[tuple[str, int, str, str], int]:
@@ -100,6 +90,9 @@ class Coverage:
     missing: tuple[MissingPublisher, ...]
     # The fiscal years the budget tables could speak for (None: none within the span).
     budget_years: tuple[int, int] | None
+    # IATI money in years ForeignAssistance.gov has no figure for: left out of `iati_usd` so that
+    # both sides cover the same places and years.
+    uncompared_iati_usd: Decimal = Decimal("0.00")
 
     @property
     def share(self) -> Decimal | None:
@@ -117,47 +110,71 @@ class Coverage:
 class CoverageData:
     """The sums coverage needs, read once and asked many times (a page asks for every country)."""
 
-    def __init__(self, connection: Connection, transaction_types: tuple[str, ...] = ("obligation", "disbursement")):
-        self.connection = connection
-        self.published = iati_by_agency(connection, ("obligation", "disbursement"))
-        self.iati: dict[str, dict[tuple[str, int], int]] = {t: defaultdict(int) for t in transaction_types}
+    TYPES = ("obligation", "disbursement")
+
+    def __init__(self, connection: Connection):
+        self.published = iati_by_agency(connection, self.TYPES)
+        self.iati: dict[str, dict[tuple[str, int], int]] = {t: defaultdict(int) for t in self.TYPES}
         for (key, fy, _agency, kind), micros in self.published.items():
-            if kind in self.iati:
-                self.iati[kind][(key, fy)] += micros
-        self.fagov = {t: fagov_sums(connection, t) for t in transaction_types}
+            self.iati[kind][(key, fy)] += micros
+        self.fagov = {t: fagov_sums(connection, t) for t in self.TYPES}
         self.budget = _budget_by_agency(connection)
+        # place → the budget tables' years for it, for the questions asked per row.
+        self.budget_years: dict[str, list[int]] = defaultdict(list)
+        for place, fy in sorted({(place, fy) for (place, fy, _agency) in self.budget}):
+            self.budget_years[place].append(fy)
 
     def funded_years(self, places: tuple[str, ...]) -> list[int]:
         """The fiscal years with IATI money for any of `places`, oldest first."""
         return sorted({fy for sums in self.iati.values() for (key, fy) in sums if key in places})
 
+    def data_years(self, transaction_type: str) -> tuple[int, int] | None:
+        """The first and last fiscal year either side has a figure for."""
+        years = [fy for sums in (self.iati[transaction_type], self.fagov[transaction_type]) for _key, fy in sums]
+        return (min(years), max(years)) if years else None
+
     def coverage(self, places: tuple[str, ...], fiscal_years: FiscalYears, transaction_type: str) -> Coverage:
         """IATI against ForeignAssistance.gov for `places` over `fiscal_years` (an unbounded side
-        runs to the IATI data's first or last year for the places)."""
+        runs to the IATI data's first or last year for the places). Only the (place, year) pairs
+        ForeignAssistance.gov has a figure for are compared; IATI money in the others is counted
+        apart (`uncompared_iati_usd`)."""
         funded = self.funded_years(places)
         first = fiscal_years.first if fiscal_years.first is not None else (funded[0] if funded else None)
         last = fiscal_years.last if fiscal_years.last is not None else (funded[-1] if funded else None)
         if first is None or last is None:
             return Coverage(places, transaction_type, first, last, to_usd(0), None, (), None)
-        years = range(first, last + 1)
-        iati = sum(self.iati[transaction_type].get((place, fy), 0) for place in places for fy in years)
-        fagov_parts = [self.fagov[transaction_type].get((place, fy)) for place in places for fy in years]
-        known = [part for part in fagov_parts if part is not None]
-        fagov = to_usd(sum(known)) if known else None
-        budget_years = sorted({fy for (place, fy, _agency) in self.budget if place in places and fy in years})
+        iati, fagov = self.iati[transaction_type], self.fagov[transaction_type]
+        compared = uncompared = 0
+        known = []
+        for place in places:
+            # Only years with data on either side: a range of centuries costs nothing.
+            for fy in sorted({fy for key, fy in (*iati, *fagov) if key == place and first <= fy <= last}):
+                if fagov.get((place, fy)) is None:
+                    uncompared += iati.get((place, fy), 0)
+                else:
+                    known.append(fagov[(place, fy)])
+                    compared += iati.get((place, fy), 0)
+        budget_years = sorted({fy for place in places for fy in self.budget_years.get(place, ()) if first <= fy <= last})
         missing = self._missing(places, budget_years) if budget_years else ()
         span = (budget_years[0], budget_years[-1]) if budget_years else None
-        return Coverage(places, transaction_type, first, last, to_usd(iati), fagov, missing, span)
+        return Coverage(places, transaction_type, first, last, to_usd(compared if known else compared + uncompared),
+                        to_usd(sum(known)) if known else None, missing, span, to_usd(uncompared if known else 0))
+
+    def _short(self, place: str, agency: str, years: list[int], evidence: list[int] | None = None) -> tuple:
+        """An agency's budget (over `evidence`, by default `years`), accounts and IATI money (the larger
+        of obligations and disbursements over `years`) for a place."""
+        entries = [self.budget.get((place, fy, agency), (0, set())) for fy in (evidence or years)]
+        budget = sum(amount for amount, _accounts in entries)
+        accounts = set().union(*(accounts for _amount, accounts in entries))
+        published = max(sum(self.published.get((place, fy, agency, kind), 0) for fy in years) for kind in self.TYPES)
+        return budget, accounts, published
 
     def _missing(self, places: tuple[str, ...], years: list[int]) -> tuple[MissingPublisher, ...]:
         found: dict[str, list] = defaultdict(lambda: [[], set(), 0, 0])
         for place in places:
             for agency in sorted({a for (p, fy, a) in self.budget if p == place and fy in years}):
-                budget = sum(self.budget.get((place, fy, agency), (0, set()))[0] for fy in years)
-                accounts = set().union(*(self.budget.get((place, fy, agency), (0, set()))[1] for fy in years))
-                published = max(sum(self.published.get((place, fy, agency, t), 0) for fy in years)
-                                for t in ("obligation", "disbursement"))
-                if to_usd(budget) >= MATERIAL_USD and Decimal(published) < MISSING_SHARE * budget:
+                budget, accounts, published = self._short(place, agency, years)
+                if is_missing(budget, published):
                     entry = found[agency]
                     entry[0].append(place)
                     entry[1] |= accounts
@@ -167,6 +184,27 @@ class CoverageData:
                                       to_usd(published), years[0], years[-1])
                      for agency, (places_, accounts, budget, published) in
                      sorted(found.items(), key=lambda item: -item[1][2]))
+
+    def absent_in(self, place: str, fy: int) -> tuple[int, list[str]] | None:
+        """For one place and year: the budget tables' year that speaks for it (the year itself, or
+        their latest for a later year) and the agencies missing by the same rule as `coverage`, a
+        later year counting as missing only where the agency publishes nothing at all that year."""
+        years = self.budget_years.get(place)
+        if not years or fy < years[0] or (fy not in years and fy < years[-1]):
+            return None
+        evidence = fy if fy in years else years[-1]
+        agencies = []
+        for agency in sorted({a for (p, year, a) in self.budget if p == place and year == evidence}):
+            budget, _accounts, published = self._short(place, agency, [fy], [evidence])
+            if is_missing(budget, published) and (evidence == fy or published == 0):
+                agencies.append(agency)
+        return (evidence, agencies) if agencies else None
+
+
+def is_missing(budget_micros: int, published_micros: int) -> bool:
+    """The one rule for naming an agency missing: the budget tables allot at least `MATERIAL_USD`
+    through accounts it alone manages, and it publishes less than `MISSING_SHARE` of that."""
+    return to_usd(budget_micros) >= MATERIAL_USD and Decimal(published_micros) < MISSING_SHARE * budget_micros
 
 
 def _budget_by_agency(connection: Connection) -> dict[tuple[str, int, str], tuple[int, set[str]]]:
@@ -180,8 +218,10 @@ def _budget_by_agency(connection: Connection) -> dict[tuple[str, int, str], tupl
             select(figure.c.recipient_key, figure.c.fiscal_year, figure.c.account, figure.c.amount_micros)
             .where(figure.c.kind == "country", figure.c.recipient_key.is_not(None),
                    figure.c.amount_micros > 0)):
+        # The tables' total columns have no manager, and an account several agencies manage (ESF,
+        # FMF) says nothing about which of them is missing: both are left out.
         agencies = managers.get(account, ())
-        if account in BUDGET_TOTALS or len(agencies) != 1:
+        if len(agencies) != 1:
             continue
         amount, accounts = found.get((key, fy, agencies[0]), (0, set()))
         found[(key, fy, agencies[0])] = (amount + int(micros), accounts | {account})

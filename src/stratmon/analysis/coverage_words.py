@@ -24,10 +24,27 @@ class CoverageWords:
 
 
 def span_words(first: int | None, last: int | None) -> str:
-    """"FY2016–FY2021", "FY2019"."""
+    """"FY2016–FY2021", "FY2019" ("AF 2016–AF 2021" in Spanish)."""
     if first is None or last is None:
         return _("no fiscal year")
-    return f"FY{first}" if first == last else f"FY{first}–FY{last}"
+    if first == last:
+        return _("FY{year}").format(year=first)
+    return _("FY{year}").format(year=first) + "–" + _("FY{year}").format(year=last)
+
+
+def strategy_countries(framework: Framework) -> str:
+    """The framework's countries together, as sentences and tables name them."""
+    return _("The Strategy's {count} countries").format(count=len(framework.countries))
+
+
+def places_words(framework: Framework, places: tuple[str, ...], name_of, lang: str) -> str:
+    """Places as a sentence names them: a country, a country group, the Strategy's countries, or a list."""
+    if len(places) == 1:
+        return name_of(places[0])
+    if set(places) == {c.code for c in framework.countries}:
+        return strategy_countries(framework)
+    group = next((g for g in framework.country_groups if set(g.countries) == set(places)), None)
+    return group.name.get(lang) if group else ", ".join(name_of(place) for place in places)
 
 
 def agency_name(framework: Framework, ref: str) -> str:
@@ -51,6 +68,9 @@ def describe(coverage: Coverage, place: str, framework: Framework, place_names) 
                      "{share} of it.")
     comparison = sentence.format(place=place, span=span, amount=format_usd_words(coverage.fagov_usd),
                                  iati=format_usd_words(coverage.iati_usd), share=format_percent(coverage.share))
+    if coverage.uncompared_iati_usd:
+        comparison += " " + _("IATI's {amount} for years ForeignAssistance.gov has no figure for are left out of the "
+                              "comparison.").format(amount=format_usd_words(coverage.uncompared_iati_usd))
     if not coverage.is_low:
         return CoverageWords(comparison, None, ())
     missing = tuple(_missing_words(publisher, framework, place_names) for publisher in coverage.missing)

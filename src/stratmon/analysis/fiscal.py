@@ -8,6 +8,8 @@ from stratmon.i18n import _
 
 
 ALL_YEARS = "all"
+# Years a range may name: U.S. foreign-assistance records start in 1946; nothing is planned past 2100.
+FIRST_YEAR, LAST_YEAR = 1900, 2100
 
 
 class FiscalYearError(ValueError):
@@ -53,6 +55,9 @@ def _year(part: str, text: str) -> int | None:
         return None
     if not (part.isdigit() and len(part) == 4):
         raise FiscalYearError(_("fiscal years {text}: write YEAR or FIRST:LAST").format(text=text))
+    if not FIRST_YEAR <= int(part) <= LAST_YEAR:
+        raise FiscalYearError(_("fiscal years {text}: years run from {first} to {last}").format(
+            text=text, first=FIRST_YEAR, last=LAST_YEAR))
     return int(part)
 
 
@@ -65,7 +70,9 @@ def period_text(fiscal_years: FiscalYears) -> str:
     """A span as `parse_fiscal_years` reads it back ("2016:2021", "all")."""
     if fiscal_years.first is None and fiscal_years.last is None:
         return ALL_YEARS
-    return f"{fiscal_years.first or ''}:{fiscal_years.last or ''}"
+    first = "" if fiscal_years.first is None else fiscal_years.first
+    last = "" if fiscal_years.last is None else fiscal_years.last
+    return f"{first}:{last}"
 
 
 def chosen_span(text: str | None, default: FiscalYears) -> FiscalYears:

@@ -14,7 +14,7 @@ from decimal import Decimal
 
 from sqlalchemy import Connection
 
-from stratmon.analysis.coverage import MISSING_SHARE, CoverageData
+from stratmon.analysis.coverage import CoverageData
 from stratmon.analysis.coverage_words import agency_name
 from stratmon.analysis.fiscal import FiscalYears
 from stratmon.analysis.funding import to_usd
@@ -73,15 +73,16 @@ def reconcile(connection: Connection, framework: Framework, fiscal_years: Fiscal
     and, when no countries are asked for, one for each of the strategy's regions with IATI money."""
     wanted = countries or [c.code for c in framework.countries]
     regions = [] if countries else [region.key for region in framework.regions]
-    data = CoverageData(connection, RECONCILED_TYPES)
+    data = CoverageData(connection)
     results = []
     for transaction_type in RECONCILED_TYPES:
         iati, fagov = data.iati[transaction_type], data.fagov[transaction_type]
-        years = sorted({fy for _, fy in (*iati, *fagov)})
-        first = fiscal_years.first or (years[0] if years else None)
-        last = fiscal_years.last or (years[-1] if years else None)
-        if first is None or last is None:
+        bounds = data.data_years(transaction_type)
+        if bounds is None:
             continue
+        # Rows only for years with data on either side, however wide the range asked.
+        first = max(fiscal_years.first or bounds[0], bounds[0])
+        last = min(fiscal_years.last or bounds[1], bounds[1])
         for country in wanted:
             for fy in range(first, last + 1):
                 results.append(_row(country, fy, transaction_type, iati.get((country, fy), 0),
@@ -95,24 +96,13 @@ def reconcile(connection: Connection, framework: Framework, fiscal_years: Fiscal
 
 
 def _absent(data: CoverageData, framework: Framework, country: str, fy: int) -> Reason | None:
-    """The agencies the budget tables show funding `country` (in `fy`, or in their latest year when
-    `fy` is later) whose IATI money there that year falls short: under half of the budget in the
-    budget's own year, nothing at all in a later one."""
-    budget_years = sorted({year for (place, year, _agency) in data.budget if place == country})
-    if not budget_years or fy < budget_years[0]:
+    """The agencies the budget tables show funding `country` whose IATI money there falls short
+    that year (`CoverageData.absent_in`: the same rule as the coverage beside the portal's figures)."""
+    found = data.absent_in(country, fy)
+    if found is None:
         return None
-    evidence = fy if fy in budget_years else (budget_years[-1] if fy > budget_years[-1] else None)
-    if evidence is None:
-        return None
-    names = []
-    for (place, year, agency), (budget, _accounts) in sorted(data.budget.items()):
-        if place != country or year != evidence:
-            continue
-        published = max(data.published.get((country, fy, agency, kind), 0) for kind in RECONCILED_TYPES)
-        short = published < MISSING_SHARE * budget if evidence == fy else published == 0
-        if short:
-            names.append(f"{agency_name(framework, agency)} ({agency})")
-    return Reason("agencies_absent", tuple(names), evidence, fy) if names else None
+    evidence, agencies = found
+    return Reason("agencies_absent", tuple(f"{agency_name(framework, a)} ({a})" for a in agencies), evidence, fy)
 
 
 def _row(country, fy, transaction_type, iati_micros, fagov_micros, absent: Reason | None,

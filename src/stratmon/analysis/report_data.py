@@ -14,11 +14,12 @@ from sqlalchemy import Connection, select
 
 from stratmon import __version__
 from stratmon.align.crosswalk import Crosswalks
+from stratmon.analysis import report_coverage
 from stratmon.analysis.alignment import coverage
 from stratmon.analysis.alignment_evaluation import published_precision
 from stratmon.analysis.context import against_baseline
 from stratmon.analysis.coverage import CoverageData
-from stratmon.analysis.coverage_words import agency_name, describe, span_words
+from stratmon.analysis.coverage_words import span_words
 from stratmon.analysis.fiscal import FiscalYears
 from stratmon.analysis.funding import NOT_ALIGNED, OUTSIDE_PREFIX, FundingQuery, funding
 from stratmon.analysis.labels import Labels
@@ -26,7 +27,6 @@ from stratmon.analysis.performance import performance
 from stratmon.analysis.iptt import iptt
 from stratmon.analysis.iptt_types import IpttTable
 from stratmon.analysis.pipeline import pipeline
-from stratmon.analysis.published_quality import by_check, published_quality
 from stratmon.analysis.quality import check_results, framework_quality_rules
 from stratmon.analysis.quality_data import result_points
 from stratmon.analysis.report_changes import changes_section
@@ -112,34 +112,11 @@ def _by(builder: _Builder, key: str, name) -> list[tuple[str, Decimal, Decimal]]
     return [(name(k), obligated.get(k, ZERO), disbursed.get(k, ZERO)) for k in keys]
 
 
-def _places(builder: _Builder) -> tuple[tuple[str, ...], str]:
-    """The countries the report covers, and their name in a sentence."""
-    if builder.country:
-        return (builder.country,), builder.labels.recipient(builder.country)
-    codes = tuple(c.code for c in builder.framework.countries)
-    return codes, _("The Strategy's {count} countries").format(count=len(codes))
-
-
-def _coverage_paragraphs(builder: _Builder) -> tuple[str, ...]:
-    """How much of ForeignAssistance.gov's money the IATI data hold, and whose is missing: the
-    summary opens with it, since every other figure depends on it."""
-    places, place = _places(builder)
-    data = builder.coverage_data
-    words = [describe(data.coverage(places, builder.fiscal_years, kind), place, builder.framework,
-                      builder.labels.recipient) for kind in ("disbursement", "obligation")]
-    paragraphs = [found.comparison for found in words]
-    warned = next((found for found in words if found.warning), None)
-    if warned:
-        paragraphs.append(warned.warning)
-        paragraphs.extend(warned.missing)
-    return tuple(paragraphs)
-
-
 def _summary(builder: _Builder, coverage_share: Decimal | None, statuses: dict[str, int]) -> Section:
     obligated, disbursed = builder.total("obligation"), builder.total("disbursement")
     by_line = builder.sums(("line",))
     inside = {k: v for k, v in by_line.items() if k != NOT_ALIGNED and not k.startswith(OUTSIDE_PREFIX)}
-    paragraphs = [*_coverage_paragraphs(builder),
+    paragraphs = [*report_coverage.coverage_paragraphs(builder),
                   _("U.S. agencies obligated {obligated} and disbursed {disbursed} in the period, as "
                     "published in IATI.").format(obligated=format_usd_words(obligated),
                                                  disbursed=format_usd_words(disbursed))]
@@ -337,41 +314,14 @@ def _coverage(builder: _Builder) -> tuple[Section, Decimal | None, dict[str, Dec
     findings = check_results(result_points(builder.connection), framework_quality_rules())
     paragraphs.append(_("Data-quality checks of entered results: {n} findings (`stratmon quality`).").format(
         n=len(findings)))
-    published = _published_table(builder)
+    published = report_coverage.published_table(builder)
     paragraphs.append(_("Checks on what the agencies publish: {n} findings (`stratmon quality --published`); the "
                         "table counts them by check, with the dollars they touch.").format(
         n=format_count(sum(row["findings"] for row in published.rows))))
     return (Section("coverage", _("Data coverage and quality"), tuple(paragraphs), (),
-                    (_coverage_table(builder), table, recon, published)), share, result.by_confidence)
-
-
-def _coverage_table(builder: _Builder) -> Table:
-    """Each country's IATI disbursements against ForeignAssistance.gov's, and whose money is missing."""
-    data, names = builder.coverage_data, builder.labels
-    rows = []
-    for code in _places(builder)[0]:
-        found = data.coverage((code,), builder.fiscal_years, "disbursement")
-        rows.append({"country": names.recipient(code), "iati": found.iati_usd, "fagov": found.fagov_usd,
-                     "share": found.share, "missing": ", ".join(agency_name(builder.framework, p.agency_ref)
-                                                                for p in found.missing) or "–"})
-    return Table("coverage_by_country", _("Disbursements: IATI against ForeignAssistance.gov by country"), (
-        Column("country", _("Country")), Column("iati", _("IATI (USD)"), "money"),
-        Column("fagov", _("ForeignAssistance.gov (USD)"), "money"), Column("share", _("IATI holds"), "percent"),
-        Column("missing", _("Missing publishers (budget tables)"))), tuple(rows),
-        note=_("An agency is named where the State Department's budget tables show its accounts funding the "
-               "country and it publishes less than half of that in IATI."))
-
-
-def _published_table(builder: _Builder) -> Table:
-    """The checks on published data: findings, dollars touched and publishers, per check."""
-    rows = [{"check": c.name, "findings": c.findings, "usd": c.usd,
-             "publishers": ", ".join(f"{builder.labels.agency_short(ref) if ref else _('files')} ({format_count(n)})"
-                                     for ref, n in c.publishers.most_common()) or "–"}
-            for c in by_check(published_quality(builder.connection))]
-    return Table("published_checks", _("Checks on what the agencies publish"), (
-        Column("check", _("Check")), Column("findings", _("Findings"), "number"),
-        Column("usd", _("Dollars touched (USD)"), "money"), Column("publishers", _("Publishers (findings)"))),
-        tuple(rows))
+                    (report_coverage.coverage_table(builder), report_coverage.budget_table(builder), table, recon,
+                     published)), share,
+            result.by_confidence)
 
 
 def _methods(builder: _Builder, snap: str, placed: dict[str, Decimal]) -> Section:

@@ -28,7 +28,7 @@ def coverage_command(
     IATI and ForeignAssistance.gov obligations and disbursements, the share IATI covers, and the
     agencies the budget tables show funding a country whose money IATI lacks."""
     from stratmon.analysis.coverage import CoverageData
-    from stratmon.analysis.coverage_words import agency_name, describe
+    from stratmon.analysis.coverage_words import agency_name, describe, places_words, span_words
     from stratmon.analysis.fiscal import chosen_span, strategy_period
     from stratmon.analysis.funding_request import recipients_for
     from stratmon.analysis.labels import Labels
@@ -44,9 +44,7 @@ def coverage_command(
         names = Labels(connection, framework, language())
         asked = [((place,), names.recipient(place)) for place in places]
         if len(places) > 1:
-            group = framework.group(country.strip().lower()) if country else None
-            asked.append((places, group.name.get(language()) if group else
-                          _("The Strategy's {count} countries").format(count=len(places))))
+            asked.append((places, places_words(framework, places, names.recipient, language())))
         found = [(key, place, data.coverage(key, span, kind)) for key, place in asked
                  for kind in ("obligation", "disbursement")]
         words = [describe(coverage, place, framework, names.recipient) for _key, place, coverage in found]
@@ -68,9 +66,9 @@ def coverage_command(
         table.add_column(header, justify="right" if "USD" in header or header == _("IATI holds") else "left")
     for _key, place, c in found:
         table.add_row(escape(place), _("obligations") if c.transaction_type == "obligation" else _("disbursements"),
-                      f"FY{c.first_fy}–FY{c.last_fy}" if c.first_fy else "–", format_money(c.iati_usd),
+                      span_words(c.first_fy, c.last_fy), format_money(c.iati_usd),
                       format_money(c.fagov_usd) if c.fagov_usd is not None else "–", format_percent(c.share),
-                      ", ".join(agency_name(framework, p.agency_ref) for p in c.missing) or "–")
+                      ", ".join(agency_name(framework, p.agency_ref) for p in c.missing) if c.is_low else "–")
     console.print(table)
     warned = words[-1] if words[-1].warning else None
     if warned:

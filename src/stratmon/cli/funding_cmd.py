@@ -65,7 +65,29 @@ def funding(
             _write_json(result, labels)
         else:
             console.print(_table(result, labels))
+            _coverage_line(connection, framework, query, labels)
     _report_exclusions(result)
+
+
+def _coverage_line(connection, framework, query, labels: Labels) -> None:
+    """Under a table by country or group of obligations or disbursements: how much of
+    ForeignAssistance.gov's figure for the same countries and years the IATI data hold."""
+    if query.transaction_type not in ("obligation", "disbursement") or not {"country", "group"} & set(query.by):
+        return
+    from stratmon.analysis.coverage import CoverageData
+    from stratmon.analysis.coverage_words import describe, places_words
+
+    codes = tuple(c.code for c in framework.countries)
+    places = tuple(key for key in query.recipients if key in codes) if query.recipients else codes
+    if not places:
+        return
+    place = places_words(framework, places, labels.recipient, labels.lang)
+    found = CoverageData(connection).coverage(places, query.fiscal_years, query.transaction_type)
+    words = describe(found, place, framework, labels.recipient)
+    console.print(escape(words.comparison))
+    if words.warning:
+        evidence = " " + _("`stratmon coverage` gives the evidence.") if found.missing else ""
+        console.print(escape(words.warning) + evidence)
 
 
 def _write_csv(result: FundingResult, labels: Labels) -> None:

@@ -8,8 +8,10 @@ from fastapi import APIRouter, Query, Request
 
 from stratmon.analysis.budget_comparison import budget_comparison, comparison_records, places_for
 from stratmon.analysis.fiscal import parse_fiscal_years
+from stratmon.i18n import _
 from stratmon.web import api_models as m
 from stratmon.web.api_common import Db, FiscalYearsParam, labels, usd
+from stratmon.web.api_coverage import default_span
 from stratmon.web.context import site
 
 router = APIRouter()
@@ -26,12 +28,14 @@ def comparison(request: Request, db: Db, fy: FiscalYearsParam = None,
     """The budget tables' figures for the Strategy's countries and regional programmes, by account (DA,
     ESF, INCLE, ...) and fiscal year, against IATI obligations and disbursements on the same account
     and ForeignAssistance.gov's obligations where it names the account; ranked by the gap (budget less
-    IATI obligations), largest first. The same rows as `stratmon budget compare --format json`."""
+    IATI obligations), largest first; over the fiscal years asked (default: the Strategy's period;
+    `all` for every year). The same rows as `stratmon budget compare --format json`."""
     framework = site(request).framework
     names = labels(db, request)
-    found = budget_comparison(db, framework, fiscal_years=parse_fiscal_years(fy),
+    found = budget_comparison(db, framework, fiscal_years=parse_fiscal_years(default_span(request, fy)),
                               places=places_for(framework, country))
-    notes = [f"{p.name.get(names.lang)}: {p.note.get(names.lang)}" for p in framework.budget_programs if p.note]
+    notes = [_("{programme}: {note}").format(programme=p.name.get(names.lang), note=p.note.get(names.lang))
+             for p in framework.budget_programs if p.note]
     return m.BudgetComparisonOut(
         fiscal_years=list(found.fiscal_years), rows=[m.BudgetGapOut(**r) for r in comparison_records(found, names)],
         uncompared_budget_usd={column: usd(amount) for column, amount in found.uncompared_budget_usd.items()},

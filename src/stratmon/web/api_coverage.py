@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 
 from stratmon.analysis.coverage import Coverage, CoverageData
-from stratmon.analysis.coverage_words import agency_name, describe
+from stratmon.analysis.coverage_words import agency_name, describe, places_words
 from stratmon.analysis.fiscal import chosen_span, parse_fiscal_years, period_text, strategy_period
 from stratmon.analysis.funding_request import recipients_for
 from stratmon.web import api_models as m
@@ -56,13 +56,7 @@ def coverage(request: Request, db: Db, fy: FiscalYearsParam = None,
     ForeignAssistance.gov sums of obligations and disbursements, the share IATI covers, and the
     agencies whose money the State Department's budget tables show and IATI lacks."""
     framework = site(request).framework
-    places = recipients_for(framework, country) or tuple(c.code for c in framework.countries)
-    group = framework.group(country.strip().lower()) if country else None
+    places = recipients_for(framework, (country or "").strip() or None) or tuple(c.code for c in framework.countries)
     names = labels(db, request)
-    if group:
-        place = group.name.get(names.lang)
-    elif country:
-        place = names.recipient(places[0])
-    else:
-        place = framework.short_name.get(names.lang)
+    place = places_words(framework, places, names.recipient, names.lang)
     return coverage_of(db, request, places, place, default_span(request, fy))

@@ -152,7 +152,8 @@ def funding_table(
         "IATI sector vocabulary for by=sector (1 = OECD DAC, 99 = U.S. program areas)."))] = "1",
 ) -> Response:
     """A JSON list, one object per group: `[{"country": "GT", "fy": 2019, "usd": 123.45}, ...]`,
-    the same figures as `stratmon funding --by country,fy --format csv`. Line, objective, agency,
+    the same figures as `stratmon funding --by country,fy --fy 2016:2021 --format csv`: like every money
+    figure of the API, over the Strategy's period unless `fy` asks for other years (`all` for every year). Line, objective, agency,
     group, sector and account keys carry `<key>_name` beside the code. An account is named as the
     State Department's budget tables name it (DA, ESF, INCLE, ...) where Strategy Monitor's mapping
     knows it, else by its treasury account symbol (11x0100), else `unspecified`."""
@@ -161,7 +162,7 @@ def funding_table(
     if not keys or any(key not in KEYS for key in keys) or len(set(keys)) != len(keys):
         raise QueryError(_("by takes different keys from {keys}, separated by commas; got {got}").format(
             keys=", ".join(KEYS), got=by))
-    query = build_query(framework, by, transaction_type, fy, sector_vocabulary, country)
+    query = build_query(framework, by, transaction_type, default_span(request, fy), sector_vocabulary, country)
     result = funding(db, query)
     records = funding_records(result, query_labels(db, framework, query))
     return Response(_json_with_money(records), media_type="application/json")

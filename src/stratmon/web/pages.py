@@ -54,7 +54,9 @@ def span_of(request: Request, db: Connection) -> Span:
     params = request.query_params
     asked = params.get("fy")
     if params.get("fy_first") or params.get("fy_last"):
-        asked = f"{params.get('fy_first', '')[:4]}:{params.get('fy_last', '')[:4]}"
+        asked = f"{params.get('fy_first', '')}:{params.get('fy_last', '')}"
+    if asked and len(asked) > 20:
+        raise QueryError(_("fiscal years: write YEAR, FIRST:LAST or all"))
     return page_span(db, site(request), asked)
 
 

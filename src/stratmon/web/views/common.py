@@ -52,20 +52,24 @@ def money_columns() -> list[Column]:
 
 def money_table(name: str, title: str, heading: str, money_by: Breakdown, key: str, name_of: Callable[[object], str],
                 href: Callable[[object], str | None] = lambda value: None, order: Callable | None = None,
-                total: bool = False, **where) -> DataTable:
+                total: bool = False, extra: tuple[list[Column], Callable[[object | None], dict]] | None = None,
+                **where) -> DataTable:
     """Obligated and disbursed USD per value of `key`, largest disbursement first (or by `order`
-    of the value), each value named and, where `href` gives one, linked; `total` adds a total row."""
+    of the value), each value named and, where `href` gives one, linked; `total` adds a total row;
+    `extra` adds columns, with the cells of each value (None for the total row)."""
     sums = {kind: money_by.sums((key,), kind, **where) for kind in FUNDING_TYPES}
     values = {value for (value,) in (*sums["obligation"], *sums["disbursement"])}
     ordered = sorted(values, key=order) if order else sorted(
         values, key=lambda v: (-(sums["disbursement"].get((v,)) or ZERO), -(sums["obligation"].get((v,)) or ZERO),
                                str(v)))
-    rows = [{"name": name_of(value), **{kind: sums[kind].get((value,)) for kind in FUNDING_TYPES}}
+    columns, cells = extra or ([], lambda value: {})
+    rows = [{"name": name_of(value), **{kind: sums[kind].get((value,)) for kind in FUNDING_TYPES}, **cells(value)}
             for value in ordered]
-    table = DataTable(name, title, [Column("name", heading), *money_columns()], rows)
+    table = DataTable(name, title, [Column("name", heading), *money_columns(), *columns], rows)
     table.links = {(index, "name"): href(value) for index, value in enumerate(ordered) if href(value)}
     if total and rows:
-        rows.append({"name": _("Total"), **{kind: money_by.total(kind, **where) for kind in FUNDING_TYPES}})
+        rows.append({"name": _("Total"), **{kind: money_by.total(kind, **where) for kind in FUNDING_TYPES},
+                     **cells(None)})
     return table
 
 

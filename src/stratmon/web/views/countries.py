@@ -20,7 +20,7 @@ from stratmon.web.views.common import (
     FUNDING_TYPES, activities_table, alignment_is_current, country_map, labels, line_table, line_year_chart,
     line_year_table, link, money, money_table, year_chart, year_table)
 from stratmon.web.views.context import context_table
-from stratmon.web.views.span import CoverageNote, Span, coverage_note, with_span
+from stratmon.web.views.span import CoverageNote, Span, coverage_note, fagov_columns, with_span
 
 
 @dataclass
@@ -53,6 +53,7 @@ def countries_overview(db: Connection, site: Site, span: Span) -> CountriesOverv
     framework, names = site.framework, labels(db, site)
     money_by = money(db, site, ("country", "fy"), False, fiscal_years=span.fiscal_years)
     codes = [country.code for country in framework.countries]
+    covered = CoverageData(db)
     others = sorted(money_by.values("country") - set(codes), key=lambda key: (key.startswith("region-"), key))
 
     def order(key: str):
@@ -61,10 +62,9 @@ def countries_overview(db: Connection, site: Site, span: Span) -> CountriesOverv
     table = money_table("by-country", _("Obligations and disbursements by country and region (USD)"),
                         _("Country or region"), money_by, "country", names.recipient,
                         lambda key: link("countries", key) + span.query if key in codes else None, order=order,
-                        total=True)
+                        total=True, extra=fagov_columns(covered, span, tuple(codes)))
     table.note = _("Regional programmes are shown in their own rows: their money is never spread over countries.")
     disbursed = {key: usd for (key,), usd in money_by.sums(("country",), "disbursement").items()}
-    covered = CoverageData(db)
     groups = []
     for group in framework.country_groups:
         name = group.name.get(language())

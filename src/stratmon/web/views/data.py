@@ -15,9 +15,9 @@ from stratmon.analysis.alignment_evaluation import published_precision
 from stratmon.analysis.alignment_rules import money_by_rule
 from stratmon.analysis.context_sources import context_sources
 from stratmon.analysis.errors import QueryError
-from stratmon.analysis.budget_comparison import budget_comparison, place_name
+from stratmon.analysis.budget_comparison import budget_comparison, place_name, programme_notes
 from stratmon.analysis.coverage import CoverageData
-from stratmon.analysis.coverage_words import agency_name
+from stratmon.analysis.coverage_words import agency_name, span_words, strategy_countries
 from stratmon.analysis.published_quality import by_check, published_quality
 from stratmon.analysis.reconcile import RECONCILED_TYPES, reason_text, reconcile
 from stratmon.i18n import _, language
@@ -80,7 +80,7 @@ def data_page(db: Connection, site: Site, reconciled_type: str | None, span: Spa
     page.tables += [_coverage_by_country(db, site, names, span), _budget_gaps(db, site, names, span)]
     page.tables += [_sources(runs), _ledger(runs), _context_sources(db, site)]
     if page.aligned:
-        page.tables += _coverage(db, site, names, page)
+        page.tables += _coverage(db, site, names, page, span)
         page.tables.append(_rules(db, site))
         page.tables.append(_confidence(page.placed))
         if precision := _precision(db, site):
@@ -96,13 +96,14 @@ def _coverage_by_country(db: Connection, site: Site, names, span: Span) -> DataT
     codes = tuple(c.code for c in site.framework.countries)
     rows = []
     for places, name in [*(((code,), names.recipient(code)) for code in codes),
-                         (codes, _("The Strategy's {count} countries").format(count=len(codes)))]:
+                         (codes, strategy_countries(site.framework))]:
         found = {kind: data.coverage(places, span.fiscal_years, kind) for kind in RECONCILED_TYPES}
         rows.append({"country": name, **{f"{kind}_{side}": getattr(found[kind], f"{side}_usd")
                                          for kind in RECONCILED_TYPES for side in ("iati", "fagov")},
                      **{f"{kind}_share": found[kind].share for kind in RECONCILED_TYPES},
                      "missing": ", ".join(agency_name(site.framework, p.agency_ref)
-                                          for p in found["disbursement"].missing) or None})
+                                          for p in found["disbursement"].missing)
+                     if found["disbursement"].is_low else None})
     return with_span([DataTable("coverage-by-country", _("How much of ForeignAssistance.gov's money the IATI data hold"), [
         Column("country", _("Country")),
         Column("obligation_iati", _("Obligated, IATI (USD)"), "usd"),
@@ -132,7 +133,8 @@ def _budget_gaps(db: Connection, site: Site, names, span: Span, largest: int = 2
         Column("fagov", _("ForeignAssistance.gov obligated (USD)"), "usd"), Column("gap", _("Gap (USD)"), "usd")],
         rows, note=_("The State Department's budget tables cover {years}; {n} rows in all, ranked by the gap "
                      "between the budget and IATI obligations (`stratmon budget compare` lists every row).").format(
-            years=f"FY{years[0]}–FY{years[-1]}" if years else _("no year of this span"), n=len(comparison.rows)))
+            years=span_words(years[0], years[-1]) if years else _("no year of this span"), n=len(comparison.rows))
+        + programme_notes(site.framework, language()))
 
 
 def _published_checks(db: Connection) -> DataTable:
@@ -198,8 +200,9 @@ def _context_sources(db: Connection, site: Site) -> DataTable:
           "years": f"{s.first_year}–{s.last_year}", "values": s.values} for s in context_sources(db)])
 
 
-def _coverage(db: Connection, site: Site, names, page: DataPage) -> list[DataTable]:
-    result = coverage(db, "agency", crosswalk_digest=site.crosswalks.digest, largest=15)
+def _coverage(db: Connection, site: Site, names, page: DataPage, span: Span) -> list[DataTable]:
+    result = coverage(db, "agency", fiscal_years=span.fiscal_years, crosswalk_digest=site.crosswalks.digest,
+                      largest=15)
     overall = result.overall
     page.shares = {"aligned": overall.share(overall.aligned_usd), "outside": overall.share(overall.outside_usd),
                    "not_aligned": overall.share(overall.not_aligned_usd)}

@@ -8,6 +8,7 @@ from decimal import Decimal
 
 from sqlalchemy import Connection
 
+from stratmon.analysis.coverage_words import strategy_countries
 from stratmon.framework.model import LineOfAction
 from stratmon.i18n import _, language
 from stratmon.store import web as web_store
@@ -16,7 +17,7 @@ from stratmon.web.context import Site
 from stratmon.web.tables import DataTable
 from stratmon.web.views.common import (
     alignment_is_current, country_map, labels, line_table, link, money, money_table, year_chart, year_table)
-from stratmon.web.views.span import CoverageNote, Span, coverage_note, with_span
+from stratmon.web.views.span import CoverageNote, Span, coverage_note, fagov_columns, with_span
 
 
 @dataclass(frozen=True)
@@ -39,6 +40,7 @@ class Home:
     agencies: int
     span: Span
     coverage: CoverageNote
+    regional: Decimal  # disbursed to recipients other than the countries (regional programmes)
     aligned: bool
     releases: list[Document]
     year_chart: dict
@@ -52,8 +54,7 @@ def home(db: Connection, site: Site, span: Span) -> Home:
     aligned = alignment_is_current(db, site)
     money_by = money(db, site, ("country", "fy", "agency", "line"), aligned, fiscal_years=span.fiscal_years)
     codes = [country.code for country in framework.countries]
-    coverage = coverage_note(db, site, tuple(codes), _("The Strategy's {count} countries").format(count=len(codes)),
-                             span)
+    coverage = coverage_note(db, site, tuple(codes), strategy_countries(framework), span)
     cards = [LineCard(line, line.name.get(lang), line.description.get(lang),
                       money_by.total("disbursement", line=line.id) if aligned else None,
                       link("lines", line.id) + span.query)
@@ -64,7 +65,8 @@ def home(db: Connection, site: Site, span: Span) -> Home:
         tables.append(line_table(money_by, names, framework))
     by_country = money_table("by-country", _("Obligations and disbursements by country and region (USD)"),
                              _("Country or region"), money_by, "country", names.recipient,
-                             lambda key: link("countries", key) + span.query if key in codes else None, total=True)
+                             lambda key: link("countries", key) + span.query if key in codes else None, total=True,
+                             extra=fagov_columns(coverage.data, span, tuple(codes)))
     tables.append(by_country)
     disbursed = {key: usd for (key,), usd in money_by.sums(("country",), "disbursement").items()}
     return Home(
@@ -72,5 +74,6 @@ def home(db: Connection, site: Site, span: Span) -> Home:
         disbursed=money_by.total("disbursement"), obligated=money_by.total("obligation"),
         countries=len(money_by.values("country") & set(codes)),
         agencies=len({agency for agency in money_by.values("agency") if agency}),
-        span=span, coverage=coverage, aligned=aligned, releases=web_store.documents(db, lang=lang, limit=5),
+        span=span, coverage=coverage,
+        regional=money_by.total("disbursement") - money_by.total("disbursement", country=set(codes)), aligned=aligned, releases=web_store.documents(db, lang=lang, limit=5),
         year_chart=year_chart(years), map=country_map(framework, names, disbursed), tables=with_span(tables, span))

@@ -10,9 +10,10 @@ from sqlalchemy import Connection
 from stratmon.analysis.breakdown import funded_fiscal_years
 from stratmon.analysis.coverage import Coverage, CoverageData
 from stratmon.analysis.coverage_words import CoverageWords, describe, span_words
-from stratmon.analysis.fiscal import ALL_YEARS, FiscalYears, chosen_span, strategy_period
+from stratmon.analysis.fiscal import FiscalYears, chosen_span, period_text, strategy_period
 from stratmon.i18n import _
 from stratmon.web.context import Site
+from stratmon.web.tables import Column
 from stratmon.web.views.common import labels
 
 
@@ -26,7 +27,6 @@ class Span:
     is_period: bool
     is_all: bool
     years: tuple[int, ...]  # every fiscal year with money, for the chooser
-    period: FiscalYears
     asked: str  # the `fy` query value that gives this span ('' for the default)
 
     @property
@@ -58,8 +58,7 @@ def page_span(db: Connection, site: Site, asked: str | None) -> Span:
     last = fiscal_years.last if fiscal_years.last is not None else (years[-1] if years else None)
     is_all = fiscal_years == FiscalYears()
     is_period = fiscal_years == period
-    text = "" if is_period else (ALL_YEARS if is_all else f"{fiscal_years.first or ''}:{fiscal_years.last or ''}")
-    return Span(fiscal_years, first, last, is_period, is_all, years, period, text)
+    return Span(fiscal_years, first, last, is_period, is_all, years, "" if is_period else period_text(fiscal_years))
 
 
 @dataclass(frozen=True)
@@ -70,6 +69,7 @@ class CoverageNote:
     disbursement: Coverage
     words: CoverageWords  # worded for disbursements, the figure readers compare first
     obligation_words: CoverageWords
+    data: CoverageData  # the sums, for tables on the same page
 
     @property
     def warning(self) -> str | None:
@@ -87,7 +87,8 @@ def coverage_note(db: Connection, site: Site, places: tuple[str, ...], place: st
     names = labels(db, site)
     by_type = {kind: data.coverage(places, span.fiscal_years, kind) for kind in ("obligation", "disbursement")}
     words = {kind: describe(found, place, site.framework, names.recipient) for kind, found in by_type.items()}
-    return CoverageNote(by_type["obligation"], by_type["disbursement"], words["disbursement"], words["obligation"])
+    return CoverageNote(by_type["obligation"], by_type["disbursement"], words["disbursement"], words["obligation"],
+                        data)
 
 
 def with_span(tables: list, span: Span) -> list:
@@ -95,3 +96,16 @@ def with_span(tables: list, span: Span) -> list:
     for table in tables:
         table.title = _("{title}, {span}").format(title=table.title, span=span.label)
     return tables
+
+
+def fagov_columns(data: CoverageData, span: Span, countries: tuple[str, ...]):
+    """Columns for a money table by country: ForeignAssistance.gov's disbursements for the same
+    years and the share IATI holds, for the framework's countries (regions and the total row stay
+    empty: ForeignAssistance.gov counts regional money under regions of its own)."""
+    def cells(key) -> dict:
+        if key not in countries:
+            return {"fagov": None, "share": None}
+        found = data.coverage((key,), span.fiscal_years, "disbursement")
+        return {"fagov": found.fagov_usd, "share": found.share}
+    return [Column("fagov", _("ForeignAssistance.gov, disbursed (USD)"), "usd"),
+            Column("share", _("IATI holds, disbursements"), "percent")], cells
