@@ -182,8 +182,16 @@ def test_plain_text_is_rejected_and_database_unchanged(db, tmp_path):  # both en
     assert_rejected(db, path, line=1, reason="not well-formed XML")
 
 
+def test_names_and_places_from_files_print_as_they_are(sqlite_db, tmp_path):
+    # Rich would read "[bold]" as markup and ":100:" as an emoji; both must reach the user unchanged.
+    body = b'<iati-activities version="2.03">\n' + b"<!-- filler -->\n" * 98 + b"<iati-activity><title></iati-activity>\n"
+    message = assert_rejected(sqlite_db, write(tmp_path, "[bold]x.xml", body), line=100)
+    assert "[bold]x.xml:100:" in message
+
+
 def test_empty_file_is_rejected_and_database_unchanged(sqlite_db, tmp_path):
-    assert_rejected(sqlite_db, write(tmp_path, "empty.xml", b""), line=None, reason="not well-formed XML")
+    assert_rejected(sqlite_db, write(tmp_path, "empty.xml", b""), line=None, reason="the file is empty")
+    assert_rejected(sqlite_db, write(tmp_path, "blank.xml", b"\n  \n"), line=None, reason="the file is empty")
 
 
 @pytest.mark.parametrize("content", [

@@ -19,8 +19,9 @@ from stratmon.spreadsheet import safe_cell
 # SQLAlchemy, the store, the framework and the analysis modules are imported inside the functions that
 # need them: every command imports this module, and `stratmon` should start fast.
 
-console = Console()
-errors = Console(stderr=True, highlight=False, soft_wrap=True)
+# Text from files and users is printed as it is: no ":100:" turned into an emoji, no guessed highlighting.
+console = Console(emoji=False, highlight=False)
+errors = Console(stderr=True, emoji=False, highlight=False, soft_wrap=True)
 # Piped or captured output is read as a file, not a screen: give tables room rather than truncate.
 WIDTH_WHEN_NOT_A_TERMINAL = 132
 

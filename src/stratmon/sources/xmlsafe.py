@@ -214,7 +214,11 @@ def inspect_root(path: Path) -> etree._Element:
     """
     try:
         with path.open("rb") as handle:
-            _refuse_lying_wide_encoding(path, handle.read(256))
+            head = handle.read(256)
+            if not head.strip():
+                # Agencies publish some files with no bytes at all: say so, not "no element found".
+                raise ImportRejected(path, None, _("the file is empty"))
+            _refuse_lying_wide_encoding(path, head)
             handle.seek(0)
             refuse_doctype(path, handle)
             handle.seek(0)
