@@ -25,7 +25,7 @@ from pathlib import Path
 from sqlalchemy import create_engine, func, select
 
 from stratmon.framework.loader import load_framework
-from stratmon.sources.usg_extensions import TREASURY_ACCOUNT, treasury_account
+from stratmon.sources.usg_extensions import treasury_account, treasury_account_title
 from stratmon.store import schema
 
 DISBURSEMENT = "3"
@@ -100,8 +100,7 @@ def dossier(connection, activity_id: int) -> dict:
             schema.transaction.c.extensions, schema.transaction.c.receiver_org_name)
             .where(schema.transaction.c.activity_id == activity_id)):
         if account := treasury_account(extensions):
-            title = next((e.get("text") or "" for e in extensions if e.get("tag") == TREASURY_ACCOUNT), "")
-            accounts.add(f"{account} {title}".strip())
+            accounts.add(f"{account} {treasury_account_title(extensions) or ''}".strip())
         if receiver:
             receivers.add(receiver)
     return {"iati_identifier": row["iati_identifier"], "reporting_org": row["reporting_org_name"],

@@ -119,10 +119,18 @@ class CoverageData:
             self.iati[kind][(key, fy)] += micros
         self.fagov = {t: fagov_sums(connection, t) for t in self.TYPES}
         self.budget = _budget_by_agency(connection)
-        # place → the budget tables' years for it, for the questions asked per row.
+        # Indexes for the questions asked per place and per row: the years each side has a figure
+        # for, by type and place; the budget tables' years and agencies by place.
+        self.years: dict[str, dict[str, set[int]]] = {t: defaultdict(set) for t in self.TYPES}
+        for kind in self.TYPES:
+            for key, fy in (*self.iati[kind], *self.fagov[kind]):
+                self.years[kind][key].add(fy)
         self.budget_years: dict[str, list[int]] = defaultdict(list)
-        for place, fy in sorted({(place, fy) for (place, fy, _agency) in self.budget}):
-            self.budget_years[place].append(fy)
+        self.budget_agencies: dict[tuple[str, int], list[str]] = defaultdict(list)
+        for place, fy, agency in sorted(self.budget):
+            if not self.budget_agencies[(place, fy)]:
+                self.budget_years[place].append(fy)
+            self.budget_agencies[(place, fy)].append(agency)
 
     def funded_years(self, places: tuple[str, ...]) -> list[int]:
         """The fiscal years with IATI money for any of `places`, oldest first."""
@@ -148,7 +156,7 @@ class CoverageData:
         known = []
         for place in places:
             # Only years with data on either side: a range of centuries costs nothing.
-            for fy in sorted({fy for key, fy in (*iati, *fagov) if key == place and first <= fy <= last}):
+            for fy in sorted(fy for fy in self.years[transaction_type][place] if first <= fy <= last):
                 if fagov.get((place, fy)) is None:
                     uncompared += iati.get((place, fy), 0)
                 else:
@@ -172,7 +180,7 @@ class CoverageData:
     def _missing(self, places: tuple[str, ...], years: list[int]) -> tuple[MissingPublisher, ...]:
         found: dict[str, list] = defaultdict(lambda: [[], set(), 0, 0])
         for place in places:
-            for agency in sorted({a for (p, fy, a) in self.budget if p == place and fy in years}):
+            for agency in sorted({a for fy in years for a in self.budget_agencies.get((place, fy), ())}):
                 budget, accounts, published = self._short(place, agency, years)
                 if is_missing(budget, published):
                     entry = found[agency]
@@ -194,7 +202,7 @@ class CoverageData:
             return None
         evidence = fy if fy in years else years[-1]
         agencies = []
-        for agency in sorted({a for (p, year, a) in self.budget if p == place and year == evidence}):
+        for agency in self.budget_agencies[(place, evidence)]:
             budget, _accounts, published = self._short(place, agency, [fy], [evidence])
             if is_missing(budget, published) and (evidence == fy or published == 0):
                 agencies.append(agency)

@@ -68,12 +68,13 @@ class Reconciliation:
 
 
 def reconcile(connection: Connection, framework: Framework, fiscal_years: FiscalYears,
-              countries: list[str] | None = None) -> list[Reconciliation]:
+              countries: list[str] | None = None, data: CoverageData | None = None) -> list[Reconciliation]:
     """A row for every country of the strategy (or `countries`), fiscal year in range and type;
-    and, when no countries are asked for, one for each of the strategy's regions with IATI money."""
+    and, when no countries are asked for, one for each of the strategy's regions with IATI money.
+    `data`: the sums, when the caller has read them already."""
     wanted = countries or [c.code for c in framework.countries]
     regions = [] if countries else [region.key for region in framework.regions]
-    data = CoverageData(connection)
+    data = data or CoverageData(connection)
     results = []
     for transaction_type in RECONCILED_TYPES:
         iati, fagov = data.iati[transaction_type], data.fagov[transaction_type]

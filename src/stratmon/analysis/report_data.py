@@ -299,7 +299,8 @@ def _coverage(builder: _Builder) -> tuple[Section, Decimal | None, dict[str, Dec
         {"agency": _("Total"), "total": overall.total_usd, "aligned": overall.aligned_usd,
          "outside": overall.outside_usd, "not_aligned": overall.not_aligned_usd})
     rows = [r for r in reconcile(builder.connection, builder.framework, builder.fiscal_years,
-                                 [builder.country] if builder.country else None) if r.type == "disbursement"]
+                                 [builder.country] if builder.country else None, builder.coverage_data)
+            if r.type == "disbursement"]
     recon = Table("reconciliation", _("IATI against ForeignAssistance.gov, disbursements"), (
         Column("country", _("Country")), Column("fy", _("Fiscal year"), "year"),
         Column("iati", _("IATI (USD)"), "money"), Column("fagov", _("ForeignAssistance.gov (USD)"), "money"),

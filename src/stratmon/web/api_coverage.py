@@ -39,10 +39,11 @@ def coverage_out(found: Coverage, place: str, request: Request, names) -> m.Cove
 
 
 def coverage_of(db, request: Request, places: tuple[str, ...], place: str, fy: str,
-                data: CoverageData | None = None) -> list[m.CoverageOut]:
-    """Obligations and disbursements of `places` over `fy` against ForeignAssistance.gov."""
+                data: CoverageData | None = None, names=None) -> list[m.CoverageOut]:
+    """Obligations and disbursements of `places` over `fy` against ForeignAssistance.gov; `data` and
+    `names` when the caller asks for several places."""
     data = data or CoverageData(db)
-    names = labels(db, request)
+    names = names or labels(db, request)
     return [coverage_out(data.coverage(places, parse_fiscal_years(fy), kind), place, request, names)
             for kind in COVERED_TYPES]
 
@@ -59,4 +60,4 @@ def coverage(request: Request, db: Db, fy: FiscalYearsParam = None,
     places = recipients_for(framework, (country or "").strip() or None) or tuple(c.code for c in framework.countries)
     names = labels(db, request)
     place = places_words(framework, places, names.recipient, names.lang)
-    return coverage_of(db, request, places, place, default_span(request, fy))
+    return coverage_of(db, request, places, place, default_span(request, fy), names=names)

@@ -102,10 +102,10 @@ def countries(request: Request, db: Db, fy: FiscalYearsParam = None) -> list[m.C
     framework, lang = site(request).framework, language()
     span = default_span(request, fy)
     totals = _totals(db, request, "country", span, None)
-    data = CoverageData(db)
+    data, names = CoverageData(db), labels(db, request)
     found = []
     for c in framework.countries:
-        coverage = coverage_of(db, request, (c.code,), c.name.get(lang), span, data)
+        coverage = coverage_of(db, request, (c.code,), c.name.get(lang), span, data, names)
         found.append(m.CountryTotals(code=c.code, iso3=c.iso3, name=c.name.get(lang),
                                      groups=[g.id for g in framework.country_groups if c.code in g.countries],
                                      first_fy=coverage[0].first_fy, last_fy=coverage[0].last_fy,

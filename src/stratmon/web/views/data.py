@@ -77,7 +77,8 @@ def data_page(db: Connection, site: Site, reconciled_type: str | None, span: Spa
     names = labels(db, site)
     page = DataPage(alignment_is_current(db, site), reconciled_type, span)
     runs = sorted(import_runs(db), key=lambda run: run.id, reverse=True)
-    page.tables += [_coverage_by_country(db, site, names, span), _budget_gaps(db, site, names, span)]
+    sums = CoverageData(db)  # read once for the coverage table and the reconciliation
+    page.tables += [_coverage_by_country(sums, site, names, span), _budget_gaps(db, site, names, span)]
     page.tables += [_sources(runs), _ledger(runs), _context_sources(db, site)]
     if page.aligned:
         page.tables += _coverage(db, site, names, page, span)
@@ -85,14 +86,13 @@ def data_page(db: Connection, site: Site, reconciled_type: str | None, span: Spa
         page.tables.append(_confidence(page.placed))
         if precision := _precision(db, site):
             page.tables.append(precision)
-    page.tables.append(_reconciliation(db, site, names, reconciled_type, span))
+    page.tables.append(_reconciliation(db, site, names, reconciled_type, span, sums))
     page.tables.append(_published_checks(db))
     return page
 
 
-def _coverage_by_country(db: Connection, site: Site, names, span: Span) -> DataTable:
+def _coverage_by_country(data: CoverageData, site: Site, names, span: Span) -> DataTable:
     """Each country's IATI money against ForeignAssistance.gov's over the span, and whose is missing."""
-    data = CoverageData(db)
     codes = tuple(c.code for c in site.framework.countries)
     rows = []
     for places, name in [*(((code,), names.recipient(code)) for code in codes),
@@ -273,8 +273,9 @@ def _precision(db: Connection, site: Site) -> DataTable | None:
                "dollars. `stratmon alignment evaluate` shows every miss.").format(n=measured.activities))
 
 
-def _reconciliation(db: Connection, site: Site, names, reconciled_type: str, span: Span) -> DataTable:
-    rows = [r for r in reconcile(db, site.framework, span.fiscal_years) if r.type == reconciled_type]
+def _reconciliation(db: Connection, site: Site, names, reconciled_type: str, span: Span,
+                    sums: CoverageData) -> DataTable:
+    rows = [r for r in reconcile(db, site.framework, span.fiscal_years, data=sums) if r.type == reconciled_type]
     title = (_("IATI against ForeignAssistance.gov: disbursements") if reconciled_type == "disbursement"
              else _("IATI against ForeignAssistance.gov: obligations"))
     return DataTable(f"reconciliation-{reconciled_type}", title, [
