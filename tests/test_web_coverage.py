@@ -77,6 +77,9 @@ def test_home_and_country_pages_show_coverage_and_name_missing_publishers(page, 
             # Costa Rica: the budget tables show State's FMF and IMET only, and State publishes there.
             expect(named).to_have_count(0)
             assert "USAID" not in coverage.inner_text() and "State:" not in coverage.inner_text()
+            # ... and the tables do cover the years: they show no agency missing, not nothing at all.
+            expect(coverage).to_contain_text({"en": "show no agency missing from IATI",
+                                              "es": "no muestran aquí ninguna agencia ausente"}[lang])
         expect(page.locator("html")).to_have_attribute("lang", lang)
     heading = {"en": "Headline figures, ", "es": "Cifras principales, "}[lang] + SPAN[lang]
     page.goto(f"{live}/{lang}/")

@@ -118,18 +118,20 @@ class CoverageData:
         for (key, fy, _agency, kind), micros in self.published.items():
             self.iati[kind][(key, fy)] += micros
         self.fagov = {t: fagov_sums(connection, t) for t in self.TYPES}
-        self.budget = _budget_by_agency(connection)
+        self.budget, covered = _budget_by_agency(connection)
         # Indexes for the questions asked per place and per row: the years each side has a figure
         # for, by type and place; the budget tables' years and agencies by place.
         self.years: dict[str, dict[str, set[int]]] = {t: defaultdict(set) for t in self.TYPES}
         for kind in self.TYPES:
             for key, fy in (*self.iati[kind], *self.fagov[kind]):
                 self.years[kind][key].add(fy)
+        # Every year the tables fund a place counts, even when no account there names one agency
+        # (Costa Rica's FMF and IMET): the tables then say no agency is missing, not nothing.
         self.budget_years: dict[str, list[int]] = defaultdict(list)
+        for place, fy in sorted(covered):
+            self.budget_years[place].append(fy)
         self.budget_agencies: dict[tuple[str, int], list[str]] = defaultdict(list)
         for place, fy, agency in sorted(self.budget):
-            if not self.budget_agencies[(place, fy)]:
-                self.budget_years[place].append(fy)
             self.budget_agencies[(place, fy)].append(agency)
 
     def funded_years(self, places: tuple[str, ...]) -> list[int]:
@@ -215,17 +217,21 @@ def is_missing(budget_micros: int, published_micros: int) -> bool:
     return to_usd(budget_micros) >= MATERIAL_USD and Decimal(published_micros) < MISSING_SHARE * budget_micros
 
 
-def _budget_by_agency(connection: Connection) -> dict[tuple[str, int, str], tuple[int, set[str]]]:
+def _budget_by_agency(connection: Connection) -> tuple[dict[tuple[str, int, str], tuple[int, set[str]]],
+                                                      set[tuple[str, int]]]:
     """(country, fiscal year, agency ref) → the budget tables' millionths for the accounts that
-    agency alone manages there, and those accounts. Accounts several agencies manage (ESF) say
-    nothing about which of them is missing, so they are left out."""
+    agency alone manages there, and those accounts; and every (country, fiscal year) the tables fund.
+    Accounts several agencies manage (ESF) say nothing about which of them is missing, so they are
+    left out of the first."""
     managers = managing_agencies()
     figure = schema.budget_figure
     found: dict[tuple[str, int, str], tuple[int, set[str]]] = {}
+    covered: set[tuple[str, int]] = set()
     for key, fy, account, micros in connection.execute(
             select(figure.c.recipient_key, figure.c.fiscal_year, figure.c.account, figure.c.amount_micros)
             .where(figure.c.kind == "country", figure.c.recipient_key.is_not(None),
                    figure.c.amount_micros > 0)):
+        covered.add((key, fy))
         # The tables' total columns have no manager, and an account several agencies manage (ESF,
         # FMF) says nothing about which of them is missing: both are left out.
         agencies = managers.get(account, ())
@@ -233,4 +239,4 @@ def _budget_by_agency(connection: Connection) -> dict[tuple[str, int, str], tupl
             continue
         amount, accounts = found.get((key, fy, agencies[0]), (0, set()))
         found[(key, fy, agencies[0])] = (amount + int(micros), accounts | {account})
-    return found
+    return found, covered
