@@ -39,8 +39,9 @@ def _free_port() -> int:
 
 
 @contextmanager
-def serving(url: str, log: Path) -> Iterator[str]:
-    """The address of `stratmon serve --db url` (one worker) while the block runs.
+def serving(url: str, log: Path, ready_path: str | None = READY_PATH) -> Iterator[str]:
+    """The address of `stratmon serve --db url` (one worker) while the block runs: once `ready_path`
+    answers, or, with None, once the port takes connections (no request made: the next is the first).
 
     Its output goes to the file `log`, never to a pipe: a pipe nobody reads fills up with
     tracebacks under load and then stalls the server, which is not what we mean to measure."""
@@ -50,7 +51,7 @@ def serving(url: str, log: Path) -> Iterator[str]:
                                    stdout=out, stderr=subprocess.STDOUT)
     address = f"http://127.0.0.1:{port}"
     try:
-        _wait_until_ready(process, address, log)
+        _wait_until_ready(process, address, log, ready_path)
         yield address
     finally:
         process.terminate()
@@ -61,16 +62,21 @@ def serving(url: str, log: Path) -> Iterator[str]:
             process.wait()
 
 
-def _wait_until_ready(process: subprocess.Popen, address: str, log: Path) -> None:
+def _wait_until_ready(process: subprocess.Popen, address: str, log: Path, ready_path: str | None) -> None:
     deadline = time.monotonic() + 60
+    host, port = address.removeprefix("http://").split(":")
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise ServerFailed(f"stratmon serve exited: {log.read_text(errors='replace')[-2000:]}")
         try:
-            if httpx.get(address + READY_PATH, timeout=2).status_code == 200:
+            if ready_path is None:
+                # uvicorn listens only once the app has started: a connection here is all it takes.
+                socket.create_connection((host, int(port)), timeout=2).close()
                 return
-        except httpx.HTTPError:
-            time.sleep(0.2)
+            if httpx.get(address + ready_path, timeout=2).status_code == 200:
+                return
+        except (httpx.HTTPError, OSError):
+            time.sleep(0.05 if ready_path is None else 0.2)
     raise ServerFailed("stratmon serve did not answer within 60 s")
 
 

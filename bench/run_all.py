@@ -4,11 +4,14 @@ First, one generated IATI file of --large-mb MB imported on SQLite (issue 2: mem
 whatever the file size). Then, at each scale (1× is the real U.S. IATI files; N× adds N-1 rewritten copies with new identifiers)
 and on each engine: import and alignment, funding queries against DuckDB over the same rows,
 and, at the --app-scales, API throughput under concurrent clients and report generation.
+Last, when the shared data folder has its archive, the whole U.S. IATI publication (world_bench.py):
+import, alignment and first page renders against lxml parsing of the same files.
 Nothing here asserts anything; progress goes to standard error, the table to standard output.
 
     make bench                                        # scales 1,10,100 on SQLite and PostgreSQL
     make bench BENCH_ARGS="--scales 1,10 --engines sqlite"
     make bench BENCH_ARGS="--postgres-scales 1,10"     # 1×, 10×, 100× on SQLite; PostgreSQL to 10×
+    make bench BENCH_ARGS="--only world"               # the whole publication only
     .venv/bin/python bench/run_all.py --help
 
 PostgreSQL: `$STRATMON_BENCH_POSTGRES_URL`, else a throwaway cluster (see postgres.py).
@@ -37,6 +40,7 @@ from postgres import drop_database, fresh_database, postgres_server, server_vers
 from query_bench import DuckdbLoad, QueryTiming, load_duckdb, query_rows, time_queries
 from report_bench import ReportTiming, measure_reports, measure_startup, report_rows
 from table import format_table
+from world_bench import measure_world, world_archive, world_rows
 
 ENGINES = ("sqlite", "postgresql")
 # The other public sources the portal and the report show, imported (untimed) at the app scales.
@@ -64,6 +68,8 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--large-mb", type=int, default=500,
                         help="size of the one generated file imported on SQLite (default 500; 0: none)")
     parser.add_argument("--runs", type=int, default=3, help="repetitions of the in-process baselines")
+    parser.add_argument("--only", choices=("world",), default=None,
+                        help="run only this part: world (the whole U.S. IATI publication, from the shared archive)")
     args = parser.parse_args()
     unknown = [e for e in args.engines if e not in ENGINES]
     if unknown or not args.engines:
@@ -138,32 +144,48 @@ def bench_scale(scale: int, args: argparse.Namespace, work: Path, server: str | 
     shutil.rmtree(scale_dir)
 
 
+def bench_real_files(args: argparse.Namespace, work: Path, server: str | None) -> list[tuple[str, list]]:
+    """The Strategy's real files and their N× copies: baselines, imports, queries, API and reports."""
+    results = Results()
+    progress("baselines: lxml parsing and the insert floor, real files")
+    baselines = measure_baselines(real_folder(), work, args.runs)
+    startup = measure_startup(args.runs)
+    large = None
+    if args.large_mb:
+        progress(f"one generated file of {args.large_mb} MB: import on SQLite")
+        large = import_large_file(real_folder(), work, args.large_mb)
+    for scale in sorted(set(args.scales)):
+        bench_scale(scale, args, work, server, results)
+    return [("import (lxml baselines b1, b2; per-item ratios against 1× on the same engine)",
+             import_rows(baselines, results.imports, large)),
+            ("funding queries (ours ÷ DuckDB on the same rows)", query_rows(results.queries, results.duckdb_loads)),
+            ("API on loopback (stratmon serve, 1 worker; clients on the same machine)", api_rows(results.loads)),
+            ("reports (whole command)", report_rows(startup, results.reports) if results.reports else [])]
+
+
 def main() -> None:
     args = parse_args()
     codelists = shared_data_dir() / "iati-codelists"
     if "STRATMON_CODELISTS" not in os.environ and codelists.is_dir():
         os.environ["STRATMON_CODELISTS"] = str(codelists)
-    if not any(real_folder().rglob("*.xml")):
+    only_world = args.only == "world"
+    if only_world and not world_archive().is_file():
+        raise SystemExit(f"no archive of the whole publication at {world_archive()}")
+    if not only_world and not any(real_folder().rglob("*.xml")):
         raise SystemExit(f"no IATI files under {real_folder()}")
-    results = Results()
+    sections = []
     with ExitStack() as stack:
         work = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="stratmon-bench-")))
-        server = stack.enter_context(postgres_server()) if "postgresql" in args.engines else None
+        server = stack.enter_context(postgres_server()) if "postgresql" in args.engines and not only_world else None
         header = describe(server_version(server) if server else None)
-        progress("baselines: lxml parsing and the insert floor, real files")
-        baselines = measure_baselines(real_folder(), work, args.runs)
-        startup = measure_startup(args.runs)
-        large = None
-        if args.large_mb:
-            progress(f"one generated file of {args.large_mb} MB: import on SQLite")
-            large = import_large_file(real_folder(), work, args.large_mb)
-        for scale in sorted(set(args.scales)):
-            bench_scale(scale, args, work, server, results)
-    sections = [("import (lxml baselines b1, b2; per-item ratios against 1× on the same engine)",
-                 import_rows(baselines, results.imports, large)),
-                ("funding queries (ours ÷ DuckDB on the same rows)", query_rows(results.queries, results.duckdb_loads)),
-                ("API on loopback (stratmon serve, 1 worker; clients on the same machine)", api_rows(results.loads)),
-                ("reports (whole command)", report_rows(startup, results.reports) if results.reports else [])]
+        if not only_world:
+            sections += bench_real_files(args, work, server)
+        if world_archive().is_file():
+            world = measure_world(work, args.runs, other_source_imports(), progress)
+            sections.append(("whole U.S. IATI publication (SQLite; ratios against lxml etree.parse of the same "
+                             "files, baseline w)", world_rows(world)))
+        else:
+            progress(f"whole publication: no archive at {world_archive()}; not measured")
     print("\n".join(header))
     print(format_table(sections))
     print(f"Whole run: {(time.perf_counter() - STARTED) / 60:.1f} min")

@@ -315,6 +315,11 @@ def test_force_is_all_or_nothing(source, request, tmp_path):
     assert dump(target.db_url) == held
 
 
+def _money_of(rows: list[tuple]) -> int:
+    """The money a roll-up holds, whatever its keys (units and remainder are its last columns but one)."""
+    return sum(int(row[-3]) * 1_000_000 + int(row[-2]) for row in rows)
+
+
 def _drop_column(members: dict, manifest: dict, table: str, column: str) -> None:
     """Take one column out of a table of an archive, as an older schema would not have it."""
     entry = next(t for t in manifest["tables"] if t["name"] == table)
@@ -356,6 +361,15 @@ def test_an_archive_from_an_older_schema_is_restored_then_migrated(source, reque
     _drop_column(members, manifest, "alignment_split", "confidence")
     _drop_column(members, manifest, "alignment_split", "contest")
     _drop_column(members, manifest, "iati_transaction", "treasury_account")
+    # 0010 (each split row's geography decision, the roll-ups keyed by it, the reasons) and 0011
+    # (organisation files, counts per import).
+    later_tables = {"regional_scope", "import_count", "iati_organisation", "organisation_budget",
+                    "organisation_budget_line", "organisation_document"}
+    for name in later_tables & {t["name"] for t in manifest["tables"]}:
+        del members[f"tables/{name}.jsonl"]
+    manifest["tables"] = [t for t in manifest["tables"] if t["name"] not in later_tables]
+    for table in ("transaction_split", "alignment_split"):
+        _drop_column(members, manifest, table, "geography")
     manifest["schema_revision"] = "0005"
     members["manifest.json"] = json.dumps(manifest).encode()
     older = _write(tmp_path / "older.zip", _reseal(members))
@@ -365,9 +379,14 @@ def test_an_archive_from_an_older_schema_is_restored_then_migrated(source, reque
     assert "migrated from schema 0005" in result.stdout
     after = dump(target.db_url)
     assert after["alembic_version"] == before["alembic_version"]
+    # Geography decisions come back with the next `stratmon align`: until then the split rows and roll-ups
+    # hold the same money without them.
+    undecided = {"transaction_split", "alignment_split", "split_total", "alignment_total", "regional_scope"}
     for name in before:
-        if name not in web_tables | {"app_user", "alignment_split"}:
+        if name not in web_tables | {"app_user"} | undecided:
             assert after[name] == before[name], name
+    for name in ("split_total", "alignment_total"):
+        assert _money_of(after[name]) == _money_of(before[name]), name
     # Parts restored from before 0008 have no confidence yet (the next `stratmon align` gives them one).
     assert _alignment_rows(target.db_url) == _alignment_rows(url)
     assert len(after["app_user"]) == len(before["app_user"]) and after["document"] == []

@@ -213,13 +213,77 @@ def test_truncated_file_is_rejected_at_its_last_line_and_database_unchanged(db, 
 
 
 @pytest.mark.parametrize(("content", "line", "root"), [
-    ('<?xml version="1.0" encoding="UTF-8"?>\n<iati-organisations version="2.03">\n'
+    # An organisation file is read (below); the same root name in another namespace is no IATI file.
+    ('<?xml version="1.0" encoding="UTF-8"?>\n<iati-organisations xmlns="urn:x-not-iati" version="2.03">\n'
      ' <iati-organisation><organisation-identifier>XM-1</organisation-identifier></iati-organisation>\n'
      '</iati-organisations>\n', 2, "iati-organisations"),
     ("<html>\n<body><p>Not found</p></body>\n</html>\n", 1, "html"),
-], ids=["iati-organisations", "html"])
+], ids=["iati-organisations-in-another-namespace", "html"])
 def test_wrong_root_element_is_rejected_and_database_unchanged(sqlite_db, tmp_path, content, line, root):
     assert_rejected(sqlite_db, write(tmp_path, f"{root}.xml", content), line=line, reason=f"<{root}>")
+
+
+# --- IATI organisation files: read whole or not at all ------------------------------------------------------
+
+def organisation(identifier: str | None = "XM-ORG-1", *, budget: str | None = None) -> str:
+    """One `iati-organisation`, its start tag on its own line, with one recipient-country-budget."""
+    ident = f"  <organisation-identifier>{identifier}</organisation-identifier>\n" if identifier is not None else ""
+    budget = budget if budget is not None else country_budget()
+    return (' <iati-organisation last-updated-datetime="2024-01-01T00:00:00Z" default-currency="USD">\n'
+            f"{ident}  <name><narrative>Test</narrative></name>\n"
+            '  <reporting-org ref="XM-ORG-1" type="10"><narrative>Test</narrative></reporting-org>\n'
+            f"  {budget}\n"
+            " </iati-organisation>\n")
+
+
+def country_budget(*, code: str = "GT", start: str = "2018-10-01", end: str = "2019-09-30",
+                   value: str = "100") -> str:
+    return (f'<recipient-country-budget status="1"><recipient-country code="{code}"/>'
+            f'<period-start iso-date="{start}"/><period-end iso-date="{end}"/>'
+            f'<value value-date="{start}">{value}</value></recipient-country-budget>')
+
+
+def organisations(*records: str) -> str:
+    return ('<?xml version="1.0" encoding="UTF-8"?>\n<iati-organisations version="2.03">\n'
+            f'{"".join(records)}</iati-organisations>\n')
+
+
+# (the bad records, the start of the line the rejection names within them, the reason's words)
+BAD_ORGANISATIONS = {
+    "no-identifier": (organisation(None), " <iati-organisation", "has no organisation-identifier"),
+    "value-not-a-number": (organisation(budget=country_budget(value="lots")), "  <recipient-country-budget",
+                           "is not a number"),
+    "period-ends-before-it-starts": (organisation(budget=country_budget(start="2019-10-01", end="2019-09-30")),
+                                     "  <recipient-country-budget", "is before period-start"),
+    "impossible-date": (organisation(budget=country_budget(start="2019-02-30")), "  <recipient-country-budget",
+                        "is not a valid date"),
+    "country-without-code": (organisation(budget=country_budget(code="")), "  <recipient-country-budget",
+                             "has no code"),
+    # The second copy is the one refused.
+    "same-identifier-twice": (organisation() + organisation(), "\n <iati-organisation", "appears twice"),
+}
+
+
+def line_within(document: str, part: str, fragment: str) -> int:
+    """The line on which `fragment` starts inside `part` of `document` (a leading newline skipped)."""
+    start = document.index(part) + part.index(fragment) + fragment.startswith("\n")
+    return document[:start].count("\n") + 1
+
+
+@pytest.mark.parametrize("bad", BAD_ORGANISATIONS.values(), ids=BAD_ORGANISATIONS.keys())
+def test_malformed_organisation_file_is_rejected_with_its_line(sqlite_db, tmp_path, bad):
+    records, fragment, reason = bad
+    # A good organisation comes first: it is read, then rolled back with the rest of the file.
+    document = organisations(organisation("XM-ORG-GOOD"), records)
+    assert_rejected(sqlite_db, write(tmp_path, "org.xml", document), line=line_within(document, records, fragment),
+                    reason=reason)
+
+
+def test_organisation_file_refused_after_good_ones_leaves_the_database_as_it_was(db, tmp_path):  # both engines
+    bad = organisation("XM-ORG-BAD", budget=country_budget(value="1e20"))
+    document = organisations(*(organisation(f"XM-ORG-{i}") for i in range(20)), bad)
+    assert_rejected(db, write(tmp_path, "late-bad-org.xml", document),
+                    line=line_within(document, bad, "  <recipient-country-budget"), reason="too large to store")
 
 
 # --- DTDs and entities ---------------------------------------------------------------------------------------

@@ -18,7 +18,7 @@ def loaded(cli):
 
 
 def test_csv_has_the_exact_shape_and_hand_computed_values(loaded):
-    result = loaded("funding", "--by", "country,fy", "--type", "disbursement", "--format", "csv")
+    result = loaded("funding", "--by", "country,fy", "--type", "disbursement", "--format", "csv", "--scope", "all")
     assert result.exit_code == 0, result.output
     # Worked by hand from the fixture: 50/30/20 splits, 50/30 rebased to 62.5/37.5, three countries with no
     # percentages split equally, a transaction-level region overriding the activity, no recipient at all.
@@ -39,6 +39,16 @@ def test_csv_has_the_exact_shape_and_hand_computed_values(loaded):
     )
 
 
+def test_by_default_only_the_strategy_geography_counts(loaded):
+    # Before `align` has read the texts of region-498 money (a wider region the framework names for
+    # context), none of it is the Strategy's; money with no recipient never is (DESIGN.md rule 9).
+    strategy = loaded("funding", "--by", "country,fy", "--format", "csv").stdout.splitlines()
+    outside = loaded("funding", "--by", "country,fy", "--format", "csv", "--scope", "outside").stdout.splitlines()
+    assert "region-389,2019,66666.67" in strategy and not any(
+        line.startswith(("region-498", "unspecified")) for line in strategy)
+    assert outside == ["country,fy,usd", "region-498,2020,77777.77", "unspecified,2022,42.42"]
+
+
 def test_obligations_keep_deobligations_and_split_fiscal_years_at_october(loaded):
     result = loaded("funding", "--by", "country,fy", "--type", "obligation", "--format", "csv")
     rows = result.stdout.splitlines()
@@ -48,7 +58,7 @@ def test_obligations_keep_deobligations_and_split_fiscal_years_at_october(loaded
 
 
 def test_non_usd_and_missing_values_are_reported_not_summed(loaded):
-    result = loaded("funding", "--by", "fy", "--type", "disbursement", "--format", "csv")
+    result = loaded("funding", "--by", "fy", "--type", "disbursement", "--format", "csv", "--scope", "all")
     assert "2020,77777.77" in result.stdout.splitlines()
     assert "50,000.00 EUR not in USD were left out" in result.stderr
     assert "1 transactions have no value" in result.stderr
@@ -66,7 +76,7 @@ def test_expenditures_are_their_own_type(loaded):
 
 
 def test_agency_and_sector_rows_carry_names(loaded):
-    result = loaded("funding", "--by", "agency", "--type", "disbursement", "--format", "csv")
+    result = loaded("funding", "--by", "agency", "--type", "disbursement", "--format", "csv", "--scope", "all")
     assert result.stdout.splitlines() == [
         "agency,agency_name,usd", "US-GOV-8,Department of Health and Human Services (test),412253.52"]
     sectors = loaded("funding", "--by", "sector", "--type", "obligation", "--format", "csv").stdout.splitlines()
@@ -84,7 +94,8 @@ def test_sector_tables_add_up_to_the_same_total(loaded):
 
 
 def test_json_document(loaded):
-    document = json.loads(loaded("funding", "--by", "country,fy", "--type", "disbursement", "--format", "json").stdout)
+    document = json.loads(loaded("funding", "--by", "country,fy", "--type", "disbursement", "--format", "json",
+                                 "--scope", "all").stdout)
     assert document["by"] == ["country", "fy"] and document["currency"] == "USD"
     assert document["rows"][0] == {"country": "BZ", "fy": 2022, "usd": "33.34"}
     assert document["excluded_non_usd"] == {"EUR": "50000.00"}

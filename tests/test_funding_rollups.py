@@ -147,6 +147,6 @@ def test_a_refused_copy_on_postgresql_is_an_sqlalchemy_error(request, tmp_path):
     upgrade(engine)
     with pytest.raises(DataError), engine.begin() as connection:
         BulkWriter(connection).insert(schema.split_total, [
-            {"type_code": "3", "fiscal_year": 2**40, "currency": "USD", "reporting_org_ref": "", "recipient_key": "GT",
+            {"type_code": "3", "fiscal_year": 2**40, "currency": "USD", "reporting_org_ref": "", "recipient_key": "GT", "geography": "",
              "units": 1, "remainder": 0, "split_rows": 1}])
     engine.dispose()

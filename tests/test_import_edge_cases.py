@@ -27,7 +27,7 @@ def write(tmp_path, name, *activities, ns="") -> str:
 
 
 def funding(cli: Cli, by="country") -> dict[str, str]:
-    result = cli("funding", "--by", by, "--type", "disbursement", "--format", "csv")
+    result = cli("funding", "--by", by, "--type", "disbursement", "--format", "csv", "--scope", "all")
     assert result.exit_code == 0, result.output
     return {row[by]: row["usd"] for row in csv.DictReader(io.StringIO(result.stdout))}
 

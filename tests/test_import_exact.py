@@ -22,7 +22,7 @@ TYPES = {"obligation": "2", "disbursement": "3"}
 
 
 def funding_csv(cli: Cli, transaction_type: str) -> dict[tuple[str, int], Decimal]:
-    result = cli("funding", "--by", "country,fy", "--type", transaction_type, "--format", "csv")
+    result = cli("funding", "--by", "country,fy", "--type", transaction_type, "--format", "csv", "--scope", "all")
     assert result.exit_code == 0, result.output
     lines = result.stdout.splitlines()
     assert lines[0] == "country,fy,usd"

@@ -37,6 +37,7 @@ MATRIX = {
     ("GET", "/api/v1/reconciliation"): PUBLIC,
     ("GET", "/api/v1/coverage"): PUBLIC,
     ("GET", "/api/v1/budget/comparison"): PUBLIC,
+    ("GET", "/api/v1/organisation-budgets"): PUBLIC,
     ("GET", "/api/v1/documents"): PUBLIC,
     ("GET", "/api/v1/activities"): PUBLIC,
     ("GET", "/api/v1/activities/{identifier}"): PUBLIC,

@@ -37,7 +37,8 @@ def funding_rows(url: str, by: tuple[str, ...], kind: str, recipients=(), fiscal
     crosswalks = load_crosswalks()
     aligned = any(key in ("line", "objective") for key in by)
     query = FundingQuery(by, kind, fiscal_years, recipients=recipients,
-                         crosswalk_digest=crosswalks.digest if aligned else None)
+                         crosswalk_digest=crosswalks.digest if aligned else None,
+                         geography=crosswalks.framework.geography)
     with get_engine(url).connect() as connection:
         return {row.keys: row.usd for row in funding(connection, query).rows}
 

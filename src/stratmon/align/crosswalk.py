@@ -217,12 +217,15 @@ class Places(Strict):
 
 class GeographyFile(Strict):
     """Places named in the texts of regional money: `inside` the framework's geography (its countries'
-    names are added) and `outside` it. Regional money whose texts name only outside places goes to
-    the outside category `category`."""
+    names are added) and `outside` it; `strategy`, names that point at the framework's countries
+    together (their own names are added). Money to an own region whose texts name only outside places,
+    and money to a context region whose texts name none of `strategy`, is outside the geography: its
+    alignment rows go to the outside category `category`, out of the Strategy's figures."""
 
     category: str
     inside: Places = Places()
     outside: Places
+    strategy: Places = Places()
 
 
 class AccountFile(Strict):
@@ -376,6 +379,7 @@ class Crosswalks:
     geography_category: str | None = None
     inside_places: re.Pattern | None = None
     outside_places: re.Pattern | None = None
+    strategy_places: re.Pattern | None = None
 
     def program_area(self, code: str, name: str | None) -> ProgramArea | None:
         """The entry for a published program area: by name first, then by code."""
@@ -437,6 +441,23 @@ class Crosswalks:
             return None
         found = sorted({match.group(0) for match in self.outside_places.finditer(folded_texts)})
         return ", ".join(found[:3]) or None
+
+    def strategy_named(self, folded_texts: str) -> str | None:
+        """The names of the framework's countries (or of them together) that a text names, if any."""
+        if self.strategy_places is None or not folded_texts:
+            return None
+        found = sorted({match.group(0) for match in self.strategy_places.finditer(folded_texts)})
+        return ", ".join(found[:3]) or None
+
+    def regional_scope(self, region_scope: str, folded_texts: str) -> tuple[str, str, str | None]:
+        """Whether money to a framework region is the Strategy's, judged by its activity's texts:
+        (`in`|`out`, reason, places named). An own region's money is in unless its texts name only
+        places outside; a context region's is out unless they name one of the framework's countries."""
+        if region_scope == "own":
+            places = self.outside_geography(folded_texts)
+            return ("out", "names-outside", places) if places else ("in", "own-region", None)
+        places = self.strategy_named(folded_texts)
+        return ("in", "names-strategy", places) if places else ("out", "context-region", None)
 
 
 def crosswalk_dir(framework_path: Path) -> Path:
@@ -521,9 +542,10 @@ def _load(framework_path: Path, _stamp: tuple) -> Crosswalks:
     for file in (accounts_path, organisations_path, geography_path):
         digest.update(file.read_bytes() if file.is_file() else b"-")
     has_geography = geography_path.is_file()
-    inside = (*geography.inside.en, *geography.inside.es,
-              *sorted({re.escape(fold(name)) for country in framework.countries
-                       for name in (country.name.en, country.name.es)}))
+    country_names = sorted({re.escape(fold(name)) for country in framework.countries
+                            for name in (country.name.en, country.name.es)})
+    inside = (*geography.inside.en, *geography.inside.es, *country_names)
+    strategy = (*geography.strategy.en, *geography.strategy.es, *country_names)
     outside_places = geography.outside.en + geography.outside.es
     return Crosswalks(
         framework=framework,
@@ -543,13 +565,16 @@ def _load(framework_path: Path, _stamp: tuple) -> Crosswalks:
         geography_category=geography.category if has_geography else None,
         inside_places=_whole_words(inside) if has_geography and inside else None,
         outside_places=_whole_words(outside_places) if has_geography and outside_places else None,
+        strategy_places=_whole_words(strategy),
     )
 
 
 def _optional(model, path: Path):
     """An optional crosswalk file, validated; an empty one when the framework has none."""
     if not path.is_file():
-        return model.model_construct(category="", outside=Places()) if model is GeographyFile else model()
+        if model is GeographyFile:
+            return model.model_construct(category="", inside=Places(), outside=Places(), strategy=Places())
+        return model()
     return validated(model, read_yaml_mapping(path), path)
 
 

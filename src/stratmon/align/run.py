@@ -1,7 +1,10 @@
-"""`stratmon align`: attribute every transaction split to the Strategy, and record the run.
+"""`stratmon align`: attribute the money inside the Strategy's geography to its objectives, and record the run.
 
-Reads what the importer stored (splits, sectors, titles, descriptions, overrides), applies the
-rules of `align.rules` with the framework's crosswalks, and hands the rows to the store.
+Reads what the importer stored (splits, sectors, titles, descriptions, overrides) for the split rows
+whose recipient is one of the framework's countries or regions, decides whether regional money is the
+Strategy's (DESIGN.md rule 9: its activity's texts decide, `Crosswalks.regional_scope`), applies the
+rules of `align.rules` with the framework's crosswalks, and hands the rows to the store. Money to any
+other recipient is never read: the run's time follows the Strategy's money, not the database's.
 Splitting goes through `store.splits.allocate`, so the parts of each split row add up to it
 exactly. ForeignAssistance.gov transactions, when loaded, are attributed too: their "US
 Sector" is the program area and their international purpose code the DAC code.
@@ -23,9 +26,10 @@ from stratmon.align.rules import DAC_CATEGORY_VOCABULARY, DAC_VOCABULARY, ONE, P
 from stratmon.framework.loader import FrameworkError
 from stratmon.i18n import _
 from stratmon.store import schema
-from stratmon.store.alignment import overrides, record_alignment_run, replace_alignment
+from stratmon.framework.model import Geography
+from stratmon.store.alignment import overrides, record_alignment_run, record_geography, replace_alignment
 from stratmon.store.runs import import_transaction
-from stratmon.store.splits import allocate, weights
+from stratmon.store.splits import NO_SECTOR_SPLIT, allocate, weights
 
 VOCABULARIES = (PROGRAM_AREA_VOCABULARY, DAC_VOCABULARY, DAC_CATEGORY_VOCABULARY)
 # Activities aligned per pass: what a pass reads stays in memory, so memory does not grow with the data.
@@ -40,6 +44,9 @@ class AlignmentSummary:
     rows: int
     activities: int
     fagov_transactions: int = 0
+    # Activities whose money to a framework region was found inside, and outside, the geography.
+    regional_in: int = 0
+    regional_out: int = 0
 
 
 class _Inputs:
@@ -117,11 +124,17 @@ def _scoped(connection: Connection, statement, column, activity_ids: range | lis
         yield from connection.execute(statement.where(column.in_(activity_ids[start:start + 500])))
 
 
-def _all_activities(connection: Connection) -> Iterator[range]:
-    """Every activity id, as ranges of at most PASS_ACTIVITIES ids that exist."""
-    ids = connection.execute(select(schema.activity.c.id).order_by(schema.activity.c.id)).scalars().all()
+def _candidate_activities(connection: Connection, geography: Geography) -> Iterator[range | list[int]]:
+    """The activities with money to a recipient of the Strategy's geography, at most PASS_ACTIVITIES
+    at a time: as a range of ids where they lie close together (one query a table), else as a list."""
+    split = schema.transaction_split
+    ids = connection.execute(select(split.c.activity_id).distinct().where(
+        split.c.sector_vocabulary == NO_SECTOR_SPLIT, split.c.recipient_key.in_(sorted(geography.candidates)))
+        .order_by(split.c.activity_id)).scalars().all()
     for start in range(0, len(ids), PASS_ACTIVITIES):
-        yield range(ids[start], ids[min(start + PASS_ACTIVITIES, len(ids)) - 1] + 1)
+        chunk = ids[start:start + PASS_ACTIVITIES]
+        span = range(chunk[0], chunk[-1] + 1)
+        yield span if len(span) <= 2 * len(chunk) else chunk
 
 
 def _shares(published: list) -> list[SectorShare]:
@@ -141,13 +154,17 @@ def _dac_vocabulary(sectors: dict[str, list]) -> str:
 class Aligner:
     """Computes the alignment rows of split rows, caching each transaction's cells."""
 
-    def __init__(self, crosswalks: Crosswalks, inputs: _Inputs, seen_texts: dict[bytes, tuple[Vote, ...]]) -> None:
+    def __init__(self, crosswalks: Crosswalks, inputs: _Inputs, seen_texts: dict[bytes, tuple[Vote, ...]],
+                 decisions: dict[tuple[int, str], tuple[str, str, str | None]]) -> None:
         self.crosswalks = crosswalks
         self.inputs = inputs
         self._cells: dict[tuple, tuple[list[Cell], str]] = {}
         self._activity_votes: dict[int, list[Vote]] = {}
-        self._places: dict[int, str | None] = {}
+        self._folded: dict[int, str] = {}
         self._seen_texts = seen_texts
+        self._region_scope = {region.key: region.scope for region in crosswalks.framework.regions}
+        # (activity id, region key) → (in|out, reason, places named): what `record_geography` stores.
+        self.decisions = decisions
 
     def activity_votes(self, activity_id: int) -> list[Vote]:
         """The votes of an activity's texts and organisations (shared by its transactions)."""
@@ -190,25 +207,38 @@ class Aligner:
             found = self._cells[key] = (cells, dac_vocabulary)
         return found
 
-    def outside_places(self, activity_id: int) -> str | None:
-        """The places outside the framework's geography that an activity's texts name, and no place inside."""
-        if activity_id not in self._places:
-            texts = [*self.inputs.titles.get(activity_id, []), *self.inputs.descriptions.get(activity_id, [])]
-            self._places[activity_id] = self.crosswalks.outside_geography(fold("\n".join(t for t in texts if t)))
-        return self._places[activity_id]
+    def regional_scope(self, activity_id: int, recipient_key: str) -> tuple[str, str, str | None]:
+        """Whether an activity's money to a framework region is the Strategy's, and why: a person's
+        override keeps it in; else its texts decide (`Crosswalks.regional_scope`)."""
+        key = (activity_id, recipient_key)
+        found = self.decisions.get(key)
+        if found is None:
+            if self.inputs.override.get(self.inputs.identifier.get(activity_id)) is not None:
+                found = ("in", "override", None)
+            else:
+                folded = self._folded.get(activity_id)
+                if folded is None:
+                    texts = [*self.inputs.titles.get(activity_id, []), *self.inputs.descriptions.get(activity_id, [])]
+                    folded = self._folded[activity_id] = fold("\n".join(t for t in texts if t))
+                found = self.crosswalks.regional_scope(self._region_scope[recipient_key], folded)
+            self.decisions[key] = found
+        return found
 
     def rows(self, split: dict) -> Iterator[dict]:
-        """The alignment rows refining one transaction_split row."""
+        """The alignment rows refining one transaction_split row (of a recipient in the geography's
+        candidates: a country, or a framework region)."""
         activity_id = split["activity_id"]
-        if (split["recipient_key"].startswith("region-") and self.crosswalks.geography_category
-                and self.inputs.override.get(self.inputs.identifier.get(activity_id)) is None
-                and (places := self.outside_places(activity_id))):
-            # Regional money for places outside the framework's countries is not the Strategy's (rule 9).
-            target = Target(outside_id=self.crosswalks.geography_category)
-            yield {**split, "line_id": None, "objective_id": None, "outside_id": target.outside_id,
-                   "rule": "geography", "evidence": f"geo:{places}={target}/specific", "confidence": "medium",
-                   "contest": None}
-            return
+        if split["recipient_key"] in self._region_scope:
+            decision, reason, places = self.regional_scope(activity_id, split["recipient_key"])
+            split = {**split, "geography": decision}
+            if decision == "out":
+                # Kept apart from the Strategy's figures (rule 9), under the geography's outside category.
+                category = self.crosswalks.geography_category or None
+                target = Target(outside_id=category)
+                yield {**split, "line_id": None, "objective_id": None, "outside_id": category,
+                       "rule": "geography", "evidence": f"geo:{places or ''}={target}/specific",
+                       "confidence": "medium", "contest": None}
+                return
         cells, dac_vocabulary = self.cells(activity_id, split["transaction_id"])
         parts = slice_parts(cells, split["sector_vocabulary"], split["sector_code"], dac_vocabulary)
         # A fixed order, so that odd cents land on the same part on every engine.
@@ -241,36 +271,45 @@ def realign_activity(connection: Connection, crosswalks: Crosswalks, iati_identi
 
 def align_in(connection: Connection, crosswalks: Crosswalks,
              iati_identifiers: list[str] | None = None) -> AlignmentSummary:
-    """(Re)compute alignment inside the caller's write transaction: of everything (recording the
-    run), or only of the activities named."""
+    """(Re)compute alignment inside the caller's write transaction: of everything in the Strategy's
+    geography (recording the run), or only of the activities named."""
+    geography = crosswalks.framework.geography
     activity_ids = None
     if iati_identifiers is not None:
         activity = schema.activity
         activity_ids = [row[0] for row in connection.execute(
             select(activity.c.id).where(activity.c.iati_identifier.in_(iati_identifiers)))]
-    passes = _all_activities(connection) if activity_ids is None else [activity_ids]
+    passes = _candidate_activities(connection, geography) if activity_ids is None else [activity_ids]
     split = schema.transaction_split
+    candidates = sorted(geography.candidates)
     seen = {"transactions": 0, "activities": 0}
     seen_texts: dict[bytes, tuple[Vote, ...]] = {}
+    decisions: dict[tuple[int, str], tuple[str, str, str | None]] = {}
 
     def all_rows() -> Iterator[dict]:
         for scope in passes:
-            aligner = Aligner(crosswalks, _Inputs(connection, crosswalks, scope), seen_texts)
+            aligner = Aligner(crosswalks, _Inputs(connection, crosswalks, scope), seen_texts, decisions)
             # A pass's split rows (a bounded number) are read whole before its alignment rows are
             # written through the same connection, rather than holding a cursor open across writes.
-            splits = [dict(row._mapping) for row in _scoped(connection, select(split), split.c.activity_id, scope)]
+            statement = select(split).where(split.c.recipient_key.in_(candidates))
+            splits = [dict(row._mapping) for row in _scoped(connection, statement, split.c.activity_id, scope)]
             seen["transactions"] += len({row["transaction_id"] for row in splits})
-            seen["activities"] += len(aligner.inputs.identifier)
+            seen["activities"] += len({row["activity_id"] for row in splits})
             for row in splits:
                 yield from aligner.rows(row)
 
     written = replace_alignment(connection, all_rows(), activity_ids)
+    record_geography(connection, decisions, activity_ids)
     fagov_rows = 0
     if activity_ids is None:
         fagov_rows = _align_fagov(connection, crosswalks)
         record_alignment_run(connection, framework_id=crosswalks.framework.id,
                              crosswalk_digest=crosswalks.digest, transactions=seen["transactions"], rows=written)
-    return AlignmentSummary(seen["transactions"], written, seen["activities"], fagov_rows)
+    regional = defaultdict(set)
+    for (activity_id, _key), (decision, _reason, _places) in decisions.items():
+        regional[decision].add(activity_id)
+    return AlignmentSummary(seen["transactions"], written, seen["activities"], fagov_rows,
+                            len(regional["in"]), len(regional["out"]))
 
 
 def _fagov_part(crosswalks: Crosswalks, us_sector: str, dac_purpose: str, other_votes) -> Part:

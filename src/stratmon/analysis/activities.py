@@ -11,12 +11,14 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import Connection, case, func, or_, select
+from sqlalchemy import Connection, and_, case, exists, func, or_, select
 
 from stratmon.analysis.alignment_state import require_current_alignment
 from stratmon.analysis.errors import QueryError
 from stratmon.analysis.fiscal import FiscalYears
 from stratmon.analysis.funding import TRANSACTION_TYPES, USD, exact_sum, joined_sum, to_usd
+from stratmon.analysis.geography import in_strategy
+from stratmon.framework.model import Geography
 from stratmon.i18n import _
 from stratmon.store import schema
 from stratmon.store.splits import NO_SECTOR_SPLIT
@@ -44,6 +46,9 @@ class ActivityFilter:
     page: int = 1
     per_page: int = 50
     crosswalk_digest: str | None = None
+    # Only activities with money in the Strategy's geography (or, having no transactions, naming one of
+    # its countries or regions), with that money beside them; every activity when None.
+    geography: Geography | None = None
 
     def __post_init__(self) -> None:
         if self.sort.removeprefix("-") not in SORTS:
@@ -90,6 +95,8 @@ def _money_rows(query: ActivityFilter):
                   *query.fiscal_years.conditions(table.c.fiscal_year)]
     if query.recipients:
         conditions.append(table.c.recipient_key.in_(query.recipients))
+    if query.geography is not None:
+        conditions.append(in_strategy(table, query.geography))
     if query.line:
         conditions.append(table.c.line_id == query.line)
     if query.objective:
@@ -101,6 +108,16 @@ def _money_rows(query: ActivityFilter):
     return (select(table.c.activity_id, d_units.label("d_units"), d_rest.label("d_rest"),
                    o_units.label("o_units"), o_rest.label("o_rest"))
             .where(*conditions).group_by(table.c.activity_id).subquery("money"))
+
+
+def _without_money_in(activity, geography: Geography):
+    """An activity with no transaction parts at all whose own recipients include one of the geography's."""
+    split, recipient = schema.transaction_split, schema.recipient
+    regions = [key.removeprefix("region-") for key in sorted(geography.regions)]
+    names_one = exists().where(recipient.c.activity_id == activity.c.id, recipient.c.transaction_id.is_(None),
+                               or_(and_(recipient.c.kind == "country", recipient.c.code.in_(sorted(geography.countries))),
+                                   and_(recipient.c.kind == "region", recipient.c.code.in_(regions))))
+    return and_(~exists().where(split.c.activity_id == activity.c.id), names_one)
 
 
 def _date_of(types: tuple[str, ...], name: str):
@@ -132,9 +149,13 @@ def search_activities(connection: Connection, query: ActivityFilter) -> Activity
         pattern = "%" + query.text.strip().lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
         conditions.append(or_(func.lower(activity.c.title).like(pattern, escape="\\"),
                               func.lower(activity.c.iati_identifier).like(pattern, escape="\\")))
+    if query.geography is not None and not query.by_money_rows:
+        conditions.append(or_(money.c.activity_id.is_not(None), _without_money_in(activity, query.geography)))
     # The date joins keep one row per activity, and the money join only filters when the filter is
     # on money rows: the count needs neither otherwise (it is most of the query's time).
-    counted = activity.join(money, money.c.activity_id == activity.c.id) if query.by_money_rows else activity
+    counted = (activity.join(money, money.c.activity_id == activity.c.id) if query.by_money_rows else
+               activity.join(money, money.c.activity_id == activity.c.id, isouter=True)
+               if query.geography is not None else activity)
     total = connection.execute(select(func.count()).select_from(counted).where(*conditions)).scalar_one()
 
     disbursed = func.coalesce(money.c.d_units, 0) * 1_000_000 + func.coalesce(money.c.d_rest, 0)

@@ -12,6 +12,7 @@ from stratmon.analysis.fiscal import FiscalYears
 from stratmon.analysis.alignment_state import alignment_state, require_current_alignment
 from stratmon.analysis.errors import QueryError
 from stratmon.analysis.funding import TRANSACTION_TYPES, USD, exact_sum, joined_sum, to_usd
+from stratmon.analysis.regional_scope import decisions_of
 from stratmon.i18n import _
 from stratmon.store import schema
 from stratmon.store.alignment import Override, overrides
@@ -74,9 +75,10 @@ class _Source:
     def conditions(self, transaction_type: str, fiscal_years: FiscalYears) -> list:
         table = self.table
         if table is schema.alignment_split:
+            # Regional money `align` found outside the Strategy's geography is no part of its coverage.
             return [table.c.sector_vocabulary == NO_SECTOR_SPLIT, table.c.currency == USD,
                     table.c.type_code == TRANSACTION_TYPES[transaction_type],
-                    *fiscal_years.conditions(table.c.fiscal_year)]
+                    func.coalesce(table.c.geography, "") != "out", *fiscal_years.conditions(table.c.fiscal_year)]
         return [table.c.transaction_type == transaction_type, table.c.current_micros.is_not(None),
                 *fiscal_years.conditions(table.c.fiscal_year)]
 
@@ -214,6 +216,10 @@ class Explanation:
     overrides: list[Override]
     transactions: list[ExplainedTransaction]
     is_current: bool
+    # Whether its money to the framework's regions is the Strategy's: (region key, in|out, reason, places).
+    regional: list[tuple[str, str, str, str | None]] = field(default_factory=list)
+    # Recipients of its money that can never be the Strategy's (other countries and regions): not aligned.
+    outside_recipients: list[str] = field(default_factory=list)
 
 
 def explain(connection: Connection, iati_identifier: str, crosswalk_digest: str | None = None) -> Explanation:
@@ -244,6 +250,11 @@ def explain(connection: Connection, iati_identifier: str, crosswalk_digest: str 
                              parts.get(row.id, []))
         for row in connection.execute(select(tx).where(tx.c.activity_id == activity_id)
                                       .order_by(tx.c.transaction_date, tx.c.id))]
+    split = schema.transaction_split
+    recipients = connection.execute(select(split.c.recipient_key).distinct().where(
+        split.c.activity_id == activity_id, split.c.sector_vocabulary == NO_SECTOR_SPLIT)).scalars().all()
+    placed = {part.recipient_key for found_parts in parts.values() for part in found_parts}
     return Explanation(iati_identifier, found.title, found.reporting_org_ref, sectors,
                        overrides(connection, iati_identifier), transactions,
-                       alignment_state(connection, crosswalk_digest).is_current)
+                       alignment_state(connection, crosswalk_digest).is_current,
+                       decisions_of(connection, activity_id), sorted(set(recipients) - placed))

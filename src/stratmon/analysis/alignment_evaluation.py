@@ -74,6 +74,10 @@ class Evaluation:
     missing: list[str]
     judged: list[Judged]
     confusion: dict[tuple[str, str], int] = field(default_factory=dict)  # (labelled line, answered line) → count
+    # Labelled activities whose money is all outside the Strategy's geography by the framework's own rule
+    # (a wider region, texts naming none of its countries: DESIGN.md rule 9): not the Strategy's money,
+    # so no attribution of it is judged.
+    out_of_scope: list[str] = field(default_factory=list)
 
     @property
     def activities(self) -> int:
@@ -170,17 +174,33 @@ def evaluate(connection: Connection, crosswalks: Crosswalks, labels: list[Label]
                                       .where(activity.c.iati_identifier.in_(identifiers[start:start + 500]))):
             ids[row.iati_identifier] = (row.id, row.title)
     amounts = _amounts(connection, [activity_id for activity_id, _title in ids.values()])
-    judged, confusion = [], Counter()
+    wider_only = _outside_by_scope(connection, [activity_id for activity_id, _title in ids.values()])
+    judged, confusion, out_of_scope = [], Counter(), []
     for label in chosen:
         if label.identifier not in ids:
             continue
         activity_id, title = ids[label.identifier]
         parts = amounts.get(activity_id, {})
+        if activity_id in wider_only and set(parts) == {f"outside:{crosswalks.geography_category}"}:
+            out_of_scope.append(label.identifier)
+            continue
         judged_one = _judge(crosswalks, label, title, parts)
         judged.append(judged_one)
         confusion[(_line(crosswalks, label.acceptable[0]), _line(crosswalks, judged_one.predicted))] += 1
     missing = [label.identifier for label in chosen if label.identifier not in ids]
-    return Evaluation(labels_path, half, len(chosen), missing, judged, dict(confusion))
+    return Evaluation(labels_path, half, len(chosen), missing, judged, dict(confusion), out_of_scope)
+
+
+def _outside_by_scope(connection: Connection, activity_ids: list[int]) -> set[int]:
+    """The activities whose every decision on regional money is the framework's rule for wider regions
+    (`context-region`: out, its texts naming none of the Strategy's countries)."""
+    scope = schema.regional_scope
+    reasons: dict[int, set[str]] = defaultdict(set)
+    for start in range(0, len(activity_ids), 500):
+        for activity_id, reason in connection.execute(select(scope.c.activity_id, scope.c.reason).where(
+                scope.c.activity_id.in_(activity_ids[start:start + 500]))):
+            reasons[activity_id].add(reason)
+    return {activity_id for activity_id, found in reasons.items() if found == {"context-region"}}
 
 
 def _amounts(connection: Connection, activity_ids: list[int]) -> dict[int, dict[str, dict[str, Decimal]]]:

@@ -12,12 +12,15 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, func, select
 
 from stratmon.analysis.alignment_state import require_current_alignment
 from stratmon.analysis.errors import QueryError
 from stratmon.analysis.fiscal import FiscalYears
-from stratmon.analysis.funding import TRANSACTION_TYPES, USD, FundingQuery, exact_sum, joined_sum, key_column, to_usd
+from stratmon.analysis.funding import TRANSACTION_TYPES, USD, FundingQuery, exact_sum, joined_sum, key_column, \
+    rolled_up, to_usd
+from stratmon.analysis.geography import STRATEGY, scope_conditions
+from stratmon.framework.model import Geography
 from stratmon.i18n import _
 from stratmon.store import schema
 from stratmon.store.splits import NO_SECTOR_SPLIT
@@ -67,11 +70,13 @@ class Breakdown:
 def breakdown(connection: Connection, by: tuple[str, ...], *, transaction_types: tuple[str, ...] = (
         "obligation", "disbursement"), recipients: tuple[str, ...] = (), lines: tuple[str, ...] = (),
         objectives: tuple[str, ...] = (), fiscal_years: FiscalYears = FiscalYears(),
-        crosswalk_digest: str | None = None) -> Breakdown:
+        crosswalk_digest: str | None = None, geography: Geography | None = None,
+        scope: str = STRATEGY) -> Breakdown:
     """USD sums by `by` (keys of BREAKDOWN_KEYS) and transaction type, optionally only for some
-    fiscal years, recipients, lines of action or objectives. Keys `line` and `objective` (and the line and
-    objective filters) need the current alignment; their values are named as in `analysis.funding`
-    (`outside:<category>`, `not_aligned`)."""
+    fiscal years, recipients, lines of action or objectives, of the money in `scope` of `geography`
+    (the Strategy's, by default; every recipient when no geography is given). Keys `line` and
+    `objective` (and the line and objective filters) need the current alignment; their values are
+    named as in `analysis.funding` (`outside:<category>`, `not_aligned`)."""
     unknown = [key for key in by if key not in BREAKDOWN_KEYS]
     if unknown or not by:
         raise QueryError(_("a breakdown takes keys from {keys}; got {got}").format(
@@ -80,12 +85,11 @@ def breakdown(connection: Connection, by: tuple[str, ...], *, transaction_types:
     is_aligned = query.is_aligned or bool(lines or objectives)
     if is_aligned:
         require_current_alignment(connection, crosswalk_digest)
-    # The split rows by recipient alone: alignment_split refines them by objective and its parts
-    # add up exactly to them, so both tables give the same totals.
-    table = schema.alignment_split if is_aligned else schema.transaction_split
-    conditions = [table.c.sector_vocabulary == NO_SECTOR_SPLIT, table.c.currency == USD,
-                  table.c.type_code.in_([TRANSACTION_TYPES[t] for t in transaction_types]),
-                  *fiscal_years.conditions(table.c.fiscal_year)]
+    # The roll-ups hold every key a breakdown groups or filters by, in far fewer rows than the split
+    # rows they sum; the alignment's add up exactly to the splits', so both give the same totals.
+    table = rolled_up(is_aligned)
+    conditions = [table.c.currency == USD, table.c.type_code.in_([TRANSACTION_TYPES[t] for t in transaction_types]),
+                  *fiscal_years.conditions(table.c.fiscal_year), *scope_conditions(table, geography, scope)]
     if recipients:
         conditions.append(table.c.recipient_key.in_(recipients))
     if lines:
@@ -93,7 +97,7 @@ def breakdown(connection: Connection, by: tuple[str, ...], *, transaction_types:
     if objectives:
         conditions.append(table.c.objective_id.in_(objectives))
     keys = [key_column(table, query, key) for key in by]
-    statement = (select(*keys, table.c.type_code, *exact_sum(table.c.amount_micros))
+    statement = (select(*keys, table.c.type_code, func.sum(table.c.units), func.sum(table.c.remainder))
                  .where(*conditions).group_by(*keys, table.c.type_code))
     micros: dict[tuple, dict[str, int]] = defaultdict(dict)
     width = len(keys)
@@ -102,10 +106,12 @@ def breakdown(connection: Connection, by: tuple[str, ...], *, transaction_types:
     return Breakdown(tuple(by), dict(micros))
 
 
-def funded_fiscal_years(connection: Connection) -> list[int]:
-    """The fiscal years with any transaction, oldest first (for choosing a range)."""
-    tx = schema.transaction
-    return sorted(year for (year,) in connection.execute(select(tx.c.fiscal_year).distinct()) if year is not None)
+def funded_fiscal_years(connection: Connection, geography: Geography | None = None) -> list[int]:
+    """The fiscal years with any of the Strategy's money (of any money without a geography), oldest
+    first (for choosing a range); read from the funding roll-up, whose size does not grow with the data."""
+    total = schema.split_total
+    statement = select(total.c.fiscal_year).distinct().where(*scope_conditions(total, geography, STRATEGY))
+    return sorted(year for (year,) in connection.execute(statement) if year is not None)
 
 
 @dataclass(frozen=True)
@@ -121,8 +127,8 @@ class ActivityMoney:
 
 def largest_activities(connection: Connection, *, limit: int = 10, recipients: tuple[str, ...] = (),
                        lines: tuple[str, ...] = (), objectives: tuple[str, ...] = (),
-                       fiscal_years: FiscalYears = FiscalYears(),
-                       crosswalk_digest: str | None = None) -> list[ActivityMoney]:
+                       fiscal_years: FiscalYears = FiscalYears(), crosswalk_digest: str | None = None,
+                       geography: Geography | None = None, scope: str = STRATEGY) -> list[ActivityMoney]:
     """The `limit` activities that disbursed most within the filters (as `breakdown` takes them),
     with what they obligated there too."""
     is_aligned = bool(lines or objectives)
@@ -131,7 +137,7 @@ def largest_activities(connection: Connection, *, limit: int = 10, recipients: t
     table = schema.alignment_split if is_aligned else schema.transaction_split
     conditions = [table.c.sector_vocabulary == NO_SECTOR_SPLIT, table.c.currency == USD,
                   table.c.type_code.in_([TRANSACTION_TYPES["obligation"], TRANSACTION_TYPES["disbursement"]]),
-                  *fiscal_years.conditions(table.c.fiscal_year)]
+                  *fiscal_years.conditions(table.c.fiscal_year), *scope_conditions(table, geography, scope)]
     if recipients:
         conditions.append(table.c.recipient_key.in_(recipients))
     if lines:

@@ -128,10 +128,12 @@ def _iati(connection: Connection, framework: Framework, transaction_type: str, f
     found: dict[Key, Decimal] = {}
     # Regions are summed by the database, not row by row here: one exact sum per account and year.
     parts = [(("country", "account", "fy"), countries)] if countries else []
-    if with_regional and framework.regions:
-        parts.append((("account", "fy"), tuple(region.key for region in framework.regions)))
+    regions = tuple(sorted(framework.geography.regions))  # their money inside the geography only
+    if with_regional and regions:
+        parts.append((("account", "fy"), regions))
     for by, recipients in parts:
-        result = funding(connection, FundingQuery(by, transaction_type, fiscal_years, recipients=recipients))
+        result = funding(connection, FundingQuery(by, transaction_type, fiscal_years, recipients=recipients,
+                                                  geography=framework.geography))
         for row in result.rows:
             place, account, year = row.keys if len(row.keys) == 3 else (REGIONAL, *row.keys)
             if account in known and year in years:

@@ -3,7 +3,8 @@ is missing.
 
 For a set of places (the framework's countries), a span of fiscal years and a transaction type,
 both sides are summed in USD alike: IATI from the roll-up of `transaction_split`; ForeignAssistance.gov
-from its country summary (`fagov_figure`, whole years), else from its complete file.
+from its country summary (`fagov_figure`, whole years), else from its complete file. IATI money outside
+the Strategy's geography (DESIGN.md rule 9) is summed apart (`CoverageData.outside`).
 
 Which publishers are missing is inferred from the data, never guessed: the State Department's
 budget tables say which accounts fund a country in a year, and `funding_accounts` which agencies
@@ -19,11 +20,13 @@ from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
 
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection, func, not_, select
 
 from stratmon.analysis.fiscal import FiscalYears
 from stratmon.analysis.funding import TRANSACTION_TYPES, USD, exact_sum, joined_sum, to_usd
 from stratmon.analysis.funding_accounts import managing_agencies
+from stratmon.analysis.geography import in_strategy
+from stratmon.framework.model import Geography
 from stratmon.store import schema
 
 # Under this share of ForeignAssistance.gov's figure, the figure carries a warning (issue 16).
@@ -34,17 +37,27 @@ MATERIAL_USD = Decimal("1000000")
 MISSING_SHARE = Decimal("0.5")
 
 
-def iati_by_agency(connection: Connection, transaction_types: tuple[str, ...]) -> dict[tuple[str, int, str, str], int]:
-    """(recipient key, fiscal year, reporting agency ref or '', type) → IATI millionths of USD, read
-    from the funding roll-up (a few thousand groups whatever the number of transactions)."""
+def iati_by_agency(connection: Connection, transaction_types: tuple[str, ...],
+                   geography: Geography) -> dict[tuple[str, int, str, str], int]:
+    """(recipient key, fiscal year, reporting agency ref or '', type) → IATI millionths of USD of the
+    Strategy's money (its geography, DESIGN.md rule 9), read from the funding roll-up (a few thousand
+    groups whatever the number of transactions)."""
     total = schema.split_total
     names = {TRANSACTION_TYPES[t]: t for t in transaction_types}
     rows = connection.execute(
         select(total.c.recipient_key, total.c.fiscal_year, total.c.reporting_org_ref, total.c.type_code,
                func.sum(total.c.units), func.sum(total.c.remainder))
-        .where(total.c.currency == USD, total.c.type_code.in_(list(names)))
+        .where(total.c.currency == USD, total.c.type_code.in_(list(names)), in_strategy(total, geography))
         .group_by(total.c.recipient_key, total.c.fiscal_year, total.c.reporting_org_ref, total.c.type_code))
     return {(key, fy, ref, names[code]): joined_sum(units, remainder) for key, fy, ref, code, units, remainder in rows}
+
+
+@dataclass(frozen=True)
+class Outside:
+    """IATI money outside the Strategy's geography over some fiscal years: counted apart, never in its figures."""
+
+    usd: Decimal
+    recipients: int
 
 
 def fagov_sums(connection: Connection, transaction_type: str) -> dict[tuple[str, int], int | None]:
@@ -112,8 +125,18 @@ class CoverageData:
 
     TYPES = ("obligation", "disbursement")
 
-    def __init__(self, connection: Connection):
-        self.published = iati_by_agency(connection, self.TYPES)
+    def __init__(self, connection: Connection, geography: Geography):
+        self.published = iati_by_agency(connection, self.TYPES, geography)
+        # Money outside the geography by (recipient, fiscal year) and type: counted apart.
+        self.outside_money: dict[str, dict[tuple[str, int], int]] = {t: {} for t in self.TYPES}
+        total, names = schema.split_total, {TRANSACTION_TYPES[t]: t for t in self.TYPES}
+        for key, fy, code, units, remainder in connection.execute(
+                select(total.c.recipient_key, total.c.fiscal_year, total.c.type_code, func.sum(total.c.units),
+                       func.sum(total.c.remainder))
+                .where(total.c.currency == USD, total.c.type_code.in_(list(names)),
+                       not_(in_strategy(total, geography)))
+                .group_by(total.c.recipient_key, total.c.fiscal_year, total.c.type_code)):
+            self.outside_money[names[code]][(key, fy)] = joined_sum(units, remainder)
         self.iati: dict[str, dict[tuple[str, int], int]] = {t: defaultdict(int) for t in self.TYPES}
         for (key, fy, _agency, kind), micros in self.published.items():
             self.iati[kind][(key, fy)] += micros
@@ -133,6 +156,15 @@ class CoverageData:
         self.budget_agencies: dict[tuple[str, int], list[str]] = defaultdict(list)
         for place, fy, agency in sorted(self.budget):
             self.budget_agencies[(place, fy)].append(agency)
+
+    def outside(self, fiscal_years: FiscalYears, transaction_type: str) -> Outside:
+        """The IATI money outside the Strategy's geography over `fiscal_years`, and to how many recipients."""
+        first, last = fiscal_years.first, fiscal_years.last
+        sums: dict[str, int] = defaultdict(int)
+        for (key, fy), micros in self.outside_money[transaction_type].items():
+            if (first is None or fy >= first) and (last is None or fy <= last):
+                sums[key] += micros
+        return Outside(to_usd(sum(sums.values())), sum(1 for micros in sums.values() if micros))
 
     def funded_years(self, places: tuple[str, ...]) -> list[int]:
         """The fiscal years with IATI money for any of `places`, oldest first."""

@@ -22,6 +22,8 @@ from stratmon.analysis.alignment_state import require_current_alignment
 from stratmon.analysis.errors import QueryError
 from stratmon.analysis.fiscal import FiscalYears
 from stratmon.analysis.funding_accounts import funding_accounts
+from stratmon.analysis.geography import STRATEGY, check_scope, scope_conditions
+from stratmon.framework.model import Geography
 from stratmon.i18n import _
 from stratmon.store import schema
 from stratmon.store.rollups import ABSENT, OPTIONAL_KEYS
@@ -66,6 +68,10 @@ class FundingQuery:
     recipients: tuple[str, ...] = ()
     # The crosswalks a line or objective table must have been aligned with (None: not checked).
     crosswalk_digest: str | None = None
+    # The Strategy's geography, and which money to keep: the Strategy's (the default), the money
+    # outside its geography, or all (DESIGN.md rule 9). No geography: every recipient.
+    geography: Geography | None = None
+    scope: str = STRATEGY
 
     @property
     def is_aligned(self) -> bool:
@@ -86,6 +92,7 @@ class FundingQuery:
             raise QueryError(_("--by names a key twice"))
         if self.transaction_type not in TRANSACTION_TYPES:
             raise QueryError(_("--type takes one of: {choices}").format(choices=", ".join(TRANSACTION_TYPES)))
+        check_scope(self.scope)
 
 
 @dataclass(frozen=True)
@@ -131,17 +138,24 @@ def joined_sum(units, remainder) -> int:
 
 def _filters(query: FundingQuery, table=split) -> list:
     conditions = [table.c.type_code == TRANSACTION_TYPES[query.transaction_type],
-                  *query.fiscal_years.conditions(table.c.fiscal_year)]
+                  *query.fiscal_years.conditions(table.c.fiscal_year),
+                  *scope_conditions(table, query.geography, query.scope)]
     if query.recipients:
         conditions.append(table.c.recipient_key.in_(query.recipients))
     return conditions
 
 
-def _rolled_up(query: FundingQuery, aligned: bool):
-    """The roll-up's groups that pass the query's filters, absent keys as NULL as in the split rows."""
+def rolled_up(aligned: bool):
+    """The groups of a roll-up (the alignment's or the splits'), absent keys as NULL as in the split rows."""
     table = schema.alignment_total if aligned else schema.split_total
     columns = [func.nullif(c, ABSENT).label(c.name) if c.name in OPTIONAL_KEYS else c for c in table.c]
-    return select(*columns).where(*_filters(query, table)).subquery()
+    return select(*columns).subquery()
+
+
+def _rolled_up(query: FundingQuery, aligned: bool):
+    """The roll-up's groups that pass the query's filters."""
+    table = rolled_up(aligned)
+    return select(*table.c).where(*_filters(query, table)).subquery()
 
 
 def rows_to_sum(query: FundingQuery):

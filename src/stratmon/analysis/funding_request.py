@@ -12,6 +12,7 @@ from stratmon.align.crosswalk import load_crosswalks
 from stratmon.analysis.errors import QueryError
 from stratmon.analysis.fiscal import parse_fiscal_years
 from stratmon.analysis.funding import FundingQuery, FundingResult
+from stratmon.analysis.geography import STRATEGY, check_scope
 from stratmon.analysis.labels import Labels
 from stratmon.framework import Framework
 from stratmon.i18n import _, language
@@ -52,14 +53,21 @@ def recipients_for(framework: Framework, country: str | None) -> tuple[str, ...]
 
 
 def build_query(framework: Framework, by: str, transaction_type: str, fy: str | None, sector_vocabulary: str,
-                country: str | None) -> FundingQuery:
-    """A funding query from the options a person gives; one by line or objective must find the
-    alignment made with the current crosswalks."""
+                country: str | None, scope: str = STRATEGY) -> FundingQuery:
+    """A funding query from the options a person gives, of the money in `scope` of the framework's
+    geography (the Strategy's by default); one by line or objective must find the alignment made with
+    the current crosswalks."""
+    recipients = recipients_for(framework, country)
+    candidates = framework.geography.candidates
+    outside = [key for key in recipients if key not in candidates]
+    if outside and check_scope(scope) == STRATEGY:
+        raise QueryError(_("{recipient} is outside the Strategy's geography: add --scope outside or --scope all "
+                           "to see its money").format(recipient=outside[0]))
     query = FundingQuery(tuple(k.strip() for k in by.split(",") if k.strip()), transaction_type,
                          parse_fiscal_years(fy), sector_vocabulary,
                          country_groups=tuple((member, group.id) for group in framework.country_groups
                                               for member in group.countries),
-                         recipients=recipients_for(framework, country))
+                         recipients=recipients, geography=framework.geography, scope=scope)
     if query.is_aligned:
         query = replace(query, crosswalk_digest=load_crosswalks().digest)
     return query

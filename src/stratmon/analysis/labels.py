@@ -200,6 +200,8 @@ class Labels:
             entry = crosswalks.account(rest) if crosswalks else None
             return _("account {code} {name}").format(code=rest, name=entry.name.get(self.lang) if entry else "").strip()
         if kind == "geo":
+            if not rest:
+                return _("money to a wider region whose texts name none of the Strategy's countries")
             return _("regional money naming only places outside the Strategy's countries ({places})").format(
                 places=rest)
         return step

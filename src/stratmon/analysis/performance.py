@@ -61,7 +61,7 @@ def performance(connection: Connection, framework: Framework, lang: str, *, coun
     tracking table for the same filters, when the caller has it already)."""
     money = funding(connection, FundingQuery(("objective", "country"), "disbursement", fiscal_years,
                                              recipients=(country,) if country else (),
-                                             crosswalk_digest=crosswalk_digest))
+                                             crosswalk_digest=crosswalk_digest, geography=framework.geography))
     disbursed = {(objective, recipient): usd for (objective, recipient), usd in ((r.keys, r.usd) for r in money.rows)
                  if objective != NOT_ALIGNED and not objective.startswith(OUTSIDE_PREFIX)}
     table = table or iptt(connection, framework, lang, country=country, fiscal_years=fiscal_years)

@@ -74,7 +74,7 @@ def reconcile(connection: Connection, framework: Framework, fiscal_years: Fiscal
     `data`: the sums, when the caller has read them already."""
     wanted = countries or [c.code for c in framework.countries]
     regions = [] if countries else [region.key for region in framework.regions]
-    data = data or CoverageData(connection)
+    data = data or CoverageData(connection, framework.geography)
     results = []
     for transaction_type in RECONCILED_TYPES:
         iati, fagov = data.iati[transaction_type], data.fagov[transaction_type]

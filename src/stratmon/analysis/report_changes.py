@@ -25,7 +25,8 @@ def snapshot_figures(connection: Connection, crosswalks: Crosswalks) -> dict:
     groups = tuple((m, g.id) for g in crosswalks.framework.country_groups for m in g.countries)
     figures: dict = {}
     for key in ("line", "group"):
-        query = FundingQuery((key, "fy"), "disbursement", country_groups=groups, crosswalk_digest=crosswalks.digest)
+        query = FundingQuery((key, "fy"), "disbursement", country_groups=groups, crosswalk_digest=crosswalks.digest,
+                             geography=crosswalks.framework.geography)
         figures[f"{key}_fy"] = {f"{row.keys[0]}|{row.keys[1]}": str(row.usd)
                                 for row in funding(connection, query).rows}
     figures["activities"] = sorted(identifier for (identifier,) in connection.execute(

@@ -1,6 +1,6 @@
 """The report's words and tables on coverage: how much of ForeignAssistance.gov's money the IATI data
-hold and whose is missing (the summary opens with it), the budget tables by account, and the checks
-on what agencies publish."""
+hold and whose is missing (the summary opens with it), the budget tables by account, the agencies' own
+budgets from their IATI organisation files, and the checks on what agencies publish."""
 
 from __future__ import annotations
 
@@ -9,9 +9,10 @@ from typing import TYPE_CHECKING
 
 from stratmon.analysis.budget_comparison import budget_comparison, place_name, programme_notes
 from stratmon.analysis.coverage_words import agency_name, describe, span_words, strategy_countries
+from stratmon.analysis.organisation_budgets import organisation_budgets, status_name
 from stratmon.analysis.published_quality import by_check, published_quality
 from stratmon.analysis.report_types import Column, Table
-from stratmon.i18n import _, format_count, format_usd_words
+from stratmon.i18n import _, format_count, format_usd_words, ngettext
 
 if TYPE_CHECKING:
     from stratmon.analysis.report_data import _Builder as Builder
@@ -41,6 +42,14 @@ def coverage_paragraphs(builder: Builder) -> tuple[str, ...]:
             paragraphs.append(_("The report's totals also count {amount} disbursed to regional programmes, which "
                                 "ForeignAssistance.gov counts under regions of its own: the comparison is for the "
                                 "countries alone.").format(amount=format_usd_words(regional)))
+        outside = data.outside(builder.fiscal_years, "disbursement")
+        if outside.usd:
+            paragraphs.append(ngettext(
+                "No figure of this report counts the {amount} disbursed to {n} recipient outside the Strategy's "
+                "geography (another country, or regional money for places elsewhere).",
+                "No figure of this report counts the {amount} disbursed to {n} recipients outside the Strategy's "
+                "geography (other countries, and regional money for places elsewhere).", outside.recipients).format(
+                amount=format_usd_words(outside.usd), n=format_count(outside.recipients)))
     warned = next((found for found in words if found.warning), None)
     if warned:
         paragraphs.append(warned.warning)
@@ -65,6 +74,25 @@ def budget_table(builder: Builder, largest: int = 15) -> Table:
                "budget and IATI obligations (`stratmon budget compare` lists every row).").format(
             years=span_words(years[0], years[-1]) if years else _("no year of this span"), n=len(comparison.rows))
         + programme_notes(builder.framework, builder.lang))
+
+
+def organisation_budget_table(builder: Builder) -> Table:
+    """Each agency's own budget per country (and the Strategy's own regions) and fiscal year, from its IATI
+    organisation file, beside its IATI disbursements there."""
+    found = organisation_budgets(builder.connection, builder.framework, fiscal_years=builder.fiscal_years,
+                                 places=(builder.country,) if builder.country else ())
+    names, years = builder.labels, found.fiscal_years
+    return Table("organisation_budgets", _("Agencies' own budgets per country (IATI organisation files)"), (
+        Column("agency", _("Agency")), Column("place", _("Country or region")), Column("fy", _("Fiscal year"), "year"),
+        Column("budget", _("Budget (USD)"), "money"), Column("status", _("Budget status")),
+        Column("disbursed", _("IATI disbursed (USD)"), "money")),
+        tuple({"agency": names.agency_short(r.agency_ref), "place": names.recipient(r.place), "fy": r.fiscal_year,
+               "budget": r.budget_usd, "status": status_name(r.status), "disbursed": r.iati_disbursed_usd}
+              for r in found.rows),
+        note=_("Budgets the agencies publish in their IATI organisation files, for {years}; a budget counts in the "
+               "fiscal year that holds most of its period. Disbursements are what the same agency published in IATI "
+               "for the country in that year.").format(
+            years=span_words(years[0], years[-1]) if years else _("no year")))
 
 
 def coverage_table(builder: Builder) -> Table:

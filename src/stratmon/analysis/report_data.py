@@ -75,13 +75,13 @@ class _Builder:
         self.labels = Labels(connection, self.framework, lang, crosswalks=crosswalks)
         self.groups = tuple((member, group.id) for group in self.framework.country_groups
                             for member in group.countries)
-        self.coverage_data = CoverageData(connection)
+        self.coverage_data = CoverageData(connection, self.framework.geography)
 
     def query(self, by: tuple[str, ...], transaction_type: str = "disbursement") -> FundingQuery:
         """The query `stratmon funding --by BY --type T --fy A:B [--country C]` runs."""
         return FundingQuery(by, transaction_type, self.fiscal_years, country_groups=self.groups,
                             recipients=(self.country,) if self.country else (),
-                            crosswalk_digest=self.crosswalks.digest)
+                            crosswalk_digest=self.crosswalks.digest, geography=self.framework.geography)
 
     def sums(self, by: tuple[str, ...], transaction_type: str = "disbursement") -> dict:
         result = funding(self.connection, self.query(by, transaction_type))
@@ -320,7 +320,8 @@ def _coverage(builder: _Builder) -> tuple[Section, Decimal | None, dict[str, Dec
                         "table counts them by check, with the dollars they touch.").format(
         n=format_count(sum(row["findings"] for row in published.rows))))
     return (Section("coverage", _("Data coverage and quality"), tuple(paragraphs), (),
-                    (report_coverage.coverage_table(builder), report_coverage.budget_table(builder), table, recon,
+                    (report_coverage.coverage_table(builder), report_coverage.budget_table(builder),
+                     report_coverage.organisation_budget_table(builder), table, recon,
                      published)), share,
             result.by_confidence)
 

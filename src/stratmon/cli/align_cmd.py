@@ -55,6 +55,11 @@ def align_command(framework: FrameworkOption = None, db: DbOption = None) -> Non
     console.print(_("Aligned {transactions} transactions of {activities} activities ({rows} rows) in {seconds} s.")
                   .format(transactions=format_count(summary.transactions), activities=format_count(summary.activities),
                           rows=format_count(summary.rows), seconds=f"{seconds:.1f}"))
+    if summary.regional_in or summary.regional_out:
+        console.print(_("Regional money: {inside} activities inside the Strategy's geography, {outside} outside it "
+                        "(kept out of its figures; the portal's data page gives each reason). Money to other "
+                        "recipients is not aligned.").format(inside=format_count(summary.regional_in),
+                                                              outside=format_count(summary.regional_out)))
     with engine.connect() as connection:
         console.print(_coverage_sentence(coverage(connection, crosswalk_digest=crosswalks.digest).overall))
         if summary.fagov_transactions:
@@ -197,8 +202,18 @@ def _target_name(labels: Labels, objective_id, line_id, outside_id) -> str:
 
 
 def _explanation_tree(found, labels: Labels) -> Tree:
+    from stratmon.analysis.regional_scope import reason_text
+
     tree = Tree(f"[bold]{escape(found.iati_identifier)}[/bold] {escape(found.title or '')}")
     tree.add(_("Reported by {agency}").format(agency=escape(labels.agency(found.reporting_org_ref))))
+    if found.regional or found.outside_recipients:
+        geography = tree.add(_("The Strategy's geography"))
+        for key, decision, reason, places in found.regional:
+            counted = _("counted as the Strategy's") if decision == "in" else _("not counted")
+            geography.add(escape(f"{labels.recipient(key)}: {counted} ({reason_text(reason, places)})"))
+        if found.outside_recipients:
+            geography.add(escape(_("Outside it, never aligned: {recipients}").format(
+                recipients=", ".join(labels.recipient(key) for key in found.outside_recipients))))
     if found.sectors:
         sectors = tree.add(_("Sectors"))
         for vocabulary, code, name, percentage in found.sectors:
@@ -249,6 +264,7 @@ def _transaction_type_names() -> dict[str, str]:
 
 def _explanation_document(found, labels: Labels) -> dict:
     from stratmon.analysis.funding_request import usd_text
+    from stratmon.analysis.regional_scope import reason_text
 
     return {
         "iati_identifier": found.iati_identifier,
@@ -257,6 +273,10 @@ def _explanation_document(found, labels: Labels) -> dict:
         "alignment_is_current": found.is_current,
         "sectors": [{"vocabulary": vocabulary, "code": code, "name": name, "percentage": percentage}
                     for vocabulary, code, name, percentage in found.sectors],
+        "geography": {"regions": [{"recipient": key, "counted": decision == "in", "reason": reason, "places": places,
+                                   "explanation": reason_text(reason, places)}
+                                  for key, decision, reason, places in found.regional],
+                      "outside_recipients": found.outside_recipients},
         "overrides": [{"id": o.id, "target": o.target, "reason": o.reason, "created_by": o.created_by,
                        "created_at": o.created_at.isoformat(), "active": o.is_active,
                        "revoked_by": o.revoked_by,

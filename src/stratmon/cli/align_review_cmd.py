@@ -100,7 +100,7 @@ def evaluation_document(result: Evaluation) -> dict:
 
     return {
         "labels": result.labels_path, "half": result.half, "labelled": result.labelled,
-        "activities": result.activities, "not_found": result.missing,
+        "activities": result.activities, "not_found": result.missing, "outside_geography": result.out_of_scope,
         "objective_precision": {"activities": _share(result.objective_by_activities),
                                 "usd_fy2016_2020": _share(result.objective_by_dollars)},
         "line_precision": {"activities": _share(result.line_by_activities),
@@ -120,7 +120,7 @@ def _print_evaluation(result: Evaluation, labels: Labels) -> None:
 
     console.print(_("Evaluation set {path}, half {half}: {n} activities labelled, {found} found in the data.").format(
         path=escape(result.labels_path), half=result.half, n=format_count(result.labelled),
-        found=format_count(result.activities)))
+        found=format_count(result.activities + len(result.out_of_scope))))
     summary = Table(title=_("Precision"))
     summary.add_column("")
     summary.add_column(_("By activities"), justify="right")
@@ -129,6 +129,10 @@ def _print_evaluation(result: Evaluation, labels: Labels) -> None:
     summary.add_row(_("Line of action"), percent(result.line_by_activities), percent(result.line_by_dollars))
     console.print(summary)
     console.print(_("Dollars judged: {usd} USD disbursed in FY2016–2020.").format(usd=format_money(result.usd)))
+    if result.out_of_scope:
+        console.print(_("Not judged: {n} labelled activities whose money is all outside the Strategy's geography "
+                        "(a wider region, their texts naming none of its countries): {identifiers}.").format(
+            n=format_count(len(result.out_of_scope)), identifiers=escape(", ".join(result.out_of_scope))))
     lines = sorted({key for pair in result.confusion for key in pair})
     confusion = Table(title=_("Lines of action: labelled (rows) against answered (columns), activities"))
     confusion.add_column("")

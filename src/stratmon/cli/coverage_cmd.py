@@ -11,7 +11,7 @@ from rich.table import Table
 
 from stratmon.cli.common import CountryOption, DbOption, FormatOption, check_format, console, handles_errors, \
     ready_engine, write_csv
-from stratmon.i18n import _, format_money, format_percent
+from stratmon.i18n import _, format_money, format_percent, ngettext
 
 COLUMNS = ("place", "type", "first_fy", "last_fy", "iati_usd", "fagov_usd", "share", "missing_publishers")
 
@@ -40,7 +40,7 @@ def coverage_command(
     span = chosen_span(fy, strategy_period(framework))
     places = recipients_for(framework, country) or tuple(c.code for c in framework.countries)
     with ready_engine(db).connect() as connection:
-        data = CoverageData(connection)
+        data = CoverageData(connection, framework.geography)
         names = Labels(connection, framework, language())
         asked = [((place,), names.recipient(place)) for place in places]
         if len(places) > 1:
@@ -48,6 +48,8 @@ def coverage_command(
         found = [(key, place, data.coverage(key, span, kind)) for key, place in asked
                  for kind in ("obligation", "disbursement")]
         words = [describe(coverage, place, framework, names.recipient) for _key, place, coverage in found]
+        # Money outside the Strategy's geography is in none of these figures: said, and counted, apart.
+        outside = {kind: data.outside(span, kind) for kind in ("obligation", "disbursement")} if not country else {}
     records = [{"place": "+".join(key), "type": c.transaction_type, "first_fy": c.first_fy, "last_fy": c.last_fy,
                 "iati_usd": f"{c.iati_usd:.2f}", "fagov_usd": None if c.fagov_usd is None else f"{c.fagov_usd:.2f}",
                 "share": None if c.share is None else str(c.share),
@@ -55,7 +57,9 @@ def coverage_command(
     if output_format == "json":
         for record, word in zip(records, words):
             record.update(text=word.comparison, warning=word.warning, missing=list(word.missing))
-        typer.echo(json.dumps(records, ensure_ascii=False, indent=2))
+        typer.echo(json.dumps({"coverage": records, "outside_geography": {
+            kind: {"usd": f"{found.usd:.2f}", "recipients": found.recipients} for kind, found in outside.items()}},
+            ensure_ascii=False, indent=2))
         return
     if output_format == "csv":
         write_csv(records, list(COLUMNS))
@@ -75,3 +79,12 @@ def coverage_command(
         console.print(escape(warned.warning))
         for sentence in warned.missing:
             console.print("  " + escape(sentence))
+    if outside and (outside["disbursement"].usd or outside["obligation"].usd):
+        console.print(escape(ngettext(
+            "Not counted above: {disbursed} disbursed and {obligated} obligated to {n} recipient outside the "
+            "Strategy's geography (`stratmon funding --by country --scope outside` lists it).",
+            "Not counted above: {disbursed} disbursed and {obligated} obligated to {n} recipients outside the "
+            "Strategy's geography (`stratmon funding --by country --scope outside` lists them).",
+            outside["disbursement"].recipients).format(
+            disbursed=format_money(outside["disbursement"].usd), obligated=format_money(outside["obligation"].usd),
+            n=outside["disbursement"].recipients)))

@@ -35,6 +35,9 @@ VocabularyOption = Annotated[str, typer.Option("--sector-vocabulary", help=_(
     "IATI sector vocabulary for --by sector (1 = OECD DAC, 99 = U.S. program areas)."))]
 GroupOrCountryOption = Annotated[str | None, typer.Option("--country", help=_(
     "Only this country (GT) or country group (northern-triangle)."), show_default=False)]
+ScopeOption = Annotated[str, typer.Option("--scope", help=_(
+    "Whose money: strategy (its countries and regions, the default), outside (every other recipient) "
+    "or all."))]
 
 
 @handles_errors
@@ -45,6 +48,7 @@ def funding(
     output_format: FormatOption = "table",
     sector_vocabulary: VocabularyOption = "1",
     country: GroupOrCountryOption = None,
+    scope: ScopeOption = "strategy",
     db: DbOption = None,
 ) -> None:
     """Money in U.S. dollars, grouped by the keys you choose (DESIGN.md data rules)."""
@@ -54,7 +58,7 @@ def funding(
 
     check_format(output_format)
     framework = load_framework()
-    query = build_query(framework, by, transaction_type, fy, sector_vocabulary, country)
+    query = build_query(framework, by, transaction_type, fy, sector_vocabulary, country, scope)
     engine = ready_engine(db)
     with engine.connect() as connection:
         result = compute_funding(connection, query)
@@ -72,7 +76,8 @@ def funding(
 def _coverage_line(connection, framework, query, labels: Labels) -> None:
     """Under a table by country or group of obligations or disbursements: how much of
     ForeignAssistance.gov's figure for the same countries and years the IATI data hold."""
-    if query.transaction_type not in ("obligation", "disbursement") or not {"country", "group"} & set(query.by):
+    if (query.transaction_type not in ("obligation", "disbursement") or not {"country", "group"} & set(query.by)
+            or query.scope != "strategy"):
         return
     from stratmon.analysis.coverage import CoverageData
     from stratmon.analysis.coverage_words import describe, places_words
@@ -82,7 +87,7 @@ def _coverage_line(connection, framework, query, labels: Labels) -> None:
     if not places:
         return
     place = places_words(framework, places, labels.recipient, labels.lang)
-    found = CoverageData(connection).coverage(places, query.fiscal_years, query.transaction_type)
+    found = CoverageData(connection, framework.geography).coverage(places, query.fiscal_years, query.transaction_type)
     words = describe(found, place, framework, labels.recipient)
     console.print(escape(words.comparison))
     if words.warning:

@@ -45,7 +45,7 @@ def collect_files(paths: list[Path], suffix: str) -> list[Path]:
     return files
 
 
-@app.command("iati", help=_("Import IATI activity XML files: each file whole or not at all."))
+@app.command("iati", help=_("Import IATI activity and organisation XML files: each file whole or not at all."))
 @handles_errors
 def import_iati(
     paths: Annotated[list[Path], typer.Argument(help=_("IATI activity files or folders (searched recursively)."))],
@@ -54,17 +54,32 @@ def import_iati(
     workers: Annotated[int | None, typer.Option("--workers", min=0, help=_(
         "Processes that read files while this one writes them (default: one per CPU core; 0: read them "
         "here)."))] = None,
+    repair_invalid_characters: Annotated[bool, typer.Option("--repair-invalid-characters", help=_(
+        "Remove the characters XML 1.0 forbids (control characters other than tab and newlines, U+FFFE, "
+        "U+FFFF) from files in UTF-8 or a one-byte encoding instead of rejecting them; each repair is "
+        "reported and kept in the import ledger."))] = False,
 ) -> None:
-    """Import IATI activity XML files: each file whole or not at all."""
+    """Import IATI activity and organisation XML files: each file whole or not at all."""
+    from stratmon.sources.iati_org import is_organisation_file
     from stratmon.store.import_workers import PreparedFiles, default_workers
     from stratmon.store.load import import_prepared_file
+    from stratmon.store.load_organisation import import_organisation_file
 
     engine = ready_engine(db)
     files = collect_files(paths, ".xml")
+    # Organisation files (root <iati-organisations>) have a loader of their own; workers read the others.
+    organisation_files = {path for path in files if is_organisation_file(path)}
+    activity_files = [path for path in files if path not in organisation_files]
+
+    def import_one(path: Path, on_progress: Callable[[int], None]) -> ImportReport:
+        if path in organisation_files:
+            return import_organisation_file(engine, path, on_progress=on_progress)
+        return import_prepared_file(engine, path, prepared.messages(path), strict=strict, on_progress=on_progress)
+
     # Workers are forked here, before the progress bar starts its thread.
-    with PreparedFiles(files, default_workers(len(files)) if workers is None else workers) as prepared:
-        _import_files(files, lambda path, on_progress: import_prepared_file(
-            engine, path, prepared.messages(path), strict=strict, on_progress=on_progress))
+    with PreparedFiles(activity_files, default_workers(len(activity_files)) if workers is None else workers,
+                       repair_invalid_characters=repair_invalid_characters) as prepared:
+        _import_files(files, import_one)
 
 
 def _import_files(files: list[Path], import_one: Callable[[Path, Callable[[int], None]], ImportReport]) -> None:
@@ -87,6 +102,7 @@ def _import_files(files: list[Path], import_one: Callable[[Path, Callable[[int],
                 errors.print(_("rejected: {reason}").format(reason=exc), markup=False, highlight=False)
             progress.update(task, completed=done_before + path.stat().st_size)
     console.print(summary_table(reports, rejected, time.perf_counter() - started))
+    _print_repairs(reports)
     _print_issues(reports)
     if rejected:
         raise typer.Exit(1)
@@ -156,28 +172,57 @@ def summary_table(reports: list[ImportReport], rejected: list[ImportRejected], s
     per_file = len(reports) + len(rejected) <= PER_FILE_ROWS
     headers = [_("File") if per_file else _("Folder"), _("Files"), _("New"), _("Updated"), _("Unchanged"),
                _("Skipped"), _("Conflicts"), _("Transactions"), _("Seconds")]
-    totals = [sum(getattr(r, field) for r in reports) for field in COUNTS]
+    counts = COUNTS
+    if any(r.characters_removed for r in reports):  # the column shows only with --repair-invalid-characters at work
+        counts += ("characters_removed",)
+        headers.insert(-1, _("Characters removed"))
+    if any(r.counts for r in reports):  # organisation files: their budgets
+        counts += ("budgets",)
+        headers.insert(-1, _("Budgets"))
+    totals = [sum(_count(r, field) for r in reports) for field in counts]
     footers = [_("Total"), format_count(len(reports) + len(rejected)), *(format_count(t) for t in totals),
                f"{seconds:.2f}"]
     for i, header in enumerate(headers):
         table.add_column(header, footer=footers[i], justify="left" if i == 0 else "right")
-    groups: dict[str, list[ImportReport]] = {}
+    groups: dict[tuple[str, bool], list[ImportReport]] = {}
     for report in reports:
-        groups.setdefault(report.path.name if per_file else report.path.parent.name, []).append(report)
-    for name, group in groups.items():
+        name = report.path.name if per_file else report.path.parent.name
+        groups.setdefault((name, bool(report.counts)), []).append(report)  # only organisation files count budgets
+    for (name, organisations), group in groups.items():
         label = name if per_file else f"{name}/"
+        if organisations:
+            label += " ({kind})".format(kind=_("organisation file") if per_file else _("organisation files"))
         if per_file and group[0].status == "unchanged":
             label += f" ({status_label('unchanged')})"
         table.add_row(escape(label), format_count(len(group)),
-                      *(format_count(sum(getattr(r, field) for r in group)) for field in COUNTS),
+                      *(format_count(sum(_count(r, field) for r in group)) for field in counts),
                       f"{sum(r.seconds for r in group):.2f}")
     for exc in rejected:
-        table.add_row(escape(exc.path.name), "1", f"[red]{escape(status_label('rejected'))}[/]", *([""] * 6))
+        table.add_row(escape(exc.path.name), "1", f"[red]{escape(status_label('rejected'))}[/]",
+                      *([""] * len(counts)))
     return table
 
 
+def _count(report: ImportReport, field: str) -> int:
+    """A count of the summary: a field of the report, or its budgets (organisation files)."""
+    if field == "budgets":
+        from stratmon.sources.iati_org_records import budget_count
+
+        return budget_count(report.counts)
+    return getattr(report, field)
+
+
+def _print_repairs(reports: list[ImportReport]) -> None:
+    """Every repaired file, whatever the number of other issues: its data is not the file as published."""
+    for report in reports:
+        for issue in report.issues:
+            if issue.kind == "repaired":
+                errors.print(_("repaired: {detail}").format(detail=f"{report.path}:{issue.line}: {issue.message}"),
+                             markup=False, highlight=False)
+
+
 def _print_issues(reports: list[ImportReport]) -> None:
-    issues = [(r.path, i) for r in reports for i in r.issues]
+    issues = [(r.path, i) for r in reports for i in r.issues if i.kind != "repaired"]
     for path, issue in issues[:MAX_ISSUES_SHOWN]:
         where = f"{path}:{issue.line}" if issue.line else str(path)
         line = f"{where}: {issue.identifier}: {issue.message}" if issue.identifier else f"{where}: {issue.message}"
@@ -204,16 +249,24 @@ def imports(
     if output_format == "json":
         typer.echo(json.dumps([run.as_json() for run in runs], ensure_ascii=False, indent=2))
         return
+    from stratmon.sources.iati_org_records import budget_count
+
     table = Table(title=_("Import ledger"))
     for header in (_("Run"), _("Finished (UTC)"), _("Status"), _("File"), _("SHA-256"), _("New"), _("Updated"),
-                   _("Unchanged"), _("Skipped"), _("Transactions")):
+                   _("Unchanged"), _("Skipped"), _("Transactions"), _("Budgets")):
         table.add_column(header)
     for run in runs:
+        name = Path(run.path).name + (" ({kind})".format(kind=_("organisation file")) if run.counts else "")
         table.add_row(str(run.id), run.finished_at.strftime("%Y-%m-%d %H:%M:%S") if run.finished_at else "",
-                      status_label(run.status), escape(Path(run.path).name), run.content_hash[:12], *(format_count(v) for v in (
+                      status_label(run.status), escape(name), run.content_hash[:12], *(format_count(v) for v in (
                           run.records_new, run.records_updated, run.records_unchanged,
-                          run.records_skipped, run.transactions)))
+                          run.records_skipped, run.transactions)),
+                      format_count(budget_count(run.counts)) if run.counts else "")
     console.print(table)
+    for run in runs:
+        for repair in run.repairs:
+            errors.print(_("repaired: {detail}").format(detail=f"{run.path}:{repair['line']}: {repair['message']}"),
+                         markup=False, highlight=False)
     for run in runs:
         for issue in run.issues:
             errors.print(f"{run.path}:{issue['line'] or ''}: {issue['kind']}: {issue['iati_identifier'] or ''}: "

@@ -7,6 +7,7 @@ default lives in `central_america/framework.yaml`.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Literal
 
@@ -87,11 +88,15 @@ class CountryGroup(Strict):
 
 
 class Region(Strict):
-    """A recipient region as IATI codes it (vocabulary 1 is OECD DAC)."""
+    """A recipient region as IATI codes it (vocabulary 1 is OECD DAC), and whose it is: `own`, a region
+    of the Strategy's own (its money is the Strategy's unless its texts name only places elsewhere), or
+    `context`, a wider region shown apart (its money is the Strategy's only where its texts name one of
+    the Strategy's countries). DESIGN.md rule 9."""
 
     code: str = Field(pattern=r"^[0-9A-Za-z]+$")
     vocabulary: str = "1"
     name: Text
+    scope: Literal["own", "context"]
 
     @property
     def key(self) -> str:
@@ -171,6 +176,26 @@ class StatusThresholds(Strict):
         return self
 
 
+@dataclass(frozen=True)
+class Geography:
+    """The recipients whose money can be the Strategy's (DESIGN.md rule 9): its countries (always),
+    its own regions (unless `align` finds the money is for elsewhere) and the context regions (only
+    where `align` finds the money names one of its countries). Any other recipient is outside."""
+
+    countries: frozenset[str]
+    own_regions: frozenset[str]
+    context_regions: frozenset[str]
+
+    @property
+    def regions(self) -> frozenset[str]:
+        return self.own_regions | self.context_regions
+
+    @property
+    def candidates(self) -> frozenset[str]:
+        """Every recipient key whose money `align` looks at."""
+        return self.countries | self.regions
+
+
 class Framework(Strict):
     """A strategy's results framework and its surroundings."""
 
@@ -222,6 +247,13 @@ class Framework(Strict):
         if duplicates:
             raise ValueError(f"duplicate objective ids {', '.join(duplicates)}")
         return self
+
+    @property
+    def geography(self) -> Geography:
+        """The Strategy's geography: its countries and regions by recipient key."""
+        return Geography(frozenset(country.code for country in self.countries),
+                         frozenset(region.key for region in self.regions if region.scope == "own"),
+                         frozenset(region.key for region in self.regions if region.scope == "context"))
 
     def country(self, code: str) -> Country | None:
         """The framework's country with ISO code `code`, if any."""

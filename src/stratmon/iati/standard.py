@@ -22,9 +22,14 @@ SECTOR_VOCABULARY_V1 = {"DAC": "1", "DAC-3": "2", "COFOG": "3", "NACE": "5", "NT
 DEFAULT_SECTOR_VOCABULARY = "1"
 DEFAULT_REGION_VOCABULARY = "1"
 
-# Root element of an IATI activity file, and of the organisation files we do not read.
+# Root element of an IATI activity file and its records; of an organisation file and its records.
 ACTIVITIES_ROOT = "iati-activities"
 ACTIVITY = "iati-activity"
+ORGANISATIONS_ROOT = "iati-organisations"
+ORGANISATION = "iati-organisation"
+# BudgetStatus codelist: a budget without @status is indicative (organisation standard, total-budget/@status).
+BUDGET_STATUS_INDICATIVE = "1"
+BUDGET_STATUS_COMMITTED = "2"
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 TRUTHY = frozenset({"1", "true"})
 

@@ -2,7 +2,9 @@
 
 Yields one `Activity` per `iati-activity`, or a `SkippedActivity` naming the line and the
 reason when an activity cannot be read. A file that is not well-formed IATI raises
-`ImportRejected`. Memory stays bounded: each activity's subtree is dropped once read.
+`ImportRejected`; with `repair_invalid_characters`, the characters XML 1.0 forbids are removed as the
+file is read (xmlchars.py) and `characters_removed` says what went. Memory stays bounded: each
+activity's subtree is dropped once read.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from stratmon.sources.iati_common import small_int
 from stratmon.sources.errors import ContentError, ImportRejected
 from stratmon.sources.iati_records import Activity, Org, SkippedActivity
 from stratmon.sources.values import parse_datetime
+from stratmon.sources.xmlchars import CharactersRemoved, ForbiddenCharacterFilter
 from stratmon.sources.xmlsafe import CountingReader, inspect_root, parser_options, syntax_error
 
 # The most source text read between the ends of two activities (the largest real U.S. activity
@@ -31,10 +34,13 @@ MAX_ACTIVITY_BYTES = 16 * 1024 * 1024
 class IatiFile:
     """An IATI activity file, read lazily: iterate it to get its activities."""
 
-    def __init__(self, path: Path | str, *, on_chunk: Callable[[bytes], None] | None = None) -> None:
+    def __init__(self, path: Path | str, *, on_chunk: Callable[[bytes], None] | None = None,
+                 repair_invalid_characters: bool = False) -> None:
         self.path = Path(path)
-        self.on_chunk = on_chunk
-        root = inspect_root(self.path)
+        self.on_chunk = on_chunk  # sees the bytes as published, before any repair
+        self.repair_invalid_characters = repair_invalid_characters
+        self.characters_removed: CharactersRemoved | None = None  # known once the file is read
+        root = inspect_root(self.path, repair_invalid_characters=repair_invalid_characters)
         if root.tag != standard.ACTIVITIES_ROOT:
             name = etree.QName(root)
             if name.namespace:
@@ -54,7 +60,9 @@ class IatiFile:
             with self.path.open("rb") as raw:
                 source = CountingReader(raw, self.path, on_chunk=self.on_chunk)
                 source.start_window(MAX_ACTIVITY_BYTES, None)
-                context = etree.iterparse(source, events=("end",), tag=standard.ACTIVITY, **parser_options())
+                repaired = ForbiddenCharacterFilter(source) if self.repair_invalid_characters else None
+                context = etree.iterparse(repaired or source, events=("end",), tag=standard.ACTIVITY,
+                                          **parser_options())
                 for _event, element in context:
                     parent = element.getparent()
                     if parent is None or parent.getparent() is not None:
@@ -64,7 +72,9 @@ class IatiFile:
                     _drop(element)
                 root = context.root
         except etree.XMLSyntaxError as exc:
-            raise syntax_error(self.path, exc) from None
+            raise syntax_error(self.path, exc, repairing=self.repair_invalid_characters) from None
+        if repaired is not None:
+            self.characters_removed = repaired.removed
         if root is None or root.tag != standard.ACTIVITIES_ROOT:
             raise ImportRejected(self.path, None, _("not an IATI activity file"))
 

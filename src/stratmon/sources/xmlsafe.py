@@ -12,6 +12,7 @@ from lxml import etree
 
 from stratmon.i18n import _
 from stratmon.sources.errors import ImportRejected
+from stratmon.sources.xmlchars import WIDE_STARTS, ForbiddenCharacterFilter, forbidden_character_note
 
 DEFAULT_MAX_FILE_BYTES = 8 * 1024**3
 
@@ -82,16 +83,21 @@ def parser_options() -> dict:
     }
 
 
-def syntax_error(path: Path, exc: etree.XMLSyntaxError) -> ImportRejected:
-    """A located rejection for an XML syntax error."""
+def syntax_error(path: Path, exc: etree.XMLSyntaxError, *, repairing: bool = False) -> ImportRejected:
+    """A located rejection for an XML syntax error; it names a character XML 1.0 forbids that the
+    file holds up to there, or, when `repairing` those, an encoding the repair cannot read."""
     line = exc.lineno or (exc.position[0] if exc.position else None)
     # libxml2 sometimes appends ", line N, column M" on a line of its own; keep one line.
     message = re.sub(r",?\s*line \d+, column \d+\s*$", "", " ".join((exc.msg or str(exc)).split()))
     message = message.strip().rstrip(".")
     if "Document is empty" in message or line == 0:
         line = None
-    return ImportRejected(path, line, _limit_reason(message) or _("not well-formed XML: {message}").format(
-        message=message))
+    if limit := _limit_reason(message):
+        return ImportRejected(path, line, limit)
+    reason = _("not well-formed XML: {message}").format(message=message)
+    if note := forbidden_character_note(path, line, repairing=repairing):
+        reason = f"{reason}; {note}"
+    return ImportRejected(path, line, reason)
 
 
 # libxml2 words its limits as advice to programmers ("try XML_PARSE_HUGE"); these say what was too large.
@@ -126,13 +132,6 @@ def _refuse_lying_wide_encoding(path: Path, start: bytes) -> None:
             encoding=declared["name"].decode("ascii")))
 
 
-# Byte patterns that tell a document in a wide encoding from its first bytes (XML 1.0, appendix F).
-_WIDE_STARTS = (
-    (codecs.BOM_UTF32_LE, "utf-32-le"), (codecs.BOM_UTF32_BE, "utf-32-be"),
-    (codecs.BOM_UTF16_LE, "utf-16-le"), (codecs.BOM_UTF16_BE, "utf-16-be"),
-    (b"<\0\0\0", "utf-32-le"), (b"\0\0\0<", "utf-32-be"),
-    (b"<\0?\0", "utf-16-le"), (b"\0<\0?", "utf-16-be"),
-)
 _PROLOG_CHUNK = 64 * 1024
 _PROLOG_SPACE = b" \t\r\n"
 
@@ -185,7 +184,7 @@ def _ascii_compatible_chunks(source: BinaryIO) -> Iterator[bytes]:
     """The document's bytes in chunks, re-encoded as UTF-8 when it is written in UTF-16 or UTF-32,
     so markup characters and newlines are single bytes; other encodings pass as they are."""
     first = source.read(_PROLOG_CHUNK)
-    encoding = next((name for start, name in _WIDE_STARTS if first.startswith(start)), None)
+    encoding = next((name for start, name in WIDE_STARTS if first.startswith(start)), None)
     if encoding is None:
         yield first.removeprefix(codecs.BOM_UTF8)
         while chunk := source.read(_PROLOG_CHUNK):
@@ -207,8 +206,9 @@ def refuse_doctype(path: Path, source: BinaryIO, part: str | None = None) -> Non
     raise ImportRejected(path, None, _("part {part}: DOCTYPE declarations are not allowed").format(part=part))
 
 
-def inspect_root(path: Path) -> etree._Element:
-    """The root element's start tag (no children read), refusing any DOCTYPE.
+def inspect_root(path: Path, *, repair_invalid_characters: bool = False) -> etree._Element:
+    """The root element's start tag (no children read), refusing any DOCTYPE; with
+    `repair_invalid_characters`, read without the characters XML 1.0 forbids (xmlchars.py).
 
     Reading stops at the first start tag, so this costs one buffer of the file.
     """
@@ -222,12 +222,13 @@ def inspect_root(path: Path) -> etree._Element:
             handle.seek(0)
             refuse_doctype(path, handle)
             handle.seek(0)
-            context = etree.iterparse(handle, events=("start",), **parser_options())
+            source = ForbiddenCharacterFilter(handle) if repair_invalid_characters else handle
+            context = etree.iterparse(source, events=("start",), **parser_options())
             for _event, element in context:
                 docinfo = element.getroottree().docinfo
                 if docinfo.internalDTD is not None or docinfo.externalDTD is not None or docinfo.system_url:
                     raise ImportRejected(path, element.sourceline, _("DOCTYPE declarations are not allowed"))
                 return element
     except etree.XMLSyntaxError as exc:
-        raise syntax_error(path, exc) from None
+        raise syntax_error(path, exc, repairing=repair_invalid_characters) from None
     raise ImportRejected(path, None, _("not well-formed XML: no root element"))

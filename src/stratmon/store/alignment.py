@@ -7,7 +7,7 @@ from itertools import islice
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Connection, delete, func, insert, select, update
+from sqlalchemy import Connection, bindparam, delete, func, insert, or_, select, update
 
 from stratmon.store import rollups, schema
 from stratmon.store.bulk import BulkWriter, driver_rows
@@ -53,6 +53,52 @@ def replace_alignment(connection: Connection, rows: Iterable[dict], activity_ids
         rollups.count_in(connection, table, values)
         written += len(batch)
     return written
+
+
+def record_geography(connection: Connection, decisions: dict[tuple[int, str], tuple[str, str, str | None]],
+                     activity_ids: list[int] | None) -> None:
+    """Store whether each activity's money to a framework region is inside the Strategy's geography:
+    on its split rows (keeping their roll-up equal to them) and, with the reason, in `regional_scope`.
+    For `activity_ids` only, or for every activity (decisions of earlier runs not made again are cleared)."""
+    split, scope = schema.transaction_split, schema.regional_scope
+    stored: dict[tuple[int, str], str | None] = {}
+    statement = select(split.c.activity_id, split.c.recipient_key, split.c.geography).distinct().where(
+        split.c.sector_vocabulary == "")
+    keys = sorted({key for _activity, key in decisions})
+    if activity_ids is None:
+        statement = statement.where(or_(split.c.geography.is_not(None), split.c.recipient_key.in_(keys)))
+        chunks = [statement]
+    else:
+        chunks = [statement.where(split.c.activity_id.in_(activity_ids[start:start + 500]))
+                  for start in range(0, len(activity_ids), 500)]
+    for chunk in chunks:
+        for activity_id, key, geography in connection.execute(chunk):
+            stored[(activity_id, key)] = geography
+    changed_set = {activity_id for (activity_id, key), geography in stored.items()
+                   if (decisions.get((activity_id, key)) or (None,))[0] != geography}
+    changed = sorted(changed_set)
+    if changed:
+        rollups.count_out(connection, split, changed)
+        for start in range(0, len(changed), 500):
+            connection.execute(update(split).where(split.c.activity_id.in_(changed[start:start + 500]))
+                               .values(geography=None))
+        values = [{"b_activity": activity_id, "b_key": key, "b_geography": decision}
+                  for (activity_id, key), (decision, _reason, _places) in decisions.items()
+                  if activity_id in changed_set]
+        if values:
+            connection.execute(update(split).where(split.c.activity_id == bindparam("b_activity"),
+                                                   split.c.recipient_key == bindparam("b_key"))
+                               .values(geography=bindparam("b_geography")), values)
+        rollups.count_stored_in(connection, split, changed)
+    if activity_ids is None:
+        connection.execute(delete(scope))
+    else:
+        for start in range(0, len(activity_ids), 500):
+            connection.execute(delete(scope).where(scope.c.activity_id.in_(activity_ids[start:start + 500])))
+    rows = [{"activity_id": activity_id, "recipient_key": key, "geography": decision, "reason": reason,
+             "places": places} for (activity_id, key), (decision, reason, places) in sorted(decisions.items())]
+    for start in range(0, len(rows), BATCH):
+        connection.execute(insert(scope), rows[start:start + BATCH])
 
 
 def record_alignment_run(connection: Connection, *, framework_id: str, crosswalk_digest: str,

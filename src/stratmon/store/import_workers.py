@@ -50,9 +50,10 @@ class PreparedFiles:
     for the files with `messages` in the order given.
     """
 
-    def __init__(self, paths: list[Path], workers: int) -> None:
+    def __init__(self, paths: list[Path], workers: int, *, repair_invalid_characters: bool = False) -> None:
         self._paths = list(paths)
         self._workers = min(workers, len(self._paths))
+        self._repair = repair_invalid_characters
         self._pipes: list[Connection] = []
         self._processes: list[multiprocessing.Process] = []
         self._next = 0
@@ -64,7 +65,7 @@ class PreparedFiles:
             receiving, sending = context.Pipe(duplex=False)
             process = context.Process(
                 target=_work, name=f"stratmon-import-{index}", daemon=True,
-                args=(self._paths[index::self._workers], sending, [*self._pipes, receiving]))
+                args=(self._paths[index::self._workers], sending, [*self._pipes, receiving], self._repair))
             process.start()
             sending.close()  # the worker's end only: its death then ends the pipe
             self._pipes.append(receiving)
@@ -89,7 +90,7 @@ class PreparedFiles:
         index, self._next = self._next, self._next + 1
         if not self._workers:
             self._current = None
-            return prepare_file(path)
+            return prepare_file(path, repair_invalid_characters=self._repair)
         self._current = _received(self._pipes[index % self._workers], self._processes[index % self._workers])
         return self._current
 
@@ -110,7 +111,7 @@ def _received(pipe: Connection, process: multiprocessing.Process) -> Iterator[Me
             return
 
 
-def _work(paths: list[Path], pipe: Connection, importer_ends: list[Connection]) -> None:
+def _work(paths: list[Path], pipe: Connection, importer_ends: list[Connection], repair: bool) -> None:
     """A worker's life: read `paths` in order into `pipe`."""
     for end in importer_ends:
         end.close()
@@ -121,7 +122,7 @@ def _work(paths: list[Path], pipe: Connection, importer_ends: list[Connection]) 
             # As the importer does: no cyclic collection within a file, the collector back between
             # files (with it off for good, what cycles a file leaves grew to gigabytes over 10,900 files).
             with without_cyclic_gc():
-                for message in prepare_file(path):
+                for message in prepare_file(path, repair_invalid_characters=repair):
                     pipe.send(message)
     except (BrokenPipeError, ConnectionResetError):
         return  # the importer is gone

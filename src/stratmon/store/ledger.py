@@ -30,6 +30,8 @@ class ImportRun:
     conflicts: int
     transactions: int
     issues: list[dict] = field(default_factory=list)
+    repairs: list[dict] = field(default_factory=list)  # characters removed by --repair-invalid-characters
+    counts: dict[str, int] = field(default_factory=dict)  # besides the records: an organisation file's budgets
 
     def as_json(self) -> dict:
         data = asdict(self)
@@ -39,13 +41,18 @@ class ImportRun:
 
 
 def import_runs(connection: Connection, *, with_issues: bool = False) -> list[ImportRun]:
-    """Every import run, oldest first, optionally with its issues."""
+    """Every import run, oldest first, with its repairs (always: a repaired file is not the file as
+    published) and optionally its other issues."""
     runs = [ImportRun(**row._mapping) for row in
             connection.execute(select(schema.import_run).order_by(schema.import_run.c.id))]
-    if with_issues:
-        by_run = {run.id: run for run in runs}
-        issue = schema.import_issue
-        for row in connection.execute(select(issue).order_by(issue.c.id)):
-            by_run[row.import_run_id].issues.append(
-                {"kind": row.kind, "line": row.line, "iati_identifier": row.iati_identifier, "message": row.message})
+    by_id = {run.id: run for run in runs}
+    count = schema.import_count
+    for row in connection.execute(select(count).order_by(count.c.import_run_id, count.c.name)):
+        by_id[row.import_run_id].counts[row.name] = row.count
+    issue = schema.import_issue
+    issues = select(issue).order_by(issue.c.id)
+    for row in connection.execute(issues if with_issues else issues.where(issue.c.kind == "repaired")):
+        run = by_id[row.import_run_id]
+        (run.repairs if row.kind == "repaired" else run.issues).append(
+            {"kind": row.kind, "line": row.line, "iati_identifier": row.iati_identifier, "message": row.message})
     return runs

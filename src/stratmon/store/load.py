@@ -12,13 +12,16 @@ from sqlalchemy import Connection, Engine, Table, delete, select
 
 from stratmon.i18n import _
 from stratmon.sources.errors import ImportRejected
+from stratmon.sources.iati_org import is_organisation_file
 from stratmon.sources.iati_records import SkippedActivity
 from stratmon.store import rollups, schema
 from stratmon.store.bulk import BulkWriter
+from stratmon.store.load_organisation import import_organisation_file
 from stratmon.store.prepare import (
     LOCAL_ID_TABLES, TABLES, ActivityKey, FileRead, FileRefused, Message, PreparedBatch, prepare_file,
 )
-from stratmon.store.runs import ImportReport, Ids, Issue, finish_run, import_transaction, now, start_run
+from stratmon.store.runs import ImportReport, Ids, Issue, finish_run, import_transaction, now, other_file_conflict, \
+    start_run
 
 
 def _later(key: ActivityKey, existing) -> bool:
@@ -106,18 +109,13 @@ class _FileLoader:
                             "(newer last-updated-datetime)")
             else:
                 message = _("also earlier in this file with different content; kept the version from {kept} "
-                            "(newer last-updated-datetime)")
+                            "(newer last-updated-datetime)").format(kept=existing.path)
         elif existing.path == self.path:
             return  # a newer publication of the same file is an update, not a conflict
-        elif kept_this_file:
-            message = _("also in {path} with different content; kept the version from this file "
-                        "(newer last-updated-datetime)")
         else:
-            message = _("also in {path} with different content; kept the version from {kept} "
-                        "(newer last-updated-datetime)")
+            message = other_file_conflict(existing.path, kept_this_file)
         self.report.conflicts += 1
-        self.report.add_issue(Issue("conflict", key.line, key.identifier,
-                                    message.format(path=existing.path, kept=existing.path)))
+        self.report.add_issue(Issue("conflict", key.line, key.identifier, message))
 
     def _replace(self, replaced: list[int], rows: dict[str, list[tuple]]) -> None:
         if replaced:
@@ -199,6 +197,8 @@ def import_prepared_file(
             if isinstance(message, FileRefused):
                 raise ImportRejected(path, message.line, message.reason)
             if isinstance(message, FileRead):
+                if message.characters_removed is not None:
+                    report.record_repair(message.characters_removed)
                 break
             loader.load(message, strict)
             if on_progress is not None:
@@ -218,10 +218,15 @@ def import_iati_file(
     *,
     strict: bool = False,
     on_progress: Callable[[int], None] | None = None,
+    repair_invalid_characters: bool = False,
 ) -> ImportReport:
-    """Import one IATI activity file in one database transaction, reading it in this process.
+    """Import one IATI activity file in one database transaction, reading it in this process; an
+    organisation file (root `<iati-organisations>`) goes to its own loader, store/load_organisation.py.
 
     Raises ImportRejected (and stores nothing) when the file is not well-formed IATI,
     or, with `strict`, when any activity in it cannot be read.
     """
-    return import_prepared_file(engine, path, prepare_file(path), strict=strict, on_progress=on_progress)
+    if is_organisation_file(path):
+        return import_organisation_file(engine, path, on_progress=on_progress)
+    messages = prepare_file(path, repair_invalid_characters=repair_invalid_characters)
+    return import_prepared_file(engine, path, messages, strict=strict, on_progress=on_progress)

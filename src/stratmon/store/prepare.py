@@ -18,6 +18,7 @@ from pathlib import Path
 from stratmon.sources.errors import ImportRejected
 from stratmon.sources.iati import IatiFile
 from stratmon.sources.iati_records import Activity, SkippedActivity
+from stratmon.sources.xmlchars import CharactersRemoved
 from stratmon.store import schema
 from stratmon.store.bulk import driver_rows
 from stratmon.store.rows import activity_rows, empty_rows
@@ -67,7 +68,8 @@ class PreparedBatch:
 class FileRead:
     """The whole file was read."""
 
-    sha256: str
+    sha256: str  # of the file as published
+    characters_removed: CharactersRemoved | None = None  # by --repair-invalid-characters
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,8 +83,9 @@ class FileRefused:
 Message = FileOpened | PreparedBatch | FileRead | FileRefused
 
 
-def prepare_file(path: Path) -> Iterator[Message]:
-    """Read `path` into messages, streaming: one batch of rows is built at a time."""
+def prepare_file(path: Path, *, repair_invalid_characters: bool = False) -> Iterator[Message]:
+    """Read `path` into messages, streaming: one batch of rows is built at a time; with
+    `repair_invalid_characters`, without the characters XML 1.0 forbids (sources/xmlchars.py)."""
     digest = hashlib.sha256()
     bytes_read = 0
 
@@ -92,7 +95,7 @@ def prepare_file(path: Path) -> Iterator[Message]:
         bytes_read += len(chunk)
 
     try:
-        iati_file = IatiFile(path, on_chunk=counted)
+        iati_file = IatiFile(path, on_chunk=counted, repair_invalid_characters=repair_invalid_characters)
         yield FileOpened(iati_file.version)
         batch = _BatchBuilder()
         for record in iati_file:
@@ -108,7 +111,7 @@ def prepare_file(path: Path) -> Iterator[Message]:
     except ImportRejected as exc:
         yield FileRefused(exc.line, exc.reason)
         return
-    yield FileRead(digest.hexdigest())
+    yield FileRead(digest.hexdigest(), iati_file.characters_removed)
 
 
 class _BatchBuilder:

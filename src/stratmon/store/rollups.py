@@ -17,7 +17,7 @@ from stratmon.store.splits import NO_SECTOR_SPLIT
 
 MICROS = 1_000_000
 # Roll-up keys that may be absent from a split row; stored as '' (see schema.ROLLUP_KEYS).
-OPTIONAL_KEYS = frozenset({"currency", "reporting_org_ref", "line_id", "objective_id", "outside_id"})
+OPTIONAL_KEYS = frozenset({"currency", "reporting_org_ref", "geography", "line_id", "objective_id", "outside_id"})
 ABSENT = ""
 _CHUNK = 500
 
@@ -53,7 +53,18 @@ def count_in(connection: Connection, split_table: Table, rows: Iterable[tuple]) 
 
 
 def count_out(connection: Connection, split_table: Table, activity_ids: Sequence[int]) -> None:
-    """Take the split rows of `activity_ids` out of their roll-up (call before deleting them)."""
+    """Take the split rows of `activity_ids` out of their roll-up (call before deleting or changing them)."""
+    _count_stored(connection, split_table, activity_ids, -1)
+    rollup = rollup_of(split_table)
+    connection.execute(delete(rollup).where(rollup.c.split_rows == 0))
+
+
+def count_stored_in(connection: Connection, split_table: Table, activity_ids: Sequence[int]) -> None:
+    """Add the stored split rows of `activity_ids` to their roll-up (after changing them in place)."""
+    _count_stored(connection, split_table, activity_ids, 1)
+
+
+def _count_stored(connection: Connection, split_table: Table, activity_ids: Sequence[int], sign: int) -> None:
     rollup = rollup_of(split_table)
     keys = _keys(rollup)
     columns = [_stored_key(split_table.c[name]) for name in keys]
@@ -63,10 +74,9 @@ def count_out(connection: Connection, split_table: Table, activity_ids: Sequence
                      .where(split_table.c.sector_vocabulary == NO_SECTOR_SPLIT,
                             split_table.c.activity_id.in_(activity_ids[start:start + _CHUNK]))
                      .group_by(*columns))
-        groups = [(tuple(row[:-3]), -(int(row[-3]) * MICROS + int(row[-2])), -int(row[-1]))
+        groups = [(tuple(row[:-3]), sign * (int(row[-3]) * MICROS + int(row[-2])), sign * int(row[-1]))
                   for row in connection.execute(statement)]
         _merge(connection, rollup, keys, groups)
-    connection.execute(delete(rollup).where(rollup.c.split_rows == 0))
 
 
 def clear(connection: Connection, split_table: Table) -> None:

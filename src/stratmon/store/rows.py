@@ -114,7 +114,7 @@ def _transactions(activity: Activity, activity_id: int, next_id, rows: Rows) -> 
         split_table_rows += [
             {"transaction_id": transaction_id, "activity_id": activity_id, "type_code": type_code,
              "fiscal_year": fy, "currency": currency, "reporting_org_ref": agency, "recipient_key": key,
-             "sector_vocabulary": vocabulary, "sector_code": code, "amount_micros": amount}
+             "sector_vocabulary": vocabulary, "sector_code": code, "geography": None, "amount_micros": amount}
             for key, vocabulary, code, amount in split_rows(micros, recipients, shares.sectors(tx))]
 
 

@@ -12,6 +12,7 @@ from pathlib import Path
 from sqlalchemy import Connection, Engine, func, insert, select, update
 
 from stratmon.i18n import _
+from stratmon.sources.xmlchars import CharactersRemoved
 from stratmon.store import schema
 from stratmon.store.db import is_sqlite
 
@@ -25,7 +26,7 @@ IMPORT_LOCK_KEY = 0x5354524D
 class Issue:
     """Something the import report tells the user about one activity."""
 
-    kind: str  # "skipped" | "conflict"
+    kind: str  # "skipped" | "conflict" | "repaired" (the file, by --repair-invalid-characters)
     line: int | None
     identifier: str | None
     message: str
@@ -45,8 +46,11 @@ class ImportReport:
     records_skipped: int = 0
     conflicts: int = 0
     transactions: int = 0
+    characters_removed: int = 0  # by --repair-invalid-characters
     seconds: float = 0.0
     issues: list[Issue] = field(default_factory=list)
+    # What the file held besides its records, by name (an organisation file's budgets): `import_count`.
+    counts: dict[str, int] = field(default_factory=dict)
 
     def add_issue(self, issue: Issue) -> None:
         """Record an issue (the first MAX_ISSUES are kept; later ones are only counted)."""
@@ -54,6 +58,11 @@ class ImportReport:
             self.issues.append(issue)
         elif len(self.issues) == MAX_ISSUES:
             self.issues.append(Issue("warning", None, None, _("further issues were counted but not recorded")))
+
+    def record_repair(self, removed: CharactersRemoved) -> None:
+        """Report the characters removed from the file: first among its issues, whatever their number."""
+        self.characters_removed = removed.count
+        self.issues.insert(0, Issue("repaired", removed.lines[0], None, removed.describe()))
 
     @property
     def records_total(self) -> int:
@@ -132,7 +141,22 @@ def finish_run(connection: Connection, report: ImportReport, content_hash: str, 
         records_updated=report.records_updated, records_unchanged=report.records_unchanged,
         records_skipped=report.records_skipped, conflicts=report.conflicts,
         transactions=report.transactions))
+    if report.counts:
+        connection.execute(insert(schema.import_count), [
+            {"import_run_id": report.run_id, "name": name, "count": count} for name, count in report.counts.items()])
     if report.issues:
         connection.execute(insert(schema.import_issue), [
             {"import_run_id": report.run_id, "kind": i.kind, "line": i.line, "iati_identifier": i.identifier,
              "message": i.message} for i in report.issues])
+
+
+def other_file_conflict(stored_path: str, kept_this_file: bool) -> str:
+    """The conflict note for a record that another file holds too, with different content: which
+    version was kept (the newer `last-updated-datetime` wins, DESIGN.md rule 1)."""
+    if kept_this_file:
+        message = _("also in {path} with different content; kept the version from this file "
+                    "(newer last-updated-datetime)")
+    else:
+        message = _("also in {path} with different content; kept the version from {kept} "
+                    "(newer last-updated-datetime)")
+    return message.format(path=stored_path, kept=stored_path)

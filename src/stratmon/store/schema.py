@@ -218,6 +218,10 @@ def _split_columns() -> list[Column]:
         Column("recipient_key", CODE, nullable=False),
         Column("sector_vocabulary", CODE, nullable=False),
         Column("sector_code", CODE, nullable=False),
+        # Whether `stratmon align` found regional money inside the Strategy's geography ('in' or 'out',
+        # with its reason in `regional_scope`); NULL until it looks, and always for countries (their
+        # key alone decides). See analysis/geography.py.
+        Column("geography", CODE),
     ]
 
 
@@ -232,6 +236,8 @@ transaction_split = Table(
     Column("amount_micros", BigInteger, nullable=False),
 )
 _split_query_index(transaction_split)
+# Money to some recipients (a country's page, the Strategy's geography among the whole world's).
+Index("ix_transaction_split_recipient", transaction_split.c.recipient_key, transaction_split.c.sector_vocabulary)
 
 budget = Table(
     "budget", metadata,
@@ -378,7 +384,7 @@ _split_query_index(alignment_split)
 # Absent keys are stored as '' (primary key columns cannot be NULL). A sum is kept in two parts that
 # cannot overflow, whole units and a remainder of 0 to 999,999 millionths (units may be negative),
 # so that equal sums are stored alike however they were reached.
-ROLLUP_KEYS = ("type_code", "fiscal_year", "currency", "reporting_org_ref", "recipient_key")
+ROLLUP_KEYS = ("type_code", "fiscal_year", "currency", "reporting_org_ref", "recipient_key", "geography")
 ALIGNED_ROLLUP_KEYS = (*ROLLUP_KEYS, "line_id", "objective_id", "outside_id")
 
 
@@ -395,6 +401,17 @@ def _rollup(name: str, keys: tuple[str, ...]) -> Table:
 
 split_total = _rollup("split_total", ROLLUP_KEYS)
 alignment_total = _rollup("alignment_total", ALIGNED_ROLLUP_KEYS)
+
+# Why `stratmon align` put an activity's money to a region inside the Strategy's geography or outside it
+# (DESIGN.md rule 9): one row per activity and region of the framework, rebuilt with the alignment.
+regional_scope = Table(
+    "regional_scope", metadata,
+    _activity_fk(),
+    Column("recipient_key", CODE, nullable=False),
+    Column("geography", CODE, nullable=False),  # in | out
+    Column("reason", Text, nullable=False),  # own-region | names-country | names-outside | context-region | override
+    Column("places", Text),  # the places its texts name, when they decided
+)
 
 # A person's decision to attribute an activity's money, whatever its sectors say. Keyed by the
 # IATI identifier, not the row id, so that it outlives re-imports; revoked, never deleted.
@@ -699,3 +716,100 @@ document = Table(
     Column("created_at", DateTime, nullable=False),
     Column("withdrawn_at", DateTime),
 )
+
+
+# --------------------------------------------------------------------------- IATI organisation files
+# What an import run counted besides its records, by name (an organisation file's "total-budget",
+# "recipient-country-budget", ... "document-link"): the import ledger lists them.
+import_count = Table(
+    "import_count", metadata,
+    Column("import_run_id", Integer, ForeignKey("import_run.id", ondelete="CASCADE"), primary_key=True),
+    Column("name", Text, primary_key=True),
+    Column("count", Integer, nullable=False),
+)
+
+# An organisation as its IATI organisation file describes it: one row per organisation identifier,
+# from the import run that stored the version kept (the newer last-updated-datetime wins, as for
+# activities, DESIGN.md rule 1). `names` holds every name narrative as {lang, text}.
+iati_organisation = Table(
+    "iati_organisation", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("organisation_identifier", Text, nullable=False, unique=True),
+    Column("import_run_id", Integer, ForeignKey("import_run.id"), nullable=False, index=True),
+    Column("source_line", Integer),
+    Column("content_hash", Text, nullable=False),
+    Column("iati_version", Text),
+    Column("last_updated_text", Text),
+    Column("last_updated_at", DateTime),
+    Column("default_currency", Text),
+    Column("default_lang", Text),
+    Column("name", Text),
+    Column("names", JSON),
+    Column("reporting_org_ref", Text, index=True),
+    Column("reporting_org_type", CODE),
+    Column("reporting_org_name", Text),
+    Column("secondary_reporter", Boolean),
+    Column("extensions", JSON),
+)
+
+
+def _organisation_fk() -> Column:
+    return Column("organisation_id", Integer, ForeignKey("iati_organisation.id", ondelete="CASCADE"), nullable=False,
+                  index=True)
+
+
+# An organisation's budgets and expenditure. `kind`: total | recipient-org | recipient-country |
+# recipient-region | expenditure (total-budget, recipient-*-budget, total-expenditure). Recipients as
+# published: a country's ISO code or a region's code and vocabulary, with `recipient_key` as funding
+# tables key them (GT, region-389); an organisation's ref and name. `status` is the BudgetStatus code as
+# published (absent: indicative). Money as elsewhere: `value_text` as published, `value_micros` exact.
+organisation_budget = Table(
+    "organisation_budget", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    _organisation_fk(),
+    Column("source_line", Integer),
+    Column("kind", Text, nullable=False),
+    Column("status", CODE),
+    Column("recipient_code", CODE),
+    Column("recipient_vocabulary", CODE),
+    Column("recipient_key", CODE, index=True),
+    Column("recipient_org_ref", Text),
+    Column("recipient_name", Text),
+    Column("period_start", Date, nullable=False),
+    Column("period_end", Date, nullable=False),
+    Column("value_text", Text),
+    Column("value_micros", BigInteger),
+    Column("currency", Text),
+    Column("value_date", Date),
+)
+
+# A budget's `budget-line`s, or an expenditure's `expense-line`s: sub-totals the publisher names.
+organisation_budget_line = Table(
+    "organisation_budget_line", metadata,
+    Column("budget_id", Integer, ForeignKey("organisation_budget.id", ondelete="CASCADE"), nullable=False, index=True),
+    _organisation_fk(),
+    Column("source_line", Integer),
+    Column("ref", Text),
+    Column("value_text", Text),
+    Column("value_micros", BigInteger),
+    Column("currency", Text),
+    Column("value_date", Date),
+    Column("narrative", Text),
+)
+
+organisation_document = Table(
+    "organisation_document", metadata,
+    _organisation_fk(),
+    Column("source_line", Integer),
+    Column("url", Text),
+    Column("format", Text),
+    Column("title", Text),
+    Column("description", Text),
+    Column("categories", JSON),
+    Column("languages", JSON),
+    Column("document_date", Date),
+    Column("recipient_countries", JSON),
+)
+
+# Tables holding one organisation's content, children first: the order to delete them in.
+ORGANISATION_CONTENT = (organisation_budget_line, organisation_budget, organisation_document)

@@ -1,7 +1,8 @@
 """The JSON API under /api/v1 (OpenAPI at /api/v1/openapi.json). Errors are JSON: {"error": ..., "status": ...}.
 
 The routes live by subject: reference data and money (`api_reference`), coverage (`api_coverage`), the budget
-tables against published money (`api_budget`), activities
+tables against published money (`api_budget`), the agencies' own budgets from their organisation files
+(`api_organisation_budgets`), activities
 (`api_activities`), indicators (`api_indicators`), and results with their workflow, the audit log
 and users, for token holders (`api_results`).
 """
@@ -12,7 +13,9 @@ from typing import Literal
 
 from fastapi import APIRouter, Depends, Query
 
-from stratmon.web import api_activities, api_budget, api_coverage, api_indicators, api_reference, api_results
+from stratmon.web import (
+    api_activities, api_budget, api_coverage, api_indicators, api_organisation_budgets, api_reference, api_results,
+)
 from stratmon.web.api_common import errors
 
 
@@ -25,5 +28,6 @@ def response_language(lang: Literal["en", "es"] | None = Query(
 
 router = APIRouter(prefix="/api/v1", tags=["api"], dependencies=[Depends(response_language)],
                    responses=errors(400, 422))
-for part in (api_reference, api_coverage, api_budget, api_activities, api_indicators, api_results):
+for part in (api_reference, api_coverage, api_budget, api_organisation_budgets, api_activities, api_indicators,
+             api_results):
     router.include_router(part.router)

@@ -51,7 +51,8 @@ def activities(
     _check_framework_ids(current.framework, line, objective)
     query = ActivityFilter(recipients=recipients_for(current.framework, country), agency=agency, line=line,
                            objective=objective, fiscal_years=parse_fiscal_years(fy), status=status, text=q,
-                           sort=sort, page=page, per_page=per_page, crosswalk_digest=current.crosswalks.digest)
+                           sort=sort, page=page, per_page=per_page, crosswalk_digest=current.crosswalks.digest,
+                           geography=current.framework.geography)
     found = search_activities(db, query)
     names = labels(db, request)
     items = [m.ActivityItem(identifier=a.iati_identifier, title=a.title, agency=a.reporting_org_ref,

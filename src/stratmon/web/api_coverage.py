@@ -42,10 +42,16 @@ def coverage_of(db, request: Request, places: tuple[str, ...], place: str, fy: s
                 data: CoverageData | None = None, names=None) -> list[m.CoverageOut]:
     """Obligations and disbursements of `places` over `fy` against ForeignAssistance.gov; `data` and
     `names` when the caller asks for several places."""
-    data = data or CoverageData(db)
+    framework = site(request).framework
+    data = data or CoverageData(db, framework.geography)
     names = names or labels(db, request)
-    return [coverage_out(data.coverage(places, parse_fiscal_years(fy), kind), place, request, names)
-            for kind in COVERED_TYPES]
+    fiscal_years = parse_fiscal_years(fy)
+    found = [coverage_out(data.coverage(places, fiscal_years, kind), place, request, names) for kind in COVERED_TYPES]
+    if set(places) == {country.code for country in framework.countries}:
+        for item in found:
+            outside = data.outside(fiscal_years, item.type)
+            item.outside_usd, item.outside_recipients = usd(outside.usd), outside.recipients
+    return found
 
 
 @router.get("/coverage", summary="IATI against ForeignAssistance.gov, and whose money is missing",

@@ -146,6 +146,10 @@ class CoverageOut(Model):
     missing_publishers: list[MissingPublisherOut]
     text: str
     warning: str | None
+    outside_usd: Money | None = Field(None, description=(
+        "IATI money outside the Strategy's geography over the same years and type (other countries, and "
+        "regional money for places elsewhere): in no Strategy figure. Given when all its countries are asked for."))
+    outside_recipients: int | None = Field(None, description="How many recipients that money went to.")
 
 
 class CountryTotals(Model):

@@ -102,7 +102,7 @@ def countries(request: Request, db: Db, fy: FiscalYearsParam = None) -> list[m.C
     framework, lang = site(request).framework, language()
     span = default_span(request, fy)
     totals = _totals(db, request, "country", span, None)
-    data, names = CoverageData(db), labels(db, request)
+    data, names = CoverageData(db, framework.geography), labels(db, request)
     found = []
     for c in framework.countries:
         coverage = coverage_of(db, request, (c.code,), c.name.get(lang), span, data, names)
@@ -150,6 +150,9 @@ def funding_table(
     country: CountryParam = None,
     sector_vocabulary: Annotated[str, Query(pattern=r"^[0-9A-Za-z]{1,10}$", description=(
         "IATI sector vocabulary for by=sector (1 = OECD DAC, 99 = U.S. program areas)."))] = "1",
+    scope: Annotated[Literal["strategy", "outside", "all"], Query(description=(
+        "Whose money: the Strategy's (its countries and regions, the default), the money outside its "
+        "geography, or all."))] = "strategy",
 ) -> Response:
     """A JSON list, one object per group: `[{"country": "GT", "fy": 2019, "usd": 123.45}, ...]`,
     the same figures as `stratmon funding --by country,fy --fy 2016:2021 --format csv`: like every money
@@ -162,7 +165,8 @@ def funding_table(
     if not keys or any(key not in KEYS for key in keys) or len(set(keys)) != len(keys):
         raise QueryError(_("by takes different keys from {keys}, separated by commas; got {got}").format(
             keys=", ".join(KEYS), got=by))
-    query = build_query(framework, by, transaction_type, default_span(request, fy), sector_vocabulary, country)
+    query = build_query(framework, by, transaction_type, default_span(request, fy), sector_vocabulary, country,
+                        scope)
     result = funding(db, query)
     records = funding_records(result, query_labels(db, framework, query))
     return Response(_json_with_money(records), media_type="application/json")

@@ -64,6 +64,20 @@ def _is_api(request: Request) -> bool:
     return request.url.path.startswith("/api/")
 
 
+def _warm(site: Site) -> None:
+    """Read the framework and crosswalks and compile the busiest templates before the first request, so
+    that no reader waits for them. A framework that does not load is left for the request to report."""
+    from stratmon.framework.loader import FrameworkError
+    from stratmon.web.render import environment
+
+    try:
+        site.framework, site.crosswalks
+    except FrameworkError:
+        return
+    for name in ("home.html", "country.html", "activities.html"):
+        environment().get_template(name)
+
+
 def create_app(database_url: str | None = None) -> FastAPI:
     """The whole web application on the database at `database_url` (default as the CLI's)."""
     from stratmon.web import api, exports, pages, workspace
@@ -73,6 +87,7 @@ def create_app(database_url: str | None = None) -> FastAPI:
                   openapi_url="/api/v1/openapi.json",
                   description=_("Public aid data aligned to the Strategy's results framework."))
     app.state.site = Site(get_engine(database_url))
+    _warm(app.state.site)
     app.add_middleware(LanguageMiddleware)
     app.add_middleware(AdmissionMiddleware)
     app.mount("/static", StaticFiles(directory=str(resources.files("stratmon") / "web" / "static")), name="static")

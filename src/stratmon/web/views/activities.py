@@ -63,7 +63,8 @@ def read_filter(params, site: Site, aligned: bool) -> tuple[ActivityFilter, dict
                            agency=values["agency"] or None, line=values["line"] or None,
                            objective=values["objective"] or None, fiscal_years=FiscalYears(first, last),
                            status=values["status"] or None, text=values["q"] or None, sort=sort, page=page,
-                           per_page=PER_PAGE, crosswalk_digest=site.crosswalks.digest)
+                           per_page=PER_PAGE, crosswalk_digest=site.crosswalks.digest,
+                           geography=framework.geography)
     return query, values
 
 
@@ -124,7 +125,7 @@ def _choices(db: Connection, site: Site, names, aligned: bool) -> dict[str, list
     regions = [(r.key, r.name.get(lang)) for r in framework.regions]
     agencies = sorted(((ref, names.agency(ref)) for ref, _name in activity_organisations(db)),
                       key=lambda item: item[1].lower())
-    years = [(str(fy), f"FY{fy}") for fy in funded_fiscal_years(db)]
+    years = [(str(fy), f"FY{fy}") for fy in funded_fiscal_years(db, framework.geography)]
     sorts = {"title": _("Title"), "identifier": _("IATI identifier"), "disbursed": _("Disbursed"),
              "obligated": _("Obligated"), "start": _("Start date")}
     sort_choices = []

@@ -35,10 +35,11 @@ def alignment_is_current(db: Connection, site: Site) -> bool:
 
 
 def money(db: Connection, site: Site, by: tuple[str, ...], aligned: bool, **filters) -> Breakdown:
-    """Obligations and disbursements by `by`; the keys `line` and `objective` are left out when the
-    alignment is not current (the page then says so)."""
+    """Obligations and disbursements of the Strategy's money (its geography, DESIGN.md rule 9) by `by`;
+    the keys `line` and `objective` are left out when the alignment is not current (the page then says so)."""
     keys = by if aligned else tuple(key for key in by if key not in ("line", "objective"))
-    return breakdown(db, keys, crosswalk_digest=site.crosswalks.digest, **filters)
+    return breakdown(db, keys, crosswalk_digest=site.crosswalks.digest, geography=site.framework.geography,
+                     **filters)
 
 
 def link(*parts: str) -> str:

@@ -53,7 +53,7 @@ def countries_overview(db: Connection, site: Site, span: Span) -> CountriesOverv
     framework, names = site.framework, labels(db, site)
     money_by = money(db, site, ("country", "fy"), False, fiscal_years=span.fiscal_years)
     codes = [country.code for country in framework.countries]
-    covered = CoverageData(db)
+    covered = CoverageData(db, framework.geography)
     others = sorted(money_by.values("country") - set(codes), key=lambda key: (key.startswith("region-"), key))
 
     def order(key: str):
@@ -108,7 +108,7 @@ def country_page(db: Connection, site: Site, country: Country, span: Span) -> Co
         page.tables += [line_table(money_by, names, framework), line_year_table(money_by, framework)]
     page.tables.append(money_table("by-agency", _("By agency (USD)"), _("Agency"), money_by, "agency", names.agency,
                                    total=True))
-    top = largest_activities(db, limit=10, recipients=(country.code,), fiscal_years=span.fiscal_years)
+    top = largest_activities(db, limit=10, geography=site.framework.geography, recipients=(country.code,), fiscal_years=span.fiscal_years)
     page.tables.append(activities_table("top-activities", _("Largest activities by disbursements in the country (USD)"),
                                         top, names))
     with_span(page.tables, span)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from decimal import Decimal
+from datetime import date
 from pathlib import PurePath
 
 from sqlalchemy import Connection
@@ -25,6 +26,8 @@ from stratmon.store.ledger import import_runs
 from stratmon.web.context import Site
 from stratmon.web.tables import Column, DataTable
 from stratmon.web.views.common import alignment_is_current, labels, link
+from stratmon.web.views.geography_tables import outside_table, regional_table
+from stratmon.web.views.organisation_budgets import organisation_budget_table
 from stratmon.web.views.span import Span, with_span
 
 
@@ -77,8 +80,10 @@ def data_page(db: Connection, site: Site, reconciled_type: str | None, span: Spa
     names = labels(db, site)
     page = DataPage(alignment_is_current(db, site), reconciled_type, span)
     runs = sorted(import_runs(db), key=lambda run: run.id, reverse=True)
-    sums = CoverageData(db)  # read once for the coverage table and the reconciliation
-    page.tables += [_coverage_by_country(sums, site, names, span), _budget_gaps(db, site, names, span)]
+    sums = CoverageData(db, site.framework.geography)  # read once for the coverage table and the reconciliation
+    page.tables += [_coverage_by_country(sums, site, names, span), outside_table(db, site, names, span),
+                    regional_table(db, site, names, span), _budget_gaps(db, site, names, span),
+                    organisation_budget_table(db, site, names, span)]
     page.tables += [_sources(runs), _ledger(runs), _context_sources(db, site)]
     if page.aligned:
         page.tables += _coverage(db, site, names, page, span)
@@ -87,7 +92,7 @@ def data_page(db: Connection, site: Site, reconciled_type: str | None, span: Spa
         if precision := _precision(db, site):
             page.tables.append(precision)
     page.tables.append(_reconciliation(db, site, names, reconciled_type, span, sums))
-    page.tables.append(_published_checks(db))
+    page.tables.append(_published_checks(db, runs))
     return page
 
 
@@ -137,10 +142,26 @@ def _budget_gaps(db: Connection, site: Site, names, span: Span, largest: int = 2
         + programme_notes(site.framework, language()))
 
 
-def _published_checks(db: Connection) -> DataTable:
+# The checks read every activity, transaction and narrative: made once per data version, day and language
+# (a handful of entries), not on every render of the page.
+_CHECKS_MADE: dict[tuple, list] = {}
+
+
+def _checks_by_kind(db: Connection, runs) -> list:
+    newest = max((run.id for run in runs), default=None)
+    key = (db.engine.url.render_as_string(hide_password=False), newest, date.today(), language())
+    found = _CHECKS_MADE.get(key)
+    if found is None:
+        if len(_CHECKS_MADE) >= 8:
+            _CHECKS_MADE.clear()
+        found = _CHECKS_MADE[key] = by_check(published_quality(db))
+    return found
+
+
+def _published_checks(db: Connection, runs) -> DataTable:
     """What `stratmon quality --published` finds, by check: how often and how many dollars it touches."""
     rows = [{"check": c.name, "findings": c.findings, "usd": c.usd or None,
-             "publishers": len([ref for ref in c.publishers if ref])} for c in by_check(published_quality(db))]
+             "publishers": len([ref for ref in c.publishers if ref])} for c in _checks_by_kind(db, runs)]
     return DataTable("published-checks", _("Checks on what agencies publish"), [
         Column("check", _("Check")), Column("findings", _("Findings"), "count"),
         Column("publishers", _("Publishers"), "count"), Column("usd", _("USD touched"), "usd")], rows,
@@ -148,7 +169,8 @@ def _published_checks(db: Connection) -> DataTable:
 
 
 def source_names() -> dict[str, str]:
-    return {"iati": _("IATI files of U.S. government publishers"), "fagov": _("ForeignAssistance.gov"),
+    return {"iati": _("IATI files of U.S. government publishers"),
+            "iati-org": _("IATI organisation files of U.S. government publishers"), "fagov": _("ForeignAssistance.gov"),
             "budget": _("State Department budget tables"), "context": _("Context indicators"),
             "results": _("Indicator results files")}
 

@@ -8,6 +8,7 @@ from decimal import Decimal
 
 from sqlalchemy import Connection
 
+from stratmon.analysis.coverage import Outside
 from stratmon.analysis.coverage_words import strategy_countries
 from stratmon.framework.model import LineOfAction
 from stratmon.i18n import _, language
@@ -41,6 +42,7 @@ class Home:
     span: Span
     coverage: CoverageNote
     regional: Decimal  # disbursed to recipients other than the countries (regional programmes)
+    outside: Outside  # disbursed outside the Strategy's geography: in no figure of the page
     aligned: bool
     releases: list[Document]
     year_chart: dict
@@ -75,5 +77,7 @@ def home(db: Connection, site: Site, span: Span) -> Home:
         countries=len(money_by.values("country") & set(codes)),
         agencies=len({agency for agency in money_by.values("agency") if agency}),
         span=span, coverage=coverage,
-        regional=money_by.total("disbursement") - money_by.total("disbursement", country=set(codes)), aligned=aligned, releases=web_store.documents(db, lang=lang, limit=5),
+        regional=money_by.total("disbursement") - money_by.total("disbursement", country=set(codes)),
+        outside=coverage.data.outside(span.fiscal_years, "disbursement"), aligned=aligned,
+        releases=web_store.documents(db, lang=lang, limit=5),
         year_chart=year_chart(years), map=country_map(framework, names, disbursed), tables=with_span(tables, span))

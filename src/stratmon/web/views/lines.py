@@ -137,7 +137,7 @@ def _fill(db: Connection, site: Site, page: FocusPage, focus: dict, objectives: 
             money_table("by-agency", _("By agency (USD)"), _("Agency"), money_by, "agency", names.agency, total=True)]
         if objectives:
             page.tables.append(_objectives_table(db, site, objectives, names, span, money_by=money_by))
-        top = largest_activities(db, limit=10, crosswalk_digest=site.crosswalks.digest,
+        top = largest_activities(db, limit=10, geography=site.framework.geography, crosswalk_digest=site.crosswalks.digest,
                                  fiscal_years=span.fiscal_years, **focus)
         page.tables.append(activities_table("top-activities", _("Largest activities by disbursements (USD)"), top,
                                             names))

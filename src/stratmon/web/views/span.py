@@ -53,7 +53,7 @@ def page_span(db: Connection, site: Site, asked: str | None) -> Span:
     """The span `?fy=` asks for (`2017:2019`, `2019`, `all`), else the Strategy's period."""
     period = strategy_period(site.framework)
     fiscal_years = chosen_span(asked, period)
-    years = tuple(funded_fiscal_years(db))
+    years = tuple(funded_fiscal_years(db, site.framework.geography))
     first = fiscal_years.first if fiscal_years.first is not None else (years[0] if years else None)
     last = fiscal_years.last if fiscal_years.last is not None else (years[-1] if years else None)
     is_all = fiscal_years == FiscalYears()
@@ -83,7 +83,7 @@ class CoverageNote:
 def coverage_note(db: Connection, site: Site, places: tuple[str, ...], place: str, span: Span,
                   data: CoverageData | None = None) -> CoverageNote:
     """IATI against ForeignAssistance.gov for `places` (named `place` in sentences) over the span."""
-    data = data or CoverageData(db)
+    data = data or CoverageData(db, site.framework.geography)
     names = labels(db, site)
     by_type = {kind: data.coverage(places, span.fiscal_years, kind) for kind in ("obligation", "disbursement")}
     words = {kind: describe(found, place, site.framework, names.recipient) for kind, found in by_type.items()}

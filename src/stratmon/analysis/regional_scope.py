@@ -1,0 +1,73 @@
+"""Why money to the framework's regions is, or is not, the Strategy's (DESIGN.md rule 9): the decisions
+`stratmon align` recorded in `regional_scope`, with the money each one moved."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from sqlalchemy import Connection, select
+
+from stratmon.analysis.fiscal import FiscalYears
+from stratmon.analysis.funding import TRANSACTION_TYPES, USD, exact_sum, joined_sum, to_usd
+from stratmon.i18n import _
+from stratmon.store import schema
+from stratmon.store.splits import NO_SECTOR_SPLIT
+
+
+@dataclass(frozen=True)
+class RegionalDecision:
+    """Whether one activity's money to a framework region is the Strategy's, why, and how much it is."""
+
+    iati_identifier: str
+    title: str | None
+    recipient_key: str
+    geography: str  # in | out
+    reason: str  # own-region | names-strategy | names-outside | context-region | override
+    places: str | None
+    obligated_usd: Decimal
+    disbursed_usd: Decimal
+
+
+def regional_decisions(connection: Connection, fiscal_years: FiscalYears = FiscalYears()) -> list[RegionalDecision]:
+    """Every decision `stratmon align` made on money to the framework's regions, with that money over
+    `fiscal_years`, largest disbursement first (decisions without money in the span are left out)."""
+    scope, split, activity = schema.regional_scope, schema.transaction_split, schema.activity
+    types = {TRANSACTION_TYPES["obligation"]: "obligation", TRANSACTION_TYPES["disbursement"]: "disbursement"}
+    money: dict[tuple[int, str], dict[str, int]] = {}
+    statement = (select(split.c.activity_id, split.c.recipient_key, split.c.type_code, *exact_sum(split.c.amount_micros))
+                 .join(scope, (scope.c.activity_id == split.c.activity_id)
+                       & (scope.c.recipient_key == split.c.recipient_key))
+                 .where(split.c.sector_vocabulary == NO_SECTOR_SPLIT, split.c.currency == USD,
+                        split.c.type_code.in_(list(types)), *fiscal_years.conditions(split.c.fiscal_year))
+                 .group_by(split.c.activity_id, split.c.recipient_key, split.c.type_code))
+    for activity_id, key, code, units, remainder in connection.execute(statement):
+        money.setdefault((activity_id, key), {})[types[code]] = joined_sum(units, remainder)
+    found = []
+    for row in connection.execute(select(scope, activity.c.iati_identifier, activity.c.title)
+                                  .join(activity, activity.c.id == scope.c.activity_id)):
+        sums = money.get((row.activity_id, row.recipient_key))
+        if not sums:
+            continue
+        found.append(RegionalDecision(row.iati_identifier, row.title, row.recipient_key, row.geography, row.reason,
+                                      row.places, to_usd(sums.get("obligation", 0)), to_usd(sums.get("disbursement", 0))))
+    found.sort(key=lambda d: (-d.disbursed_usd, -d.obligated_usd, d.iati_identifier, d.recipient_key))
+    return found
+
+
+def reason_text(reason: str, places: str | None) -> str:
+    """Why regional money is, or is not, the Strategy's, in the reader's language."""
+    texts = {"own-region": _("a region of the Strategy's own"),
+             "names-strategy": _("its texts name the Strategy's countries: {places}"),
+             "names-outside": _("its texts name only places elsewhere: {places}"),
+             "context-region": _("a wider region, and its texts name none of the Strategy's countries"),
+             "override": _("an analyst's attribution")}
+    return texts[reason].format(places=places or "")
+
+
+def decisions_of(connection: Connection, activity_id: int) -> list[tuple[str, str, str, str | None]]:
+    """One activity's decisions: (region key, in|out, reason, places named), by region."""
+    scope = schema.regional_scope
+    return [tuple(row) for row in connection.execute(
+        select(scope.c.recipient_key, scope.c.geography, scope.c.reason, scope.c.places)
+        .where(scope.c.activity_id == activity_id).order_by(scope.c.recipient_key))]
