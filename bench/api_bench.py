@@ -149,6 +149,39 @@ def measure_api(url: str, scale: int, engine_name: str, client_counts: list[int]
     return loads
 
 
+CHEAP_PATH = "/api/v1/countries"
+COSTLY_PATH = "/api/v1/activities.xml?country=GT"
+COSTLY_CLIENTS = 15  # issue 17: fifteen anonymous full exports at once
+
+
+async def _under_exports(address: str, seconds: float) -> tuple[float, list[float], Counter, Counter]:
+    """One client asking for the cheap path while `COSTLY_CLIENTS` others ask for IATI exports (the
+    excess answered 429, counted apart) for `seconds`."""
+    cheap, cheap_errors, costly_errors = [], Counter(), Counter()
+    limits = httpx.Limits(max_connections=COSTLY_CLIENTS + 1, max_keepalive_connections=COSTLY_CLIENTS + 1)
+    async with httpx.AsyncClient(limits=limits, timeout=REQUEST_TIMEOUT_SECONDS) as http:
+        await http.get(address + CHEAP_PATH)
+        started = time.perf_counter()
+        until = started + seconds
+        await asyncio.gather(_client(http, address + CHEAP_PATH, until, cheap, cheap_errors),
+                             *(_client(http, address + COSTLY_PATH, until, [], costly_errors)
+                               for _ in range(COSTLY_CLIENTS)))
+        elapsed = time.perf_counter() - started
+    return elapsed, cheap, cheap_errors, costly_errors
+
+
+def measure_cheap_under_exports(url: str, scale: int, engine_name: str, seconds: float, log: Path) -> list[Load]:
+    """`CHEAP_PATH` alone, then while `COSTLY_CLIENTS` clients export IATI XML: its p95 should stay
+    under a second (issue 17); the exports' 429s are in the second row's notes."""
+    with serving(url, log) as address:
+        alone = asyncio.run(_hammer(address, CHEAP_PATH, 1, seconds))
+        elapsed, latencies, errors, costly_errors = asyncio.run(_under_exports(address, seconds))
+    refused = ", ".join(f"exports: {kind} ×{count}" for kind, count in costly_errors.most_common())
+    return [Load(CHEAP_PATH, 1, scale, engine_name, *alone, []),
+            Load(f"{CHEAP_PATH} under {COSTLY_CLIENTS} exporting clients ({refused or 'no export refused'})", 1,
+                 scale, engine_name, elapsed, latencies, errors, [])]
+
+
 def api_rows(loads: list[Load]) -> list[Row]:
     """Throughput per path, client count, scale and engine, with latency percentiles."""
     rows = []

@@ -32,7 +32,7 @@ from pathlib import Path
 
 from stratmon.config import shared_data_dir
 
-from api_bench import Load, api_rows, measure_api
+from api_bench import Load, api_rows, measure_api, measure_cheap_under_exports
 from generate import ensure_copies, real_folder
 from import_bench import ScaledImport, import_large_file, import_rows, import_scale, measure_baselines
 from machine import describe
@@ -136,6 +136,9 @@ def bench_scale(scale: int, args: argparse.Namespace, work: Path, server: str | 
             progress(f"{scale}× {engine_name}: API, {len(args.clients)} × 3 × {args.api_seconds:.0f} s")
             results.loads += measure_api(url, scale, engine_name, args.clients, args.api_seconds,
                                          scale_dir / f"serve-{engine_name}.log")
+            progress(f"{scale}× {engine_name}: cheap requests under concurrent IATI exports")
+            results.loads += measure_cheap_under_exports(url, scale, engine_name, args.api_seconds,
+                                                         scale_dir / f"serve-exports-{engine_name}.log")
             progress(f"{scale}× {engine_name}: reports")
             results.reports += measure_reports(url, scale_dir, scale, engine_name)
         if engine_name == "postgresql":

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
+import secrets
+from functools import lru_cache
 from pathlib import Path
 
 DEFAULT_DB_URL = "sqlite:///stratmon.db"
@@ -11,6 +14,29 @@ DEFAULT_DB_URL = "sqlite:///stratmon.db"
 def database_url(explicit: str | None = None) -> str:
     """The database URL: `--db`, else `$STRATMON_DB`, else the embedded SQLite file."""
     return explicit or os.environ.get("STRATMON_DB") or DEFAULT_DB_URL
+
+
+def trusted_proxies() -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
+    """The reverse proxies whose `X-Forwarded-For` the web server believes (`$STRATMON_TRUSTED_PROXIES`:
+    IP addresses or CIDR networks, comma-separated); none unless set, so that no client can pick the
+    address the sign-in throttle counts it under."""
+    networks = []
+    for entry in os.environ.get("STRATMON_TRUSTED_PROXIES", "").split(","):
+        if entry.strip():
+            try:
+                networks.append(ipaddress.ip_network(entry.strip(), strict=False))
+            except ValueError:
+                raise ValueError(f"STRATMON_TRUSTED_PROXIES: {entry.strip()!r} is not an IP address or network") \
+                    from None
+    return tuple(networks)
+
+
+@lru_cache(maxsize=1)
+def secret_key() -> bytes:
+    """The key the web server signs what it hands out with (`$STRATMON_SECRET_KEY`); when unset, a random
+    one for this process (`stratmon serve --workers N` hands its own to every worker), so that what was
+    signed before a restart is simply refused."""
+    return (os.environ.get("STRATMON_SECRET_KEY") or secrets.token_urlsafe(32)).encode("utf-8")
 
 
 def framework_name() -> str | None:

@@ -146,5 +146,5 @@ def _value(row) -> EnteredValue:
     return EnteredValue(
         row.id, row.code, row.activity or None, row.country_key or None, row.period_start, row.period_end,
         row.value_type, row.scheme_code or None, row.scheme_version, row.category or None, row.value_text,
-        row.not_available, row.numerator_text, row.denominator_text, row.org_ref, row.status, row.locked,
+        row.not_available, row.numerator_text, row.denominator_text, row.org_ref or None, row.status, row.locked,
         row.reason, row.comment, row.updated_by, row.updated_at)

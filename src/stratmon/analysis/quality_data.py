@@ -21,7 +21,7 @@ def result_points(connection: Connection) -> list[ResultPoint]:
     rows = connection.execute(select(value, ind.c.code, ind.c.aggregation).join(ind, ind.c.id == value.c.indicator_id)
                               .order_by(value.c.id))
     return [ResultPoint(
-        id=r.id, indicator=r.code, aggregation=r.aggregation, activity=r.activity or None, org=r.org_ref,
+        id=r.id, indicator=r.code, aggregation=r.aggregation, activity=r.activity or None, org=r.org_ref or None,
         country=r.country_key or None, period_start=r.period_start, period_end=r.period_end,
         value_type=r.value_type, value=_decimal(r.value_text), not_available=r.not_available,
         numerator=_decimal(r.numerator_text), denominator=_decimal(r.denominator_text),

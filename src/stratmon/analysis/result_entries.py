@@ -3,7 +3,8 @@
 A partner sees the values of the activities its organisation carries out (participating-org roles
 accountable, extending or implementing: `store.results.PARTNER_ROLES`), the same scope
 `indicators.workflow.check_scope` enforces on every write; objective-level values are the
-reviewers' alone.
+reviewers' alone. Of those, it writes, submits and reads the comments of only the values it entered
+(`indicators.workflow.owns`): partners sharing an activity each enter their own.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from sqlalchemy import Connection, func, select
 
 from stratmon.analysis.errors import QueryError
 from stratmon.i18n import _
-from stratmon.indicators.workflow import STATUSES
+from stratmon.indicators.workflow import STATUSES, User
 from stratmon.sources.result_records import ResultRecord
 from stratmon.store import schema
 from stratmon.store.results import PARTNER_ROLES
@@ -47,7 +48,7 @@ class EnteredResult:
     locked: bool
     reason: str | None
     comment: str | None
-    org_ref: str | None
+    org_ref: str  # the organisation that entered it ('' for none)
     updated_by: str
     updated_at: datetime
 
@@ -157,22 +158,25 @@ def entered_result(connection: Connection, result_id: int) -> EnteredResult | No
     return EnteredResult(*row) if row else None
 
 
-def result_id(connection: Connection, record: ResultRecord) -> int | None:
-    """The id of the stored value a results row writes to (its key), if stored."""
+def result_id(connection: Connection, record: ResultRecord, user: User) -> int | None:
+    """The id of the stored value a results row by `user` would write to, if stored: a partner's own
+    organisation's value for the row's cell, a reviewer's the cell's first."""
     value, indicator = schema.result_value, schema.indicator
-    key = {"activity": record.activity or "", "country_key": record.country or "",
+    owner = {"org_ref": user.org_ref or ""} if user.role == "partner" else {}
+    key = {**owner, "activity": record.activity or "", "country_key": record.country or "",
            "period_start": record.period_start, "period_end": record.period_end, "value_type": record.value_type,
            "scheme_code": record.scheme or "", "category": record.category or ""}
     return connection.execute(select(value.c.id).join(indicator, indicator.c.id == value.c.indicator_id).where(
-        indicator.c.code == record.indicator, *(value.c[name] == given for name, given in key.items()))).scalar()
+        indicator.c.code == record.indicator, *(value.c[name] == given for name, given in key.items()))
+        .order_by(value.c.id).limit(1)).scalar()
 
 
-def result_activities(connection: Connection, ids: Iterable[int]) -> dict[int, str]:
-    """The activity of each entered value that exists ('' for objective-level values)."""
+def result_owners(connection: Connection, ids: Iterable[int]) -> dict[int, tuple[str, str]]:
+    """`(activity, organisation that entered it)` of each entered value that exists ('' for none)."""
     value = schema.result_value
     wanted = list(ids)
-    return {result_id: activity for result_id, activity in connection.execute(
-        select(value.c.id, value.c.activity).where(value.c.id.in_(wanted)))} if wanted else {}
+    return {result_id: (activity, owner) for result_id, activity, owner in connection.execute(
+        select(value.c.id, value.c.activity, value.c.org_ref).where(value.c.id.in_(wanted)))} if wanted else {}
 
 
 def return_reasons(connection: Connection, ids: Iterable[int]) -> dict[int, str]:

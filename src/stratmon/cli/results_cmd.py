@@ -278,9 +278,12 @@ def results_import(
     engine = ready_engine(db)
     with engine.connect() as connection:
         acting = _acting_user(connection, user)
-    with _refusals_audited(engine, user, "import", "result_value", str(path)), \
-            import_transaction(engine) as connection:
-        change = write_results(connection, read_results(path), acting, str(path))
+    with _refusals_audited(engine, user, "import", "result_value", str(path)):
+        # The whole file is read and checked before the transaction opens: a slow or hostile file
+        # never holds the database's write lock.
+        records = list(read_results(path))
+        with import_transaction(engine) as connection:
+            change = write_results(connection, records, acting, str(path))
     console.print(_("{path}: {new} new, {updated} updated (drafts until submitted), {unchanged} unchanged.").format(
         path=escape(str(path)), new=change.new, updated=change.updated, unchanged=change.unchanged))
 
@@ -363,7 +366,7 @@ def results_list(
                     "period_start": r.period_start.isoformat(), "period_end": r.period_end.isoformat(),
                     "value_type": r.value_type, "scheme": r.scheme_code, "category": r.category,
                     "value": "DNA" if r.not_available else r.value_text, "status": r.status, "locked": r.locked,
-                    "org": r.org_ref, "reason": r.reason} for r in connection.execute(statement)]
+                    "org": r.org_ref or None, "reason": r.reason} for r in connection.execute(statement)]
     if output_format == "csv":
         write_csv(records, list(records[0]) if records else ["id"])
     elif output_format == "json":

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import secrets
 import sys
 from typing import Annotated
 
@@ -31,6 +32,7 @@ def serve(
     import uvicorn
 
     from stratmon.store.db import is_sqlite
+    from stratmon.web.shutdown import GRACE_SECONDS
 
     engine = ready_engine(db)
     if workers < 1:
@@ -43,11 +45,15 @@ def serve(
     if workers == 1:
         from stratmon.web.app import create_app
 
-        uvicorn.run(create_app(db), host=host, port=port, log_level="warning", proxy_headers=False)
+        uvicorn.run(create_app(db, served=True), host=host, port=port, log_level="warning", proxy_headers=False,
+                    timeout_graceful_shutdown=GRACE_SECONDS)
     else:
         os.environ["STRATMON_DB"] = database_url(db)
+        # Every worker must check what another signed (a sign-in form's CSRF token, a device cookie).
+        os.environ.setdefault("STRATMON_SECRET_KEY", secrets.token_urlsafe(32))
         uvicorn.run("stratmon.web.app:app_from_environment", factory=True, host=host, port=port,
-                    workers=workers, log_level="warning", proxy_headers=False)
+                    workers=workers, log_level="warning", proxy_headers=False,
+                    timeout_graceful_shutdown=GRACE_SECONDS)
 
 
 def _read_password(from_stdin: bool) -> str:

@@ -3,6 +3,12 @@
 draft → submitted → approved (locked) or returned; a returned or draft value can be edited and
 submitted again; an analyst unlocks an approved value, with a reason, back to draft. Partners act
 only on their own organisation's activities; analysts and administrators on everything.
+
+A value belongs to the organisation that entered it (`org_ref`; '' when none: a reviewer's entry
+for an activity without a single implementing partner, or an objective's). Partners sharing an
+activity each enter their own values, side by side: a partner writes, submits and reads the comment
+of its own organisation's values only (`owns`, `check_owner`), wherever the value is reached from
+(API, workspace, upload, CLI).
 """
 
 from __future__ import annotations
@@ -48,6 +54,20 @@ def check_scope(user: User, activity: str, activity_orgs: set[str]) -> None:
         raise Refused(_("a partner enters results for activities only, not for objectives"))
     if user.org_ref not in activity_orgs:
         raise Refused(_("{activity} is not an activity of {org}").format(activity=activity, org=user.org_ref))
+
+
+def owns(user: User, owner: str | None) -> bool:
+    """Whether a value entered for the organisation `owner` is the user's to write, submit and read
+    the comment of: a reviewer's every value, a partner's its own organisation's."""
+    return user.role in REVIEWERS or (bool(user.org_ref) and owner == user.org_ref)
+
+
+def check_owner(user: User, owner: str | None) -> None:
+    """Refuse a partner acting on a value another organisation entered (partners sharing an
+    activity enter their own values)."""
+    if not owns(user, owner):
+        raise Refused(_("the value belongs to {owner}, not to {org}: a partner acts only on its own "
+                        "organisation's values").format(owner=owner or _("no organisation"), org=user.org_ref))
 
 
 def next_state(user: User, state: State, action: str, reason: str | None) -> State:

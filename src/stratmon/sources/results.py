@@ -13,7 +13,8 @@ A refusal is one `ImportRejected` line naming the file, the row and, for a cell,
 `results.csv:4: column 'period_end': '2023-02-30' is not a valid date`. Hostile files: size, rows
 and value length are capped; an XLSX must be a zip of few parts declaring a bounded unpacked size
 (zipfile never unpacks past a part's declared size: a lying header fails its CRC), with a workbook
-and no DOCTYPE in any XML part (entity expansion), read by openpyxl through defusedxml.
+and no DOCTYPE in any XML part (entity expansion), whose markup is short and shallow enough for
+expat to read in linear time (xlsxsafe.py), read by openpyxl through defusedxml within a time limit.
 """
 
 from __future__ import annotations
@@ -42,7 +43,8 @@ from stratmon.sources.countries import iso2_from_iso3, iso2_from_name, iso3_from
 from stratmon.sources.csvsafe import CsvRows, Header, header_key
 from stratmon.sources.errors import ContentError, ImportRejected
 from stratmon.sources.result_records import VALUE_TYPES, ResultRecord
-from stratmon.sources.values import MISSING_MARKERS, parse_number
+from stratmon.sources.values import MISSING_MARKERS, has_forbidden_characters, parse_number
+from stratmon.sources.xlsxsafe import check_part_markup, deadline, looks_like_xml, refuse_if_late
 from stratmon.sources.xmlsafe import parser_options, refuse_doctype
 
 COLUMNS = ("indicator", "activity", "country", "period_start", "period_end", "value_type", "value",
@@ -205,6 +207,8 @@ def _text(column: str, cell: Cell, *, required: bool = False) -> str | None:
     if len(text) > MAX_CELL_CHARS:
         raise ContentError(_("{what} text is longer than {limit} characters").format(
             what=_what(column), limit=format_count(MAX_CELL_CHARS)))
+    if has_forbidden_characters(text):
+        raise ContentError(_("column {column} contains characters that are not allowed").format(column=repr(column)))
     if text.casefold() in MISSING_MARKERS:
         if required:
             raise ContentError(_("column {column} is empty or NULL").format(column=repr(column)))
@@ -307,18 +311,20 @@ def _xlsx_rows(path: Path) -> Iterator[tuple[int, Sequence[Cell]]]:
         if os.fstat(handle.fileno()).st_size > MAX_FILE_BYTES:
             raise ImportRejected(path, None, _("file is larger than the limit of {limit} bytes").format(
                 limit=MAX_FILE_BYTES))
-        _check_archive(path, handle)
+        until = deadline()
+        _check_archive(path, handle, until)
         handle.seek(0)
         workbook = _guarded(path, lambda: openpyxl.load_workbook(handle, read_only=True, data_only=True,
                                                                  keep_links=False))
         try:
-            yield from _sheet_rows(path, _results_sheet(path, workbook))
+            yield from _sheet_rows(path, _results_sheet(path, workbook), until)
         finally:
             workbook.close()
 
 
-def _check_archive(path: Path, handle: BinaryIO) -> None:
-    """Refuse what is not a zip, a zip bomb, a zip without a workbook, and any XML part with a DOCTYPE."""
+def _check_archive(path: Path, handle: BinaryIO, until: float) -> None:
+    """Refuse what is not a zip, a zip bomb, a zip without a workbook, any XML part with a DOCTYPE,
+    and any XML part with markup too long or too deep to read safely (xlsxsafe.py)."""
     try:
         bundle = zipfile.ZipFile(handle)
     except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, OSError):
@@ -337,8 +343,10 @@ def _check_archive(path: Path, handle: BinaryIO) -> None:
         if missing := [name for name in WORKBOOK_PARTS if name not in names]:
             raise ImportRejected(path, None, _("not an XLSX workbook: no {part} in the archive").format(part=missing[0]))
         for part in parts:
-            if part.filename.lower().endswith(_XML_PART_SUFFIXES):
+            named_as_xml = part.filename.lower().endswith(_XML_PART_SUFFIXES)
+            if named_as_xml or _guarded(path, lambda: looks_like_xml(bundle, part)):
                 _guarded(path, lambda: _refuse_doctype(path, bundle, part))
+                _guarded(path, lambda: check_part_markup(path, bundle, part, until))
 
 
 def _refuse_doctype(path: Path, bundle: zipfile.ZipFile, part: zipfile.ZipInfo) -> None:
@@ -366,11 +374,13 @@ def _results_sheet(path: Path, workbook: openpyxl.Workbook):
     return sheet
 
 
-def _sheet_rows(path: Path, sheet) -> Iterator[tuple[int, Sequence[Cell]]]:
+def _sheet_rows(path: Path, sheet, until: float) -> Iterator[tuple[int, Sequence[Cell]]]:
     rows = sheet.iter_rows(values_only=True)
     # openpyxl yields an empty tuple for each row number a sheet skips, so counting every row
     # also bounds a sheet whose only row claims to be row 10^12.
     for line in itertools.count(1):
+        if line % 1024 == 0:
+            refuse_if_late(path, until, line)
         cells = _guarded(path, lambda: next(rows, None), line)
         if cells is None:
             return

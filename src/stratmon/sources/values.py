@@ -27,6 +27,18 @@ _PLAIN_NUMBER = re.compile(r"-?\d{1,18}(\.\d{1,8})?\Z")
 _DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})(?:$|[T ]|Z$|[+-]\d{2}:?\d{2}$)")
 
 
+# C0 control characters but tab, line feed and carriage return, and DEL (NUL among them): nothing a
+# person types, and some (NUL) that a database or a later reader would cut text at.
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def has_forbidden_characters(text: str, *, multiline: bool = True) -> bool:
+    """Whether text typed by a person holds characters that are refused: control characters, and a
+    line break where one line is expected (not `multiline`). Forms, the API and results files ask
+    this one question."""
+    return bool(CONTROL_CHARACTERS.search(text)) or (not multiline and ("\n" in text or "\r" in text))
+
+
 def subject(what: Subject) -> str:
     """The name a message gives a value: `what` itself, or what it returns when it is a function."""
     return what() if callable(what) else what

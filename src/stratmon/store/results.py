@@ -8,7 +8,7 @@ attempt is on record while the data stays exactly as it was.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
@@ -18,7 +18,7 @@ from stratmon.framework import Framework
 from stratmon.i18n import _
 from stratmon.indicators.registry import REFERENCE_FIELDS, RegistryFile, SchemeSpec
 from stratmon.indicators.status import status_of
-from stratmon.indicators.workflow import NEW, ROLES, Refused, State, User, check_scope, next_state
+from stratmon.indicators.workflow import NEW, ROLES, Refused, State, User, check_owner, check_scope, next_state
 from stratmon.sources.errors import ImportRejected
 from stratmon.sources.result_records import NOT_AVAILABLE, ResultRecord
 from stratmon.store import schema
@@ -84,6 +84,18 @@ def activity_partners(connection: Connection, identifier: str) -> set[str] | Non
         return None
     return {ref for (ref,) in connection.execute(select(org.c.ref).where(
         org.c.activity_id == found.id, org.c.ref.is_not(None), org.c.role.in_(PARTNER_ROLES)))}
+
+
+def check_access(connection: Connection, user: User, activity: str, owner: str | None = None) -> None:
+    """The one rule of who may write or act on a value, wherever it is reached from: refuse a
+    partner outside its organisation's activities (`check_scope`) or, for a stored value (`owner`:
+    the organisation that entered it, '' for none), on another organisation's value (`check_owner`).
+    Reviewers act on every value."""
+    if user.role != "partner":
+        return
+    check_scope(user, activity, (activity_partners(connection, activity) or set()) if activity else set())
+    if owner is not None:
+        check_owner(user, owner)
 
 
 def implementing_org(connection: Connection, identifier: str) -> str | None:
@@ -204,16 +216,20 @@ def _add_scheme_version(connection: Connection, spec: SchemeSpec, user: User, pa
 
 @dataclass
 class ResultsChange:
-    """What writing a results file did."""
+    """What writing a results file did, and the ids of the values its rows wrote (in row order)."""
 
     new: int = 0
     updated: int = 0
     unchanged: int = 0
+    ids: list[int] = field(default_factory=list)
 
 
 def write_results(connection: Connection, records: Iterable[ResultRecord], user: User, path: str) -> ResultsChange:
     """Store results as drafts (new, or edits of draft and returned values); refuses the whole file
-    at the first row that cannot be stored or that the user may not write, naming the row."""
+    at the first row that cannot be stored or that the user may not write, naming the row.
+
+    A row writes its organisation's value (`value_owner`): a partner's rows its own, never another
+    organisation's entry for the same cell, which stays as it was."""
     change = ResultsChange()
     indicators = {code: (id_, schemes) for id_, code, schemes in connection.execute(
         select(schema.indicator.c.id, schema.indicator.c.code, schema.indicator.c.schemes))}
@@ -235,13 +251,14 @@ def write_results(connection: Connection, records: Iterable[ResultRecord], user:
                 raise ImportRejected(path, record.line, _("activity {activity} is not imported").format(
                     activity=activity))
             orgs_cache[activity] = (partners, implementing_org(connection, activity))
+        cell = {"indicator_id": indicator_id, "activity": activity, "country_key": record.country or "",
+                "period_start": record.period_start, "period_end": record.period_end,
+                "value_type": record.value_type, "scheme_code": record.scheme or "", "category": record.category or ""}
         try:
             check_scope(user, activity, orgs_cache.get(activity, (set(), None))[0])
+            key = {**cell, "org_ref": value_owner(connection, user, cell, orgs_cache.get(activity, (set(), None))[1])}
         except Refused as refused:
             raise Refused(_("{path}, row {line}").format(path=path, line=record.line) + f": {refused}") from None
-        key = {"indicator_id": indicator_id, "activity": activity, "country_key": record.country or "",
-               "period_start": record.period_start, "period_end": record.period_end,
-               "value_type": record.value_type, "scheme_code": record.scheme or "", "category": record.category or ""}
         stored = connection.execute(select(table).where(*(table.c[k] == v for k, v in key.items()))).first()
         version = _disaggregate_version(connection, record, indicator_schemes, versions, stored, key, path)
         values = {"value_text": None if record.value is None else str(record.value),
@@ -255,15 +272,16 @@ def write_results(connection: Connection, records: Iterable[ResultRecord], user:
             if values[optional] is None:
                 del values[optional]
         if stored is None:
-            org = user.org_ref if user.role == "partner" else orgs_cache.get(activity, (set(), None))[1]
             result = connection.execute(insert(table).values(
-                **key, **values, scheme_version=version, org_ref=org, status=NEW.status, locked=NEW.locked,
+                **key, **values, scheme_version=version, status=NEW.status, locked=NEW.locked,
                 source=f"{path}:{record.line}", created_by=user.name, created_at=now(), updated_by=user.name,
                 updated_at=now()))
             audit(connection, user.name, "create", "result_value", result.inserted_primary_key[0],
                   new=values["value_text"] if not record.not_available else NOT_AVAILABLE, reason=path)
             change.new += 1
+            change.ids.append(result.inserted_primary_key[0])
             continue
+        change.ids.append(stored.id)
         changed = {k: v for k, v in values.items() if not _same(k, stored._mapping[k], v)}
         changed.pop("value", None)  # follows value_text
         if not changed:
@@ -289,6 +307,23 @@ def write_results(connection: Connection, records: Iterable[ResultRecord], user:
                   new=state.status, reason=path)
         change.updated += 1
     return change
+
+
+def value_owner(connection: Connection, user: User, cell: dict, default_org: str | None) -> str:
+    """The organisation whose value a row for `cell` writes ('' for none). A partner's: its own. A
+    reviewer's: the one value stored for the cell, whoever entered it; where several partners entered
+    one, the activity's implementing partner's; for a new value, the implementing partner's."""
+    if user.role == "partner":
+        return user.org_ref or ""
+    table = schema.result_value
+    owners = set(connection.execute(select(table.c.org_ref).where(*(table.c[k] == v for k, v in cell.items())))
+                 .scalars())
+    if len(owners) == 1:
+        return owners.pop()
+    if not owners or (default_org or "") in owners:
+        return default_org or ""
+    raise Refused(_("organisations {orgs} each entered this value; return it to the partner whose value needs "
+                    "a correction").format(orgs=", ".join(sorted(owner or _("no organisation") for owner in owners))))
 
 
 def _same(field_name: str, old, new) -> bool:
@@ -338,9 +373,7 @@ def act_on_results(connection: Connection, ids: list[int], action: str, user: Us
             raise Refused(_("no result with id {id}").format(id=result_id))
         where = _("result {id}").format(id=result_id)
         try:
-            if user.role == "partner":
-                check_scope(user, stored.activity, (activity_partners(connection, stored.activity) or set())
-                            if stored.activity else set())
+            check_access(connection, user, stored.activity, stored.org_ref)
             state = next_state(user, State(stored.status, stored.locked), action, reason)
             if action == "submit":
                 _require_reason_for_a_missed_target(connection, stored, reason, framework)
@@ -369,7 +402,7 @@ def _require_reason_for_a_missed_target(connection: Connection, stored, reason: 
         table.c.indicator_id == stored.indicator_id, table.c.activity == stored.activity,
         table.c.country_key == stored.country_key, table.c.period_start == stored.period_start,
         table.c.period_end == stored.period_end, table.c.value_type == "target", table.c.scheme_code == "",
-        table.c.category == "")).scalar()
+        table.c.category == "", table.c.org_ref == stored.org_ref)).scalar()
     if target is None:
         return
     direction = connection.execute(select(schema.indicator.c.direction).where(

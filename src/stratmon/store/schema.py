@@ -608,7 +608,9 @@ result_value = Table(
     Column("not_available", Boolean, nullable=False),
     Column("numerator_text", Text),
     Column("denominator_text", Text),
-    Column("org_ref", Text),
+    # The organisation that entered the value, which alone of the partners may change it; '' when
+    # none (a reviewer's entry for an objective, or an activity without one implementing partner).
+    Column("org_ref", Text, nullable=False),
     Column("status", Text, nullable=False),  # draft | submitted | approved | returned
     Column("locked", Boolean, nullable=False),
     Column("reason", Text),
@@ -619,8 +621,9 @@ result_value = Table(
     Column("updated_by", Text, nullable=False),
     Column("updated_at", DateTime, nullable=False),
     Column("submitted_at", DateTime),
+    # Partners sharing an activity each enter their own value for the same cell.
     UniqueConstraint("indicator_id", "activity", "country_key", "period_start", "period_end", "value_type",
-                     "scheme_code", "category", name="uq_result_value_key"),
+                     "scheme_code", "category", "org_ref", name="uq_result_value_key"),
 )
 
 # Every change to results and the registry, and every refused attempt: who, when, what, why.

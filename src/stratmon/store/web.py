@@ -10,7 +10,7 @@ import hashlib
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import Connection, delete, func, insert, select, update
+from sqlalchemy import Connection, DateTime, delete, func, insert, literal, select, update
 
 from stratmon.indicators.workflow import User
 from stratmon.store import schema
@@ -165,23 +165,74 @@ def revoke_api_token(connection: Connection, token_id: int, user_name: str | Non
 
 # ------------------------------------------------------------------------------ sign-in throttling
 
-def record_login_failure(connection: Connection, user_name: str, client: str) -> None:
-    connection.execute(insert(schema.login_failure).values(user_name=user_name[:200], client=client[:100], at=now()))
+@dataclass(frozen=True)
+class SignInLimits:
+    """How many failed sign-ins are allowed within which window (see `web.security`); the
+    per-account limit is None for a browser the account's owner has signed in from before."""
+
+    per_client_account: int
+    per_client: int
+    window: timedelta
+    per_account: int | None
+    account_window: timedelta
 
 
-def recent_login_failures(connection: Connection, user_name: str, client: str, window: timedelta) -> tuple[int, int]:
-    """Failed sign-ins within `window`: (for this account name, from this client)."""
+# Sign-in attempts are serialised per account name and per client on PostgreSQL (SQLite's BEGIN
+# IMMEDIATE already serialises every writer), so that guesses sent at once are counted one by one.
+_SIGN_IN_LOCK_CLASS = 0x53494E  # the first key of a two-key advisory lock: "SIN"
+
+
+def _serialise_sign_in(connection: Connection, user_name: str, client: str) -> None:
+    if connection.dialect.name == "postgresql":
+        for key in (f"account:{user_name}", f"client:{client}"):  # always in this order: no deadlock
+            connection.execute(select(func.pg_advisory_xact_lock(_SIGN_IN_LOCK_CLASS, func.hashtext(key))))
+
+
+def admit_sign_in(connection: Connection, user_name: str, client: str, limits: SignInLimits) -> int | None:
+    """Count a sign-in attempt as a failure unless a limit is already reached, checking and counting
+    in one statement: the id of the recorded attempt (to `forget_sign_in` when the password is right),
+    or None when the attempt is refused. Call it in a write transaction."""
     failures = schema.login_failure
-    since = now() - window
-    by_name = connection.execute(select(func.count()).where(failures.c.user_name == user_name[:200],
-                                                            failures.c.at >= since)).scalar_one()
-    by_client = connection.execute(select(func.count()).where(failures.c.client == client[:100],
-                                                              failures.c.at >= since)).scalar_one()
-    return by_name, by_client
+    user_name, client = user_name[:200], client[:100]
+    _serialise_sign_in(connection, user_name, client)
+    at = now()
+    oldest_counted = at - max(limits.window, limits.account_window)
+    connection.execute(delete(failures).where(failures.c.at < oldest_counted))
+
+    def failed(since: datetime, *conditions):
+        return select(func.count()).where(failures.c.at >= since, *conditions).scalar_subquery()
+
+    since = at - limits.window
+    below_limits = [failed(since, failures.c.user_name == user_name, failures.c.client == client)
+                    < limits.per_client_account,
+                    failed(since, failures.c.client == client) < limits.per_client]
+    if limits.per_account is not None:
+        below_limits.append(failed(at - limits.account_window, failures.c.user_name == user_name)
+                            < limits.per_account)
+    attempt = select(literal(user_name), literal(client), literal(at, DateTime)).where(*below_limits)
+    return connection.execute(insert(failures).from_select(["user_name", "client", "at"], attempt)
+                              .returning(failures.c.id)).scalar()
 
 
-def clear_login_failures(connection: Connection, user_name: str) -> None:
-    connection.execute(delete(schema.login_failure).where(schema.login_failure.c.user_name == user_name[:200]))
+def limit_reached_by_client(connection: Connection, user_name: str, client: str, limits: SignInLimits) -> bool:
+    """Whether a refused sign-in was refused for this client's failures (else for the account's)."""
+    failures = schema.login_failure
+    since = now() - limits.window
+    by_pair, by_client = (connection.execute(select(func.count()).where(failures.c.at >= since, *conditions))
+                          .scalar_one()
+                          for conditions in ((failures.c.user_name == user_name[:200],
+                                              failures.c.client == client[:100]),
+                                             (failures.c.client == client[:100],)))
+    return by_pair >= limits.per_client_account or by_client >= limits.per_client
+
+
+def forget_sign_in(connection: Connection, attempt_id: int, user_name: str, client: str) -> None:
+    """A right password: the attempt and this client's earlier failures for the account stop counting
+    (other clients' failures still count against the account: the owner does not reset a guesser)."""
+    failures = schema.login_failure
+    connection.execute(delete(failures).where(failures.c.id == attempt_id))
+    connection.execute(delete(failures).where(failures.c.user_name == user_name[:200],
+                                              failures.c.client == client[:100]))
 
 
 # -------------------------------------------------------------------------------------- documents

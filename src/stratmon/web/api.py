@@ -16,6 +16,7 @@ from fastapi import APIRouter, Depends, Query
 from stratmon.web import (
     api_activities, api_budget, api_coverage, api_indicators, api_organisation_budgets, api_reference, api_results,
 )
+from stratmon.web.api_auth import token_user
 from stratmon.web.api_common import errors
 
 
@@ -26,8 +27,9 @@ def response_language(lang: Literal["en", "es"] | None = Query(
     return lang
 
 
-router = APIRouter(prefix="/api/v1", tags=["api"], dependencies=[Depends(response_language)],
-                   responses=errors(400, 422))
+# `token_user`: a token that opens nothing is 401 on every route, public ones included.
+router = APIRouter(prefix="/api/v1", tags=["api"], dependencies=[Depends(response_language), Depends(token_user)],
+                   responses=errors(400, 401, 422))
 for part in (api_reference, api_coverage, api_budget, api_organisation_budgets, api_activities, api_indicators,
              api_results):
     router.include_router(part.router)

@@ -1,7 +1,8 @@
 """Who is asking the API: the bearer token's user, and the roles a route requires.
 
-No or an unknown token on a route that needs one is 401 with `WWW-Authenticate: Bearer`; a
-known user whose role may not is 403. Refused writes are audited by the routes themselves.
+No token on a route that needs one, or a token that opens nothing (unknown, mistyped, revoked) on
+any route, public ones included, is 401 with `WWW-Authenticate: Bearer`; a known user whose role
+may not is 403. Refused writes are audited by the routes themselves.
 """
 
 from __future__ import annotations
@@ -22,12 +23,18 @@ def _unauthorized(message: str) -> HTTPException:
     return HTTPException(401, message, headers={"WWW-Authenticate": "Bearer"})
 
 
-def caller(request: Request, _credentials: HTTPAuthorizationCredentials | None = Depends(bearer)) -> User | None:
-    """The user whose token the request carries, if any (public routes show them more). A token
-    that opens nothing is 401 even on a public route, so that a script notices it was revoked."""
+def token_user(request: Request) -> User | None:
+    """The user whose token the request carries, if any. A token that opens nothing is 401 even on a
+    public route, so that a script notices it was revoked (every API route depends on this)."""
     user = api_user(request)
     if user is None and bearer_token(request) is not None:
         raise _unauthorized(_("the API token is not valid (revoked, or mistyped)"))
+    return user
+
+
+def caller(user: User | None = Depends(token_user),
+           _credentials: HTTPAuthorizationCredentials | None = Depends(bearer)) -> User | None:
+    """The token's user, if any (public routes show them more); documents the bearer scheme."""
     return user
 
 

@@ -16,7 +16,7 @@ from stratmon.analysis.funding_request import usd_text
 from stratmon.analysis.labels import Labels
 from stratmon.i18n import _, language
 from stratmon.iati.codelists import codelists
-from stratmon.indicators.workflow import REVIEWERS, User, status_name
+from stratmon.indicators.workflow import REVIEWERS, User, owns, status_name
 from stratmon.analysis.indicator_values import Audience, EnteredValue
 from stratmon.web.api_activity_models import PageLinks
 from stratmon.web.api_models import ApiError, ValueOut
@@ -94,8 +94,7 @@ def audience_of(user: User | None, *, approved_too: bool = True) -> Audience:
 def value_out(value: EnteredValue, user: User | None) -> ValueOut:
     """An entered value for the API. Comments are working notes: shown to reviewers and to the
     partner organisation the value belongs to."""
-    with_comment = user is not None and (user.role in REVIEWERS or (user.org_ref is not None and
-                                                                    value.org_ref == user.org_ref))
+    with_comment = user is not None and owns(user, value.org_ref or "")
     return ValueOut(
         id=value.id, indicator=value.indicator_code, activity=value.activity, country=value.country,
         period_start=value.period_start, period_end=value.period_end, value_type=value.value_type,

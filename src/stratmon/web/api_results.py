@@ -2,7 +2,8 @@
 
 Writes follow the CLI's rules (`store.results`, `indicators/workflow.py`): values are stored as
 drafts in one transaction, all of them or none; a refused attempt changes nothing and is put on
-the audit log. A partner's refusal for scope or role is 403; a value whose state does not allow
+the audit log. A partner's refusal for scope or role is 403 (another organisation's activity or
+value: `store.results.check_access`, the rule every way in shares); a value whose state does not allow
 the action (approving a draft, editing a locked value) is 409.
 """
 
@@ -16,14 +17,20 @@ from sqlalchemy import Connection
 from stratmon.analysis.audit_log import MAX_PER_PAGE as MAX_AUDIT_PER_PAGE
 from stratmon.analysis.audit_log import audit_page
 from stratmon.analysis.indicator_values import entered_value, entered_values
-from stratmon.analysis.result_entries import result_id
 from stratmon.i18n import _
-from stratmon.indicators.workflow import Refused, User, check_scope
+from stratmon.indicators.workflow import Refused, User
 from stratmon.sources.errors import ContentError, ImportRejected
 from stratmon.sources.result_records import ResultRecord
 from stratmon.sources.results import COLUMNS
 from stratmon.sources.results import record_from_fields
-from stratmon.store.results import act_on_results, activity_partners, record_refusal, users, write_results
+from stratmon.store.results import (
+    act_on_results,
+    activity_partners,
+    check_access,
+    record_refusal,
+    users,
+    write_results,
+)
 from stratmon.web import api_models as m
 from stratmon.web.api_auth import administrator, reviewer, signed_in
 from stratmon.web.api_common import Db, LimitedBodyRoute, audience_of, errors, utc, value_out
@@ -79,11 +86,10 @@ def _scope_refusal(db: Connection, user: User, records: list[ResultRecord]) -> s
     if user.role != "partner":
         return None
     for record in records:
-        partners = activity_partners(db, record.activity) if record.activity else set()
-        if partners is None:
+        if record.activity and activity_partners(db, record.activity) is None:
             continue  # not imported: write_results says so
         try:
-            check_scope(user, record.activity or "", partners)
+            check_access(db, user, record.activity or "")
         except Refused as refused:
             return _("value {n}: {reason}").format(n=record.line, reason=refused)
     return None
@@ -101,7 +107,9 @@ def post_results(
 ) -> m.Written:
     """Store values as drafts: new ones, or edits of drafts and returned values. All of them or
     none: the first value that cannot be stored refuses the request, naming it. A partner writes
-    only for its own organisation's activities."""
+    only for its own organisation's activities, and only its own organisation's values: where another
+    partner of a shared activity entered a value for the same cell, the partner's row is its own
+    value beside that one, which stays as it was."""
     records = _records(values)
     engine = site(request).engine
     with engine.connect() as db:
@@ -111,8 +119,7 @@ def post_results(
             raise Refused(refusal)
         with write_transaction(engine) as db:
             change = write_results(db, records, user, SOURCE)
-            stored = [entered_value(db, value_id) for value_id in (result_id(db, r) for r in records)
-                      if value_id is not None]
+            stored = [entered_value(db, value_id) for value_id in dict.fromkeys(change.ids)]
     except Refused as refused:
         record_refusal(engine, user.name, "import", "result_value", SOURCE, str(refused))
         raise HTTPException(403 if refusal else 409, str(refused)) from None
@@ -137,8 +144,11 @@ def _workflow_route(action: str, summary: str, description: str) -> None:
             value = entered_value(db, value_id)
             if value is None:
                 raise HTTPException(404, _("no result with id {id}").format(id=value_id))
-            in_scope = user.role != "partner" or (
-                value.activity is not None and user.org_ref in (activity_partners(db, value.activity) or set()))
+            try:
+                check_access(db, user, value.activity or "", value.org_ref or "")
+                in_scope = True
+            except Refused:
+                in_scope = False
         if action in ("return", "unlock") and reason is None and in_scope and user.role != "partner":
             raise HTTPException(422, _("say why: a reason is required"))
         try:

@@ -14,10 +14,12 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from stratmon import __version__
 from stratmon.analysis.errors import QueryError
 from stratmon.analysis.fiscal import FiscalYearError
+from stratmon.config import trusted_proxies
 from stratmon.i18n import SUPPORTED, _, set_language
 from stratmon.store.db import get_engine
 from stratmon.web.admission import AdmissionMiddleware
 from stratmon.web.context import Site
+from stratmon.web.costly import CostlyRequestsMiddleware, scope_language
 
 # Content Security Policy: everything from this server; Vega compiles its expressions with
 # `new Function`, hence 'unsafe-eval' for scripts (never 'unsafe-inline').
@@ -41,12 +43,7 @@ class LanguageMiddleware:
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
-        path = scope.get("path", "")
-        lang = path[1:3] if path[3:4] in ("/", "") and path[1:3] in SUPPORTED else None
-        if lang is None and path.startswith("/api/"):
-            query = scope.get("query_string", b"").decode("latin-1")
-            lang = "es" if "lang=es" in query.split("&") else "en"
-        set_language(lang or "en")
+        set_language(scope_language(scope))
 
         async def with_headers(message):
             if message["type"] == "http.response.start":
@@ -78,18 +75,21 @@ def _warm(site: Site) -> None:
         environment().get_template(name)
 
 
-def create_app(database_url: str | None = None) -> FastAPI:
-    """The whole web application on the database at `database_url` (default as the CLI's)."""
+def create_app(database_url: str | None = None, *, served: bool = False) -> FastAPI:
+    """The whole web application on the database at `database_url` (default as the CLI's); `served`
+    when `stratmon serve` runs it, so that its process ends promptly once stopped (shutdown.py)."""
     from stratmon.web import api, exports, pages, workspace
     from stratmon.web.render import render
+    from stratmon.web.shutdown import exit_promptly_after_shutdown
 
     app = FastAPI(title="Strategy Monitor API", version=__version__, docs_url=None, redoc_url=None,
-                  openapi_url="/api/v1/openapi.json",
+                  openapi_url="/api/v1/openapi.json", lifespan=exit_promptly_after_shutdown if served else None,
                   description=_("Public aid data aligned to the Strategy's results framework."))
-    app.state.site = Site(get_engine(database_url))
+    app.state.site = Site(get_engine(database_url), trusted_proxies())
     _warm(app.state.site)
     app.add_middleware(LanguageMiddleware)
     app.add_middleware(AdmissionMiddleware)
+    app.add_middleware(CostlyRequestsMiddleware)  # outermost: the excess is refused before admission
     app.mount("/static", StaticFiles(directory=str(resources.files("stratmon") / "web" / "static")), name="static")
     app.include_router(api.router)
     app.include_router(exports.router)
@@ -137,4 +137,4 @@ def create_app(database_url: str | None = None) -> FastAPI:
 
 def app_from_environment() -> FastAPI:
     """The application for `uvicorn --factory` (used by `stratmon serve --workers N`)."""
-    return create_app(os.environ.get("STRATMON_DB"))
+    return create_app(os.environ.get("STRATMON_DB"), served=True)

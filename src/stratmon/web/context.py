@@ -20,9 +20,11 @@ from stratmon.web.security import SESSION_COOKIE
 
 @dataclass
 class Site:
-    """What the application holds for its whole life: the engine and the framework."""
+    """What the application holds for its whole life: the engine, the framework, and the reverse
+    proxies whose `X-Forwarded-For` it believes (`web.client_address`)."""
 
     engine: Engine
+    trusted_proxies: tuple = ()
 
     @cached_property
     def framework(self) -> Framework:

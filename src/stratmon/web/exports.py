@@ -1,16 +1,18 @@
 """Any filtered set of activities as an IATI 2.03 activity file: `/{lang}/activities.xml` with the
 activity finder's parameters (the finder links to it), and `/api/v1/activities.xml` with the API's.
 
-The file is written to a spooled temporary file while the request's database connection is open,
-then sent from it: a failure answers with a clear error instead of a cut-off file, and the
-connection is not held while a slow client reads.
+The file is written once per data snapshot and filter into the download cache (download_cache.py)
+while the request's database connection is open, then sent from it: a failure answers with a clear
+error instead of a cut-off file, the connection is not held while a slow client reads, and many
+clients asking for the same file cost one writing. How many may download at once is bounded apart
+(costly.py).
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator, Mapping
 from dataclasses import replace
-from tempfile import SpooledTemporaryFile
 from typing import IO, Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
@@ -23,9 +25,11 @@ from stratmon.analysis.fiscal import parse_fiscal_years
 from stratmon.i18n import _, format_count
 from stratmon.iati.export import write_activities
 from stratmon.web.api import response_language
+from stratmon.web.api_auth import token_user
 from stratmon.web.api_common import AgencyParam, CountryParam, SortOrder, Db, FiscalYearsParam, LineParam, ObjectiveParam, \
     StatusParam, TextParam, errors
 from stratmon.web.context import site
+from stratmon.web.download_cache import cache_for, snapshot_key
 from stratmon.web.pages import page_language
 from stratmon.web.views.activities import read_filter
 from stratmon.web.views.common import alignment_is_current
@@ -35,8 +39,6 @@ from stratmon.web.views.common import alignment_is_current
 MAX_ACTIVITIES = 5_000
 FILE_NAME = "stratmon-activities.xml"
 MEDIA_TYPE = "application/xml"
-# Files up to this size stay in memory; larger ones go to a temporary file on disk.
-SPOOL_BYTES = 8 * 1024 * 1024
 CHUNK_BYTES = 64 * 1024
 
 router = APIRouter()
@@ -68,16 +70,12 @@ def matching_identifiers(db: Connection, query: ActivityFilter) -> list[str]:
     return identifiers_matching(db, query, MAX_ACTIVITIES)
 
 
-def xml_download(db: Connection, identifiers: list[str]) -> StreamingResponse:
-    """The activities as an IATI file download."""
-    spool: IO[bytes] = SpooledTemporaryFile(max_size=SPOOL_BYTES)
-    try:
-        write_activities(db, identifiers, spool)
-        size = spool.tell()
-        spool.seek(0)
-    except BaseException:
-        spool.close()
-        raise
+def xml_download(db: Connection, request: Request, query: ActivityFilter) -> StreamingResponse:
+    """The activities the filter matches as an IATI file download, from the download cache."""
+    current = site(request)
+    key = snapshot_key(db, current.crosswalks.digest, "activities.xml", repr(query))
+    spool = cache_for(current.engine).open(key, lambda out: write_activities(db, matching_identifiers(db, query), out))
+    size = os.fstat(spool.fileno()).st_size
     return StreamingResponse(_chunks(spool), media_type=MEDIA_TYPE, headers={
         "content-disposition": f'attachment; filename="{FILE_NAME}"', "content-length": str(size)})
 
@@ -93,8 +91,7 @@ def _chunks(spool: IO[bytes]) -> Iterator[bytes]:
 @router.get("/{lang}/activities.xml", include_in_schema=False, dependencies=[Depends(page_language)])
 def portal_activities_xml(request: Request, db: Db) -> StreamingResponse:
     """The activity finder's current selection (its query parameters) as IATI XML."""
-    query = activities_filter(db, request, request.query_params)
-    return xml_download(db, matching_identifiers(db, query))
+    return xml_download(db, request, activities_filter(db, request, request.query_params))
 
 
 XML_RESPONSE = {200: {"description": "An IATI 2.03 activity file (`iati-activities`), as an attachment.",
@@ -102,7 +99,8 @@ XML_RESPONSE = {200: {"description": "An IATI 2.03 activity file (`iati-activiti
 
 
 @router.get("/api/v1/activities.xml", tags=["api"], summary="Activities as IATI XML", response_class=StreamingResponse,
-            responses={**errors(400, 422), **XML_RESPONSE}, dependencies=[Depends(response_language)], description=(
+            responses={**errors(400, 401, 422), **XML_RESPONSE},
+            dependencies=[Depends(response_language), Depends(token_user)], description=(
                 "Every activity matching the filters (as `/activities` takes them), as an IATI 2.03 activity file "
                 "with everything stored about each: transactions, recipients, sectors, budgets, locations, documents, "
                 f"results. At most {MAX_ACTIVITIES:,} activities: a filter matching more is answered with 400."))
@@ -122,5 +120,4 @@ def api_activities_xml(
     """The activities matching the API's activity filters as IATI XML (described in the decorator)."""
     params = {"country": country, "agency": agency, "line": line, "objective": objective, "fy": fy,
               "status": status, "q": q, "sort": sort}
-    query = activities_filter(db, request, params)
-    return xml_download(db, matching_identifiers(db, query))
+    return xml_download(db, request, activities_filter(db, request, params))

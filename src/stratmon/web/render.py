@@ -17,7 +17,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 
 from stratmon.i18n import SUPPORTED, _, format_count, format_measure, format_money, format_percent, language, ngettext
 from stratmon.web.context import session_of
-from stratmon.web.security import CSRF_COOKIE, new_token
+from stratmon.web.security import CSRF_COOKIE, is_form_token, new_form_token
 
 _SCALES = ((Decimal(10) ** 9, "bn"), (Decimal(10) ** 6, "M"), (Decimal(10) ** 3, "k"))
 
@@ -81,13 +81,14 @@ def environment() -> Environment:
 
 def csrf_token(request: Request) -> str:
     """The token this request's forms must carry: the session's when signed in, else the
-    double-submit cookie's (made for this response when the browser has none yet)."""
+    double-submit cookie's, signed by the server (made for this response when the browser has none
+    yet, or one the server did not sign or that has expired)."""
     session = session_of(request)
     if session:
         return session.csrf_token
     token = request.cookies.get(CSRF_COOKIE)
-    if not token or len(token) > 100:
-        token = getattr(request.state, "new_csrf", None) or new_token()
+    if not is_form_token(token):
+        token = getattr(request.state, "new_csrf", None) or new_form_token()
         request.state.new_csrf = token
     return token
 

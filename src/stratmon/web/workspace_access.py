@@ -5,7 +5,8 @@ Every workspace route asks for a role through one of the dependencies here (`sig
 and a form (POST) is refused with 401; a signed-in person without the role gets 403, and a refused
 POST is put in the audit log. Every form arrives through `posted_form`, which bounds its size
 (413) before reading it and refuses it (403) unless it carries the CSRF token of the session (or,
-for the sign-in form, of the browser's double-submit cookie).
+for the sign-in form, of the browser's double-submit cookie, which must be one the server signed:
+a cookie planted by someone else, with a field to match, is refused).
 """
 
 from __future__ import annotations
@@ -20,16 +21,16 @@ from starlette.datastructures import FormData, UploadFile
 
 from stratmon.i18n import _, format_count, language
 from stratmon.indicators.workflow import REVIEWERS, ROLES, User, status_name
+from stratmon.sources.values import CONTROL_CHARACTERS, has_forbidden_characters
 from stratmon.store.results import record_refusal
 from stratmon.web.context import page_user, session_of, site
 from stratmon.web.render import render
-from stratmon.web.security import CSRF_COOKIE, CSRF_FIELD, same_secret
+from stratmon.web.security import CSRF_COOKIE, CSRF_FIELD, is_form_token, same_secret
 
 FORM_MAX_BYTES = 1024 * 1024  # any form without a file: a document's body text is the longest
 MAX_FORM_FIELDS = 1000  # a queue page offers a checkbox per value
 MAX_FORM_FILES = 1
 MAX_TEXT_CHARS = 4000
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 def role_name(role: str) -> str:
@@ -125,8 +126,9 @@ def _check_csrf(request: Request, form: FormData, cookie_token_too: bool) -> Non
     submitted = form.get(CSRF_FIELD)
     session = session_of(request)
     expected = [session.csrf_token] if session else []
-    if cookie_token_too or session is None:
-        expected.append(request.cookies.get(CSRF_COOKIE))
+    cookie = request.cookies.get(CSRF_COOKIE)
+    if (cookie_token_too or session is None) and is_form_token(cookie):
+        expected.append(cookie)
     if not isinstance(submitted, str) or not any(same_secret(submitted, token) for token in expected):
         raise HTTPException(403, _("The form was refused: it has expired or did not come from this site. "
                                    "Reload the page and try again."))
@@ -167,7 +169,7 @@ def text_field(form: FormData, name: str, label: str, *, required: bool = False,
     if len(value) > max_chars:
         raise FormProblem(_("{field} is longer than {limit} characters").format(
             field=label, limit=format_count(max_chars)))
-    if _CONTROL.search(value) or (not multiline and ("\n" in value or "\r" in value)):
+    if has_forbidden_characters(value, multiline=multiline):
         raise FormProblem(_("{field} contains characters that are not allowed").format(field=label))
     return value
 
@@ -208,4 +210,4 @@ def shown_file_name(upload: UploadFile) -> str:
     """The name the browser gave a file, as text to show only (never as a path): its last part,
     without control characters, shortened."""
     name = re.split(r"[\\/]", upload.filename or "")[-1]
-    return _CONTROL.sub("", name).strip()[:120] or _("(no name)")
+    return CONTROL_CHARACTERS.sub("", name).strip()[:120] or _("(no name)")

@@ -1,15 +1,18 @@
 """Signing in to the workspace and out of it.
 
-A sign-in is refused without even checking the password once an account name or a client has
-failed too often lately (`web.security` limits); otherwise the password is checked against its
-argon2 hash (against a dummy hash when there is no such user or no password, so that timing does
-not tell), and success starts a new session under a new random token. The password is never
-logged, stored or shown again.
+Every attempt is first counted as a failure, in the same statement that checks the limits
+(`web.security` says which), so that guesses sent at once pass no more often than one after another;
+a refused attempt does not check the password at all. Then the password is checked against its argon2
+hash (against a dummy hash when there is no such user or no password, so that timing does not tell);
+success forgets the attempt, starts a new session under a new random token and gives the browser a
+device cookie that exempts it from the account-wide limit next time. The client is the address
+`web.client_address` names. The password is never logged, stored or shown again.
 """
 
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse
@@ -19,15 +22,22 @@ from stratmon.i18n import _, format_count
 from stratmon.indicators.workflow import User
 from stratmon.store import web as web_store
 from stratmon.store.results import audit
+from stratmon.web.client_address import client_address
 from stratmon.web.context import site, write_transaction
 from stratmon.web.render import render
 from stratmon.web.security import (
+    ACCOUNT_THROTTLE_WINDOW,
+    DEVICE_COOKIE,
+    DEVICE_LIFETIME,
     MAX_FAILURES_PER_ACCOUNT,
     MAX_FAILURES_PER_CLIENT,
+    MAX_FAILURES_PER_CLIENT_ACCOUNT,
     MAX_PASSWORD_LENGTH,
     SESSION_COOKIE,
     SESSION_LIFETIME,
     THROTTLE_WINDOW,
+    is_device_of,
+    new_device_token,
     new_token,
     password_matches,
 )
@@ -46,8 +56,12 @@ def _next_page(value: str | None) -> str:
     return workspace_url("/")
 
 
-def _client(request: Request) -> str:
-    return request.client.host if request.client else "unknown"
+def _limits(request: Request, name: str) -> web_store.SignInLimits:
+    """The throttle's limits for this attempt: a browser the owner signed in from before is exempt
+    from the account-wide one."""
+    is_known_device = is_device_of(request.cookies.get(DEVICE_COOKIE), name)
+    return web_store.SignInLimits(MAX_FAILURES_PER_CLIENT_ACCOUNT, MAX_FAILURES_PER_CLIENT, THROTTLE_WINDOW,
+                                  None if is_known_device else MAX_FAILURES_PER_ACCOUNT, ACCOUNT_THROTTLE_WINDOW)
 
 
 def _login_page(request: Request, *, status: int = 200, error: str | None = None, name: str = "",
@@ -71,39 +85,44 @@ def sign_in(request: Request, form: FormData = Depends(posted_form(cookie_token_
     password = form.get("password")
     password = password if isinstance(password, str) and len(password) <= MAX_PASSWORD_LENGTH else ""
     engine = site(request).engine
-    client = _client(request)
+    client, limits = client_address(request), _limits(request, name)
+    with write_transaction(engine) as connection:
+        attempt = web_store.admit_sign_in(connection, name, client, limits)
+        is_client_throttled = attempt is None and web_store.limit_reached_by_client(connection, name, client, limits)
+    if attempt is None:
+        return _throttled(request, name, next_page, THROTTLE_WINDOW if is_client_throttled else ACCOUNT_THROTTLE_WINDOW)
+    # Checked outside the write transaction: hashing takes a while and must not hold the write lock.
     with engine.connect() as connection:
-        by_name, by_client = web_store.recent_login_failures(connection, name, client, THROTTLE_WINDOW)
         row = web_store.user_row(connection, name)
-    if by_name >= MAX_FAILURES_PER_ACCOUNT or by_client >= MAX_FAILURES_PER_CLIENT:
-        minutes = format_count(int(THROTTLE_WINDOW.total_seconds() // 60))
-        response = _login_page(request, status=429, name=name, next_page=next_page, error=_(
-            "Too many failed sign-ins. Wait {minutes} minutes, then try again.").format(minutes=minutes))
-        response.headers["retry-after"] = str(int(THROTTLE_WINDOW.total_seconds()))
-        return response
-    # Checked outside the write transaction: hashing takes a while and must not hold the write lock
-    # (so guesses sent at once can pass the limit by at most the number of requests in flight).
     if not password_matches(row.password_hash if row else None, password):
-        with write_transaction(engine) as connection:
-            web_store.record_login_failure(connection, name, client)
         return _login_page(request, status=401, name=name, next_page=next_page,
                            error=_("The name or the password is not right."))
-    return _start_session(request, User(row.name, row.role, row.org_ref), _next_page(next_page))
+    return _start_session(request, User(row.name, row.role, row.org_ref), _next_page(next_page), attempt, client)
 
 
-def _start_session(request: Request, user: User, next_page: str) -> RedirectResponse:
+def _throttled(request: Request, name: str, next_page: str | None, wait: timedelta):
+    minutes = format_count(int(wait.total_seconds() // 60))
+    response = _login_page(request, status=429, name=name, next_page=next_page, error=_(
+        "Too many failed sign-ins. Wait {minutes} minutes, then try again.").format(minutes=minutes))
+    response.headers["retry-after"] = str(int(wait.total_seconds()))
+    return response
+
+
+def _start_session(request: Request, user: User, next_page: str, attempt: int, client: str) -> RedirectResponse:
     """A new session under a new token (the old one, if any, ends: no session fixation)."""
     token = new_token()
     with write_transaction(site(request).engine) as connection:
         old = request.cookies.get(SESSION_COOKIE)
         if old and len(old) < 200:
             web_store.end_session(connection, old)
-        web_store.clear_login_failures(connection, user.name)
+        web_store.forget_sign_in(connection, attempt, user.name, client)
         web_store.start_session(connection, user.name, token, new_token(), SESSION_LIFETIME)
         audit(connection, user.name, "sign_in", "web_session", None)
     response = RedirectResponse(next_page, status_code=303)
     response.set_cookie(SESSION_COOKIE, token, max_age=int(SESSION_LIFETIME.total_seconds()), path="/",
                         secure=True, httponly=True, samesite="lax")
+    response.set_cookie(DEVICE_COOKIE, new_device_token(user.name), max_age=int(DEVICE_LIFETIME.total_seconds()),
+                        path="/", secure=True, httponly=True, samesite="strict")
     return response
 
 

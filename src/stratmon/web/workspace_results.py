@@ -2,9 +2,11 @@
 
 The form is one row of a results file: it is read by the results reader and stored by
 `store.results.write_results`, so it is held to exactly the checks a file is. A partner works only
-on its organisation's activities (`indicators.workflow.check_scope`): the list shows no one
-else's values, and a crafted form naming another organisation's activity or value is refused
-(403), put in the audit log, and changes nothing.
+on its organisation's activities and values (`store.results.check_access`, the rule the API, the
+upload and the CLI share): the list shows the values of its activities, but another organisation's
+value on a shared activity without its comment and without a way to correct or submit it; a crafted
+form naming another organisation's activity or value is refused (403), put in the audit log, and
+changes nothing.
 """
 
 from __future__ import annotations
@@ -16,12 +18,12 @@ from starlette.datastructures import FormData
 
 from stratmon.analysis import result_entries
 from stratmon.i18n import _, language
-from stratmon.indicators.workflow import STATUSES, Refused, User, check_scope
+from stratmon.indicators.workflow import STATUSES, Refused, User, owns
 from stratmon.sources.errors import ContentError, ImportRejected
 from stratmon.sources.result_records import VALUE_TYPES, ResultRecord
 from stratmon.sources.results import COLUMNS
 from stratmon.sources.results import record_from_fields
-from stratmon.store.results import act_on_results, activity_partners, latest_schemes, record_refusal, write_results
+from stratmon.store.results import act_on_results, check_access, latest_schemes, record_refusal, write_results
 from stratmon.web.context import connection, site, write_transaction
 from stratmon.web.workspace_access import (
     FormProblem,
@@ -61,7 +63,7 @@ def _list_page(request: Request, user: User, db: Connection, *, status: str | No
     return workspace_page(request, "results.html", section="results", status=code, error=error,
                           title=_("Your organisation's results") if not is_reviewer(user) else _("Results"),
                           listing=listing, status_filter=statuses[0] if statuses else "", statuses=STATUSES,
-                          value_type_name=value_type_name,
+                          value_type_name=value_type_name, owned=lambda owner: owns(user, owner),
                           return_reasons=result_entries.return_reasons(db, returned))
 
 
@@ -84,7 +86,8 @@ def apply_action(request: Request, user: User, ids: list[int], action: str,
                  reason: str | None) -> tuple[int, str] | None:
     """Submit, approve, return or unlock values, all or none; `(status, why)` when refused.
 
-    A partner naming a value outside its organisation is refused before anything is tried (403);
+    A partner naming a value of another organisation, or of an activity outside its organisation's,
+    is refused before anything is tried (403);
     the workflow's own refusals (a value in the wrong state, a missing reason) are 409. Every
     refusal is put in the audit log, once per value named.
     """
@@ -92,13 +95,13 @@ def apply_action(request: Request, user: User, ids: list[int], action: str,
         raise FormProblem(_("Choose at least one value."))
     engine = site(request).engine
     with engine.connect() as db:
-        activities = result_entries.result_activities(db, ids)
-        missing = [result_id for result_id in ids if result_id not in activities]
+        owners = result_entries.result_owners(db, ids)
+        missing = [result_id for result_id in ids if result_id not in owners]
         if missing:
             raise FormProblem(_("There is no result with id {id}.").format(id=missing[0]), 404)
         try:
             for result_id in ids:
-                _check_scope(db, user, activities[result_id], result_id)
+                _check_access(db, user, *owners[result_id], result_id)
         except Refused as refused:
             _refused(engine, user, action, ids, str(refused))
             return 403, str(refused)
@@ -111,12 +114,11 @@ def apply_action(request: Request, user: User, ids: list[int], action: str,
     return None
 
 
-def _check_scope(db: Connection, user: User, activity: str, result_id: int | None = None) -> None:
-    """Refuse a partner acting outside its organisation's activities (reviewers act on all)."""
-    if is_reviewer(user):
-        return
+def _check_access(db: Connection, user: User, activity: str, owner: str | None = None,
+                  result_id: int | None = None) -> None:
+    """Refuse a partner acting outside its organisation's activities or values (reviewers act on all)."""
     try:
-        check_scope(user, activity, (activity_partners(db, activity) or set()) if activity else set())
+        check_access(db, user, activity, owner)
     except Refused as refused:
         if result_id is None:
             raise
@@ -140,7 +142,7 @@ def entry_form(request: Request, user: User = Depends(signed_in), db: Connection
         if found is None:
             raise HTTPException(404, _("There is no result with id {id}.").format(id=id))
         try:
-            _check_scope(db, user, found.activity)
+            _check_access(db, user, found.activity, found.org_ref)
         except Refused as refused:
             raise HTTPException(403, str(refused)) from None
         values = _values_of(found)
@@ -180,7 +182,7 @@ def save(request: Request, user: User = Depends(signed_in), form: FormData = Dep
     try:
         record = _record(form)
         with engine.connect() as db:
-            _check_scope(db, user, record.activity or "")
+            _check_access(db, user, record.activity or "")
     except FormProblem as problem:
         return _entry_again(request, user, values, str(problem), 400)
     except Refused as refused:
@@ -189,15 +191,14 @@ def save(request: Request, user: User = Depends(signed_in), form: FormData = Dep
     then_submit = form.get("then") == "submit"
     try:
         with write_transaction(engine) as db:
-            write_results(db, [record], user, FORM_SOURCE)
+            written = write_results(db, [record], user, FORM_SOURCE)
             if then_submit:
-                stored = result_entries.result_id(db, record)
-                act_on_results(db, [stored], "submit", user, record.reason, site(request).framework)
+                act_on_results(db, written.ids, "submit", user, record.reason, site(request).framework)
     except ImportRejected as rejected:
         return _entry_again(request, user, values, rejected.reason, 400)
     except Refused as refused:
         with engine.connect() as db:
-            stored = result_entries.result_id(db, record)
+            stored = result_entries.result_id(db, record, user)
         record_refusal(engine, user.name, "submit" if then_submit else "edit", "result_value",
                        stored or record.activity, str(refused))
         return _entry_again(request, user, values, str(refused), 409)

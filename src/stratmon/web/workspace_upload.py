@@ -166,8 +166,11 @@ def _import_results(engine, user: User, path: Path, outcome: UploadOutcome) -> N
     """Results as drafts, the whole file or nothing (as `stratmon results import`)."""
     from stratmon.sources.results import read_results
 
+    # Read and checked whole before the transaction opens, so a slow or hostile file never holds
+    # the write lock that sign-ins and other writers wait for.
+    records = list(read_results(path))
     with write_transaction(engine) as db:
-        change = write_results(db, read_results(path), user, outcome.file_name)
+        change = write_results(db, records, user, outcome.file_name)
     outcome.results_new, outcome.results_updated, outcome.results_unchanged = (
         change.new, change.updated, change.unchanged)
 
