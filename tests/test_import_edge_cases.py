@@ -105,6 +105,20 @@ def test_non_dac_regions_keep_their_vocabulary_in_the_key(sqlite_cli, tmp_path):
     assert funding(sqlite_cli) == {"region-99-389": "100.00"}
 
 
+def test_a_command_on_a_database_that_does_not_exist_creates_nothing(tmp_path):
+    missing = tmp_path / "missing.db"
+    result = run_stratmon("funding", "--by", "country", "--db", f"sqlite:///{missing}")
+    assert result.returncode == 2 and "no database at" in result.stderr and "stratmon init" in result.stderr
+    assert not missing.exists()
+
+
+def test_an_unknown_country_code_is_refused(sqlite_cli):
+    assert sqlite_cli("init").exit_code == 0
+    for code in ("XX", "ZZZ"):
+        result = sqlite_cli("funding", "--by", "fy", "--country", code)
+        assert result.exit_code == 2 and f"{code}: not a country code or name" in result.stderr
+
+
 def test_a_database_url_that_cannot_be_used_is_one_line(tmp_path):
     for args in (["funding", "--by", "country", "--db", "notaurl"],
                  ["init", "--db", f"sqlite:///{tmp_path}/missing/dir/x.db"],

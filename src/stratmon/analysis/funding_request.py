@@ -16,7 +16,7 @@ from stratmon.analysis.geography import STRATEGY, check_scope
 from stratmon.analysis.labels import Labels
 from stratmon.framework import Framework
 from stratmon.i18n import _, language
-from stratmon.sources.countries import iso2_from_iso3, iso2_from_name
+from stratmon.sources.countries import iso2_from_iso3, iso2_from_name, iso3_from_iso2
 
 # Keys whose codes mean little to a reader get a name column in CSV and JSON.
 NAMED_KEYS = ("group", "line", "objective", "agency", "sector", "account")
@@ -37,7 +37,7 @@ def country_key(text: str | None) -> str | None:
     value = text.strip()
     if value.lower().startswith("region-"):
         return value.lower()
-    code = (value.upper() if len(value) == 2 and value.isalpha() else
+    code = (value.upper() if len(value) == 2 and value.isalpha() and iso3_from_iso2(value.upper()) else
             iso2_from_iso3(value) if len(value) == 3 else iso2_from_name(value))
     if code is None:
         raise QueryError(_("{country}: not a country code or name").format(country=value))

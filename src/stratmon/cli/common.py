@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import functools
 import sys
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -143,6 +144,12 @@ def ready_engine(db: str | None):
     from stratmon.store.migrate import require_current
 
     engine = open_engine(db)
+    database = engine.url.database
+    if engine.url.get_backend_name() == "sqlite" and database and database != ":memory:" \
+            and not Path(database).exists():
+        # Connecting would leave an empty file behind (a command run outside the checkout, a typo).
+        raise UserError(_("no database at {path}; run `stratmon init` to create it, or give --db").format(
+            path=database))
     try:
         require_current(engine)
     except SQLAlchemyError as exc:
