@@ -153,9 +153,10 @@ def search_activities(connection: Connection, query: ActivityFilter) -> Activity
         conditions.append(or_(money.c.activity_id.is_not(None), _without_money_in(activity, query.geography)))
     # The date joins keep one row per activity, and the money join only filters when the filter is
     # on money rows: the count needs neither otherwise (it is most of the query's time).
-    counted = (activity.join(money, money.c.activity_id == activity.c.id) if query.by_money_rows else
-               activity.join(money, money.c.activity_id == activity.c.id, isouter=True)
-               if query.geography is not None else activity)
+    if query.by_money_rows or query.geography is not None:
+        counted = activity.join(money, money.c.activity_id == activity.c.id, isouter=not query.by_money_rows)
+    else:
+        counted = activity
     total = connection.execute(select(func.count()).select_from(counted).where(*conditions)).scalar_one()
 
     disbursed = func.coalesce(money.c.d_units, 0) * 1_000_000 + func.coalesce(money.c.d_rest, 0)

@@ -76,8 +76,10 @@ def funding(
 def _coverage_line(connection, framework, query, labels: Labels) -> None:
     """Under a table by country or group of obligations or disbursements: how much of
     ForeignAssistance.gov's figure for the same countries and years the IATI data hold."""
+    from stratmon.analysis.geography import STRATEGY
+
     if (query.transaction_type not in ("obligation", "disbursement") or not {"country", "group"} & set(query.by)
-            or query.scope != "strategy"):
+            or query.scope != STRATEGY):
         return
     from stratmon.analysis.coverage import CoverageData
     from stratmon.analysis.coverage_words import describe, places_words

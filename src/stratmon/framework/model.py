@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import cached_property
 from decimal import Decimal
 from typing import Literal
 
@@ -248,9 +249,10 @@ class Framework(Strict):
             raise ValueError(f"duplicate objective ids {', '.join(duplicates)}")
         return self
 
-    @property
+    @cached_property
     def geography(self) -> Geography:
-        """The Strategy's geography: its countries and regions by recipient key."""
+        """The Strategy's geography: its countries and regions by recipient key (made once: the model
+        is frozen, and queries ask for it on every request)."""
         return Geography(frozenset(country.code for country in self.countries),
                          frozenset(region.key for region in self.regions if region.scope == "own"),
                          frozenset(region.key for region in self.regions if region.scope == "context"))
