@@ -1,7 +1,7 @@
 """Draw the activities of an attribution evaluation set from an imported database, with a recorded seed.
 
     .venv/bin/python scripts/draw_evaluation_sample.py --db sqlite:///stratmon.db --seed 20261206 \
-        --uniform 120 --dollars 120 --out sample.csv [--dossiers DIR]
+        --uniform 120 --dollars 120 --out sample.csv [--dossiers DIR] [--exclude LABELS.csv --all-tune]
 
 The population is every activity with money in the framework's geography (its countries and the regions
 it declares). One part is drawn uniformly over those activities; the other weighted by the activity's
@@ -10,6 +10,9 @@ without the activities of the first part (weighted sampling by keys u^(1/w), Efr
 Within each part, half the activities (by a seeded shuffle) are for tuning the crosswalks and half are
 held out for reporting. `--dossiers` writes, per activity, what a person reads to label it: titles,
 descriptions, sectors, organisations, accounts and recipients as published, never what the rules answer.
+`--exclude` leaves out the activities an existing labels file holds, so that a later draw adds new ones;
+`--all-tune` puts every drawn activity in the tuning half (a supplement must never grow the held-out half
+after its misses have been read).
 """
 
 from __future__ import annotations
@@ -118,13 +121,19 @@ def main() -> None:
     parser.add_argument("--dollars", type=int, default=120)
     parser.add_argument("--out", type=Path, required=True)
     parser.add_argument("--dossiers", type=Path)
+    parser.add_argument("--exclude", type=Path, help="a labels CSV whose activities are not drawn again")
+    parser.add_argument("--all-tune", action="store_true", help="every drawn activity goes to the tuning half")
     args = parser.parse_args()
     framework = load_framework()
     engine = create_engine(args.db)
     with engine.connect() as connection:
         people = population(connection, geography_keys(framework))
+        if args.exclude:
+            with args.exclude.open(newline="", encoding="utf-8") as handle:
+                labelled = {row["iati_identifier"] for row in csv.DictReader(handle)}
+            people = {aid: value for aid, value in people.items() if value[0] not in labelled}
         drawn = draw(people, args.seed, args.uniform, args.dollars)
-        half = halves(drawn, args.seed)
+        half = {aid: "tune" for aid, _part in drawn} if args.all_tune else halves(drawn, args.seed)
         with args.out.open("w", newline="", encoding="utf-8") as handle:
             writer = csv.writer(handle)
             writer.writerow(["iati_identifier", "draw", "half", "usd_fy2016_2020"])

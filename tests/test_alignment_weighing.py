@@ -170,3 +170,68 @@ def test_the_sectors_that_said_nothing_read_as_words(crosswalks):
 
     words = Labels(None, crosswalks.framework, "en", crosswalks=crosswalks).evidence("99:9000 + 1:99810")
     assert "+" not in words and words.startswith("program area 9000") and "DAC code 99810" in words
+
+
+def test_a_dac_code_that_only_restates_the_program_area_does_not_pick_another_objective(crosswalks):
+    # INL files its justice-sector awards under "Rule of Law and Human Rights" with DAC 15160 "Human
+    # rights" by habit: the area's own objective (justice) stands.
+    found = part(crosswalks, area("7", "Rule of Law and Human Rights"), dac("15160"),
+                 titles=["Guatemala Resident Legal Advisor"], account="1022")
+    assert found.target == Target("G1")
+    # Where the texts do speak of human rights, they decide.
+    rights = part(crosswalks, area("7", "Rule of Law and Human Rights"), dac("15160"),
+                  titles=["Protection of human rights defenders"])
+    assert rights.target == Target("G4")
+    # Another DAC code of the line still picks the objective inside it.
+    assert part(crosswalks, area("7", "Rule of Law and Human Rights"), dac("15113")).target == Target("G2")
+
+
+def test_between_equal_votes_the_one_read_in_the_title_wins(crosswalks):
+    # An IAF grant whose title names LGBT inclusion and whose description's first sentence names market
+    # access: both specific phrases; the title states the purpose.
+    found = part(crosswalks, area("48", "Education and Social Services - General"), dac("11230"),
+                 titles=["Promoting inclusion of Belize's LGBT population"],
+                 descriptions=["The group will improve its members' working capital and market access."])
+    assert found.target == Target("G4")
+
+
+@pytest.mark.parametrize("title, areas, dacs, expected", [
+    # DOL: labour law enforcement is about rights at work, not agriculture or trade.
+    ("Improving Enforcement of Labor Laws in the Agricultural Export Sector of Costa Rica", ("29", "Agriculture"),
+     "16070", "G4"),
+    # A vetted unit's course is counter-narcotics work whatever the justice code says.
+    ("Special Investigation Unit (SIU) 5 Advanced Course, El Salvador",
+     ("3", "Stabilization Operations and Security Sector Reform"), "15130", "S1"),
+    # Recovery after hurricanes builds resilience (P7), even under an agriculture code.
+    ("Recovery and resilience among Guatemalan families affected by hurricanes Eta and Iota", ("29", "Agriculture"),
+     "31120", "P7"),
+    # Treasury's banking advisers: the financial sector, not public finance.
+    ("Technical Assistance for Banking & Financial Services - Honduras",
+     ("25", "Macroeconomic Foundation for Growth"), "15111", "P5"),
+    # Work for young people is workforce development, even under an agriculture code.
+    ("Acceso y Oportunidades para el Emprendimiento Juvenil", ("29", "Agriculture"), "31120", "P4"),
+    # Peace Corps support costs run the post, whatever sector the post files them under.
+    ("U.S. Peace Corps Direct Volunteer Support", ("48", "Education and Social Services - General"), "11220",
+     "outside:administration"),
+])
+def test_a_purpose_stated_in_the_title_decides_through_a_general_rule(crosswalks, title, areas, dacs, expected):
+    assert part(crosswalks, area(*areas), dac(dacs), titles=[title]).target == Target.parse(expected)
+
+
+def test_environmental_education_is_conservation_and_preparedness_needs_a_disaster(crosswalks):
+    corcovado = part(crosswalks, area("48", "Education and Social Services - General"), dac("11230"),
+                     descriptions=["Fundraising, environmental education, waste management and low-impact tourism "
+                                   "around the Osa Peninsula's protected areas."])
+    assert corcovado.target == Target("P7")
+    referendum = part(crosswalks, titles=["Public Awareness Preparedness for Referendum on the Border Claim"])
+    assert referendum.target == Target("G4")
+    assert part(crosswalks, titles=["Community disaster preparedness in Olancho"]).target == Target("P7")
+
+
+def test_regional_money_for_birds_breeding_in_the_united_states_is_outside_the_geography(crosswalks):
+    assert crosswalks.outside_geography(fold("Protect shortgrass prairie in southeastern Colorado")) == "colorado"
+    assert crosswalks.outside_geography(fold("Cerulean warbler habitat acquisition in Iowa")) == "iowa"
+    # A river of that name, or a town called Florida, keeps the money where it was.
+    assert crosswalks.outside_geography(fold("Watershed of the Rio Colorado")) is None
+    assert crosswalks.outside_geography(fold("Coffee growers of Florida, Copan")) is None
+    assert crosswalks.outside_geography(fold("Warblers wintering in Honduras and breeding in Minnesota")) is None

@@ -96,11 +96,16 @@ class ProgramArea(_Targeted):
     # true: the DAC code may pick another objective of the same line; a list of line ids: of
     # any of those lines.
     refine_by_dac: bool | tuple[str, ...] = False
+    # DAC codes that only restate the area's own name (publishers pair them with it by habit): with
+    # one of these, the area keeps its own objective rather than letting the code pick.
+    restated_by: tuple[str, ...] = ()
 
     @model_validator(mode="after")
     def _refine_needs_objective(self):
         if self.refine_by_dac and self.objective is None:
             raise ValueError("refine_by_dac needs an objective")
+        if self.restated_by and not self.refine_by_dac:
+            raise ValueError("restated_by needs refine_by_dac")
         return self
 
 

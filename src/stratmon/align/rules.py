@@ -16,8 +16,11 @@ Weighing, deterministic and explainable:
   objective inside its line to the DAC code (`refine_by_dac`, when the cell's DAC code names an
   objective there), which then names no objective of its own. The best-scored target wins. A line-only
   vote never places money by itself.
-- Ties go to the stronger single vote, then to the signal order program area, DAC, keywords,
-  organisation, account, then to the target's id.
+- Ties go to the stronger single vote, then to a target named in the title (where a publisher
+  states the purpose; sector codes are often a bureau's defaults), then to the signal order program
+  area, DAC, keywords, organisation, account, then to the target's id.
+- A program area that leaves the objective to the DAC code keeps its own where the code only
+  restates the area's name (`restated_by`: "Human rights" beside "Rule of Law and Human Rights").
 - Confidence: high where two or more signals agree and the winner leads by at least a specific vote;
   low where only broad signals decide, or a conflict remains (the runner-up within one point, or a
   specific or strong signal for another line of action within a specific vote); medium otherwise (one
@@ -65,6 +68,7 @@ class Vote:
     line_id: str | None = None  # a line-only vote (no objective)
     fixes_line_only: bool = False  # a program area whose DAC code picks the objective inside its line
     lines: tuple[str, ...] = ()  # for those: the lines inside which the DAC code may pick
+    restated_by: tuple[str, ...] = ()  # DAC codes that only restate the program area: they do not pick
 
     @property
     def weight(self) -> int:
@@ -154,14 +158,15 @@ def program_area_vote(crosswalks: Crosswalks, area: SectorShare) -> Vote | None:
         return None
     source = f"{PROGRAM_AREA_VOCABULARY}:{area.code}" if area.code else f"us-sector:{area.name}"
     lines = tuple(sorted(crosswalks.refinable_lines(entry)))
-    return Vote("program_area", source, entry.strength or "specific", entry.target, lines=lines)
+    return Vote("program_area", source, entry.strength or "specific", entry.target, lines=lines,
+                restated_by=entry.restated_by)
 
 
 def _refined(crosswalks: Crosswalks, area: Vote | None, dac: Vote | None) -> tuple[Vote | None, Vote | None]:
     """A program area that leaves the objective to the DAC code (`refine_by_dac`) only fixes its line
     when the cell's DAC code names an objective in one of the lines it allows; otherwise it speaks for
     its own objective in full."""
-    if area is None or not area.lines:
+    if area is None or not area.lines or (dac is not None and dac.source.split(":")[1] in area.restated_by):
         return area, dac
     objective = dac.target.objective_id if dac is not None else None
     if objective and objective != area.target.objective_id and crosswalks.line_of(objective) in area.lines:
@@ -229,9 +234,10 @@ def resolve(crosswalks: Crosswalks, votes: list[Vote], silent: str = "") -> Part
         direct = [v for v in support if v.target == target]
         strongest = max(v.weight for v in direct)
         first = min(SIGNAL_ORDER.index(v.signal) for v in direct if v.weight == strongest)
-        ranked.append(((_family_score(support), strongest, -first, str(target)), target, support, direct))
+        titled = any(v.source.endswith("@title") for v in direct)
+        ranked.append(((_family_score(support), strongest, titled, -first, str(target)), target, support, direct))
     ranked.sort(key=lambda item: item[0], reverse=True)
-    (score, strongest, _first, _key), target, supporting, direct = ranked[0]
+    (score, strongest, _titled, _first, _key), target, supporting, direct = ranked[0]
     runner_up = ranked[1][0][0] if len(ranked) > 1 else 0
     rule = next(s for s in SIGNAL_ORDER if any(v.signal == s and v.weight == strongest for v in direct))
     losing = [v for v in votes if v not in supporting]
