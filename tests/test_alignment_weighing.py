@@ -235,3 +235,25 @@ def test_regional_money_for_birds_breeding_in_the_united_states_is_outside_the_g
     assert crosswalks.outside_geography(fold("Watershed of the Rio Colorado")) is None
     assert crosswalks.outside_geography(fold("Coffee growers of Florida, Copan")) is None
     assert crosswalks.outside_geography(fold("Warblers wintering in Honduras and breeding in Minnesota")) is None
+
+
+@pytest.mark.parametrize("title, areas, dacs, expected", [
+    # Securing a border names its purpose, whatever police code INL files the award under.
+    ("Honduras Enhancing Border Security and Building Capacity",
+     ("3", "Stabilization Operations and Security Sector Reform"), "15210", "S3"),
+    # Work with the national civil police is police institution-building.
+    ("INL MRI CE Policies Procedures PNC Manual", ("5", "Transnational Crime"), "15130", "S4"),
+    # Illegal fishing is a conservation matter even under a fisheries-policy code.
+    ("Support for Regional Governance to Prevent, Deter, and Eliminate Illegal, Unreported and Unregulated "
+     "(IUU) Fishing in CAFTA-DR Countries", ("35", "Natural Resources and Biodiversity"), "31310", "P7"),
+])
+def test_general_rules_learnt_from_the_third_tuning_draw(crosswalks, title, areas, dacs, expected):
+    found = part(crosswalks, area(*areas), dac(dacs), titles=[title], account="1022")
+    assert found.target == Target.parse(expected)
+
+
+def test_a_belize_itvet_and_the_party_and_court_institutes_speak_for_their_objectives(crosswalks):
+    assert part(crosswalks, titles=["STAN CREEK ITVET 9/30/13"]).target == Target("P4")
+    assert part(crosswalks, organisations=["National Center for State Courts"]).target == Target("G1")
+    assert part(crosswalks, organisations=["International Republican Institute"]).target == Target("G4")
+    assert crosswalks.outside_geography(fold("Colorados grassland prairie ecosystems")) == "colorados"
