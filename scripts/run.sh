@@ -28,6 +28,13 @@ $stratmon import iati "$iati"
 [ -f "$data/datahub-population/population.csv" ] && \
     $stratmon import context "$data/datahub-population/population.csv" --format datahub
 [ -d "$data/cbp-encounters" ] && $stratmon import context "$data/cbp-encounters" --format cbp
+# More context series (poverty, tax revenue, governance scores, WDI homicides, unemployment, electricity),
+# named file by file: the folder also holds the World Bank's metadata files, which are no data.
+if [ -d "$data/context-more" ]; then
+    more="$data/context-more"
+    $stratmon import context "$more"/API_*.csv "$more"/SI.POV.*.csv "$more"/WGI_*_Data.csv --format wdi
+    $stratmon import context "$more"/owid_Taxes_*.csv --format owid
+fi
 $stratmon align
 $stratmon funding --by country,fy --type obligation
 $stratmon funding --by country,fy --type disbursement

@@ -72,8 +72,8 @@ def test_each_rule_attributes_money_where_its_crosswalk_says(aligned):
 def test_sector_percentages_split_money_without_creating_or_losing_a_cent(aligned):
     split = by_objective(aligned, "US-GOV-1-ALIGN-SPLIT")
     # Cells of 60% agriculture / 40% good governance by 70% agricultural development / 30% decentralisation,
-    # and the title names "local governance" (G4) too: agriculture × agricultural development → P3 (0.42);
-    # where the sectors disagree, the title's local governance tips the cell to G4 (0.18 + 0.28 + 0.12).
+    # and the title names municipal councils (G4) too: agriculture × agricultural development → P3 (0.42);
+    # where the sectors disagree, the title's local government tips the cell to G4 (0.18 + 0.28 + 0.12).
     assert set(split) == {"P3", "G4"}
     assert sum(split.values()) == Decimal("333333.33") - Decimal("0.07")
     assert split["P3"] == pytest.approx(Decimal("333333.26") * Decimal("0.42"), abs=Decimal("0.02"))

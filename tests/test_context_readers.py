@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from stratmon.sources import context
+from stratmon.sources import csvsafe
 from stratmon.sources.context import read_cbp, read_context, read_datahub, read_owid, read_wdi
 from stratmon.sources.errors import ImportRejected
 
@@ -370,9 +370,9 @@ def test_files_over_512_mb_are_refused_before_reading(tmp_path):
 
 
 def test_a_line_over_the_limit_is_refused(tmp_path):
-    path = write(tmp_path, "gdp.csv", "Country Name,Country Code,Year,Value\n" + "x" * (context.MAX_LINE_BYTES + 1))
+    path = write(tmp_path, "gdp.csv", "Country Name,Country Code,Year,Value\n" + "x" * (csvsafe.MAX_LINE_BYTES + 1))
     error = rejection(read_datahub, path)
-    assert (error.line, error.reason) == (2, f"line is longer than {context.MAX_LINE_BYTES:,} bytes")
+    assert (error.line, error.reason) == (2, f"line is longer than {csvsafe.MAX_LINE_BYTES:,} bytes")
 
 
 def test_malformed_csv_is_rejected(tmp_path):
@@ -406,3 +406,92 @@ def test_datahub_without_a_known_name_or_indicator_is_rejected(tmp_path):
     path = write(tmp_path, "life.csv", "Country Name,Country Code,Year,Value\nHonduras,HND,2019,75\n")
     error = rejection(read_datahub, path)
     assert (error.line, error.reason) == (None, "cannot tell which indicator 'life.csv' holds: name it (--indicator)")
+
+
+# --- the layouts of the extra series (context-more): WDI long form, DataBank, OWID by name ----------------
+
+FIXTURES = Path(__file__).parent / "fixtures" / "context"
+
+
+def test_wdi_long_form_is_read_by_its_indicator_code_and_drops_aggregates():
+    values = list(read_context(FIXTURES / "wdi_long.csv", "wdi"))
+    assert [(v.indicator, v.country_key, v.year, v.value, v.line) for v in values] == [
+        ("poverty_international", "GT", 2023, Decimal("9.7"), 2),
+        ("poverty_international", "GT", 2014, Decimal("8.0"), 3), ("SI.POV.XYZ", "HN", 2019, Decimal("12.5"), 6)]
+    known, unknown = values[0], values[-1]
+    assert (known.unit, known.source, known.vintage) == (
+        "% of population ($3.00 a day 2021 PPP)", "World Bank WDI", None)
+    # A series the catalogue does not know keeps its code, and the unit its name gives.
+    assert (unknown.unit, unknown.source) == ("share of people", "World Bank WDI")
+
+
+def test_a_databank_export_takes_its_vintage_from_the_footer():
+    values = list(read_wdi(FIXTURES / "wgi_databank.csv"))
+    assert [(v.indicator, v.country_key, v.year, v.value, v.line) for v in values] == [
+        ("wgi_control_of_corruption", "GT", 2014, Decimal("30.1"), 2),
+        ("wgi_control_of_corruption", "GT", 2015, Decimal("29.5048675537109"), 2),
+        ("wgi_rule_of_law", "HN", 2014, Decimal("20.25"), 4), ("wgi_rule_of_law", "HN", 2016, Decimal("21"), 4)]
+    assert {(v.unit, v.source, v.vintage) for v in values} == {("score 0-100", "World Bank WGI", "2026-03-18")}
+
+
+def test_a_databank_row_after_the_footer_is_rejected(tmp_path):
+    text = (FIXTURES / "wgi_databank.csv").read_text(encoding="utf-8")
+    row = "Panama,PAN,Rule of Law - Governance score (0-100),GOV_WGI_RL.SC,1,2,3\r\n"
+    path = write(tmp_path, "wgi.csv", text + row)
+    error = rejection(read_wdi, path)
+    assert (error.line, error.reason) == (9, "a row of data after the footer that starts on line 7")
+
+
+@pytest.mark.parametrize("header, reason", [
+    ("Country Name,Country Code,Series Name,Series Code,2015 [YR2016]", "column '2015 [YR2016]' is not a year"),
+    ("Country Name,Country Code,Series Name,Series Code", "no year columns after 'Series Code'"),
+    ("Country Name,Country Code,Series Code,2015 [YR2015]", "missing column 'Series Name'"),
+])
+def test_a_databank_header_is_checked(tmp_path, header, reason):
+    error = rejection(read_wdi, write(tmp_path, "wgi.csv", header + "\n"))
+    assert (error.line, error.reason) == (1, reason)
+
+
+def test_an_owid_file_without_codes_is_read_by_country_name():
+    values = list(read_owid(FIXTURES / "owid_by_name.csv"))
+    # The first value column only; "World" and the region are no country; a Spanish name is one.
+    assert [(v.indicator, v.country_key, v.year, v.value, v.line) for v in values] == [
+        ("tax_revenue_total_gdp", "GT", 2015, Decimal("10.815231"), 2),
+        ("tax_revenue_total_gdp", "PA", 2017, Decimal("13.8"), 6)]
+    assert {(v.unit, v.vintage) for v in values} == {("% of GDP", None)}
+
+
+@pytest.mark.parametrize("name, fmt, indicators, vintage", [
+    ("SI.POV.DDAY.csv", "wdi", {"poverty_international"}, None),
+    ("SI.POV.NAHC.csv", "wdi", {"poverty_national"}, None),  # nothing for Belize (SOURCE.md)
+    ("API_GC.TAX.TOTL.GD.ZS_DS2_en_csv_v2_1167.csv", "wdi", {"tax_revenue_gdp"}, "2026-04-08"),
+    ("owid_Taxes_ICTD_GRD_2021.csv", "owid", {"tax_revenue_total_gdp"}, None),
+    ("WGI_2025_governance_scores_3be8611c-a998-4ed7-ad29-16f485b87ebf_Data.csv", "wdi",
+     {"wgi_control_of_corruption", "wgi_government_effectiveness", "wgi_rule_of_law", "wgi_political_stability"},
+     "2026-03-18"),
+    ("API_VC.IHR.PSRC.P5_DS2_es_csv_v2_8348.csv", "wdi", {"homicide_rate"}, "2026-02-24"),
+    ("API_SL.UEM.TOTL.ZS_DS2_en_csv_v2_115692.csv", "wdi", {"unemployment"}, "2026-04-08"),
+    ("API_EG.ELC.ACCS.ZS_DS2_en_csv_v2_3606.csv", "wdi", {"electricity_access"}, "2026-07-01"),
+])
+def test_every_extra_series_is_read_under_its_catalogue_code(shared_data, name, fmt, indicators, vintage):
+    path = shared_data / "context-more" / name
+    values = list(read_context(path, fmt))
+    assert {v.indicator for v in values} == indicators
+    assert {v.vintage for v in values} == {vintage}
+    expected = CENTRAL_AMERICA - {"BZ"} if name == "SI.POV.NAHC.csv" else CENTRAL_AMERICA
+    assert {v.country_key for v in values} & CENTRAL_AMERICA == expected
+
+
+@pytest.mark.parametrize("name, fmt, key, indicator, expected", [
+    # Read off the files as printed (SOURCE.md rounds them): a wide WDI file in Spanish, a long one,
+    # the DataBank export and the OWID dataset without codes.
+    ("API_VC.IHR.PSRC.P5_DS2_es_csv_v2_8348.csv", "wdi", ("GT", 2014), "homicide_rate", "33.4975903480006"),
+    ("SI.POV.DDAY.csv", "wdi", ("HN", 2023), "poverty_international", "17.0"),
+    ("WGI_2025_governance_scores_3be8611c-a998-4ed7-ad29-16f485b87ebf_Data.csv", "wdi", ("CR", 2024),
+     "wgi_control_of_corruption", "61.6036307"),
+    ("owid_Taxes_ICTD_GRD_2021.csv", "owid", ("BZ", 2019), "tax_revenue_total_gdp", "28.221464"),
+])
+def test_extra_series_values_are_exact(shared_data, name, fmt, key, indicator, expected):
+    values = {(v.country_key, v.year): v for v in read_context(shared_data / "context-more" / name, fmt)
+              if v.indicator == indicator}
+    assert values[key].value == Decimal(expected)

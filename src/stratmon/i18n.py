@@ -2,7 +2,9 @@
 
 The language is chosen per context: `set_language()` (the CLI's `--lang`, the web's `/en/` or `/es/`
 for one request), else `$STRATMON_LANG`, else the language of `$LANG`, else English. It is held in a
-context variable, so concurrent web requests each keep their own.
+context variable, so concurrent web requests each keep their own; `using_language()` switches it for one
+block. Texts made when a module loads, before the language is chosen, are marked with `N_` and translated
+with `_` when shown.
 """
 
 from __future__ import annotations
@@ -10,6 +12,8 @@ from __future__ import annotations
 import gettext
 import io
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from contextvars import ContextVar
 from decimal import Decimal
 from functools import lru_cache
@@ -45,6 +49,18 @@ def set_language(lang: str | None) -> str:
     return language()
 
 
+@contextmanager
+def using_language(lang: str) -> Iterator[None]:
+    """Use `lang` inside the block only (a report in Spanish from a command run in English)."""
+    if lang not in SUPPORTED:
+        raise ValueError(lang)
+    token = _current.set(lang)
+    try:
+        yield
+    finally:
+        _current.reset(token)
+
+
 @lru_cache(maxsize=None)
 def translations(lang: str) -> gettext.NullTranslations:
     """The message catalog for `lang`, compiled in memory from its .po file."""
@@ -62,6 +78,12 @@ def translations(lang: str) -> gettext.NullTranslations:
 def _(message: str) -> str:
     """Translate `message` into the current language."""
     return translations(language()).gettext(message)
+
+
+def N_(message: str) -> str:
+    """Mark `message` for the catalogue and return it untranslated: a text made when a module loads, before
+    the language is chosen (the command line's help), is translated with `_` when it is shown."""
+    return message
 
 
 def ngettext(singular: str, plural: str, count: int) -> str:
@@ -88,10 +110,11 @@ def format_usd_words(value: Decimal, lang: str | None = None) -> str:
     return sign + _("US${amount}").format(amount=numbers.format_decimal(magnitude, format="#,##0", locale=locale))
 
 
-def format_measure(value: Decimal, lang: str | None = None) -> str:
+def format_measure(value: Decimal, lang: str | None = None, like: Decimal | None = None) -> str:
     """A measured value for reading: whole numbers from 1,000 up, two decimals from 1, else three
-    significant places (exact values stay in CSV and JSON output)."""
-    magnitude = abs(value)
+    significant places (exact values stay in CSV and JSON output); written as `like` would be when
+    given (a difference then reads with the decimals of the values it is the difference of)."""
+    magnitude = abs(value if like is None else like)
     if magnitude >= 1000:
         pattern = "#,##0"
     elif magnitude >= 1 or magnitude == 0:

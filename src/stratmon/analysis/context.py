@@ -1,4 +1,10 @@
-"""Context indicators: values as stored, and each country's latest value against the baseline year."""
+"""Context indicators: values as stored, and each country's latest value against its baseline.
+
+The baseline is the value of the indicator's baseline year (else the Strategy's first fiscal year) or,
+where the source has none for that year, of the nearest year within the framework's tolerance
+(`context_baseline.tolerance_years`); the year used is kept, so that every table can name it. In a
+table bound to a span of fiscal years, the latest value is the last inside the span, never one after it.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +13,9 @@ from decimal import Decimal
 
 from sqlalchemy import Connection, select
 
+from stratmon.analysis.fiscal import FiscalYears
 from stratmon.framework import Framework
+from stratmon.i18n import _, format_measure
 from stratmon.store import schema
 
 value_table = schema.context_value
@@ -30,11 +38,13 @@ class ContextPoint:
 
 @dataclass(frozen=True)
 class AgainstBaseline:
-    """A country's indicator at the baseline year and at its latest year."""
+    """A country's indicator at its baseline and at its latest year."""
 
     indicator: str
     country: str
-    baseline_year: int
+    reference_year: int  # the year the baseline should come from
+    tolerance_years: int  # how far from it the baseline may be taken
+    baseline_year: int | None  # the year it was taken from (None: no value near enough)
     baseline: Decimal | None
     latest_year: int | None
     latest: Decimal | None
@@ -61,29 +71,89 @@ def context_points(connection: Connection, *, indicator: str | None = None, coun
 
 
 def against_baseline(connection: Connection, framework: Framework, *, indicator: str | None = None,
-                     countries: list[str] | None = None) -> list[AgainstBaseline]:
-    """For each catalogue indicator and country: the baseline-year value, the latest value, the change."""
+                     countries: list[str] | None = None,
+                     fiscal_years: FiscalYears | None = None) -> list[AgainstBaseline]:
+    """For each catalogue indicator and country: the baseline, the latest value, the change. With
+    `fiscal_years`, the latest value is the last inside that span (calendar years read as the fiscal
+    years of the same number); without it, the last stored."""
     wanted = countries or [c.code for c in framework.countries]
+    span = fiscal_years or FiscalYears()
+    tolerance = framework.context_baseline.tolerance_years
     results = []
     for spec in framework.context_indicators:
         if indicator and spec.id != indicator:
             continue
+        reference = framework.baseline_year(spec)
         # Only the wanted countries' values: sources such as OWID publish every country of the world.
         points = context_points(connection, indicator=spec.id, countries=wanted)
         for country in wanted:
             series = [p for p in points if p.country == country]
             if not series:
                 continue
-            # One source per series: the one with the most recent value.
-            source = max(series, key=lambda p: (p.year, p.source)).source
+            inside = [p for p in series if _inside(p.year, span)]
+            # One source per series: the one with the most recent value in the span.
+            source = max(inside or series, key=lambda p: (p.year, p.source)).source
             series = [p for p in series if p.source == source]
-            baseline = next((p.value for p in series if p.year == spec.baseline_year), None)
-            latest = series[-1]
-            change = latest.value - baseline if baseline is not None and latest.year > spec.baseline_year else None
+            inside = [p for p in inside if p.source == source]
+            baseline = _nearest(series, reference, tolerance)
+            latest = inside[-1] if inside else None
+            change = (latest.value - baseline.value
+                      if baseline is not None and latest is not None and latest.year > baseline.year else None)
             if change is None or change == 0 or spec.direction == "neutral":
                 improved = None
             else:
                 improved = (change < 0) == (spec.direction == "lower")
-            results.append(AgainstBaseline(spec.id, country, spec.baseline_year, baseline, latest.year,
-                                           latest.value, change, improved, source))
+            results.append(AgainstBaseline(
+                spec.id, country, reference, tolerance, baseline.year if baseline else None,
+                baseline.value if baseline else None, latest.year if latest else None,
+                latest.value if latest else None, change, improved, source))
     return results
+
+
+def _inside(year: int, span: FiscalYears) -> bool:
+    return (span.first is None or year >= span.first) and (span.last is None or year <= span.last)
+
+
+def _nearest(series: list[ContextPoint], year: int, tolerance: int) -> ContextPoint | None:
+    """The value of `year`, else of the nearest year at most `tolerance` away (the earlier of two equally
+    near: a baseline should precede what it is the baseline of)."""
+    near = [p for p in series if abs(p.year - year) <= tolerance]
+    return min(near, key=lambda p: (abs(p.year - year), p.year)) if near else None
+
+
+# --- in words, for tables -------------------------------------------------------------------------------
+
+def baseline_year_words(row: AgainstBaseline) -> str:
+    """The year the baseline comes from ("2015"; "2014, nearest to 2015"), or which years had none."""
+    if row.baseline_year is None:
+        return _("no value in {first}–{last}").format(first=row.reference_year - row.tolerance_years,
+                                                      last=row.reference_year + row.tolerance_years)
+    if row.baseline_year != row.reference_year:
+        return _("{year}, nearest to {reference}").format(year=row.baseline_year, reference=row.reference_year)
+    return str(row.baseline_year)
+
+
+def change_words(row: AgainstBaseline, lang: str | None = None) -> str:
+    """The change as values and direction: "42.10 → 26.00 (−16.10), better"; "–" without both values."""
+    if row.change is None:
+        return "–"
+    sign = "−" if row.change < 0 else "+" if row.change > 0 else "±"
+    change = format_measure(abs(row.change), lang, like=max(abs(row.baseline), abs(row.latest)))
+    if row.change and not any(digit in change for digit in "123456789"):
+        change = format_measure(abs(row.change), lang)  # too small for the values' decimals: its own
+    values = "{baseline} → {latest} ({sign}{change})".format(
+        baseline=format_measure(row.baseline, lang), latest=format_measure(row.latest, lang), sign=sign, change=change)
+    if row.change == 0:
+        return _("{values}, no change").format(values=values)
+    verdict = {True: _("better"), False: _("worse")}.get(row.improved)
+    return _("{values}, {verdict}").format(values=values, verdict=verdict) if verdict else values
+
+
+def baseline_note(last_year: int | None, tolerance: int) -> str:
+    """What a context table's baseline, latest value and change mean."""
+    latest = (_("the latest value is the last up to {year}").format(year=last_year) if last_year is not None
+              else _("the latest value is the last published"))
+    return _("The baseline is each indicator's value in its baseline year or, where the source has none, in the "
+             "nearest year at most {tolerance} years away (the year used is shown); {latest}. The change reads "
+             "baseline → latest (difference), better or worse by the indicator's direction (a lower homicide "
+             "rate is better); values are as the source publishes them.").format(tolerance=tolerance, latest=latest)

@@ -17,9 +17,10 @@ from stratmon.align.crosswalk import Crosswalks
 from stratmon.analysis import report_coverage
 from stratmon.analysis.alignment import coverage
 from stratmon.analysis.alignment_evaluation import published_precision
-from stratmon.analysis.context import against_baseline
+from stratmon.analysis.context import against_baseline, baseline_note, baseline_year_words, change_words
 from stratmon.analysis.coverage import CoverageData
 from stratmon.analysis.coverage_words import span_words
+from stratmon.analysis.events import events_in
 from stratmon.analysis.fiscal import FiscalYears
 from stratmon.analysis.funding import NOT_ALIGNED, OUTSIDE_PREFIX, FundingQuery, funding
 from stratmon.analysis.labels import Labels
@@ -30,6 +31,7 @@ from stratmon.analysis.pipeline import pipeline
 from stratmon.analysis.quality import check_results, framework_quality_rules
 from stratmon.analysis.quality_data import result_points
 from stratmon.analysis.report_changes import changes_section
+from stratmon.analysis.report_events import chart_events, chart_events_note, events_section
 from stratmon.analysis.reconcile import reconcile
 from stratmon.analysis.report_types import Chart, Column, Report, Section, Table
 from stratmon.analysis.top import top_activities
@@ -76,6 +78,7 @@ class _Builder:
         self.groups = tuple((member, group.id) for group in self.framework.country_groups
                             for member in group.countries)
         self.coverage_data = CoverageData(connection, self.framework.geography)
+        self.events = events_in(self.framework, fiscal_years, [country] if country else None)
 
     def query(self, by: tuple[str, ...], transaction_type: str = "disbursement") -> FundingQuery:
         """The query `stratmon funding --by BY --type T --fy A:B [--country C]` runs."""
@@ -164,7 +167,8 @@ def _funding(builder: _Builder) -> Section:
         Chart("disbursements_by_year", _("Disbursements by fiscal year and line of action"), "stacked_bar",
               tuple({"fy": str(fy), "usd": usd, "line": builder.aligned_name("line", line)}
                     for (fy, line), usd in sorted(by_year_line.items())),
-              "fy", "usd", _("Fiscal year"), _("Disbursements (USD)"), "line", _("Line of action")),
+              "fy", "usd", _("Fiscal year"), _("Disbursements (USD)"), "line", _("Line of action"),
+              events=chart_events(builder.events), note=chart_events_note() if builder.events else None),
     )
     tables = (
         _money_table("funding_by_line", _("Funding by line of action"), Column("line", _("Line of action")), line_rows),
@@ -256,17 +260,21 @@ def _missed_table(missed: list) -> Table:
 
 def _context(builder: _Builder) -> Section:
     rows = against_baseline(builder.connection, builder.framework,
-                            countries=[builder.country] if builder.country else None)
+                            countries=[builder.country] if builder.country else None,
+                            fiscal_years=builder.fiscal_years)
     names = {spec.id: spec.name.get(builder.lang) for spec in builder.framework.context_indicators}
-    improved = {True: _("better"), False: _("worse"), None: "–"}
-    table = Table("context", _("Context indicators against their baseline year"), (
+    last_year = builder.fiscal_years.last
+    title = (_("Context indicators against their baseline, latest values up to {year}").format(year=last_year)
+             if last_year is not None else _("Context indicators against their baseline year"))
+    table = Table("context", title, (
         Column("indicator", _("Indicator")), Column("country", _("Country")),
         Column("baseline_year", _("Baseline year"), "year"), Column("baseline", _("Baseline"), "number"),
         Column("latest_year", _("Latest year"), "year"), Column("latest", _("Latest"), "number"),
-        Column("direction", _("Change")), Column("source", _("Source"))),
+        Column("change", _("Change")), Column("source", _("Source"))),
         tuple({"indicator": names.get(r.indicator, r.indicator), "country": builder.labels.recipient(r.country),
-               "baseline_year": r.baseline_year, "baseline": r.baseline, "latest_year": r.latest_year,
-               "latest": r.latest, "direction": improved[r.improved], "source": r.source or ""} for r in rows))
+               "baseline_year": baseline_year_words(r), "baseline": r.baseline, "latest_year": r.latest_year,
+               "latest": r.latest, "change": change_words(r, builder.lang), "source": r.source or ""} for r in rows),
+        note=baseline_note(last_year, builder.framework.context_baseline.tolerance_years))
     return Section("context", _("Context"), (), (), (table,))
 
 
@@ -379,7 +387,8 @@ def build_report(connection: Connection, crosswalks: Crosswalks, lang: str, *, f
     results_section, statuses = _results(builder)
     changes = () if since is None else (
         changes_section(connection, builder.labels, since[1], since[2], since[0], fiscal_years),)
-    sections = (_summary(builder, share, statuses), _funding(builder), results_section, _context(builder),
+    sections = (_summary(builder, share, statuses), events_section(builder.events, builder.framework, lang),
+                _funding(builder), results_section, _context(builder),
                 _commitments(builder), coverage_section, *changes, _methods(builder, snap, placed))
     period = crosswalks.framework.period
     if (fiscal_years.first, fiscal_years.last) == (period.first_fy, period.last_fy):

@@ -34,6 +34,15 @@ class Table:
 
 
 @dataclass(frozen=True)
+class ChartEvent:
+    """An event marked on a chart: a line at `position` (0–1) across the category `x`, labelled `label`."""
+
+    x: str
+    position: float
+    label: str
+
+
+@dataclass(frozen=True)
 class Chart:
     """A chart drawn from the same figures as a table beside it."""
 
@@ -47,6 +56,8 @@ class Chart:
     y_title: str
     color: str | None = None       # the field that splits series
     color_title: str | None = None
+    events: tuple[ChartEvent, ...] = ()  # marked on "stacked_bar" and "line" charts, whose x are years
+    note: str | None = None        # printed under the chart
 
 
 @dataclass(frozen=True)

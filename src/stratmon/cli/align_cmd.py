@@ -19,7 +19,7 @@ from rich.tree import Tree
 from stratmon.analysis.fiscal import parse_fiscal_years
 from stratmon.cli.common import DbOption, FiscalYearsOption, FrameworkOption, TableJsonOption, \
     TransactionTypeOption, UserError, check_format, console, errors, handles_errors, ready_engine
-from stratmon.i18n import _, format_count, format_money, format_percent, language
+from stratmon.i18n import N_, _, format_count, format_money, format_percent, language
 
 # Heavy modules are imported when a command runs, so that `stratmon` starts fast.
 if TYPE_CHECKING:
@@ -29,11 +29,12 @@ if TYPE_CHECKING:
     from stratmon.analysis.alignment import Coverage, CoverageRow
     from stratmon.analysis.labels import Labels
 
-app = typer.Typer(help=_("Why money sits where it does; manual overrides; coverage."), no_args_is_help=True)
+app = typer.Typer(help=N_("Why money sits where it does; manual overrides; coverage."), no_args_is_help=True)
 
 UserOption = Annotated[
-    str | None, typer.Option("--user", help=_("Who decides (default: $STRATMON_USER, else the login name)."),
-                             show_default=False)]
+    str | None, typer.Option("--user", metavar=N_("NAME"), show_default=False,
+                             help=N_("Who decides (default: $STRATMON_USER, else the login name)."))]
+ActivityArgument = Annotated[str, typer.Argument(metavar=N_("ACTIVITY"), help=N_("The activity's IATI identifier."))]
 
 
 def _user(user: str | None) -> str:
@@ -101,12 +102,13 @@ def _target(crosswalks: Crosswalks, text: str) -> Target:
     return target
 
 
-@app.command("set", help=_("Attribute all of an activity's money to an objective (or outside:<category>)."))
+@app.command("set", help=N_("Attribute all of an activity's money to an objective (or outside:<category>)."))
 @handles_errors
 def set_override(
-    activity: Annotated[str, typer.Argument(help=_("The activity's IATI identifier."))],
-    objective: Annotated[str, typer.Argument(help=_("An objective id, e.g. S1, or outside:<category>."))],
-    reason: Annotated[str, typer.Option("--reason", help=_("Why: kept with the decision."))],
+    activity: ActivityArgument,
+    objective: Annotated[str, typer.Argument(metavar=N_("TARGET"),
+                                             help=N_("An objective id, e.g. S1, or outside:<category>."))],
+    reason: Annotated[str, typer.Option("--reason", metavar=N_("REASON"), help=N_("Why: kept with the decision."))],
     user: UserOption = None,
     framework: FrameworkOption = None,
     db: DbOption = None,
@@ -134,10 +136,10 @@ def set_override(
                        "run `stratmon align`"), markup=False)
 
 
-@app.command("unset", help=_("Revoke an activity's manual override (it stays in the history)."))
+@app.command("unset", help=N_("Revoke an activity's manual override (it stays in the history)."))
 @handles_errors
 def unset_override(
-    activity: Annotated[str, typer.Argument(help=_("The activity's IATI identifier."))],
+    activity: ActivityArgument,
     user: UserOption = None,
     framework: FrameworkOption = None,
     db: DbOption = None,
@@ -171,10 +173,10 @@ def _activity_exists(connection, identifier: str) -> bool:
         is not None
 
 
-@app.command("explain", help=_("Per transaction: what was attributed where, and why."))
+@app.command("explain", help=N_("Per transaction: what was attributed where, and why."))
 @handles_errors
 def explain_command(
-    activity: Annotated[str, typer.Argument(help=_("The activity's IATI identifier."))],
+    activity: ActivityArgument,
     output_format: TableJsonOption = "table",
     framework: FrameworkOption = None,
     db: DbOption = None,
@@ -294,17 +296,18 @@ def _explanation_document(found, labels: Labels) -> dict:
     }
 
 
-@app.command("coverage", help=_("Dollars and shares aligned, outside the Strategy and not aligned."))
+@app.command("coverage", help=N_("Dollars and shares aligned, outside the Strategy and not aligned."))
 @handles_errors
 def coverage_command(
-    by: Annotated[str | None, typer.Option("--by", help=_("agency, country or fy"), show_default=False)] = None,
+    by: Annotated[str | None, typer.Option("--by", metavar="agency|country|fy", help=N_("agency, country or fy"),
+                                           show_default=False)] = None,
     transaction_type: TransactionTypeOption = "disbursement",
     fy: FiscalYearsOption = None,
     output_format: TableJsonOption = "table",
-    largest: Annotated[int, typer.Option("--largest", min=0, max=1000,
-                                         help=_("How many of the largest unaligned activities to list."))] = 10,
-    source: Annotated[str, typer.Option("--source", help=_("iati, or fagov for ForeignAssistance.gov "
-                                                            "transactions"))] = "iati",
+    largest: Annotated[int, typer.Option("--largest", metavar="N", min=0, max=1000,
+                                         help=N_("How many of the largest unaligned activities to list."))] = 10,
+    source: Annotated[str, typer.Option("--source", metavar="iati|fagov", help=N_(
+        "iati, or fagov for ForeignAssistance.gov transactions"))] = "iati",
     framework: FrameworkOption = None,
     db: DbOption = None,
 ) -> None:

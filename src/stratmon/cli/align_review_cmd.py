@@ -14,18 +14,21 @@ from rich.table import Table
 from stratmon.cli.align_cmd import alignment_session, app
 from stratmon.cli.common import DbOption, FrameworkOption, TableJsonOption, UserError, check_format, console, \
     handles_errors
-from stratmon.i18n import _, format_count, format_money, format_percent
+from stratmon.cli.funding_cmd import in_framework_order
+from stratmon.i18n import N_, _, format_count, format_money, format_percent
 
 if TYPE_CHECKING:
     from stratmon.analysis.alignment_evaluation import Evaluation
     from stratmon.analysis.labels import Labels
 
 
-@app.command("review", help=_("Attributions to review: low confidence or contested, largest money first."))
+@app.command("review", help=N_("Attributions to review: low confidence or contested, largest money first."))
 @handles_errors
 def review_command(
-    limit: Annotated[int, typer.Option("--limit", min=1, max=1000, help=_("How many activities to list."))] = 20,
-    offset: Annotated[int, typer.Option("--offset", min=0, help=_("How many to skip (the next page)."))] = 0,
+    limit: Annotated[int, typer.Option("--limit", metavar="N", min=1, max=1000,
+                                       help=N_("How many activities to list."))] = 20,
+    offset: Annotated[int, typer.Option("--offset", metavar="N", min=0,
+                                        help=N_("How many to skip (the next page)."))] = 0,
     output_format: TableJsonOption = "table",
     framework: FrameworkOption = None,
     db: DbOption = None,
@@ -64,13 +67,13 @@ def review_command(
         console.print(_("Next page: --offset {offset}").format(offset=offset + len(items)))
 
 
-@app.command("evaluate", help=_("Precision of the attribution on activities people labelled."))
+@app.command("evaluate", help=N_("Precision of the attribution on activities people labelled."))
 @handles_errors
 def evaluate_command(
-    labels_file: Annotated[Path | None, typer.Argument(
-        help=_("A labels CSV (iati_identifier, objectives, reason, half); default: the framework's evaluation set."),
-        show_default=False)] = None,
-    half: Annotated[str, typer.Option("--half", help=_("test (held out), tune, or all"))] = "test",
+    labels_file: Annotated[Path | None, typer.Argument(metavar=N_("FILE"), show_default=False, help=N_(
+        "A labels CSV (iati_identifier, objectives, reason, half); default: the framework's evaluation set."))] = None,
+    half: Annotated[str, typer.Option("--half", metavar="test|tune|all",
+                                      help=N_("test (held out), tune, or all"))] = "test",
     output_format: TableJsonOption = "table",
     framework: FrameworkOption = None,
     db: DbOption = None,
@@ -133,7 +136,8 @@ def _print_evaluation(result: Evaluation, labels: Labels) -> None:
         console.print(_("Not judged: {n} labelled activities whose money is all outside the Strategy's geography "
                         "(a wider region, their texts naming none of its countries): {identifiers}.").format(
             n=format_count(len(result.out_of_scope)), identifiers=escape(", ".join(result.out_of_scope))))
-    lines = sorted({key for pair in result.confusion for key in pair})
+    lines = in_framework_order(labels.framework, ("line",), sorted({key for pair in result.confusion for key in pair}),
+                               keys_of=lambda key: (key,))
     confusion = Table(title=_("Lines of action: labelled (rows) against answered (columns), activities"))
     confusion.add_column("")
     for line in lines:

@@ -30,11 +30,15 @@ from stratmon.cli import (  # align_review_cmd adds its commands to align_cmd's
     web_cmd,
 )
 from stratmon.cli.common import DbOption, console, handles_errors, open_engine
-from stratmon.i18n import SUPPORTED, _, set_language
+from stratmon.cli.localised import LocalisedGroup, install
+from stratmon.i18n import SUPPORTED, N_, _
 
+# Typer's and Click's own words ("Usage", "Missing option") in the user's language; see cli/localised.py.
+install()
 app = typer.Typer(
     name="stratmon",
-    help=_("Strategy Monitor: is the money reaching the objectives, and are the objectives moving?"),
+    cls=LocalisedGroup,
+    help=N_("Strategy Monitor: is the money reaching the objectives, and are the objectives moving?"),
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
@@ -49,38 +53,38 @@ app.add_typer(results_cmd.users_app, name="users")
 app.add_typer(results_cmd.indicators_app, name="indicators")
 app.add_typer(results_cmd.results_app, name="results")
 # DESIGN.md spells it `stratmon import results PATH`; `stratmon results import` is the same command.
-import_cmd.app.command("results", help=_("Import results (CSV or XLSX) as drafts; the whole file or nothing."))(
+import_cmd.app.command("results", help=N_("Import results (CSV or XLSX) as drafts; the whole file or nothing."))(
     results_cmd.results_import)
-app.command("iptt", help=_("The indicator tracking table: baselines, targets, actuals and status per period."))(
+app.command("iptt", help=N_("The indicator tracking table: baselines, targets, actuals and status per period."))(
     iptt_cmd.iptt_command)
-app.command("performance", help=_("Money and results together, per objective and country."))(
+app.command("performance", help=N_("Money and results together, per objective and country."))(
     performance_cmd.performance_command)
-app.command("report", help=_("The monitoring and evaluation report: HTML, PDF or Markdown, English or Spanish."))(
+app.command("report", help=N_("The monitoring and evaluation report: HTML, PDF or Markdown, English or Spanish."))(
     report_cmd.report_command)
-app.command("quality", help=_("Data-quality checks of entered results (validation rules, outliers, "
+app.command("quality", help=N_("Data-quality checks of entered results (validation rules, outliers, "
                               "completeness), or with --published of what agencies publish."))(
     quality_cmd.quality_command)
-app.command("align", help=_("(Re)compute the alignment of every transaction to the Strategy's objectives."))(
+app.command("align", help=N_("(Re)compute the alignment of every transaction to the Strategy's objectives."))(
     align_cmd.align_command)
-app.command("imports", help=_("The import ledger: every file imported, with its hash, counts and outcome."))(
+app.command("imports", help=N_("The import ledger: every file imported, with its hash, counts and outcome."))(
     import_cmd.imports)
-app.command("coverage", help=_("How much of ForeignAssistance.gov's money the IATI data hold, and whose is "
+app.command("coverage", help=N_("How much of ForeignAssistance.gov's money the IATI data hold, and whose is "
                                 "missing."))(coverage_cmd.coverage_command)
-app.command("reconcile", help=_("IATI against ForeignAssistance.gov by country, fiscal year and type."))(
+app.command("reconcile", help=N_("IATI against ForeignAssistance.gov by country, fiscal year and type."))(
     reconcile_cmd.reconcile_command)
-app.command("funding", help=_("Money in U.S. dollars, grouped by the keys you choose."))(funding_cmd.funding)
-app.command("pipeline", help=_("Obligated but not yet disbursed, and the burn rate, by fiscal year."))(
+app.command("funding", help=N_("Money in U.S. dollars, grouped by the keys you choose."))(funding_cmd.funding)
+app.command("pipeline", help=N_("Obligated but not yet disbursed, and the burn rate, by fiscal year."))(
     pipeline_cmd.pipeline_command)
-app.command("top", help=_("The largest activities per line of action and country (or other keys)."))(
+app.command("top", help=N_("The largest activities per line of action and country (or other keys)."))(
     top_cmd.top_command)
-app.command("serve", help=_("Serve the bilingual portal, the workspace and the JSON API."))(web_cmd.serve)
-results_cmd.users_app.command("password", help=_("Set a user's password for the web workspace."))(
+app.command("serve", help=N_("Serve the bilingual portal, the workspace and the JSON API."))(web_cmd.serve)
+results_cmd.users_app.command("password", help=N_("Set a user's password for the web workspace."))(
     web_cmd.users_password)
-results_cmd.users_app.command("token", help=_("Make an API token for a user (printed once)."))(web_cmd.users_token)
-app.command("backup", help=_("Back up the whole database to one portable archive (zip)."))(backup_cmd.backup_command)
-app.command("restore", help=_("Restore the database from a backup archive: all of it or nothing."))(
+results_cmd.users_app.command("token", help=N_("Make an API token for a user (printed once)."))(web_cmd.users_token)
+app.command("backup", help=N_("Back up the whole database to one portable archive (zip)."))(backup_cmd.backup_command)
+app.command("restore", help=N_("Restore the database from a backup archive: all of it or nothing."))(
     backup_cmd.restore_command)
-app.command("fetch", help=_("Download the public data from its publishers (resumable, checksummed)."))(fetch_cmd.fetch)
+app.command("fetch", help=N_("Download the public data from its publishers (resumable, checksummed)."))(fetch_cmd.fetch)
 
 
 def _version(value: bool) -> None:
@@ -91,17 +95,18 @@ def _version(value: bool) -> None:
 
 @app.callback()
 def root(
-    lang: Annotated[str | None, typer.Option("--lang", help=_("Language of the output: en or es."))] = None,
+    lang: Annotated[str | None, typer.Option("--lang", metavar="en|es",
+                                             help=N_("Language of the output: en or es."))] = None,
     version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
-                                          help=_("Show the version and exit."))] = False,
+                                          help=N_("Show the version and exit."))] = False,
 ) -> None:
-    """Strategy Monitor."""
+    """Strategy Monitor. The root group has chosen the language from `--lang` before parsing (LocalisedGroup)."""
     if lang is not None and lang not in SUPPORTED:
-        raise typer.BadParameter(_("choose one of: {choices}").format(choices=", ".join(SUPPORTED)))
-    set_language(lang)
+        raise typer.BadParameter(_("choose one of: {choices}").format(choices=", ".join(SUPPORTED)),
+                                 param_hint="'--lang'")
 
 
-@app.command("init", help=_("Create the database, or migrate it to the newest schema."))
+@app.command("init", help=N_("Create the database, or migrate it to the newest schema."))
 @handles_errors
 def init(db: DbOption = None) -> None:
     """Create the database, or migrate it to the newest schema."""

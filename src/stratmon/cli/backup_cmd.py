@@ -11,7 +11,7 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
 from stratmon.cli.common import DbOption, UserError, console, errors, fail, handles_errors, open_engine, ready_engine
-from stratmon.i18n import _, format_count, format_measure
+from stratmon.i18n import N_, _, format_count, format_measure
 
 # Heavy modules are imported when a command runs, so that `stratmon` starts fast.
 
@@ -22,9 +22,10 @@ def _size_text(size: int) -> str:
 
 @handles_errors
 def backup_command(
-    path: Annotated[Path, typer.Argument(help=_("The archive to write (a zip file)."), show_default=False)],
+    path: Annotated[Path, typer.Argument(metavar=N_("FILE"), help=N_("The archive to write (a zip file)."),
+                                         show_default=False)],
     db: DbOption = None,
-    force: Annotated[bool, typer.Option("--force", help=_("Replace the file if it exists."))] = False,
+    force: Annotated[bool, typer.Option("--force", help=N_("Replace the file if it exists."))] = False,
 ) -> None:
     """Back up the whole database to one portable archive (restores into SQLite or PostgreSQL)."""
     from stratmon.store.backup import backup_database
@@ -51,9 +52,10 @@ def backup_command(
 
 @handles_errors
 def restore_command(
-    path: Annotated[Path, typer.Argument(help=_("The archive written by `stratmon backup`."), show_default=False)],
+    path: Annotated[Path, typer.Argument(metavar=N_("FILE"), help=N_("The archive written by `stratmon backup`."),
+                                         show_default=False)],
     db: DbOption = None,
-    force: Annotated[bool, typer.Option("--force", help=_("Replace everything the database holds."))] = False,
+    force: Annotated[bool, typer.Option("--force", help=N_("Replace everything the database holds."))] = False,
 ) -> None:
     """Restore the database from an archive: all of it or, on any problem, nothing."""
     from stratmon.store.backup import RestoreRefused, restore_database

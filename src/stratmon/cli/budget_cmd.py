@@ -24,19 +24,20 @@ from stratmon.cli.common import (
     ready_engine,
     write_csv,
 )
-from stratmon.i18n import _, format_money
+from stratmon.i18n import N_, _, format_money
 
 # Heavy modules are imported when a command runs, so that `stratmon` starts fast.
 
-app = typer.Typer(help=_("State Department budget tables by country and account."), no_args_is_help=True)
+app = typer.Typer(help=N_("State Department budget tables by country and account."), no_args_is_help=True)
 
 
-@app.command("show", help=_("Budget figures in U.S. dollars by fiscal year, row and account."))
+@app.command("show", help=N_("Budget figures in U.S. dollars by fiscal year, row and account."))
 @handles_errors
 def show(
     fy: FiscalYearsOption = None,
     country: CountryOption = None,
-    account: Annotated[str | None, typer.Option("--account", help=_("An account, e.g. ESF or INCLE."))] = None,
+    account: Annotated[str | None, typer.Option("--account", metavar=N_("ACCOUNT"),
+                                                help=N_("An account, e.g. ESF or INCLE."))] = None,
     output_format: FormatOption = "table",
     db: DbOption = None,
 ) -> None:
@@ -62,12 +63,12 @@ def show(
         console.print(table)
 
 
-PlaceOption = Annotated[str | None, typer.Option("--country", help=_(
+PlaceOption = Annotated[str | None, typer.Option("--country", metavar=N_("PLACE"), help=N_(
     "Only this country (GT), country group (northern-triangle) or the regional programmes (regional)."),
     show_default=False)]
 
 
-@app.command("compare", help=_("The budget tables against IATI (and ForeignAssistance.gov where it names the "
+@app.command("compare", help=N_("The budget tables against IATI (and ForeignAssistance.gov where it names the "
                                "account), by place, account and fiscal year, largest gap first."))
 @handles_errors
 def compare(

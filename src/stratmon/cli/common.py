@@ -13,7 +13,7 @@ from rich.console import Console
 
 from stratmon.analysis.errors import QueryError
 from stratmon.analysis.fiscal import FiscalYearError
-from stratmon.i18n import _
+from stratmon.i18n import N_, _
 from stratmon.sources.errors import ImportRejected
 from stratmon.spreadsheet import safe_cell
 
@@ -28,21 +28,23 @@ WIDTH_WHEN_NOT_A_TERMINAL = 132
 
 DbOption = Annotated[
     str | None,
-    typer.Option("--db", help=_("Database URL (default: $STRATMON_DB, else sqlite:///stratmon.db)."),
+    typer.Option("--db", metavar="URL", help=N_("Database URL (default: $STRATMON_DB, else sqlite:///stratmon.db)."),
                  show_default=False),
 ]
 
 
-FiscalYearsOption = Annotated[
-    str | None, typer.Option("--fy", help=_("Fiscal years: YEAR, FIRST:LAST or all."), show_default=False)]
-CountryOption = Annotated[
-    str | None, typer.Option("--country", help=_("An ISO country code, e.g. GT."), show_default=False)]
-FormatOption = Annotated[str, typer.Option("--format", help=_("table, csv or json"))]
-TableJsonOption = Annotated[str, typer.Option("--format", help=_("table or json"))]
-TransactionTypeOption = Annotated[str, typer.Option("--type", help=_("obligation, disbursement or expenditure."))]
-FrameworkOption = Annotated[
-    str | None, typer.Option("--framework", help=_("A shipped framework name or a framework YAML file."),
-                             show_default=False)]
+# Every option that takes a value shows what it takes (its metavar): `--fy A:B`, never Typer's `<str>`.
+FiscalYearsOption = Annotated[str | None, typer.Option(
+    "--fy", metavar="A:B", help=N_("Fiscal years: YEAR, FIRST:LAST or all."), show_default=False)]
+CountryOption = Annotated[str | None, typer.Option(
+    "--country", metavar=N_("CODE"), help=N_("An ISO country code, e.g. GT."), show_default=False)]
+FormatOption = Annotated[str, typer.Option("--format", metavar="table|csv|json", help=N_("table, csv or json"))]
+TableJsonOption = Annotated[str, typer.Option("--format", metavar="table|json", help=N_("table or json"))]
+TransactionTypeOption = Annotated[str, typer.Option(
+    "--type", metavar=N_("TYPE"), help=N_("obligation, disbursement or expenditure."))]
+FrameworkOption = Annotated[str | None, typer.Option(
+    "--framework", metavar=N_("NAME|FILE"), help=N_("A shipped framework name or a framework YAML file."),
+    show_default=False)]
 TABLE_CSV_JSON = ("table", "csv", "json")
 
 

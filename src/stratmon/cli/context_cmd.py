@@ -22,20 +22,22 @@ from stratmon.cli.common import (
     ready_engine,
     write_csv,
 )
-from stratmon.i18n import _, format_measure, language
+from stratmon.i18n import N_, _, format_measure, language
 
 # Heavy modules are imported when a command runs, so that `stratmon` starts fast.
 
-app = typer.Typer(help=_("Context indicators: the country outcomes the strategy is judged by."),
+app = typer.Typer(help=N_("Context indicators: the country outcomes the strategy is judged by."),
                   no_args_is_help=True)
 
 
-@app.command("show", help=_("Each country's latest value against the baseline year, or every value with --all."))
+@app.command("show", help=N_("Each country's latest value against the baseline year, or every value with --all."))
 @handles_errors
 def show(
-    indicator: Annotated[str | None, typer.Option("--indicator", help=_("A catalogue code, e.g. homicide_rate."))] = None,
+    indicator: Annotated[str | None, typer.Option("--indicator", metavar=N_("CODE"),
+                                                  help=N_("A catalogue code, e.g. homicide_rate."))] = None,
     country: CountryOption = None,
-    every_value: Annotated[bool, typer.Option("--all", help=_("List every stored value with its source and vintage."))] = False,
+    every_value: Annotated[bool, typer.Option("--all", help=N_(
+        "List every stored value with its source and vintage."))] = False,
     output_format: FormatOption = "table",
     db: DbOption = None,
 ) -> None:
@@ -50,16 +52,17 @@ def show(
     engine = ready_engine(db)
     with engine.connect() as connection:
         if every_value:
-            records = [asdict(p) for p in context_points(connection, indicator=indicator, country=country)]
+            rows = context_points(connection, indicator=indicator, country=country)
         else:
-            records = [asdict(r) for r in against_baseline(
-                connection, framework, indicator=indicator, countries=[country.upper()] if country else None)]
+            rows = against_baseline(connection, framework, indicator=indicator,
+                                    countries=[country.upper()] if country else None)
+    records = [asdict(row) for row in rows]
     if output_format == "json":
         typer.echo(json.dumps(records, ensure_ascii=False, indent=2, default=str))
     elif output_format == "csv":
         write_csv(records)
     else:
-        console.print(_values_table(records, framework) if every_value else _baseline_table(records, framework))
+        console.print(_values_table(records, framework) if every_value else _baseline_table(rows, framework))
 
 
 def _name(framework, code: str, lang: str) -> str:
@@ -71,22 +74,23 @@ def _number(value) -> str:
     return "" if value is None else format_measure(value)
 
 
-def _baseline_table(records: list[dict], framework) -> Table:
+def _baseline_table(rows, framework) -> Table:
+    from stratmon.analysis.context import baseline_year_words, change_words
+
     lang = language()
     table = Table(title=_("Context indicators against their baseline"))
     for header in (_("Indicator"), _("Country"), _("Baseline"), _("Latest"), _("Change"), _("Source")):
         table.add_column(header, justify="right" if header in (_("Baseline"), _("Latest"), _("Change")) else "left")
-    for r in records:
-        country = framework.country(r["country"])
-        trend = {True: _("better"), False: _("worse"), None: ""}[r["improved"]]
+    for r in rows:
+        country = framework.country(r.country)
         table.add_row(
-            escape(_name(framework, r["indicator"], lang)),
-            escape(country.name.get(lang) if country else r["country"]),
-            f"{_number(r['baseline'])} ({r['baseline_year']})" if r["baseline"] is not None
-            else _("no data ({year})").format(year=r["baseline_year"]),
-            f"{_number(r['latest'])} ({r['latest_year']})",
-            f"{_number(r['change'])} {trend}".strip(),
-            escape(r["source"] or ""),
+            escape(_name(framework, r.indicator, lang)),
+            escape(country.name.get(lang) if country else r.country),
+            f"{_number(r.baseline)} ({baseline_year_words(r)})" if r.baseline is not None
+            else baseline_year_words(r),
+            f"{_number(r.latest)} ({r.latest_year})" if r.latest is not None else "",
+            change_words(r),
+            escape(r.source or ""),
         )
     return table
 

@@ -11,14 +11,14 @@ from rich.table import Table
 
 from stratmon.cli.common import CountryOption, DbOption, FormatOption, check_format, console, handles_errors, \
     ready_engine, write_csv
-from stratmon.i18n import _, format_money, format_percent, ngettext
+from stratmon.i18n import N_, _, format_money, format_percent, ngettext
 
 COLUMNS = ("place", "type", "first_fy", "last_fy", "iati_usd", "fagov_usd", "share", "missing_publishers")
 
 
 @handles_errors
 def coverage_command(
-    fy: str | None = typer.Option(None, "--fy", help=_(
+    fy: str | None = typer.Option(None, "--fy", metavar="A:B", help=N_(
         "Fiscal years: YEAR, FIRST:LAST or all (default: the Strategy's period)."), show_default=False),
     country: CountryOption = None,
     output_format: FormatOption = "table",

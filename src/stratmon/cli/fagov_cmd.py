@@ -24,12 +24,12 @@ from stratmon.cli.common import (
     ready_engine,
     write_csv,
 )
-from stratmon.i18n import _, format_money
+from stratmon.i18n import N_, _, format_money
 from stratmon.sources.records import FAGOV_TRANSACTION_TYPES
 
 # Heavy modules are imported when a command runs, so that `stratmon` starts fast.
 
-app = typer.Typer(help=_("ForeignAssistance.gov figures as imported."), no_args_is_help=True)
+app = typer.Typer(help=N_("ForeignAssistance.gov figures as imported."), no_args_is_help=True)
 COLUMNS = ["recipient", "recipient_name", "fiscal_year", "fiscal_period", "transaction_type", "current_usd",
            "constant_usd"]
 
@@ -40,12 +40,13 @@ def _type_names() -> dict[str, str]:
             "initial_allocation": _("Initial allocations")}
 
 
-@app.command("show", help=_("Country-summary figures: every type, transition quarters, current and constant dollars."))
+@app.command("show", help=N_("Country-summary figures: every type, transition quarters, current and constant dollars."))
 @handles_errors
 def show(
     fy: FiscalYearsOption = None,
     country: CountryOption = None,
-    transaction_type: Annotated[str | None, typer.Option("--type", help=_("appropriated_planned, obligation, disbursement, budget_request or initial_allocation"))] = None,
+    transaction_type: Annotated[str | None, typer.Option("--type", metavar=N_("TYPE"), help=N_(
+        "appropriated_planned, obligation, disbursement, budget_request or initial_allocation"))] = None,
     output_format: FormatOption = "table",
     db: DbOption = None,
 ) -> None:

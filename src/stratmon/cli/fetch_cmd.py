@@ -14,7 +14,7 @@ from rich.progress import (BarColumn, DownloadColumn, Progress, TaskID, TextColu
 
 from stratmon.cli.common import UserError, console, errors, handles_errors
 from stratmon.fetch.errors import CatalogError, ManifestError
-from stratmon.i18n import _, format_count, format_measure
+from stratmon.i18n import N_, _, format_count, format_measure
 
 # Heavy modules are imported when a command runs, so that `stratmon` starts fast.
 if TYPE_CHECKING:
@@ -76,20 +76,20 @@ def problem_line(outcome: Outcome) -> str:
 
 
 DestOption = Annotated[Path, typer.Option(
-    "--dest", envvar="STRATMON_DATA", metavar="DIR",
-    help=_("Data folder to fill (default: $STRATMON_DATA, else ./data)."))]
+    "--dest", envvar="STRATMON_DATA", metavar=N_("DIR"),
+    help=N_("Data folder to fill (default: $STRATMON_DATA, else ./data)."))]
 OnlyOption = Annotated[list[str] | None, typer.Option(
-    "--only", metavar="NAME",
-    help=_("Fetch only these: catalogue names (globs allowed) or folders; repeat or separate with commas."))]
+    "--only", metavar=N_("NAME"),
+    help=N_("Fetch only these: catalogue names (globs allowed) or folders; repeat or separate with commas."))]
 BaseUrlOption = Annotated[str | None, typer.Option(
     "--base-url", envvar="STRATMON_FETCH_BASE_URL", metavar="URL",
-    help=_("Fetch from this server instead: replaces the scheme and host of every URL (a mirror, a test server)."))]
+    help=N_("Fetch from this server instead: replaces the scheme and host of every URL (a mirror, a test server)."))]
 MaxSizeOption = Annotated[str, typer.Option(
-    "--max-size", metavar="SIZE", help=_("Refuse any file larger than this (e.g. 500MB, 4GiB)."))]
+    "--max-size", metavar=N_("SIZE"), help=N_("Refuse any file larger than this (e.g. 500MB, 4GiB)."))]
 TimeoutOption = Annotated[float, typer.Option(
-    "--timeout", min=1, help=_("Seconds to wait for the server before giving up."))]
+    "--timeout", metavar=N_("SECONDS"), min=1, help=N_("Seconds to wait for the server before giving up."))]
 RetriesOption = Annotated[int, typer.Option(
-    "--retries", min=0, help=_("How often to resume a transfer that broke off."))]
+    "--retries", metavar="N", min=0, help=N_("How often to resume a transfer that broke off."))]
 
 
 @handles_errors

@@ -9,25 +9,25 @@ from rich.markup import escape
 from rich.tree import Tree
 
 from stratmon.cli.common import console, handles_errors
-from stratmon.i18n import SUPPORTED, _, format_money, language, set_language
+from stratmon.i18n import SUPPORTED, N_, _, format_money, language, set_language
 
 # Heavy modules are imported when a command runs, so that `stratmon` starts fast.
 if TYPE_CHECKING:
     from stratmon.framework.model import Framework, Objective
 
-app = typer.Typer(help=_("The results framework."), no_args_is_help=True)
+app = typer.Typer(help=N_("The results framework."), no_args_is_help=True)
 
 FrameworkOption = Annotated[
     str | None,
-    typer.Option("--framework", help=_("A shipped framework name or a YAML file (default: central_america)."),
-                 envvar="STRATMON_FRAMEWORK"),
+    typer.Option("--framework", metavar=N_("NAME|FILE"), envvar="STRATMON_FRAMEWORK",
+                 help=N_("A shipped framework name or a YAML file (default: central_america).")),
 ]
 
 
-@app.command("show", help=_("Print the framework: lines of action, objectives, countries, agencies, commitments."))
+@app.command("show", help=N_("Print the framework: lines of action, objectives, countries, agencies, commitments."))
 @handles_errors
 def show(
-    lang: Annotated[str | None, typer.Option("--lang", help=_("Language: en or es."))] = None,
+    lang: Annotated[str | None, typer.Option("--lang", metavar="en|es", help=N_("Language: en or es."))] = None,
     framework: FrameworkOption = None,
 ) -> None:
     """Print the framework: lines of action, objectives, countries, agencies, commitments."""

@@ -22,20 +22,21 @@ from stratmon.cli.common import (
     ready_engine,
     write_csv,
 )
-from stratmon.i18n import _, format_money
+from stratmon.i18n import N_, _, format_money
 
 # Heavy modules are imported when a command runs, so that `stratmon` starts fast.
 if TYPE_CHECKING:
     from stratmon.analysis.funding import FundingResult
     from stratmon.analysis.labels import Labels
+    from stratmon.framework import Framework
 
-ByOption = Annotated[str, typer.Option("--by", help=_("Comma-separated keys: country, group, fy, line, objective, "
-                                                       "agency, sector, account."))]
-VocabularyOption = Annotated[str, typer.Option("--sector-vocabulary", help=_(
+ByOption = Annotated[str, typer.Option("--by", metavar=N_("KEYS"), help=N_(
+    "Comma-separated keys: country, group, fy, line, objective, agency, sector, account."))]
+VocabularyOption = Annotated[str, typer.Option("--sector-vocabulary", metavar=N_("CODE"), help=N_(
     "IATI sector vocabulary for --by sector (1 = OECD DAC, 99 = U.S. program areas)."))]
-GroupOrCountryOption = Annotated[str | None, typer.Option("--country", help=_(
+GroupOrCountryOption = Annotated[str | None, typer.Option("--country", metavar=N_("PLACE"), help=N_(
     "Only this country (GT) or country group (northern-triangle)."), show_default=False)]
-ScopeOption = Annotated[str, typer.Option("--scope", help=_(
+ScopeOption = Annotated[str, typer.Option("--scope", metavar="strategy|outside|all", help=N_(
     "Whose money: strategy (its countries and regions, the default), outside (every other recipient) "
     "or all."))]
 
@@ -68,7 +69,7 @@ def funding(
         elif output_format == "json":
             _write_json(result, labels)
         else:
-            console.print(_table(result, labels))
+            console.print(_table(result, labels, framework))
             _coverage_line(connection, framework, query, labels)
     _report_exclusions(result)
 
@@ -119,7 +120,27 @@ def _write_json(result: FundingResult, labels: Labels) -> None:
     typer.echo(json.dumps(document, ensure_ascii=False, indent=2))
 
 
-def _table(result: FundingResult, labels: Labels) -> Table:
+def in_framework_order(framework: Framework, by: tuple[str, ...], rows: list, keys_of=lambda row: row.keys) -> list:
+    """`rows` for a table to read: lines of action and objectives in the framework's order, then money outside
+    the Strategy, then money not aligned; any other key as the analysis sorts it (codes, years). CSV and JSON
+    keep the analysis's order."""
+    from stratmon.analysis.funding import ALIGNED_KEYS, OUTSIDE_PREFIX
+
+    position = {("line", line.id): index for index, line in enumerate(framework.lines_of_action)}
+    position.update({("objective", objective.id): index
+                     for index, (_line, objective) in enumerate(framework.objectives())})
+
+    def rank(key: str, value) -> tuple:
+        if key not in ALIGNED_KEYS:
+            return ("", value) if value is None else (type(value).__name__, value)
+        if (key, value) in position:
+            return (0, position[key, value], "")
+        return (1 if str(value).startswith(OUTSIDE_PREFIX) else 2, 0, str(value))
+
+    return sorted(rows, key=lambda row: tuple(rank(key, value) for key, value in zip(by, keys_of(row))))
+
+
+def _table(result: FundingResult, labels: Labels, framework: Framework) -> Table:
     from stratmon.analysis.funding_request import key_headers, key_name
 
     type_names = {"obligation": _("Obligations"), "disbursement": _("Disbursements"),
@@ -129,16 +150,19 @@ def _table(result: FundingResult, labels: Labels) -> Table:
         title += f", {result.query.fiscal_years}"
     table = Table(title=title, show_footer=True)
     headers = key_headers()
+    coded = [key for key in result.query.by if key != "fy"]
     first = True
     for key in result.query.by:
         if key == "fy":
             table.add_column(headers[key], footer=_("Total") if first else "")
         else:
-            table.add_column(_("Code"), footer=_("Total") if first else "", no_wrap=True)
+            # A code column beside each named key; with two such keys, each code column names its key.
+            code_heading = _("Code") if len(coded) == 1 else _("{key} (code)").format(key=headers[key])
+            table.add_column(code_heading, footer=_("Total") if first else "", no_wrap=True)
             table.add_column(headers[key])
         first = False
     table.add_column("USD", justify="right", footer=format_money(result.total_usd), no_wrap=True)
-    for row in result.rows:
+    for row in in_framework_order(framework, result.query.by, result.rows):
         cells = []
         for key, value in zip(result.query.by, row.keys):
             if key == "fy":

@@ -14,15 +14,17 @@ from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeR
 from rich.table import Table
 
 from stratmon.cli.common import DbOption, TableJsonOption, UserError, console, errors, handles_errors, ready_engine
-from stratmon.i18n import _, format_count
+from stratmon.i18n import N_, _, format_count
 from stratmon.sources.errors import ImportRejected
 
 # Heavy modules are imported when a command runs, so that `stratmon` starts fast.
 if TYPE_CHECKING:
     from stratmon.store.runs import ImportReport
 
-app = typer.Typer(help=_("Import data files."), no_args_is_help=True)
+app = typer.Typer(help=N_("Import data files."), no_args_is_help=True)
 MAX_ISSUES_SHOWN = 20
+CsvPathsArgument = Annotated[list[Path], typer.Argument(
+    metavar=N_("PATH"), help=N_("CSV files or folders (searched recursively)."))]
 
 
 def status_label(status: str) -> str:
@@ -45,16 +47,18 @@ def collect_files(paths: list[Path], suffix: str) -> list[Path]:
     return files
 
 
-@app.command("iati", help=_("Import IATI activity and organisation XML files: each file whole or not at all."))
+@app.command("iati", help=N_("Import IATI activity and organisation XML files: each file whole or not at all."))
 @handles_errors
 def import_iati(
-    paths: Annotated[list[Path], typer.Argument(help=_("IATI activity files or folders (searched recursively)."))],
+    paths: Annotated[list[Path], typer.Argument(metavar=N_("PATH"), help=N_(
+        "IATI activity files or folders (searched recursively)."))],
     db: DbOption = None,
-    strict: Annotated[bool, typer.Option("--strict", help=_("Reject a whole file when any activity in it cannot be read."))] = False,
-    workers: Annotated[int | None, typer.Option("--workers", min=0, help=_(
+    strict: Annotated[bool, typer.Option("--strict", help=N_(
+        "Reject a whole file when any activity in it cannot be read."))] = False,
+    workers: Annotated[int | None, typer.Option("--workers", metavar="N", min=0, help=N_(
         "Processes that read files while this one writes them (default: one per CPU core; 0: read them "
         "here)."))] = None,
-    repair_invalid_characters: Annotated[bool, typer.Option("--repair-invalid-characters", help=_(
+    repair_invalid_characters: Annotated[bool, typer.Option("--repair-invalid-characters", help=N_(
         "Remove the characters XML 1.0 forbids (control characters other than tab and newlines, U+FFFE, "
         "U+FFFF) from files in UTF-8 or a one-byte encoding instead of rejecting them; each repair is "
         "reported and kept in the import ledger."))] = False,
@@ -108,10 +112,10 @@ def _import_files(files: list[Path], import_one: Callable[[Path, Callable[[int],
         raise typer.Exit(1)
 
 
-@app.command("fagov", help=_("Import ForeignAssistance.gov CSV files (country summary or complete file)."))
+@app.command("fagov", help=N_("Import ForeignAssistance.gov CSV files (country summary or complete file)."))
 @handles_errors
 def import_fagov(
-    paths: Annotated[list[Path], typer.Argument(help=_("CSV files or folders (searched recursively)."))],
+    paths: CsvPathsArgument,
     db: DbOption = None,
 ) -> None:
     """Import ForeignAssistance.gov CSV files."""
@@ -125,10 +129,10 @@ def import_fagov(
         record_kind="row", skip_if_loaded=True))
 
 
-@app.command("budget", help=_("Import State Department budget tables by country and account (CSV)."))
+@app.command("budget", help=N_("Import State Department budget tables by country and account (CSV)."))
 @handles_errors
 def import_budget(
-    paths: Annotated[list[Path], typer.Argument(help=_("CSV files or folders (searched recursively)."))],
+    paths: CsvPathsArgument,
     db: DbOption = None,
 ) -> None:
     """Import State Department budget tables."""
@@ -140,12 +144,14 @@ def import_budget(
         engine, path, "budget", read_budget, record_kind="row"))
 
 
-@app.command("context", help=_("Import context indicators (OWID, World Bank WDI, datahub or CBP layouts)."))
+@app.command("context", help=N_("Import context indicators (OWID, World Bank WDI, datahub or CBP layouts)."))
 @handles_errors
 def import_context(
-    paths: Annotated[list[Path], typer.Argument(help=_("CSV files or folders (searched recursively)."))],
-    file_format: Annotated[str, typer.Option("--format", help=_("owid, wdi, datahub or cbp"))],
-    indicator: Annotated[str | None, typer.Option("--indicator", help=_("Catalogue code of the indicator (when the file does not say)."))] = None,
+    paths: CsvPathsArgument,
+    file_format: Annotated[str, typer.Option("--format", metavar="owid|wdi|datahub|cbp",
+                                             help=N_("owid, wdi, datahub or cbp"))],
+    indicator: Annotated[str | None, typer.Option("--indicator", metavar=N_("CODE"), help=N_(
+        "Catalogue code of the indicator (when the file does not say)."))] = None,
     db: DbOption = None,
 ) -> None:
     """Import context-indicator files."""
@@ -236,7 +242,7 @@ def _print_issues(reports: list[ImportReport]) -> None:
 def imports(
     db: DbOption = None,
     output_format: TableJsonOption = "table",
-    issues: Annotated[bool, typer.Option("--issues", help=_("Also list skipped activities and conflicts."))] = False,
+    issues: Annotated[bool, typer.Option("--issues", help=N_("Also list skipped activities and conflicts."))] = False,
 ) -> None:
     """The import ledger: every file imported, with its hash, counts and outcome."""
     from stratmon.store.ledger import import_runs

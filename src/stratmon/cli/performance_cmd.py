@@ -13,7 +13,8 @@ from rich.table import Table
 from stratmon.analysis.fiscal import parse_fiscal_years
 from stratmon.cli.common import CountryOption, DbOption, FiscalYearsOption, FormatOption, check_format, console, \
     country_code, handles_errors, ready_engine, write_csv
-from stratmon.i18n import _, format_measure, format_money, format_percent, language
+from stratmon.cli.funding_cmd import in_framework_order
+from stratmon.i18n import N_, _, format_measure, format_money, format_percent, language
 
 # Heavy modules are imported when a command runs, so that `stratmon` starts fast.
 
@@ -23,8 +24,8 @@ def performance_command(
     country: CountryOption = None,
     fy: FiscalYearsOption = None,
     output_format: FormatOption = "table",
-    unit_costs: Annotated[int, typer.Option("--unit-costs", min=0, max=10000,
-                                            help=_("How many unit costs to list in the table."))] = 15,
+    unit_costs: Annotated[int, typer.Option("--unit-costs", metavar="N", min=0, max=10000,
+                                            help=N_("How many unit costs to list in the table."))] = 15,
     db: DbOption = None,
 ) -> None:
     """Disbursements per objective and country next to their indicators' status, and the cost per
@@ -56,7 +57,8 @@ def performance_command(
         for heading in (_("Objective"), _("Country"), _("Disbursed (USD)"), _("Indicators"), _("On track"),
                         _("Needs attention"), _("Off track"), _("Median achieved")):
             table.add_column(heading, justify="left" if heading in (_("Objective"), _("Country")) else "right")
-        for r in rows:
+        for r in in_framework_order(crosswalks.framework, ("objective", "country"), rows,
+                                    keys_of=lambda r: (r.objective_id, r.country)):
             table.add_row(escape(f"{r.objective_id} {labels.objective(r.objective_id)}"),
                           escape(labels.recipient(r.country)), format_money(r.disbursed_usd), str(r.indicators),
                           str(r.on_track), str(r.needs_attention), str(r.off_track),

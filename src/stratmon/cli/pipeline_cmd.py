@@ -11,7 +11,7 @@ from rich.table import Table
 
 from stratmon.cli.common import DbOption, FiscalYearsOption, FormatOption, check_format, console, handles_errors, \
     ready_engine, write_csv
-from stratmon.cli.funding_cmd import ByOption, GroupOrCountryOption
+from stratmon.cli.funding_cmd import ByOption, GroupOrCountryOption, in_framework_order
 from stratmon.i18n import _, format_measure, format_money, format_percent
 
 # Heavy modules are imported when a command runs, so that `stratmon` starts fast.
@@ -52,7 +52,7 @@ def pipeline_command(
             typer.echo(json.dumps({"by": list(query.by), "currency": "USD", "rows": records},
                                   ensure_ascii=False, indent=2))
         else:
-            console.print(_table(query.by, rows, labels))
+            console.print(_table(query.by, in_framework_order(framework, query.by, rows), labels))
 
 
 def _record(by: tuple[str, ...], row: PipelineRow) -> dict:

@@ -14,7 +14,7 @@ from rich.table import Table
 from stratmon.analysis.quality_types import Finding
 from stratmon.cli.common import DbOption, FrameworkOption, TableJsonOption, check_format, console, handles_errors, \
     ready_engine
-from stratmon.i18n import _, format_count, format_money, format_percent, language
+from stratmon.i18n import N_, _, format_count, format_money, format_percent, language
 
 # Heavy modules are imported when a command runs, so that `stratmon` starts fast.
 
@@ -92,7 +92,7 @@ def _print_published(connection, framework: str | None, output_format: str) -> N
 @handles_errors
 def quality_command(
     output_format: TableJsonOption = "table",
-    published: Annotated[bool, typer.Option("--published", help=_(
+    published: Annotated[bool, typer.Option("--published", help=N_(
         "Check what agencies publish (pipelines, burn rates, redactions, placeholders, identical files, ...) "
         "instead of entered results."))] = False,
     framework: FrameworkOption = None,

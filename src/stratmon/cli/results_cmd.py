@@ -13,21 +13,27 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from stratmon.cli.common import DbOption, TableJsonOption, UserError, check_format, console, handles_errors, \
-    ready_engine, write_csv
-from stratmon.i18n import _, language
+from stratmon.cli.common import DbOption, FormatOption, TableJsonOption, UserError, check_format, console, \
+    handles_errors, ready_engine, write_csv
+from stratmon.i18n import N_, _, language
 from stratmon.indicators.workflow import STATUSES, Refused, User, status_name
 
 # Heavy modules are imported when a command runs, so that `stratmon` starts fast.
 
-users_app = typer.Typer(help=_("People who enter, review and approve results."), no_args_is_help=True)
-indicators_app = typer.Typer(help=_("The indicator registry: reference sheets, disaggregations, assessments."),
+users_app = typer.Typer(help=N_("People who enter, review and approve results."), no_args_is_help=True)
+indicators_app = typer.Typer(help=N_("The indicator registry: reference sheets, disaggregations, assessments."),
                              no_args_is_help=True)
-results_app = typer.Typer(help=_("Results: template, import, review workflow, audit."), no_args_is_help=True)
+results_app = typer.Typer(help=N_("Results: template, import, review workflow, audit."), no_args_is_help=True)
 
-UserOption = Annotated[str, typer.Option("--user", help=_("Who acts (a name given to `stratmon users add`)."))]
-ReasonOption = Annotated[str | None, typer.Option("--reason", help=_("Why (required to return or unlock)."),
-                                                  show_default=False)]
+UserOption = Annotated[str, typer.Option("--user", metavar=N_("NAME"),
+                                         help=N_("Who acts (a name given to `stratmon users add`)."))]
+ReasonOption = Annotated[str | None, typer.Option("--reason", metavar=N_("REASON"), show_default=False,
+                                                  help=N_("Why (required to return or unlock)."))]
+
+
+def _rating_option(standard: str):
+    """A data-quality standard's rating in an assessment."""
+    return typer.Option(f"--{standard}", metavar=N_("RATING"), help=N_("met, partly met or not met"))
 
 
 def _acting_user(connection, name: str) -> User:
@@ -51,16 +57,15 @@ def _refusals_audited(engine, user: str, action: str, entity: str, entity_id=Non
         raise UserError(str(refused)) from None
 
 
-@users_app.command("add", help=_("Add a user with a role: admin, analyst or partner (with --org)."))
+@users_app.command("add", help=N_("Add a user with a role: admin, analyst or partner (with --org)."))
 @handles_errors
 def users_add(
-    name: Annotated[str, typer.Argument(help=_("The user's name."))],
-    role: Annotated[str, typer.Option("--role", help=_("admin, analyst or partner"))],
-    org: Annotated[str | None, typer.Option("--org", help=_("A partner's organisation (IATI reference)."),
-                                            show_default=False)] = None,
-    user: Annotated[str | None, typer.Option("--user", help=_("The administrator adding the user (not needed for "
-                                                               "the first, who must be an administrator)."),
-                                             show_default=False)] = None,
+    name: Annotated[str, typer.Argument(metavar=N_("NAME"), help=N_("The user's name."))],
+    role: Annotated[str, typer.Option("--role", metavar="admin|analyst|partner", help=N_("admin, analyst or partner"))],
+    org: Annotated[str | None, typer.Option("--org", metavar=N_("ORG_REF"), show_default=False,
+                                            help=N_("A partner's organisation (IATI reference)."))] = None,
+    user: Annotated[str | None, typer.Option("--user", metavar=N_("NAME"), show_default=False, help=N_(
+        "The administrator adding the user (not needed for the first, who must be an administrator)."))] = None,
     db: DbOption = None,
 ) -> None:
     from stratmon.store.results import add_user
@@ -73,7 +78,7 @@ def users_add(
     console.print(_("User {name} added ({role}).").format(name=escape(name), role=role))
 
 
-@users_app.command("list", help=_("The users and their roles."))
+@users_app.command("list", help=N_("The users and their roles."))
 @handles_errors
 def users_list(db: DbOption = None) -> None:
     from stratmon.store.results import users
@@ -88,10 +93,10 @@ def users_list(db: DbOption = None) -> None:
     console.print(table)
 
 
-@indicators_app.command("load", help=_("Add or update indicators and disaggregation schemes from a YAML file."))
+@indicators_app.command("load", help=N_("Add or update indicators and disaggregation schemes from a YAML file."))
 @handles_errors
 def indicators_load(
-    path: Annotated[Path, typer.Argument(help=_("A registry YAML file."))],
+    path: Annotated[Path, typer.Argument(metavar=N_("FILE"), help=N_("A registry YAML file."))],
     user: UserOption,
     db: DbOption = None,
 ) -> None:
@@ -113,7 +118,7 @@ def indicators_load(
                                         unchanged=change.indicators_unchanged, versions=change.scheme_versions))
 
 
-@indicators_app.command("list", help=_("Performance indicators in the registry, and the framework's context "
+@indicators_app.command("list", help=N_("Performance indicators in the registry, and the framework's context "
                                        "indicators."))
 @handles_errors
 def indicators_list(output_format: TableJsonOption = "table",
@@ -147,11 +152,11 @@ def indicators_list(output_format: TableJsonOption = "table",
     console.print(view)
 
 
-@indicators_app.command("show", help=_("An indicator's reference sheet, change log, disaggregations and "
+@indicators_app.command("show", help=N_("An indicator's reference sheet, change log, disaggregations and "
                                        "data-quality assessments."))
 @handles_errors
 def indicators_show(
-    code: Annotated[str, typer.Argument(help=_("The indicator's code."))],
+    code: Annotated[str, typer.Argument(metavar=N_("CODE"), help=N_("The indicator's code."))],
     output_format: TableJsonOption = "table",
     db: DbOption = None,
 ) -> None:
@@ -205,20 +210,21 @@ def indicators_show(
         console.print(view)
 
 
-@indicators_app.command("assess", help=_("Record a data-quality assessment (DQA) of an indicator."))
+@indicators_app.command("assess", help=N_("Record a data-quality assessment (DQA) of an indicator."))
 @handles_errors
 def indicators_assess(
-    code: Annotated[str, typer.Argument(help=_("The indicator's code."))],
-    findings: Annotated[str, typer.Option("--findings", help=_("What the assessment found."))],
+    code: Annotated[str, typer.Argument(metavar=N_("CODE"), help=N_("The indicator's code."))],
+    findings: Annotated[str, typer.Option("--findings", metavar=N_("FINDINGS"), help=N_("What the assessment found."))],
     user: UserOption,
-    validity: Annotated[str, typer.Option("--validity", help=_("met, partly met or not met"))] = "met",
-    integrity: Annotated[str, typer.Option("--integrity")] = "met",
-    precision: Annotated[str, typer.Option("--precision")] = "met",
-    reliability: Annotated[str, typer.Option("--reliability")] = "met",
-    timeliness: Annotated[str, typer.Option("--timeliness")] = "met",
-    mitigation: Annotated[str | None, typer.Option("--mitigation", show_default=False)] = None,
-    assessed_on: Annotated[str | None, typer.Option("--date", help=_("YYYY-MM-DD (default: today)."),
-                                                    show_default=False)] = None,
+    validity: Annotated[str, _rating_option("validity")] = "met",
+    integrity: Annotated[str, _rating_option("integrity")] = "met",
+    precision: Annotated[str, _rating_option("precision")] = "met",
+    reliability: Annotated[str, _rating_option("reliability")] = "met",
+    timeliness: Annotated[str, _rating_option("timeliness")] = "met",
+    mitigation: Annotated[str | None, typer.Option("--mitigation", metavar=N_("MITIGATION"), show_default=False,
+                                                   help=N_("What will be done about the findings."))] = None,
+    assessed_on: Annotated[str | None, typer.Option("--date", metavar=N_("DATE"), show_default=False,
+                                                    help=N_("YYYY-MM-DD (default: today)."))] = None,
     db: DbOption = None,
 ) -> None:
     from stratmon.store import schema
@@ -249,12 +255,13 @@ def indicators_assess(
     console.print(_("Assessment #{id} of {code} recorded.").format(id=assessment_id, code=escape(code)))
 
 
-@results_app.command("template", help=_("Write an empty results file to fill in (XLSX or CSV)."))
+@results_app.command("template", help=N_("Write an empty results file to fill in (XLSX or CSV)."))
 @handles_errors
 def results_template(
-    out: Annotated[Path, typer.Option("--out", help=_("Where to write it."))] = Path("results-template.xlsx"),
-    file_format: Annotated[str | None, typer.Option("--format", help=_("xlsx or csv (default: from --out)"),
-                                                    show_default=False)] = None,
+    out: Annotated[Path, typer.Option("--out", metavar=N_("FILE"),
+                                      help=N_("Where to write it."))] = Path("results-template.xlsx"),
+    file_format: Annotated[str | None, typer.Option("--format", metavar="xlsx|csv", show_default=False,
+                                                    help=N_("xlsx or csv (default: from --out)"))] = None,
 ) -> None:
     from stratmon.sources.results_template import write_template
 
@@ -264,10 +271,10 @@ def results_template(
     console.print(_("Template written to {path}.").format(path=escape(str(out))))
 
 
-@results_app.command("import", help=_("Import results (CSV or XLSX) as drafts; the whole file or nothing."))
+@results_app.command("import", help=N_("Import results (CSV or XLSX) as drafts; the whole file or nothing."))
 @handles_errors
 def results_import(
-    path: Annotated[Path, typer.Argument(help=_("A results file."))],
+    path: Annotated[Path, typer.Argument(metavar=N_("FILE"), help=N_("A results file."))],
     user: UserOption,
     db: DbOption = None,
 ) -> None:
@@ -315,39 +322,40 @@ def _act(action: str, ids: list[int], user: str, reason: str | None, db: str | N
     console.print(done[action].format(count=count))
 
 
-IdsArgument = Annotated[list[int], typer.Argument(help=_("Result ids (see `stratmon results list`)."))]
+IdsArgument = Annotated[list[int], typer.Argument(metavar="ID", help=N_("Result ids (see `stratmon results list`)."))]
 
 
-@results_app.command("submit", help=_("Submit draft or returned results for review."))
+@results_app.command("submit", help=N_("Submit draft or returned results for review."))
 @handles_errors
 def results_submit(ids: IdsArgument, user: UserOption, reason: ReasonOption = None, db: DbOption = None) -> None:
     _act("submit", ids, user, reason, db)
 
 
-@results_app.command("approve", help=_("Approve submitted results (they are locked)."))
+@results_app.command("approve", help=N_("Approve submitted results (they are locked)."))
 @handles_errors
 def results_approve(ids: IdsArgument, user: UserOption, db: DbOption = None) -> None:
     _act("approve", ids, user, None, db)
 
 
-@results_app.command("return", help=_("Return submitted results to their partner, saying why."))
+@results_app.command("return", help=N_("Return submitted results to their partner, saying why."))
 @handles_errors
 def results_return(ids: IdsArgument, user: UserOption, reason: ReasonOption = None, db: DbOption = None) -> None:
     _act("return", ids, user, reason, db)
 
 
-@results_app.command("unlock", help=_("Unlock approved results so they can be corrected, saying why."))
+@results_app.command("unlock", help=N_("Unlock approved results so they can be corrected, saying why."))
 @handles_errors
 def results_unlock(ids: IdsArgument, user: UserOption, reason: ReasonOption = None, db: DbOption = None) -> None:
     _act("unlock", ids, user, reason, db)
 
 
-@results_app.command("list", help=_("Entered results with their workflow status."))
+@results_app.command("list", help=N_("Entered results with their workflow status."))
 @handles_errors
 def results_list(
-    status: Annotated[str | None, typer.Option("--status", help=_("draft, submitted, approved or returned"),
+    status: Annotated[str | None, typer.Option("--status", metavar="draft|submitted|approved|returned",
+                                               help=N_("draft, submitted, approved or returned"),
                                                show_default=False)] = None,
-    output_format: Annotated[str, typer.Option("--format", help=_("table, csv or json"))] = "table",
+    output_format: FormatOption = "table",
     db: DbOption = None,
 ) -> None:
     from stratmon.store import schema
@@ -385,10 +393,11 @@ def results_list(
         console.print(table)
 
 
-@results_app.command("audit", help=_("The audit log: every change and refused attempt."))
+@results_app.command("audit", help=N_("The audit log: every change and refused attempt."))
 @handles_errors
 def results_audit(
-    result_id: Annotated[int | None, typer.Option("--id", help=_("Only this result."), show_default=False)] = None,
+    result_id: Annotated[int | None, typer.Option("--id", metavar="ID", help=N_("Only this result."),
+                                                  show_default=False)] = None,
     output_format: TableJsonOption = "table",
     db: DbOption = None,
 ) -> None:

@@ -11,8 +11,8 @@ from rich.table import Table
 
 from stratmon.cli.common import DbOption, FiscalYearsOption, FormatOption, TransactionTypeOption, check_format, \
     console, handles_errors, ready_engine, write_csv
-from stratmon.cli.funding_cmd import ByOption, GroupOrCountryOption
-from stratmon.i18n import _, format_money
+from stratmon.cli.funding_cmd import ByOption, GroupOrCountryOption, in_framework_order
+from stratmon.i18n import N_, _, format_money
 
 # Heavy modules are imported when a command runs, so that `stratmon` starts fast.
 
@@ -23,7 +23,7 @@ def top_command(
     transaction_type: TransactionTypeOption = "disbursement",
     fy: FiscalYearsOption = None,
     country: GroupOrCountryOption = None,
-    limit: Annotated[int, typer.Option("--limit", min=1, max=1000, help=_("Activities per group."))] = 5,
+    limit: Annotated[int, typer.Option("--limit", metavar="N", min=1, max=1000, help=N_("Activities per group."))] = 5,
     output_format: FormatOption = "table",
     db: DbOption = None,
 ) -> None:
@@ -55,7 +55,7 @@ def top_command(
             table.add_column(_("Activity"), no_wrap=True)
             table.add_column(_("Title"))
             table.add_column("USD", justify="right", no_wrap=True)
-            for row in rows:
+            for row in in_framework_order(framework, query.by, rows):
                 table.add_row(*[escape(key_name(labels, key, value)) for key, value in zip(query.by, row.keys)],
                               str(row.rank), escape(row.iati_identifier), escape(row.title or ""),
                               format_money(row.usd))

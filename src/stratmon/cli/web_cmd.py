@@ -12,19 +12,19 @@ from rich.markup import escape
 
 from stratmon.cli.common import DbOption, UserError, console, errors, handles_errors, ready_engine
 from stratmon.config import database_url
-from stratmon.i18n import _
+from stratmon.i18n import N_, _
 
 # Heavy modules are imported when a command runs, so that `stratmon` starts fast.
 
-PasswordStdinOption = Annotated[bool, typer.Option("--password-stdin", help=_(
+PasswordStdinOption = Annotated[bool, typer.Option("--password-stdin", help=N_(
     "Read the password from the first line of standard input instead of asking."))]
 
 
 @handles_errors
 def serve(
-    host: Annotated[str, typer.Option("--host", help=_("Address to listen on."))] = "127.0.0.1",
-    port: Annotated[int, typer.Option("--port", help=_("Port to listen on."))] = 8000,
-    workers: Annotated[int, typer.Option("--workers", help=_(
+    host: Annotated[str, typer.Option("--host", metavar=N_("HOST"), help=N_("Address to listen on."))] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", metavar=N_("PORT"), help=N_("Port to listen on."))] = 8000,
+    workers: Annotated[int, typer.Option("--workers", metavar="N", help=N_(
         "Worker processes (several need PostgreSQL; SQLite takes one writer at a time)."))] = 1,
     db: DbOption = None,
 ) -> None:
@@ -59,19 +59,25 @@ def serve(
 def _read_password(from_stdin: bool) -> str:
     from stratmon.web.security import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
 
-    if from_stdin:
-        password = sys.stdin.readline().rstrip("\r\n")
-    else:
-        password = typer.prompt(_("Password"), hide_input=True, confirmation_prompt=True)
+    password = sys.stdin.readline().rstrip("\r\n") if from_stdin else _ask_password()
     if not MIN_PASSWORD_LENGTH <= len(password) <= MAX_PASSWORD_LENGTH:
         raise UserError(_("a password needs {least} to {most} characters").format(
             least=MIN_PASSWORD_LENGTH, most=MAX_PASSWORD_LENGTH))
     return password
 
 
+def _ask_password() -> str:
+    """The password typed twice; asked again until both agree (Click's own confirmation speaks only English)."""
+    while True:
+        password = typer.prompt(_("Password"), hide_input=True)
+        if password == typer.prompt(_("Repeat for confirmation"), hide_input=True):
+            return password
+        errors.print(_("The two passwords differ; type them again."), markup=False)
+
+
 @handles_errors
 def users_password(
-    name: Annotated[str, typer.Argument(help=_("The user's name."))],
+    name: Annotated[str, typer.Argument(metavar=N_("NAME"), help=N_("The user's name."))],
     password_stdin: PasswordStdinOption = False,
     db: DbOption = None,
 ) -> None:
@@ -92,8 +98,8 @@ def users_password(
 
 @handles_errors
 def users_token(
-    name: Annotated[str, typer.Argument(help=_("The user's name."))],
-    label: Annotated[str, typer.Option("--label", help=_("What the token is for."))] = "script",
+    name: Annotated[str, typer.Argument(metavar=N_("NAME"), help=N_("The user's name."))],
+    label: Annotated[str, typer.Option("--label", metavar=N_("LABEL"), help=N_("What the token is for."))] = "script",
     db: DbOption = None,
 ) -> None:
     """Make an API token for a user; it is printed once and stored only as a hash."""

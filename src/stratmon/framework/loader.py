@@ -11,13 +11,15 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from stratmon.config import framework_name
-from stratmon.framework.model import Framework
+from stratmon.framework.model import EventFile, Framework
 from stratmon.i18n import _
 
 # libyaml's safe loader reads the same documents about ten times faster than the pure-Python one.
 SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 DEFAULT_FRAMEWORK = "central_america"
+# The dated events a framework's figures are read against, beside its YAML file (optional).
+EVENTS_FILE = "events.yaml"
 MAX_FRAMEWORK_BYTES = 2 * 1024 * 1024
 M = TypeVar("M", bound=BaseModel)
 
@@ -87,13 +89,25 @@ def validated(model: type[M], raw: dict, path: Path, **context) -> M:
 
 
 @lru_cache(maxsize=8)
-def _load(path: Path, mtime_ns: int) -> Framework:
-    return validated(Framework, read_yaml_mapping(path), path)
+def _load(path: Path, _stamp: tuple) -> Framework:
+    framework = validated(Framework, read_yaml_mapping(path), path)
+    events_path = path.parent / EVENTS_FILE
+    if not events_path.is_file():
+        return framework
+    if framework.events:
+        raise FrameworkError(_("{path}: events: given here and in {other}; keep them in one file").format(
+            path=path, other=events_path))
+    # Validated on their own, so that an error names events.yaml; countries must be the framework's.
+    events = validated(EventFile, read_yaml_mapping(events_path), events_path,
+                       countries={country.code for country in framework.countries}).events
+    return framework.model_copy(update={"events": events})
 
 
 def load_framework(name_or_path: str | None = None) -> Framework:
-    """Load a framework by shipped name (`central_america`) or path; validated and cached."""
+    """Load a framework by shipped name (`central_america`) or path, with the events of the
+    `events.yaml` beside it; validated and cached."""
     path = resolve_framework_path(name_or_path).resolve()
     if not path.exists():
         raise FrameworkError(_("{path}: no such file").format(path=path))
-    return _load(path, path.stat().st_mtime_ns)
+    events_path = path.parent / EVENTS_FILE
+    return _load(path, (path.stat().st_mtime_ns, events_path.stat().st_mtime_ns if events_path.is_file() else None))

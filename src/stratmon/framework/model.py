@@ -6,13 +6,15 @@ default lives in `central_america/framework.yaml`.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import re
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass
+from datetime import date
 from functools import cached_property
 from decimal import Decimal
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
 LANGUAGES = ("en", "es")
 
@@ -158,8 +160,92 @@ class ContextIndicator(Strict):
     unit: Text
     line: str = Field(min_length=1)  # a line-of-action id, or "purpose" for the strategy's purpose
     direction: Literal["higher", "lower", "neutral"]  # which way is better ("neutral": neither)
-    baseline_year: int = Field(ge=1900, le=2100)
+    # The year its baseline should come from; none: the strategy's first fiscal year (`Framework.baseline_year`).
+    baseline_year: int | None = Field(default=None, ge=1900, le=2100)
     source: str = Field(min_length=1)
+
+
+class ContextBaseline(Strict):
+    """How a context indicator's baseline is found when its source has no value for the baseline year:
+    the value of the nearest year at most `tolerance_years` away (the earlier of two equally near)."""
+
+    tolerance_years: int = Field(default=3, ge=0, le=10)
+    source: str = "Strategy Monitor default"
+
+
+_EVENT_DATE = re.compile(r"(\d{4})-(\d{2})(?:-(\d{2}))?")
+
+
+class Event(Strict):
+    """Something that happened to the strategy or its countries (a suspension of assistance, a successor
+    strategy), dated and sourced, so that its figures can be read against it. `date` is YYYY-MM-DD, or
+    YYYY-MM when the source gives only the month; `countries` are codes of the framework, or "all"."""
+
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]*$")
+    date: str
+    countries: tuple[str, ...] | Literal["all"]
+    title: Text
+    text: Text
+    source: str = Field(min_length=1)
+
+    @field_validator("date", mode="before")
+    @classmethod
+    def _from_yaml_date(cls, value: object) -> object:
+        # YAML reads an unquoted 2019-03-30 as a date; 2019-03 stays text.
+        return value.isoformat() if isinstance(value, date) else value
+
+    @field_validator("date")
+    @classmethod
+    def _a_real_day_or_month(cls, value: str) -> str:
+        match = _EVENT_DATE.fullmatch(value)
+        if match is None:
+            raise ValueError("expected a date as YYYY-MM-DD, or YYYY-MM when the source gives only the month")
+        year, month, day = match.groups()
+        date(int(year), int(month), int(day or 1))  # ValueError for 2019-13 or 2019-02-30
+        return value
+
+    @field_validator("countries")
+    @classmethod
+    def _some_countries(cls, value: tuple[str, ...] | str) -> tuple[str, ...] | str:
+        if not value:
+            raise ValueError("name the countries the event touched, or write all")
+        return value
+
+    @property
+    def has_day(self) -> bool:
+        """Whether the source dates the event to the day (else only to the month)."""
+        return len(self.date) == 10
+
+    @property
+    def first_day(self) -> date:
+        """The event's day, or the first day of its month."""
+        year, month, day = _EVENT_DATE.fullmatch(self.date).groups()
+        return date(int(year), int(month), int(day or 1))
+
+    def touches(self, countries: Collection[str]) -> bool:
+        """Whether the event concerns any of `countries`."""
+        return self.countries == "all" or any(code in countries for code in self.countries)
+
+
+class EventFile(Strict):
+    """A framework's `events.yaml`: its dated events, whose countries must be the framework's (given as
+    the validation context `countries`)."""
+
+    events: tuple[Event, ...] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _known_and_unique(self, info: ValidationInfo) -> EventFile:
+        known = (info.context or {}).get("countries")
+        seen: set[str] = set()
+        for event in self.events:
+            if event.id in seen:
+                raise ValueError(f"duplicate id {event.id!r}")
+            seen.add(event.id)
+            named = () if known is None or event.countries == "all" else event.countries
+            unknown = [code for code in named if code not in known]
+            if unknown:
+                raise ValueError(f"events.{event.id}: unknown countries {', '.join(unknown)}")
+        return self
 
 
 class StatusThresholds(Strict):
@@ -215,10 +301,12 @@ class Framework(Strict):
     agencies: tuple[Agency, ...] = ()
     commitments: tuple[Commitment, ...] = ()
     context_indicators: tuple[ContextIndicator, ...] = ()
+    context_baseline: ContextBaseline = ContextBaseline()
     indicator_status: StatusThresholds = StatusThresholds()
+    events: tuple[Event, ...] = ()  # the loader reads them from `events.yaml` beside the framework
 
     @field_validator("lines_of_action", "countries", "country_groups", "agencies", "commitments",
-                     "context_indicators")
+                     "context_indicators", "events")
     @classmethod
     def _unique_ids(cls, items: tuple) -> tuple:
         seen: set[str] = set()
@@ -235,6 +323,7 @@ class Framework(Strict):
         for where, members in [
             *((f"country_groups.{g.id}", g.countries) for g in self.country_groups),
             *((f"commitments.{c.id}", c.countries) for c in self.commitments),
+            *((f"events.{e.id}", e.countries) for e in self.events if e.countries != "all"),
         ]:
             unknown = [code for code in members if code not in codes]
             if unknown:
@@ -272,6 +361,10 @@ class Framework(Strict):
     def context_indicator(self, indicator_id: str) -> ContextIndicator | None:
         """The catalogue entry of a context indicator, if any."""
         return next((i for i in self.context_indicators if i.id == indicator_id), None)
+
+    def baseline_year(self, indicator: ContextIndicator) -> int:
+        """The year a context indicator's baseline should come from: its own, else the strategy's start."""
+        return indicator.baseline_year if indicator.baseline_year is not None else self.period.first_fy
 
     def objectives(self) -> Iterator[tuple[LineOfAction, Objective]]:
         """Every objective with its line of action."""

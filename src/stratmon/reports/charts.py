@@ -11,6 +11,10 @@ numbers use the language's separators (1,234 / 1.234); when the largest bar, sta
 a million, the value axis reads in millions ("12M" / "12 M") and the caller's axis title should name
 the unit only ("USD"). No chart title: the report prints it above the chart.
 
+Charts over years ("stacked_bar", "line") mark `chart.events`: a dashed vertical line where the event
+falls in its category's band (its place in the fiscal year), its label (a number) at the top; events
+of categories not on the axis are left out.
+
 Rendering is deterministic (same chart and language, same bytes) and never touches the network:
 the data are inlined, vl-convert bundles Vega and is told to fetch no URL, and text is set in a
 generic font family that resolves to installed fonts.
@@ -43,6 +47,8 @@ SERIES_COLOURS = (
     "#DDCC77", "#CC6677", "#882255", "#AA4499", "#DDDDDD",
 )
 ONE_SERIES_COLOUR = "#4477AA"   # Tol's "bright" blue: a single series needs no contrast with others
+EVENT_COLOUR = "#4A5561"        # events are marks on the chart, not a series: a dark grey
+EVENT_LABEL_STEP = 12           # pixels between the labels of events in the same category
 SERIES_SHAPES = (
     "circle", "square", "triangle-up", "diamond", "cross", "triangle-down", "triangle-right", "triangle-left",
 )
@@ -64,7 +70,7 @@ def chart_svg(chart: Chart, lang: str) -> str:
     if not records:
         return ""
     builders = {"bar": _bar, "stacked_bar": _stacked_bar, "line": _line}
-    spec = builders[chart.kind](chart, records, _value_axis(chart, records, lang)).to_dict()
+    spec = _configured(builders[chart.kind](chart, records, _value_axis(chart, records, lang))).to_dict()
     spec.pop("$schema", None)  # a URL nobody needs: vl-convert renders with its bundled Vega-Lite
     locale = FORMAT_LOCALES[lang]
     return vl_convert.vegalite_to_svg(
@@ -122,14 +128,37 @@ def _value_axis(chart: Chart, records: list[dict[str, Any]], lang: str) -> alt.A
 
 
 def _base(records: list[dict[str, Any]]) -> alt.Chart:
-    """The pieces every kind shares: inline data, font, size, and no view border."""
+    """The chart's inline data."""
+    return alt.Chart(alt.Data(values=records))
+
+
+def _configured(spec: alt.Chart | alt.LayerChart) -> alt.Chart | alt.LayerChart:
+    """The pieces every kind shares, set on the whole chart (layers included): font and no view border."""
     return (
-        alt.Chart(alt.Data(values=records))
-        .configure(font=FONT)
+        spec.configure(font=FONT)
         .configure_view(stroke=None)
         .configure_axis(labelFontSize=11, titleFontSize=11, titleFontWeight="normal", labelLimit=220)
         .configure_legend(labelFontSize=11, titleFontSize=11, titleFontWeight="normal", labelLimit=220)
     )
+
+
+def _with_events(chart: Chart, records: list[dict[str, Any]], spec: alt.Chart,
+                 x_type: str) -> alt.Chart | alt.LayerChart:
+    """`spec` with a dashed line and a label for each of the chart's events on its axis."""
+    categories = {record["x"] for record in records}
+    shown = [event for event in chart.events if event.x in categories]
+    marks = []
+    for index, event in enumerate(shown):
+        # Labels of events in the same category step down, so that near lines keep legible labels.
+        step = sum(1 for other in shown[:index] if other.x == event.x)
+        where = alt.XDatum(event.x, type=x_type, bandPosition=event.position)
+        data = alt.Data(values=[{"label": event.label}])
+        marks.append(alt.Chart(data).mark_rule(color=EVENT_COLOUR, strokeDash=[4, 3], strokeWidth=1.2)
+                     .encode(x=where))
+        marks.append(alt.Chart(data).mark_text(color=EVENT_COLOUR, fontWeight="bold", align="left", baseline="top",
+                                               dx=3, dy=2 + EVENT_LABEL_STEP * step)
+                     .encode(x=where, y=alt.YValue(0), text="label:N"))
+    return alt.layer(spec, *marks) if marks else spec
 
 
 def _legend(chart: Chart) -> alt.Legend:
@@ -163,7 +192,7 @@ def _stacked_bar(chart: Chart, records: list[dict[str, Any]], value_axis: alt.Ax
         # The first series sits on the baseline, where its size reads best.
         order=alt.Order("series_rank:Q", sort="ascending"),
     )
-    return _sized(spec, PLOT_HEIGHT)
+    return _sized(_with_events(chart, records, spec, "nominal"), PLOT_HEIGHT)
 
 
 def _line(chart: Chart, records: list[dict[str, Any]], value_axis: alt.Axis) -> alt.Chart:
@@ -183,7 +212,8 @@ def _line(chart: Chart, records: list[dict[str, Any]], value_axis: alt.Axis) -> 
         encoding["shape"] = alt.Shape(
             "series:N", sort=series, scale=alt.Scale(domain=series, range=list(SERIES_SHAPES)), legend=legend
         )
-    return _sized(_base(records).mark_line(**mark).encode(**encoding), PLOT_HEIGHT)
+    return _sized(_with_events(chart, records, _base(records).mark_line(**mark).encode(**encoding), "ordinal"),
+                  PLOT_HEIGHT)
 
 
 def _colour_scale(series: list[Any]) -> alt.Scale:

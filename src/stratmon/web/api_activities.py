@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, HTTPException, Query, Request
 
 from stratmon.analysis.activities import MAX_PER_PAGE, SORTS, ActivityDetail, ActivityFilter, activity_detail, \
     search_activities
+from stratmon.analysis.activity_sectors import sectors_from_transactions
 from stratmon.analysis.alignment import Explanation, explain
 from stratmon.analysis.indicator_values import entered_values
 from stratmon.analysis.errors import QueryError
@@ -110,6 +111,9 @@ def activity(request: Request, db: Db, identifier: str,
         recipients=[_recipient(r.kind, r.code, r.percentage, names) for r in detail.recipients],
         sectors=[m.SectorOut(vocabulary=s.vocabulary, code=s.code, name=s.name, percentage=s.percentage)
                  for s in detail.sectors],
+        transaction_sectors=[m.SectorMoneyOut(vocabulary=s.vocabulary, code=s.code, name=s.name,
+                                              usd={kind: usd(amount) for kind, amount in s.usd.items()})
+                             for s in sectors_from_transactions(db, identifier)],
         totals={kind: usd(detail.total_usd(code)) for kind, code in TRANSACTION_TYPES.items()},
         transactions=_transactions(detail),
         alignment=_alignment(explanation, names),

@@ -75,6 +75,14 @@ class SectorOut(Model):
     percentage: float | None
 
 
+class SectorMoneyOut(Model):
+    vocabulary: str
+    code: str = Field(description='"unspecified" for the transactions that name no sector of this vocabulary.')
+    name: str | None = Field(description="As the publisher named it.")
+    usd: dict[str, Money] = Field(description="USD by transaction type (obligation, disbursement, expenditure, "
+                                              "...; other types by their code).")
+
+
 class TransactionOut(Model):
     id: int
     type: str
@@ -171,6 +179,10 @@ class ActivityOut(Model):
     dates: list[DateOut]
     recipients: list[RecipientOut]
     sectors: list[SectorOut]
+    transaction_sectors: list[SectorMoneyOut] = Field(description=(
+        "The sectors the transactions carry, with their dollars: each USD transaction's value split over its own "
+        "sectors (else the activity's) by their percentages, one vocabulary at a time, so each vocabulary adds up "
+        "to the totals. Some publishers (USAID) name sectors on transactions only, and none in `sectors`."))
     totals: dict[str, Money] = Field(description="USD sums by transaction type, as published.")
     transactions: list[TransactionOut]
     alignment: AlignmentOut

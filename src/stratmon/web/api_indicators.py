@@ -39,7 +39,8 @@ def indicators(request: Request, db: Db) -> m.IndicatorsOut:
         rows = against_baseline(db, framework, indicator=spec.id)
         context.append(m.ContextIndicatorStatus(
             code=spec.id, name=spec.name.get(lang), unit=spec.unit.get(lang), line=spec.line,
-            direction=spec.direction, baseline_year=spec.baseline_year, source=spec.source,
+            direction=spec.direction, baseline_year=framework.baseline_year(spec),
+            baseline_tolerance_years=framework.context_baseline.tolerance_years, source=spec.source,
             countries=[m.AgainstBaselineOut(country=r.country, country_name=names.recipient(r.country),
                                             baseline_year=r.baseline_year, baseline=_text(r.baseline),
                                             latest_year=r.latest_year, latest=_text(r.latest),

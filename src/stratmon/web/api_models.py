@@ -241,7 +241,9 @@ class PerformanceIndicatorOut(Model):
 class AgainstBaselineOut(Model):
     country: str
     country_name: str
-    baseline_year: int
+    baseline_year: int | None = Field(description="The year the baseline was taken from: the indicator's "
+                                                   "baseline year, else the nearest year with a value within the "
+                                                   "framework's tolerance; null when none is near enough.")
     baseline: str | None
     latest_year: int | None
     latest: str | None
@@ -257,6 +259,7 @@ class ContextIndicatorStatus(Model):
     line: str
     direction: str
     baseline_year: int
+    baseline_tolerance_years: int
     source: str
     countries: list[AgainstBaselineOut]
 

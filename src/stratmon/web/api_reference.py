@@ -73,7 +73,7 @@ def framework(request: Request) -> m.FrameworkOut:
                                      countries=list(c.countries), amount_usd=usd(c.amount_usd), period=c.period,
                                      source=c.source) for c in found.commitments],
         context_indicators=[m.ContextIndicatorOut(id=i.id, name=name(i.name), unit=name(i.unit), line=i.line,
-                                                  direction=i.direction, baseline_year=i.baseline_year,
+                                                  direction=i.direction, baseline_year=found.baseline_year(i),
                                                   source=i.source) for i in found.context_indicators])
 
 

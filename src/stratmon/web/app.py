@@ -106,6 +106,11 @@ def create_app(database_url: str | None = None, *, served: bool = False) -> Fast
         preferred = request.headers.get("accept-language", "")[:2].lower()
         return RedirectResponse(f"/{preferred if preferred in SUPPORTED else 'en'}/", status_code=303)
 
+    @app.api_route("/favicon.ico", methods=["GET", "HEAD"], include_in_schema=False)
+    def favicon():
+        # Browsers ask for /favicon.ico whatever a page links; the icon is the SVG among the static files.
+        return RedirectResponse("/static/favicon.svg", status_code=301)
+
     def error_response(request: Request, status: int, message: str):
         if _is_api(request):
             return JSONResponse({"error": message, "status": status}, status_code=status)

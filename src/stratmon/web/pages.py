@@ -13,7 +13,7 @@ from stratmon.indicators.status import status_label
 from stratmon.store import web as web_store
 from stratmon.web.context import connection, site
 from stratmon.web.render import render
-from stratmon.web.tables import DataTable, download_response
+from stratmon.web.tables import DataTable, download_response, page_number
 from stratmon.web.views.common import STATUSES
 from stratmon.web.views import activities as activities_view
 from stratmon.web.views import activity as activity_view
@@ -120,8 +120,9 @@ def activities(request: Request, db: Connection = Depends(connection)):
 
 @router.get("/activities/{identifier:path}")
 def activity(request: Request, identifier: str, db: Connection = Depends(connection)):
+    pages = {param: page_number(request.query_params, param) for _table, param, _rows in activity_view.PAGED_TABLES}
     try:
-        page = activity_view.activity_page(db, site(request), identifier)
+        page = activity_view.activity_page(db, site(request), identifier, pages)
     except QueryError as error:
         raise not_found(str(error)) from None
     return respond(request, "activity.html", page.tables, page=page)
@@ -129,7 +130,7 @@ def activity(request: Request, identifier: str, db: Connection = Depends(connect
 
 @router.get("/indicators")
 def indicators(request: Request, db: Connection = Depends(connection)):
-    page = indicators_view.indicators_page(db, site(request), request.query_params, whole=wants_download(request))
+    page = indicators_view.indicators_page(db, site(request), request.query_params)
     return respond(request, "indicators.html", page.tables, page=page)
 
 
@@ -167,5 +168,6 @@ def release_file(document_id: str, db: Connection = Depends(connection)):
 
 @router.get("/data")
 def data(request: Request, db: Connection = Depends(connection)):
-    page = data_view.data_page(db, site(request), request.query_params.get("type"), span_of(request, db))
+    pages = {param: page_number(request.query_params, param) for _table, param, _rows in data_view.PAGED_TABLES}
+    page = data_view.data_page(db, site(request), request.query_params.get("type"), span_of(request, db), pages)
     return respond(request, "data.html", page.tables, page=page, rules=data_view.rule_descriptions())

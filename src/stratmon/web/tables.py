@@ -2,7 +2,8 @@
 names rather than codes, exact figures in the files.
 
 A page builds its `DataTable`s, renders them with the `data_table` macro, and answers
-`?download=<name>&format=csv|xlsx` with the same rows through `download_response`.
+`?download=<name>&format=csv|xlsx` with the same rows through `download_response`. A long table
+shows one page of its rows at a time (`show_page`, `?<param>=N`); its downloads hold them all.
 """
 
 from __future__ import annotations
@@ -19,12 +20,15 @@ from fastapi.responses import Response
 from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
+from stratmon.analysis.errors import QueryError
+from stratmon.analysis.paging import page_numbers
 from stratmon.i18n import _
 from stratmon.spreadsheet import safe_text
 
 KINDS = ("text", "usd", "number", "count", "percent", "date")
 _FILE_NAME_UNSAFE = re.compile(r"[^A-Za-z0-9_.-]+")
 XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+LONG_TEXT = 40  # characters: a cell longer than this reads as a sentence, not a label
 
 
 @dataclass(frozen=True)
@@ -40,9 +44,44 @@ class Column:
         return self.kind in ("usd", "number", "count", "percent")
 
 
+@dataclass(frozen=True)
+class RowWindow:
+    """The rows of a table the page shows: page `page` of `per_page` rows, asked for by `?<param>=N`."""
+
+    param: str
+    page: int
+    per_page: int
+    total: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+    @property
+    def start(self) -> int:
+        return (self.page - 1) * self.per_page
+
+    @property
+    def stop(self) -> int:
+        return min(self.total, self.start + self.per_page)
+
+    @property
+    def numbers(self) -> list[int | None]:
+        return page_numbers(self.page, self.pages)
+
+
+def page_number(params, param: str) -> int:
+    """The page `?param=N` asks for, 1 when it asks for none; QueryError when N is not a page number."""
+    text = params.get(param) or "1"
+    if not text.isdigit() or len(text) > 6 or int(text) < 1:
+        raise QueryError(_("{param} takes a page number (1, 2, …)").format(param=param))
+    return int(text)
+
+
 @dataclass
 class DataTable:
-    """A titled table. `links` maps (row index, column key) to an address for the page view."""
+    """A titled table. `links` maps (row index, column key) to an address for the page view;
+    `window`, when set, is the page of rows the page view shows (downloads hold every row)."""
 
     name: str
     title: str
@@ -50,9 +89,31 @@ class DataTable:
     rows: list[dict[str, Any]]
     links: dict[tuple[int, str], str] = field(default_factory=dict)
     note: str | None = None
+    window: RowWindow | None = None
 
     def link(self, index: int, key: str) -> str | None:
         return self.links.get((index, key))
+
+    def show_page(self, param: str, page: int, per_page: int = 50) -> DataTable:
+        """Show page `page` of the rows (the last one when past the end), `per_page` at a time, when
+        there are more rows than that."""
+        if len(self.rows) > per_page:
+            last = -(-len(self.rows) // per_page)
+            self.window = RowWindow(param, min(page, last), per_page, len(self.rows))
+        return self
+
+    @property
+    def long_text_keys(self) -> set[str]:
+        """The text columns holding sentences among the rows shown (narrow screens give them room)."""
+        rows = [row for _index, row in self.shown]
+        return {c.key for c in self.columns if not c.numeric and c.kind != "date"
+                and any(len(str(row.get(c.key) or "")) > LONG_TEXT for row in rows)}
+
+    @property
+    def shown(self) -> list[tuple[int, dict[str, Any]]]:
+        """The rows the page view shows, each with its index in `rows` (for `link`)."""
+        start, stop = (self.window.start, self.window.stop) if self.window else (0, len(self.rows))
+        return [(index, self.rows[index]) for index in range(start, stop)]
 
     def file_name(self, extension: str) -> str:
         return f"stratmon-{_FILE_NAME_UNSAFE.sub('-', self.name).strip('-') or 'table'}.{extension}"

@@ -30,7 +30,12 @@
         .then(function (atlas) {
           var shapes = window.topojson.feature(atlas, atlas.objects.countries);
           var wanted = shapes.features.filter(function (f) { return values[f.id] !== undefined; });
-          var map = window.L.map(element, { attributionControl: false, zoomSnap: 0.25 });
+          // The zoom buttons and the distance scale sit over the sea (top right, bottom left), clear of the
+          // countries; the wheel scrolls the page, not the map.
+          var map = window.L.map(element, { attributionControl: false, zoomSnap: 0.25, zoomControl: false,
+                                            scrollWheelZoom: false });
+          window.L.control.zoom({ position: "topright" }).addTo(map);
+          window.L.control.scale({ position: "bottomleft" }).addTo(map);
           var most = Math.max.apply(null, Object.keys(values).map(function (k) { return values[k].value || 0; }).concat([1]));
           var layer = window.L.geoJSON({ type: "FeatureCollection", features: wanted }, {
             style: function (feature) {
@@ -48,7 +53,13 @@
               if (entry.href) { shape.on("click", function () { window.location.href = entry.href; }); }
             }
           }).addTo(map);
-          map.fitBounds(layer.getBounds(), { padding: [10, 10] });
+          // The whole region in the frame, whatever the screen's width; again when the width changes.
+          function frame() { map.invalidateSize(); map.fitBounds(layer.getBounds(), { padding: [12, 12] }); }
+          frame();
+          var width = element.clientWidth;
+          window.addEventListener("resize", function () {
+            if (element.clientWidth !== width) { width = element.clientWidth; frame(); }
+          });
           element.classList.add("drawn");
         });
     });

@@ -14,11 +14,12 @@ from stratmon.analysis.breakdown import funded_fiscal_years
 from stratmon.analysis.errors import QueryError
 from stratmon.analysis.fiscal import FiscalYears
 from stratmon.analysis.funding_request import recipients_for
+from stratmon.analysis.paging import page_numbers
 from stratmon.i18n import _, language
 from stratmon.web.context import Site
 from stratmon.web.tables import Column, DataTable
 from stratmon.web.views.codes import code_choices, code_name
-from stratmon.web.views.common import alignment_is_current, labels, link, money_columns, page_links
+from stratmon.web.views.common import alignment_is_current, labels, link, money_columns
 
 # The query parameters the finder reads (and passes on to the IATI XML export).
 FILTER_PARAMETERS = ("country", "agency", "line", "objective", "fy_from", "fy_to", "status", "q", "sort")
@@ -103,7 +104,7 @@ def finder(db: Connection, site: Site, params, whole: bool = False) -> Finder:
         note=_("Obligated and disbursed: the money within the filter (countries, fiscal years, line or objective)."))
     table.links = {(index, "title"): link("activities", a.iati_identifier) for index, a in enumerate(activities)}
     passed_on = {name: value for name, value in values.items() if value}
-    return Finder(values, _choices(db, site, names, aligned), aligned, result, page_links(result.page, result.pages),
+    return Finder(values, _choices(db, site, names, aligned), aligned, result, page_numbers(result.page, result.pages),
                   f"/{language()}/activities.xml" + (f"?{urlencode(passed_on)}" if passed_on else ""), [table])
 
 

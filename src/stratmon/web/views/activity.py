@@ -3,12 +3,14 @@ results and its documents. Everything as published, codes named."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 from sqlalchemy import Connection
 
 from stratmon.analysis.activities import ActivityDetail, activity_detail
+from stratmon.analysis.activity_sectors import SectorMoney, sectors_from_transactions
 from stratmon.analysis.alignment import Explanation, explain
 from stratmon.analysis.indicator_registry import registered_indicators
 from stratmon.analysis.labels import Labels
@@ -21,6 +23,9 @@ from stratmon.web.views.codes import code_name
 from stratmon.web.views.common import alignment_is_current, labels
 
 USD = "USD"
+# The long tables of an activity page, each shown a page at a time: (table, query parameter, rows per page).
+PAGED_TABLES = (("transactions", "tx_page", 50), ("alignment", "parts_page", 25), ("results", "results_page", 50),
+                ("reported", "reported_page", 50))
 
 
 @dataclass
@@ -35,8 +40,9 @@ class ActivityPage:
     tables: list[DataTable] = field(default_factory=list)
 
 
-def activity_page(db: Connection, site: Site, identifier: str) -> ActivityPage:
-    """The page of the activity `identifier`; QueryError when there is none."""
+def activity_page(db: Connection, site: Site, identifier: str, pages: Mapping[str, int] | None = None) -> ActivityPage:
+    """The page of the activity `identifier`, its long tables at the pages `pages` asks for (by query
+    parameter, see PAGED_TABLES; the first otherwise); QueryError when there is no such activity."""
     detail = activity_detail(db, identifier)
     names = labels(db, site)
     aligned = alignment_is_current(db, site)
@@ -45,11 +51,18 @@ def activity_page(db: Connection, site: Site, identifier: str) -> ActivityPage:
     page = ActivityPage(detail, detail.title or detail.iati_identifier, descriptions, _facts(detail, names),
                         [(title or url or _("Untitled document"), _external(url)) for title, url in detail.documents],
                         aligned, _overrides(explanation, names) if explanation else [])
-    page.tables = [_participants(detail), _recipients(detail, names), _dates(detail), _sectors(detail, site),
-                   _transactions(detail, names)]
+    page.tables = [_participants(detail), _recipients(detail, names), _dates(detail), _sectors(detail, site)]
+    if not detail.sectors:
+        # Some publishers (USAID) name sectors on each transaction only.
+        page.tables.append(_transaction_sectors(sectors_from_transactions(db, identifier), site))
+    page.tables.append(_transactions(detail, names))
     if explanation is not None:
         page.tables += _alignment(explanation, names)
     page.tables += [_published_results(detail), _reported_values(db, detail)]
+    by_name = {table.name: table for table in page.tables}
+    for name, param, per_page in PAGED_TABLES:
+        if name in by_name:
+            by_name[name].show_page(param, (pages or {}).get(param, 1), per_page)
     return page
 
 
@@ -113,23 +126,47 @@ def _dates(detail: ActivityDetail) -> DataTable:
         {"type": code_name("ActivityDateType", d.type_code), "date": d.iso_date} for d in detail.dates])
 
 
-def _sectors(detail: ActivityDetail, site: Site) -> DataTable:
+def _sector_name(sector, site: Site) -> str:
+    """A sector (published at activity or transaction level) by its name in the codelist or the
+    crosswalks, in the page's language, else as the publisher named it."""
     lang = language()
+    codelist = SECTOR_CODELIST_BY_VOCABULARY.get(sector.vocabulary)
+    if codelist:
+        return codelists().name(codelist, sector.code, lang, fallback=sector.name)
+    area = site.crosswalks.areas_by_code.get(sector.code) if sector.vocabulary in ("98", "99") else None
+    return area.name.get(lang) if area else (sector.name or sector.code)
 
-    def name(sector) -> str:
-        codelist = SECTOR_CODELIST_BY_VOCABULARY.get(sector.vocabulary)
-        if codelist:
-            return codelists().name(codelist, sector.code, lang, fallback=sector.name)
-        area = site.crosswalks.areas_by_code.get(sector.code) if sector.vocabulary in ("98", "99") else None
-        return area.name.get(lang) if area else (sector.name or sector.code)
 
-    vocabularies = {"1": _("OECD DAC purpose code"), "2": _("OECD DAC category"), "99": _("U.S. program area"),
-                    "98": _("U.S. program area")}
+def _vocabulary_names() -> dict[str, str]:
+    return {"1": _("OECD DAC purpose code"), "2": _("OECD DAC category"), "99": _("U.S. program area"),
+            "98": _("U.S. program area")}
+
+
+def _sectors(detail: ActivityDetail, site: Site) -> DataTable:
+    vocabularies = _vocabulary_names()
     return DataTable("sectors", _("Sectors"), [
         Column("vocabulary", _("Vocabulary")), Column("code", _("Code")), Column("name", _("Sector")),
         Column("percentage", _("Share"), "percent")], [
-        {"vocabulary": vocabularies.get(s.vocabulary, s.vocabulary), "code": s.code, "name": name(s),
+        {"vocabulary": vocabularies.get(s.vocabulary, s.vocabulary), "code": s.code, "name": _sector_name(s, site),
          "percentage": None if s.percentage is None else s.percentage / 100} for s in detail.sectors])
+
+
+def _transaction_sectors(sectors: list[SectorMoney], site: Site) -> DataTable:
+    """The sectors the activity's transactions name, with their dollars (an activity that names none)."""
+    vocabularies = _vocabulary_names()
+    rows = [{"vocabulary": vocabularies.get(s.vocabulary, s.vocabulary), "code": None if s.is_unspecified else s.code,
+             "name": _("Not specified") if s.is_unspecified else _sector_name(s, site),
+             "obligation": s.usd.get("obligation"), "disbursement": s.usd.get("disbursement"),
+             "expenditure": s.usd.get("expenditure")} for s in sectors]
+    # The sector and its money first: what a reader looks for, and what a phone shows without scrolling.
+    columns = [Column("name", _("Sector")), Column("obligation", _("Obligated (USD)"), "usd"),
+               Column("disbursement", _("Disbursed (USD)"), "usd"), Column("expenditure", _("Spent (USD)"), "usd"),
+               Column("vocabulary", _("Vocabulary")), Column("code", _("Code"))]
+    columns = [c for c in columns if c.key != "expenditure" or any(row["expenditure"] is not None for row in rows)]
+    return DataTable("transaction-sectors", _("Sectors named on the transactions"), columns, rows, note=_(
+        "The activity names no sector; its transactions do. Each transaction's dollars are split over its own "
+        "sectors by their percentages, one vocabulary at a time, so each vocabulary adds up to the activity's "
+        "total (USD values only)."))
 
 
 def _transactions(detail: ActivityDetail, names: Labels) -> DataTable:

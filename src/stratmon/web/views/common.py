@@ -3,7 +3,7 @@ links."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from decimal import Decimal
 from urllib.parse import quote
 
@@ -12,6 +12,7 @@ from sqlalchemy import Connection
 
 from stratmon.analysis.alignment_state import alignment_state
 from stratmon.analysis.breakdown import Breakdown, breakdown
+from stratmon.analysis.events import DatedEvent
 from stratmon.analysis.labels import Labels
 from stratmon.framework import Framework
 from stratmon.i18n import _, language
@@ -90,21 +91,23 @@ def year_table(name: str, title: str, money_by: Breakdown, **where) -> DataTable
                        **where)
 
 
-def year_chart(table: DataTable) -> dict:
-    """Grouped bars of a `year_table`: obligations and disbursements per fiscal year."""
+def year_chart(table: DataTable, events: Sequence[DatedEvent] = ()) -> dict:
+    """Grouped bars of a `year_table`: obligations and disbursements per fiscal year; `events` marked."""
     series = [{"fy": row["name"].removeprefix("FY"), "usd": row[kind], "series": label}
               for row in table.rows for kind, label in (("obligation", _("Obligated")), ("disbursement", _("Disbursed")))
               if row[kind] is not None]
     return bars_by_year(series, series="series", series_title=_("Transaction type"),
-                        colours={_("Obligated"): "#9aa5b1", _("Disbursed"): "#0b3d66"})
+                        colours={_("Obligated"): "#9aa5b1", _("Disbursed"): "#0b3d66"}, events=events)
 
 
 def year_alt() -> str:
     return _("Bar chart of obligations and disbursements by fiscal year; the table below gives the figures.")
 
 
-def line_year_chart(money_by: Breakdown, names: Labels, framework: Framework, **where) -> dict:
-    """Stacked bars of disbursements per fiscal year by line of action (other money as one series)."""
+def line_year_chart(money_by: Breakdown, names: Labels, framework: Framework,
+                    events: Sequence[DatedEvent] = (), **where) -> dict:
+    """Stacked bars of disbursements per fiscal year by line of action (other money as one series);
+    `events` marked."""
     line_ids = {line.id for line in framework.lines_of_action}
     other = _("Outside the Strategy or not aligned")
     records: dict[tuple, Decimal] = {}
@@ -114,7 +117,8 @@ def line_year_chart(money_by: Breakdown, names: Labels, framework: Framework, **
     colours = {names.line(line.id): LINE_COLOURS.get(line.id, "#0b3d66") for line in framework.lines_of_action}
     colours[other] = "#9aa5b1"
     return bars_by_year([{"fy": fy, "usd": usd, "series": series} for (fy, series), usd in sorted(records.items())],
-                        series="series", series_title=_("Line of action"), colours=colours, stacked=True)
+                        series="series", series_title=_("Line of action"), colours=colours, stacked=True,
+                        events=events)
 
 
 def line_year_table(money_by: Breakdown, framework: Framework, **where) -> DataTable:
@@ -150,7 +154,8 @@ def country_map(framework: Framework, names: Labels, disbursed: dict[str, Decima
         if numeric is None:
             continue
         amount = disbursed.get(country.code, ZERO)
-        entries[numeric] = {"code": country.code, "value": float(amount), "href": link("countries", country.code),
+        entries[numeric] = {"code": country.code, "name": names.recipient(country.code), "value": float(amount),
+                            "href": link("countries", country.code),
                             "label": _("{country}: {amount} disbursed").format(country=names.recipient(country.code),
                                                                                amount=usd_short(amount))}
     return entries
@@ -178,15 +183,3 @@ def status_counts(cells) -> dict[str, int]:
 
 
 STATUSES = ("on_track", "needs_attention", "off_track", "no_target", "no_data")
-
-
-def page_links(current: int, last: int) -> list[int | None]:
-    """The page numbers a pager links: the first, the last and those near the current one, with
-    None where pages are skipped."""
-    wanted = sorted({1, last, *range(max(1, current - 2), min(last, current + 2) + 1)})
-    links: list[int | None] = []
-    for number in wanted:
-        if links and number - links[-1] > 1:
-            links.append(None)
-        links.append(number)
-    return links

@@ -9,8 +9,8 @@ from decimal import Decimal
 from sqlalchemy import Connection
 
 from stratmon.analysis.breakdown import largest_activities
-from stratmon.analysis.context import against_baseline
 from stratmon.analysis.coverage import CoverageData
+from stratmon.analysis.events import events_in
 from stratmon.framework.model import Country
 from stratmon.i18n import _, language
 from stratmon.web.charts import horizontal_bars
@@ -98,11 +98,12 @@ def country_page(db: Connection, site: Site, country: Country, span: Span) -> Co
     everywhere = money(db, site, ("country",), False, fiscal_years=span.fiscal_years)
     disbursed = {key: usd for (key,), usd in everywhere.sums(("country",), "disbursement").items()}
     name = country.name.get(lang)
+    events = events_in(framework, span.fiscal_years, [country.code])
     page = CountryPage(country, name, aligned, money_by.total("obligation"),
                        money_by.total("disbursement"), len(money_by.values("agency")), span,
                        coverage_note(db, site, (country.code,), name, span),
-                       country_map(framework, names, disbursed), year_chart(years),
-                       line_year_chart(money_by, names, framework) if aligned else None)
+                       country_map(framework, names, disbursed), year_chart(years, events),
+                       line_year_chart(money_by, names, framework, events) if aligned else None)
     page.tables.append(years)
     if aligned:
         page.tables += [line_table(money_by, names, framework), line_year_table(money_by, framework)]
@@ -113,7 +114,6 @@ def country_page(db: Connection, site: Site, country: Country, span: Span) -> Co
                                         top, names))
     with_span(page.tables, span)
     specs = list(framework.context_indicators)
-    table, page.missing_context = context_table(against_baseline(db, framework, countries=[country.code]), specs,
-                                                names, with_country=False)
+    table, page.missing_context = context_table(db, site, span, specs, countries=[country.code])
     page.tables.append(table)
     return page

@@ -4,6 +4,7 @@ alignment rules in words, and where to download everything."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from datetime import date
@@ -29,6 +30,11 @@ from stratmon.web.views.common import alignment_is_current, labels, link
 from stratmon.web.views.geography_tables import outside_table, regional_table
 from stratmon.web.views.organisation_budgets import organisation_budget_table
 from stratmon.web.views.span import Span, with_span
+
+
+# The page's long tables, each shown a page at a time: (table name or name prefix, query parameter, rows per page).
+PAGED_TABLES = (("regional-scope", "regional_page", 25), ("imports", "imports_page", 50),
+                ("reconciliation-", "reconciliation_page", 50))
 
 
 @dataclass
@@ -73,7 +79,10 @@ def rule_descriptions() -> list[tuple[str, str, str]]:
     ]
 
 
-def data_page(db: Connection, site: Site, reconciled_type: str | None, span: Span) -> DataPage:
+def data_page(db: Connection, site: Site, reconciled_type: str | None, span: Span,
+              pages: Mapping[str, int] | None = None) -> DataPage:
+    """The data and methods page over `span`, its long tables at the pages `pages` asks for (by query
+    parameter, see PAGED_TABLES; the first otherwise)."""
     reconciled_type = reconciled_type or "disbursement"
     if reconciled_type not in RECONCILED_TYPES:
         raise QueryError(_("type takes one of: {choices}").format(choices=", ".join(RECONCILED_TYPES)))
@@ -93,6 +102,10 @@ def data_page(db: Connection, site: Site, reconciled_type: str | None, span: Spa
             page.tables.append(precision)
     page.tables.append(_reconciliation(db, site, names, reconciled_type, span, sums))
     page.tables.append(_published_checks(db, runs))
+    for table in page.tables:
+        for name, param, per_page in PAGED_TABLES:
+            if table.name == name or (name.endswith("-") and table.name.startswith(name)):
+                table.show_page(param, (pages or {}).get(param, 1), per_page)
     return page
 
 

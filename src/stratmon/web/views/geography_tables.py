@@ -8,10 +8,11 @@ from sqlalchemy import Connection
 from stratmon.analysis.breakdown import breakdown
 from stratmon.analysis.geography import OUTSIDE
 from stratmon.analysis.regional_scope import reason_text, regional_decisions
-from stratmon.i18n import _
+from stratmon.i18n import _, format_count
 from stratmon.web.context import Site
+from stratmon.web.render import usd_short
 from stratmon.web.tables import Column, DataTable
-from stratmon.web.views.common import FUNDING_TYPES, link, money_columns
+from stratmon.web.views.common import FUNDING_TYPES, ZERO, link, money_columns
 from stratmon.web.views.span import Span, with_span
 
 
@@ -35,21 +36,24 @@ def outside_table(db: Connection, site: Site, names, span: Span) -> DataTable:
                                        "give it too."))], span)[0]
 
 
-def regional_table(db: Connection, site: Site, names, span: Span, largest: int = 100) -> DataTable:
-    """Each activity's money to the framework's regions, the `largest` first: in the Strategy's figures
-    or not, and why."""
+def regional_table(db: Connection, site: Site, names, span: Span) -> DataTable:
+    """Each activity's money to the framework's regions, largest disbursement first: in the Strategy's
+    figures or not, and why; the note sums what is counted and what is not."""
     table = DataTable("regional-scope", _("Regional money: counted as the Strategy's or not, and why"), [
         Column("activity", _("Activity")), Column("region", _("Region")), Column("counted", _("Counted")),
         Column("reason", _("Why")), *money_columns()], [])
     decisions = regional_decisions(db, span.fiscal_years)
-    if len(decisions) > largest:
-        table.note = _("The {shown} largest of {n}, by disbursements; `stratmon alignment explain` gives any "
-                       "activity's reason.").format(shown=largest, n=len(decisions))
-    for decision in decisions[:largest]:
+    for decision in decisions:
         table.rows.append({"activity": decision.title or decision.iati_identifier,
                            "region": names.recipient(decision.recipient_key),
                            "counted": _("yes") if decision.geography == "in" else _("no"),
                            "reason": reason_text(decision.reason, decision.places),
                            "obligation": decision.obligated_usd, "disbursement": decision.disbursed_usd})
         table.links[(len(table.rows) - 1, "activity")] = link("activities", decision.iati_identifier)
+    counted = [d for d in decisions if d.geography == "in"]
+    others = [d for d in decisions if d.geography != "in"]
+    table.note = _("Counted as the Strategy's: {counted} disbursed ({n_counted} rows); not counted: {others} disbursed "
+                   "({n_others} rows). `stratmon alignment explain` gives any activity's reason.").format(
+        counted=usd_short(sum((d.disbursed_usd for d in counted), ZERO)), n_counted=format_count(len(counted)),
+        others=usd_short(sum((d.disbursed_usd for d in others), ZERO)), n_others=format_count(len(others)))
     return with_span([table], span)[0]

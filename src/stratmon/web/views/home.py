@@ -10,6 +10,7 @@ from sqlalchemy import Connection
 
 from stratmon.analysis.coverage import Outside
 from stratmon.analysis.coverage_words import strategy_countries
+from stratmon.analysis.events import events_in
 from stratmon.framework.model import LineOfAction
 from stratmon.i18n import _, language
 from stratmon.store import web as web_store
@@ -80,4 +81,4 @@ def home(db: Connection, site: Site, span: Span) -> Home:
         regional=money_by.total("disbursement") - money_by.total("disbursement", country=set(codes)),
         outside=coverage.data.outside(span.fiscal_years, "disbursement"), aligned=aligned,
         releases=web_store.documents(db, lang=lang, limit=5),
-        year_chart=year_chart(years), map=country_map(framework, names, disbursed), tables=with_span(tables, span))
+        year_chart=year_chart(years, events_in(framework, span.fiscal_years)), map=country_map(framework, names, disbursed), tables=with_span(tables, span))

@@ -17,10 +17,15 @@ from stratmon.framework.model import StatusThresholds
 from stratmon.i18n import _, language
 from stratmon.indicators.status import status_label
 from stratmon.web.context import Site
-from stratmon.web.tables import Column, DataTable
-from stratmon.web.views.common import STATUSES, alignment_is_current, labels, link, page_links, status_counts
+from stratmon.web.tables import Column, DataTable, page_number
+from stratmon.web.views.common import STATUSES, alignment_is_current, labels, link, status_counts
 
-ROWS_PER_PAGE = 100
+ROWS_PER_PAGE = 50
+# The tracking table's columns as the page shows them: what a reader compares first (where, when, target,
+# actual, status) beside the indicator, the rest further right. The downloads keep the IPTT's order.
+TRACKING_PAGE_ORDER = ("country", "period", "target", "actual", "percent_achieved", "status", "baseline",
+                       "baseline_year", "lop_target", "unit", "category", "activity", "activity_title", "objective",
+                       "line", "indicator_code", "reason", "published")
 
 
 @dataclass
@@ -30,16 +35,19 @@ class IndicatorsPage:
     aligned: bool
     cards: list[dict]
     overall: dict[str, int]
-    page: int
-    pages: int
-    numbers: list[int | None]
     thresholds: StatusThresholds
     tables: list[DataTable]
 
+    @property
+    def tracking_columns(self) -> list[Column]:
+        """The tracking table's columns after the indicator's, in the page's order."""
+        by_key = {column.key: column for column in self.tables[-1].columns}
+        return [by_key[key] for key in TRACKING_PAGE_ORDER]
 
-def indicators_page(db: Connection, site: Site, params, whole: bool = False) -> IndicatorsPage:
-    """Scorecards and the tracking table for the country and line asked for; `whole` puts every
-    line of the tracking table in it (for downloads), else one page of it."""
+
+def indicators_page(db: Connection, site: Site, params) -> IndicatorsPage:
+    """Scorecards and the tracking table for the country and line asked for, the page of the tracking
+    table `?page=` asks for on the page (its downloads hold every line)."""
     framework, lang, names = site.framework, language(), labels(db, site)
     values = {name: (params.get(name) or "").strip()[:100] for name in ("country", "line")}
     if values["country"] and framework.country(values["country"].upper()) is None:
@@ -50,18 +58,12 @@ def indicators_page(db: Connection, site: Site, params, whole: bool = False) -> 
     values["country"] = values["country"].upper()
     tracking = iptt(db, framework, lang, country=values["country"] or None, line=values["line"] or None)
     cards, scorecard = _scorecards(site, tracking)
-    page_text = params.get("page") or "1"
-    if not page_text.isdigit() or len(page_text) > 6 or int(page_text) < 1:
-        raise QueryError(_("page takes a whole number"))
-    items = _items(tracking)
-    pages = max(1, -(-len(items) // ROWS_PER_PAGE))
-    page = min(int(page_text), pages)
-    shown = items if whole else items[(page - 1) * ROWS_PER_PAGE:page * ROWS_PER_PAGE]
+    table = _tracking_table(tracking, _items(tracking)).show_page("page", page_number(params, "page"), ROWS_PER_PAGE)
     choices = {"country": [(c.code, names.recipient(c.code)) for c in framework.countries],
                "line": [(line.id, line.name.get(lang)) for line in framework.lines_of_action]}
     return IndicatorsPage(values, choices, alignment_is_current(db, site), cards,
-                          status_counts(row.latest_total() for row in tracking.rows), page, pages, page_links(page, pages), framework.indicator_status,
-                          [scorecard, registered_table(db, names, tracking.rows), _tracking_table(tracking, shown)])
+                          status_counts(row.latest_total() for row in tracking.rows), framework.indicator_status,
+                          [scorecard, registered_table(db, names, tracking.rows), table])
 
 
 def _scorecards(site: Site, tracking: IpttTable) -> tuple[list[dict], DataTable]:
@@ -139,6 +141,7 @@ def _tracking_table(tracking: IpttTable, items: list[tuple]) -> DataTable:
             "target": cell.target if cell else None, "actual": cell.actual if cell else None,
             "percent_achieved": cell.percent_achieved if cell else None,
             "status": cell.status_label if cell else status_label("no_data"),
+            "status_key": cell.status if cell else "no_data",
             "reason": cell.reason if cell else None, "published": "; ".join(published) or None})
     kinds = {"baseline": "number", "lop_target": "number", "target": "number", "actual": "number",
              "percent_achieved": "percent", "period_start": "date", "period_end": "date"}

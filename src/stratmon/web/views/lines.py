@@ -9,7 +9,7 @@ from decimal import Decimal
 from sqlalchemy import Connection
 
 from stratmon.analysis.breakdown import largest_activities
-from stratmon.analysis.context import against_baseline
+from stratmon.analysis.events import events_in
 from stratmon.analysis.iptt import iptt
 from stratmon.framework.model import LineOfAction, Objective
 from stratmon.i18n import _, language
@@ -70,8 +70,9 @@ def lines_overview(db: Connection, site: Site, span: Span) -> LinesOverview:
         tables.append(_objectives_table(db, site, [o for line in framework.lines_of_action
                                                    for o in line.all_objectives()], names, span, with_line=True))
         tables.append(line_year_table(by_line, framework))
-    return LinesOverview(cards, aligned, line_year_chart(by_line, names, framework) if by_line is not None else None,
-                         with_span(tables, span), span)
+    chart = (line_year_chart(by_line, names, framework, events_in(framework, span.fiscal_years))
+             if by_line is not None else None)
+    return LinesOverview(cards, aligned, chart, with_span(tables, span), span)
 
 
 def line_page(db: Connection, site: Site, line: LineOfAction, span: Span) -> FocusPage:
@@ -82,8 +83,7 @@ def line_page(db: Connection, site: Site, line: LineOfAction, span: Span) -> Foc
     objectives = list(line.all_objectives())
     _fill(db, site, page, {"lines": (line.id,)}, objectives)
     context = [spec for spec in site.framework.context_indicators if spec.line == line.id]
-    rows = against_baseline(db, site.framework) if context else []
-    table, page.missing_context = context_table(rows, context, labels(db, site), with_country=True)
+    table, page.missing_context = context_table(db, site, span, context)
     page.tables.append(table)
     return page
 
@@ -129,7 +129,7 @@ def _fill(db: Connection, site: Site, page: FocusPage, focus: dict, objectives: 
                          **focus)
         years = year_table("by-year", _("Obligations and disbursements by fiscal year (USD)"), money_by)
         page.obligated, page.disbursed = (money_by.total(kind) for kind in FUNDING_TYPES)
-        page.year_chart = year_chart(years)
+        page.year_chart = year_chart(years, events_in(site.framework, span.fiscal_years))
         page.tables += [
             years,
             money_table("by-country", _("By recipient country or region (USD)"), _("Country or region"), money_by,
