@@ -3,6 +3,17 @@
 # copied into the package so that pages work offline: nothing is loaded from a CDN.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# npm comes with Debian's Node.js; a bare machine has neither.
+if ! command -v npm >/dev/null 2>&1; then
+    if [ "$(id -u)" -ne 0 ]; then
+        echo "error: npm is missing; install Node.js as root: apt-get install nodejs npm" >&2
+        exit 1
+    fi
+    echo "Installing Debian packages: nodejs npm"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    apt-get install -y -qq --no-install-recommends nodejs npm >/dev/null
+fi
 dest=src/stratmon/web/static/vendor
 build=build/web-assets
 mkdir -p "$build" "$dest"
