@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # `make run`: initialise the embedded database, import the real data, align it to the Strategy, print
-# funding by country and FY, by line of action, and how much of the money the alignment explains, write
-# the monitoring and evaluation report to out/ (HTML and PDF, English and Spanish), then serve the portal
-# on http://127.0.0.1:8000/ ($STRATMON_PORT; STRATMON_NO_SERVE=1 stops before serving).
+# funding by country and FY, by line of action, and how much of the money the alignment explains, load
+# the framework's starter registry of Strategy-level indicators, write the monitoring and evaluation
+# report to out/ (HTML and PDF, English and Spanish), then serve the portal on http://127.0.0.1:8000/
+# ($STRATMON_PORT; STRATMON_NO_SERVE=1 stops before serving). The registry is loaded by the administrator
+# $STRATMON_ADMIN (default admin), created on the first run, without a password, when it does not exist.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 stratmon=.venv/bin/stratmon
@@ -36,6 +38,11 @@ if [ -d "$data/context-more" ]; then
     $stratmon import context "$more"/owid_Taxes_*.csv --format owid
 fi
 $stratmon align
+# The Strategy-level indicators (definitions, no values) beside the framework: a change to the registry,
+# which an administrator makes. Adding the administrator fails harmlessly when it exists already.
+admin="${STRATMON_ADMIN:-admin}"
+$stratmon users add "$admin" --role admin >/dev/null 2>&1 || true
+$stratmon indicators load src/stratmon/framework/central_america/indicators.yaml --user "$admin"
 $stratmon funding --by country,fy --type obligation
 $stratmon funding --by country,fy --type disbursement
 $stratmon funding --by line,group --type disbursement
@@ -53,6 +60,6 @@ if [ -n "${STRATMON_NO_SERVE:-}" ]; then
     exit 0
 fi
 echo
-echo "The workspace needs a user with a password, e.g.:"
-echo "  $stratmon users add admin --role admin && $stratmon users password admin"
+echo "The workspace needs a password for its administrator $admin:"
+echo "  $stratmon users password $admin"
 exec $stratmon serve --host 127.0.0.1 --port "${STRATMON_PORT:-8000}"

@@ -195,8 +195,10 @@ EVERYTHING = f"""<?xml version="1.0" encoding="UTF-8"?>
 """
 
 # Columns that differ between two imports of the same content: row ids, the import run, where in
-# its file the activity was, the hash of its serialisation, and the file's IATI version.
-NOT_CONTENT = {"id", "activity_id", "import_run_id", "source_line", "content_hash", "iati_version"}
+# its file the activity was, the hash of its serialisation, and what its file's root declares (the IATI
+# version, the linked-data default: an export of activities from several files is one file).
+NOT_CONTENT = {"id", "activity_id", "import_run_id", "source_line", "content_hash", "iati_version",
+               "linked_data_default"}
 PARENT_TABLES = {"transaction_id": "iati_transaction", "result_id": "result", "indicator_id": "result_indicator",
                  "period_id": "indicator_period"}
 

@@ -60,16 +60,17 @@ def test_titles_and_descriptions_keep_their_languages(usaid_panama):
 def test_dates_status_and_scope(state_honduras):
     activity = state_honduras["US-GOV-11-SHO80021GR3038"]
     assert activity.status == "3" and activity.scope == "5"
+    dates = [(d.type, d.iso_date, d.narrative) for d in activity.dates]
     assert ("1", date(2020, 10, 1), "Date unavailable. Calculated start date is the earliest transaction date") \
-        in activity.dates
-    assert ("4", date(2022, 10, 18), None) in activity.dates
+        in dates
+    assert ("4", date(2022, 10, 18), None) in dates
 
 
 def test_hierarchy_and_related_activities(usg_iati):
     mcc = activities(usg_iati / "millenniumchallenge" / "millenniumchallenge-hn.xml")
     parent = mcc["US-GOV-18-HN2-2750BXDILD"]
     assert parent.hierarchy == 1
-    assert ("2", "US-GOV-18-HN2-2750BXDILD-NA") in parent.related
+    assert ("2", "US-GOV-18-HN2-2750BXDILD-NA") in [(r.type, r.ref) for r in parent.related]
     assert mcc["US-GOV-18-HN2-2750BXDILD-NA-NA"].hierarchy == 3
 
 
@@ -171,7 +172,7 @@ def test_version_1_spellings_are_read_as_2():
     assert activity.reporting_org.name == "U.S. Trade and Development Agency"
     assert [t.type_code for t in activity.transactions] == ["2", "3"]
     assert activity.participating_orgs[0].role == "1"
-    assert activity.dates[0][0] == "2"
+    assert activity.dates[0].type == "2"
     assert activity.sectors[0].vocabulary == "1"
 
 

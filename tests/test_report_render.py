@@ -24,7 +24,7 @@ TEXTS = {
            "subtitle": "AF 2019–AF 2020 · Guatemala, Honduras, El Salvador",
            "funding": "Financiamiento por país", "performance": "Indicadores de desempeño",
            "funding_text": "Los fondos obligados superan a los desembolsados en los tres países.",
-           "performance_text": "La mayoría de los indicadores están en curso.",
+           "performance_text": "La mayoría de los indicadores están en buen camino.",
            "chart": "Obligaciones por país", "table": "Obligaciones y desembolsos por país",
            "indicators": "Seguimiento de indicadores", "country": "País", "fiscal_year": "Año fiscal",
            "obligated": "Obligado (USD)", "disbursed": "Desembolsado (USD)", "share": "Porcentaje desembolsado",

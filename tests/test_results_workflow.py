@@ -189,7 +189,7 @@ def test_iptt_shows_names_targets_actuals_and_status_in_spanish(registry, tmp_pa
                                                                                       "on_track")
     assert total["baseline"] == "400" and total["line"] == "Promoting Prosperity"
     html = ok(registry, "iptt", "--format", "html", "--country", "GT", lang="es").stdout
-    assert "Productores que aplican prácticas mejoradas" in html and "en curso" in html
+    assert "Productores que aplican prácticas mejoradas" in html and "en buen camino" in html
     out = tmp_path / "iptt.xlsx"
     ok(registry, "iptt", "--format", "xlsx", "--out", str(out), "--country", "GT")
     assert out.stat().st_size > 0

@@ -217,8 +217,9 @@ def test_a_partner_enters_and_submits_for_its_own_activities_only_and_an_analyst
         assert query(portal_url, "SELECT status, locked FROM result_value WHERE id = :id", id=value_id) == [
             ("approved", 1)]
         log = ana.get(f"/en/workspace/audit?entity=result_value&entity_id={value_id}").text
-        rows = re.findall(r"<tr><td>[^<]+</td><td>(\w+)</td><td>(\w+)</td><td>result_value " + str(value_id), log)
-        assert ("pablo", "submit") in rows and ("ana", "approve") in rows and ("pablo", "create") in rows
+        # Actions and kinds of thing by name, not by code (submit, result_value).
+        rows = re.findall(r"<tr><td>[^<]+</td><td>(\w+)</td><td>([\w ]+)</td><td>result value " + str(value_id), log)
+        assert ("pablo", "submitted") in rows and ("ana", "approved") in rows and ("pablo", "created") in rows
     engine.dispose()
 
 

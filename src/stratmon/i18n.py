@@ -15,11 +15,12 @@ import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
+from datetime import date, datetime, timezone
 from decimal import Decimal
 from functools import lru_cache
 from importlib import resources
 
-from babel import Locale, numbers
+from babel import Locale, dates, numbers
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 
@@ -89,6 +90,84 @@ def N_(message: str) -> str:
 def ngettext(singular: str, plural: str, count: int) -> str:
     """Translate a message whose form depends on `count`."""
     return translations(language()).ngettext(singular, plural, count)
+
+
+def pgettext(context: str, message: str) -> str:
+    """Translate `message` as meant in `context`: one English word, several meanings ("Target": an
+    indicator's goal, "Meta"; where an override sends money, "Destino")."""
+    return translations(language()).pgettext(context, message)
+
+
+def npgettext(context: str, singular: str, plural: str, count: int) -> str:
+    """Translate a message whose form depends on `count`, as meant in `context`."""
+    return translations(language()).npgettext(context, singular, plural, count)
+
+
+class InLanguage(str):
+    """A text the data holds in a known language (an activity's title): a `str` everywhere, and
+    `lang` for the page, the file or the answer that must say which language it is in (None: unknown)."""
+
+    lang: str | None
+
+    def __new__(cls, text: str, lang: str | None) -> InLanguage:
+        made = super().__new__(cls, text)
+        made.lang = lang.lower() if lang else None
+        return made
+
+    @property
+    def is_foreign(self) -> bool:
+        """Whether the text is in another language than the one in use (a fallback the reader is told of)."""
+        return self.lang is not None and self.lang != language()
+
+
+def language_name(code: str, lang: str | None = None) -> str:
+    """A language's name in the language in use ("inglés" for en in Spanish), from Babel's CLDR data."""
+    found = Locale.parse(lang or language()).languages.get(code.lower())
+    return found or code
+
+
+def format_fiscal_year(year: int | str, lang: str | None = None) -> str:
+    """A U.S. fiscal year as readers write it: "FY2019", "AF 2019" in Spanish (the glossary's)."""
+    with using_language(lang or language()):
+        return _("FY{year}").format(year=year)
+
+
+def format_day(value: date | datetime | str | None, lang: str | None = None, width: str = "long") -> str:
+    """A day in the language: "March 4, 2025", "4 de marzo de 2025" (`width` "medium": "4 mar 2025").
+    Text in ISO form ("2025-03-04", "2025-03-04T21:36:22Z") is read first; other text is shown as it is."""
+    if value is None or value == "":
+        return "–"
+    moment = _as_moment(value)
+    if moment is None:
+        return str(value)
+    return dates.format_date(moment, format=width, locale=lang or language())
+
+
+def format_moment(value: datetime | str | None, lang: str | None = None, seconds: bool = False) -> str:
+    """A point in time, in UTC, in the language: "March 4, 2025, 9:36 PM UTC", "4 de marzo de 2025,
+    21:36 UTC". Times without a zone are the database's, which keeps UTC."""
+    if value is None or value == "":
+        return "–"
+    moment = _as_moment(value)
+    if moment is None:
+        return str(value)
+    if not isinstance(moment, datetime):
+        return format_day(moment, lang)
+    locale = lang or language()
+    utc = moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment.astimezone(timezone.utc)
+    day = dates.format_date(utc, format="long", locale=locale)
+    time = dates.format_time(utc, format="medium" if seconds else "short", tzinfo=timezone.utc, locale=locale)
+    return dates.get_datetime_format("long", locale=locale).format(f"{time} UTC", day)
+
+
+def _as_moment(value: date | datetime | str) -> date | datetime | None:
+    if isinstance(value, (date, datetime)):
+        return value
+    text = str(value).strip()
+    try:
+        return datetime.fromisoformat(text) if "T" in text or " " in text else date.fromisoformat(text)
+    except ValueError:
+        return None
 
 
 def format_money(value: Decimal, lang: str | None = None) -> str:

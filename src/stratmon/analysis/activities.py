@@ -13,6 +13,7 @@ from decimal import Decimal
 
 from sqlalchemy import Connection, and_, case, exists, func, or_, select
 
+from stratmon.analysis.activity_titles import Narrative, in_language, narratives_of, shown_title, title_matches
 from stratmon.analysis.alignment_state import require_current_alignment
 from stratmon.analysis.errors import QueryError
 from stratmon.analysis.fiscal import FiscalYears
@@ -49,6 +50,8 @@ class ActivityFilter:
     # Only activities with money in the Strategy's geography (or, having no transactions, naming one of
     # its countries or regions), with that money beside them; every activity when None.
     geography: Geography | None = None
+    # The language titles are shown (and sorted) in: each activity's title in it where it has one.
+    lang: str = "en"
 
     def __post_init__(self) -> None:
         if self.sort.removeprefix("-") not in SORTS:
@@ -77,6 +80,7 @@ class ActivitySummary:
     end: date | None
     disbursed_usd: Decimal
     obligated_usd: Decimal
+    title_lang: str | None = None  # the title's language: the filter's where the activity has one
 
 
 @dataclass(frozen=True)
@@ -148,7 +152,8 @@ def search_activities(connection: Connection, query: ActivityFilter) -> Activity
     if query.text and query.text.strip():
         pattern = "%" + query.text.strip().lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
         conditions.append(or_(func.lower(activity.c.title).like(pattern, escape="\\"),
-                              func.lower(activity.c.iati_identifier).like(pattern, escape="\\")))
+                              func.lower(activity.c.iati_identifier).like(pattern, escape="\\"),
+                              title_matches(activity, pattern)))
     if query.geography is not None and not query.by_money_rows:
         conditions.append(or_(money.c.activity_id.is_not(None), _without_money_in(activity, query.geography)))
     # The date joins keep one row per activity, and the money join only filters when the filter is
@@ -161,18 +166,20 @@ def search_activities(connection: Connection, query: ActivityFilter) -> Activity
 
     disbursed = func.coalesce(money.c.d_units, 0) * 1_000_000 + func.coalesce(money.c.d_rest, 0)
     obligated = func.coalesce(money.c.o_units, 0) * 1_000_000 + func.coalesce(money.c.o_rest, 0)
-    sort_columns = {"title": func.lower(func.coalesce(activity.c.title, "")), "identifier": activity.c.iati_identifier,
+    title, title_lang = shown_title(activity, query.lang)
+    sort_columns = {"title": func.lower(func.coalesce(title, "")), "identifier": activity.c.iati_identifier,
                     "disbursed": disbursed, "obligated": obligated, "start": start.c.start}
     key = sort_columns[query.sort.removeprefix("-")]
     order = [key.desc() if query.sort.startswith("-") else key.asc(), activity.c.iati_identifier]
-    statement = (select(activity.c.iati_identifier, activity.c.title, activity.c.reporting_org_ref,
+    statement = (select(activity.c.iati_identifier, title, title_lang, activity.c.reporting_org_ref,
                         activity.c.reporting_org_name, activity.c.status_code, start.c.start, end.c.end,
                         money.c.d_units, money.c.d_rest, money.c.o_units, money.c.o_rest)
                  .select_from(joined).where(*conditions).order_by(*order)
                  .limit(query.per_page).offset((query.page - 1) * query.per_page))
     activities = [ActivitySummary(row.iati_identifier, row.title, row.reporting_org_ref, row.reporting_org_name,
                                   row.status_code, row.start, row.end,
-                                  to_usd(joined_sum(row.d_units, row.d_rest)), to_usd(joined_sum(row.o_units, row.o_rest)))
+                                  to_usd(joined_sum(row.d_units, row.d_rest)),
+                                  to_usd(joined_sum(row.o_units, row.o_rest)), row.title_lang)
                   for row in connection.execute(statement)]
     return ActivityPage(activities, total, query.page, query.per_page)
 
@@ -267,8 +274,9 @@ class ActivityDetail:
     """What an activity is, who runs it, where and when, its money, and its results."""
 
     iati_identifier: str
-    title: str | None
-    descriptions: list[tuple[str | None, str]]  # (description type code, text)
+    title: str | None  # as published (English where there is an English title)
+    titles: list[Narrative]  # every language's
+    descriptions: list[Narrative]
     reporting_org_ref: str | None
     reporting_org_name: str | None
     status_code: str | None
@@ -282,6 +290,10 @@ class ActivityDetail:
     results: list[ResultEntry]
     reported_values: list[ReportedValue]  # approved ones only: drafts and reviews are the workspace's
     documents: list[tuple[str | None, str | None]]  # (title, url)
+
+    def title_for(self, lang: str) -> Narrative | None:
+        """The title a reader of `lang` is shown: in `lang` where there is one, else as published."""
+        return in_language(self.titles, lang, self.title)
 
     def total_usd(self, type_code: str) -> Decimal:
         """The USD sum of one transaction type, as published (non-USD values left out)."""
@@ -300,10 +312,7 @@ def activity_detail(connection: Connection, iati_identifier: str) -> ActivityDet
     def rows(table, *order):
         return connection.execute(select(table).where(table.c.activity_id == aid).order_by(*order)).all()
 
-    narratives = schema.activity_narrative
-    titles_and_descriptions = rows(narratives, narratives.c.element, narratives.c.description_type)
-    descriptions = [(row.description_type, row.text) for row in titles_and_descriptions
-                    if row.element == "description" and row.text]
+    titles, descriptions = narratives_of(connection, aid, found.default_lang)
     organisations = schema.participating_org
     participants = [Participant(r.role, r.ref, r.name, r.type)
                     for r in rows(organisations, organisations.c.role, organisations.c.name)]
@@ -327,7 +336,7 @@ def activity_detail(connection: Connection, iati_identifier: str) -> ActivityDet
                     for r in rows(tx, tx.c.transaction_date, tx.c.id)]
     links = schema.document_link
     documents = [(r.title, r.url) for r in rows(links, links.c.title)]
-    return ActivityDetail(found.iati_identifier, found.title, descriptions, found.reporting_org_ref,
+    return ActivityDetail(found.iati_identifier, found.title, titles, descriptions, found.reporting_org_ref,
                           found.reporting_org_name, found.status_code, found.default_currency,
                           found.last_updated_text, participants, dates, recipients, sectors, transactions,
                           _published_results(connection, aid), _reported_values(connection, iati_identifier),

@@ -14,6 +14,7 @@ from decimal import Decimal
 
 from sqlalchemy import Connection, func, select
 
+from stratmon.analysis.activity_titles import shown_title
 from stratmon.analysis.alignment_state import require_current_alignment
 from stratmon.analysis.errors import QueryError
 from stratmon.analysis.fiscal import FiscalYears
@@ -123,14 +124,16 @@ class ActivityMoney:
     reporting_org_ref: str | None
     obligated_usd: Decimal
     disbursed_usd: Decimal
+    title_lang: str | None = None
 
 
 def largest_activities(connection: Connection, *, limit: int = 10, recipients: tuple[str, ...] = (),
                        lines: tuple[str, ...] = (), objectives: tuple[str, ...] = (),
                        fiscal_years: FiscalYears = FiscalYears(), crosswalk_digest: str | None = None,
-                       geography: Geography | None = None, scope: str = STRATEGY) -> list[ActivityMoney]:
+                       geography: Geography | None = None, scope: str = STRATEGY,
+                       lang: str = "en") -> list[ActivityMoney]:
     """The `limit` activities that disbursed most within the filters (as `breakdown` takes them),
-    with what they obligated there too."""
+    with what they obligated there too; titles in `lang` where the activities have one."""
     is_aligned = bool(lines or objectives)
     if is_aligned:
         require_current_alignment(connection, crosswalk_digest)
@@ -154,8 +157,9 @@ def largest_activities(connection: Connection, *, limit: int = 10, recipients: t
         return []
     activity = schema.activity
     about = {row.id: row for row in connection.execute(
-        select(activity.c.id, activity.c.iati_identifier, activity.c.title, activity.c.reporting_org_ref)
+        select(activity.c.id, activity.c.iati_identifier, *shown_title(activity, lang), activity.c.reporting_org_ref)
         .where(activity.c.id.in_(ranked)))}
     return [ActivityMoney(about[a].iati_identifier, about[a].title, about[a].reporting_org_ref,
-                          to_usd(money[a].get("obligation", 0)), to_usd(money[a].get("disbursement", 0)))
+                          to_usd(money[a].get("obligation", 0)), to_usd(money[a].get("disbursement", 0)),
+                          about[a].title_lang)
             for a in ranked]

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from stratmon.analysis.coverage import LOW_COVERAGE, Coverage, MissingPublisher
 from stratmon.framework import Framework
-from stratmon.i18n import _, format_percent, format_usd_words
+from stratmon.i18n import _, format_fiscal_year, format_percent, format_usd_words, language
 
 
 @dataclass(frozen=True)
@@ -28,8 +28,8 @@ def span_words(first: int | None, last: int | None) -> str:
     if first is None or last is None:
         return _("no fiscal year")
     if first == last:
-        return _("FY{year}").format(year=first)
-    return _("FY{year}").format(year=first) + "–" + _("FY{year}").format(year=last)
+        return format_fiscal_year(first)
+    return format_fiscal_year(first) + "–" + format_fiscal_year(last)
 
 
 def strategy_countries(framework: Framework) -> str:
@@ -49,7 +49,7 @@ def places_words(framework: Framework, places: tuple[str, ...], name_of, lang: s
 
 def agency_name(framework: Framework, ref: str) -> str:
     found = framework.agency_by_ref(ref) if ref else None
-    return found.acronym if found else (ref or "?")
+    return found.short(language()) if found else (ref or "?")
 
 
 def describe(coverage: Coverage, place: str, framework: Framework, place_names) -> CoverageWords:

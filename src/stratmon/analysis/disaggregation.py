@@ -1,6 +1,11 @@
-"""Disaggregates across scheme versions: every stored value read under the newest categories."""
+"""Disaggregates: entered ones across scheme versions (every stored value read under the newest
+categories), and published ones that a publisher set out as indicators of their own."""
 
 from __future__ import annotations
+
+import re
+from collections.abc import Hashable
+from difflib import SequenceMatcher
 
 from stratmon.store.results import SchemeVersion
 
@@ -23,3 +28,49 @@ def category_name(versions: list[SchemeVersion], category: str, lang: str) -> st
             if entry["code"] == category:
                 return entry.get(lang) or entry["en"]
     return category
+
+
+# What follows a total's title in a disaggregate's: one or more bracketed categories, "(Female)",
+# "(18 and under – Female)", "(ESIC) (Private)".
+_CATEGORIES = re.compile(r"(?:\s*\(([^()]+)\))+")
+_CATEGORY = re.compile(r"\(([^()]+)\)")
+# How alike two titles must be to be one title written twice (difflib's ratio): a letter or two apart.
+SAME_TITLE = 0.96
+
+
+def published_disaggregates(indicators: list[tuple[Hashable, Hashable, str]]) -> dict[Hashable, tuple[Hashable, str]]:
+    """Disaggregates a publisher published as indicators of their own, each with the total it breaks
+    down and its category: `indicators` are (key, result, title). MCC publishes "Students (Female)",
+    "Students (Male)" and "Students (Alta Verapaz)" beside "Students" in the same result; IATI's own
+    way, a <dimension> on a value, is read with the values. An indicator whose title is the title of
+    another indicator of the same result followed by bracketed categories is a disaggregate of the
+    one with the shortest such title, its total. A total whose title differs by a slip of the pen
+    ("activites" for "activities") still holds its disaggregates."""
+    titles: dict[tuple[Hashable, str], Hashable] = {}
+    for key, result, title in indicators:
+        titles.setdefault((result, _folded(title)), key)
+    found = {}
+    for key, result, title in indicators:
+        title = " ".join((title or "").split())
+        for end in (i for i, char in enumerate(title) if char == "("):
+            total, rest = title[:end].rstrip(), title[end:]
+            if not _CATEGORIES.fullmatch(rest):
+                continue
+            parent = titles.get((result, _folded(total))) or _misspelt_total(titles, result, total)
+            if parent is not None and parent != key:
+                found[key] = (parent, ", ".join(part.strip() for part in _CATEGORY.findall(rest)))
+                break
+    return found
+
+
+def _folded(title: str | None) -> str:
+    return " ".join((title or "").split()).casefold()
+
+
+def _misspelt_total(titles: dict[tuple[Hashable, str], Hashable], result: Hashable, total: str) -> Hashable | None:
+    """The indicator of `result` whose title is `total` but for a letter or two, if there is one."""
+    wanted = _folded(total)
+    close = [(SequenceMatcher(None, wanted, folded).ratio(), key) for (group, folded), key in titles.items()
+             if group == result and abs(len(folded) - len(wanted)) <= 2 and "(" not in folded]
+    best = max(close, key=lambda item: item[0], default=None)
+    return best[1] if best is not None and best[0] >= SAME_TITLE and len(wanted) >= 20 else None

@@ -13,7 +13,7 @@ from babel.dates import format_date, format_skeleton
 
 from stratmon.analysis.fiscal import FiscalYears
 from stratmon.framework.model import Event, Framework
-from stratmon.i18n import _, language
+from stratmon.i18n import _, format_fiscal_year, language
 from stratmon.sources.values import fiscal_year
 
 
@@ -28,8 +28,8 @@ class DatedEvent:
 
     @property
     def fiscal_year_label(self) -> str:
-        """"FY2019", as the portal's fiscal-year axes read."""
-        return f"FY{self.fiscal_year}"
+        """"FY2019" ("AF 2019"), as the portal's fiscal-year axes read."""
+        return format_fiscal_year(self.fiscal_year)
 
 
 def events_in(framework: Framework, fiscal_years: FiscalYears,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from stratmon.i18n import _
+from stratmon.i18n import _, format_fiscal_year
 
 
 ALL_YEARS = "all"
@@ -33,9 +33,16 @@ class FiscalYears:
         return found
 
     def __str__(self) -> str:
-        if self.first == self.last and self.first is not None:
-            return f"FY{self.first}"
-        return f"FY{self.first or ''}:{self.last or ''}"
+        """The range in the language in use: "FY2019", "FY2016–2021", "FY2017–", "–FY2020"."""
+        if self.first is not None and self.last is not None:
+            if self.first == self.last:
+                return format_fiscal_year(self.first)
+            return _("FY{first}–{last}").format(first=self.first, last=self.last)
+        if self.first is None and self.last is None:
+            return _("all fiscal years")
+        if self.first is not None:
+            return f"{format_fiscal_year(self.first)}–"
+        return f"–{format_fiscal_year(self.last)}"
 
 
 def parse_fiscal_years(text: str | None) -> FiscalYears:

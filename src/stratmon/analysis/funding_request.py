@@ -15,7 +15,7 @@ from stratmon.analysis.funding import FundingQuery, FundingResult
 from stratmon.analysis.geography import STRATEGY, check_scope
 from stratmon.analysis.labels import Labels
 from stratmon.framework import Framework
-from stratmon.i18n import _, language
+from stratmon.i18n import _, format_fiscal_year, language
 from stratmon.sources.countries import iso2_from_iso3, iso2_from_name, iso3_from_iso2
 
 # Keys whose codes mean little to a reader get a name column in CSV and JSON.
@@ -82,7 +82,7 @@ def query_labels(connection: Connection, framework: Framework, query: FundingQue
 def key_name(labels: Labels, key: str, value) -> str:
     """A key value's display name."""
     if key == "fy":
-        return f"FY{value}"
+        return format_fiscal_year(value)
     if key == "country":
         return labels.recipient(value)
     if key in ("line", "objective"):

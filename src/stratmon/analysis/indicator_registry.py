@@ -21,6 +21,7 @@ class RegisteredIndicator:
     name_es: str
     unit: str | None
     direction: str  # higher | lower | neutral
+    data_source: str | None = None  # where its values come from (the reference sheet's)
 
     def name(self, lang: str) -> str:
         return self.name_es if lang == "es" else self.name_en
@@ -30,7 +31,8 @@ def registered_indicators(connection: Connection, objectives: Collection[str] | 
     """Registered indicators by code; only those under `objectives` when given."""
     table = schema.indicator
     statement = select(table.c.code, table.c.level, table.c.objective_id, table.c.name_en, table.c.name_es,
-                       table.c.unit, table.c.direction).order_by(table.c.code)
+                       table.c.unit, table.c.direction, table.c.reference).order_by(table.c.code)
     if objectives is not None:
         statement = statement.where(table.c.objective_id.in_(list(objectives)))
-    return [RegisteredIndicator(*row) for row in connection.execute(statement)]
+    return [RegisteredIndicator(*row[:-1], data_source=(row.reference or {}).get("data_source"))
+            for row in connection.execute(statement)]

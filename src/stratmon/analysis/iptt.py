@@ -14,12 +14,13 @@ from decimal import Decimal
 
 from sqlalchemy import Connection, select
 
-from stratmon.analysis.disaggregation import category_name, to_latest
+from stratmon.analysis.activity_families import activity_families
+from stratmon.analysis.disaggregation import category_name, published_disaggregates, to_latest
 from stratmon.analysis.fiscal import FiscalYears
 from stratmon.analysis.iptt_types import COLUMNS, IpttCell, IpttRow, IpttTable
 from stratmon.analysis.labels import Labels
 from stratmon.framework import Framework
-from stratmon.i18n import _
+from stratmon.i18n import _, format_fiscal_year
 from stratmon.indicators.status import percent_achieved, status_label, status_of
 from stratmon.sources.errors import ContentError
 from stratmon.sources.values import fiscal_year, parse_number
@@ -39,7 +40,7 @@ def headings() -> dict[str, str]:
 def period_label(start: date, end: date) -> str:
     """A period as people name it: a U.S. fiscal year or quarter, a calendar year, else its dates."""
     if start.month == 10 and start.day == 1 and end.month == 9 and end.day == 30 and end.year == start.year + 1:
-        return _("FY{year}").format(year=end.year)
+        return format_fiscal_year(end.year)
     if start.month == 1 and start.day == 1 and end.month == 12 and end.day == 31 and end.year == start.year:
         return str(start.year)
     quarter_starts = {10: 1, 1: 2, 4: 3, 7: 4}
@@ -95,30 +96,6 @@ class _Context:
                         reason)
 
 
-def activity_families(connection: Connection, activity_ids: list[int], depth: int = 3) -> dict[int, set[int]]:
-    """Each activity with its children (IATI related-activity type 2), their children, and so on:
-    publishers such as MCC report results on a project and money on the activities under it."""
-    related, activity = schema.related_activity, schema.activity
-    families = {activity_id: {activity_id} for activity_id in activity_ids}
-    frontier = {activity_id: {activity_id} for activity_id in activity_ids}
-    for _level in range(depth):
-        parents = sorted({member for members in frontier.values() for member in members})
-        children: dict[int, set[int]] = defaultdict(set)
-        for start in range(0, len(parents), 500):
-            for parent_id, child_id in connection.execute(
-                    select(related.c.activity_id, activity.c.id)
-                    .join(activity, activity.c.iati_identifier == related.c.ref)
-                    .where(related.c.activity_id.in_(parents[start:start + 500]), related.c.type == "2")):
-                children[parent_id].add(child_id)
-        frontier = {root: {c for member in members for c in children.get(member, ())} - families[root]
-                    for root, members in frontier.items()}
-        for root, found in frontier.items():
-            families[root] |= found
-        if not any(frontier.values()):
-            break
-    return families
-
-
 def _activity_objectives(connection: Connection, activity_ids: list[int]) -> dict[int, str]:
     """Each activity's main objective: the one most of its (and its children's) obligated and
     disbursed money is aligned to."""
@@ -163,7 +140,7 @@ def _iati_rows(connection: Connection, context: _Context, country: str | None, l
                fiscal_years: FiscalYears) -> list[IpttRow]:
     activity, ind = schema.activity, schema.result_indicator
     indicators = list(connection.execute(
-        select(ind.c.id, ind.c.activity_id, ind.c.title, ind.c.measure_code, ind.c.ascending,
+        select(ind.c.id, ind.c.activity_id, ind.c.result_id, ind.c.title, ind.c.measure_code, ind.c.ascending,
                activity.c.iati_identifier, activity.c.title.label("activity_title"))
         .join(activity, activity.c.id == ind.c.activity_id).order_by(activity.c.iati_identifier, ind.c.id)))
     activity_ids = sorted({row.activity_id for row in indicators})
@@ -196,16 +173,8 @@ def _iati_rows(connection: Connection, context: _Context, country: str | None, l
         baseline_value = _decimal(baseline.value_text) if baseline else None
         all_periods = sorted(periods.get(indicator.id, []), key=lambda p: (p.period_start or date.min, p.id))
         for period in all_periods:
-            if not _overlaps(fiscal_years, period.period_start, period.period_end):
-                continue
-            by_kind = {v.kind: v for v in values.get(period.id, []) if not v.dimensions}
-            target_text = getattr(by_kind.get("target"), "value_text", None)
-            actual_text = getattr(by_kind.get("actual"), "value_text", None)
-            # Publishers' period comments are labels ("Indicator for ... Actual"), not reasons.
-            cell = context.cell(direction, period.period_start, period.period_end, None, _decimal(target_text),
-                                _decimal(actual_text), False, None, baseline_value)
-            cells.append(replace(cell, target_text=_published_text(target_text),
-                                 actual_text=_published_text(actual_text)))
+            if _overlaps(fiscal_years, period.period_start, period.period_end):
+                cells += _period_cells(context, direction, period, values.get(period.id, []), baseline_value)
         objective = objectives.get(indicator.activity_id)
         line_id = context.line_of_objective.get(objective)
         rows.append(IpttRow(
@@ -222,7 +191,44 @@ def _iati_rows(connection: Connection, context: _Context, country: str | None, l
             baseline_text=_published_text(baseline.value_text) if baseline else None,
             objective_id=objective, country_codes=tuple(sorted(countries.get(indicator.activity_id, ()))),
             counts_units=indicator.measure_code == "1"))
-    return rows
+    return _nested(rows, [(row.id, row.result_id, row.title) for row in indicators])
+
+
+def _nested(rows: list[IpttRow], indicators: list[tuple[int, int, str]]) -> list[IpttRow]:
+    """The rows with each disaggregate published as an indicator of its own marked as a part of its total."""
+    code_of = {key: row.indicator_code for (key, _result, _title), row in zip(indicators, rows)}
+    parts = published_disaggregates(indicators)
+    return [replace(row, disaggregate_of=code_of[parts[key][0]], category=parts[key][1]) if key in parts else row
+            for (key, _result, _title), row in zip(indicators, rows)]
+
+
+def _reason(comment: str | None, kind: str) -> str | None:
+    """A value's comment as the publisher's explanation; None when it only labels the value: MCC writes
+    "Indicator for Education Project Actual" on every actual (and "... Target" on every target)."""
+    text = " ".join((comment or "").split())
+    if not text or (text.lower().startswith("indicator for ") and text.lower().endswith(f" {kind}")):
+        return None
+    return text
+
+
+def _period_cells(context: _Context, direction: str, period, values: list, baseline: Decimal | None) -> list[IpttCell]:
+    """One period's total, then a cell per disaggregate the publisher gave as IATI <dimension>s."""
+    by_category: dict[str | None, dict] = {None: {}}
+    for value in values:
+        dimensions = sorted((d.get("name") or "", d.get("value") or "") for d in value.dimensions or ())
+        category = "; ".join(f"{text} ({name})" if name else text for name, text in dimensions) or None
+        by_category.setdefault(category, {})[value.kind] = value
+    cells = []
+    for category in sorted(by_category, key=lambda c: (c is not None, c or "")):
+        by_kind = by_category[category]
+        target, actual = by_kind.get("target"), by_kind.get("actual")
+        target_text, actual_text = getattr(target, "value_text", None), getattr(actual, "value_text", None)
+        reason = _reason(getattr(actual, "comment", None), "actual") or _reason(getattr(target, "comment", None),
+                                                                                "target")
+        cell = context.cell(direction, period.period_start, period.period_end, category, _decimal(target_text),
+                            _decimal(actual_text), False, reason, baseline if category is None else None)
+        cells.append(replace(cell, target_text=_published_text(target_text), actual_text=_published_text(actual_text)))
+    return cells
 
 
 def _by_indicator(connection: Connection, table, ids: list[int]) -> dict[int, list]:

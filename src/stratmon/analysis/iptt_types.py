@@ -54,6 +54,14 @@ class IpttRow:
     objective_id: str | None = None
     country_codes: tuple[str, ...] = ()
     counts_units: bool = False     # the indicator counts things (not a percentage or a rate)
+    # A disaggregate a publisher published as an indicator of its own ("Students (Female)"): the code
+    # of the indicator it breaks down, and its category. It is never counted as an indicator.
+    disaggregate_of: str | None = None
+    category: str | None = None
+
+    @property
+    def is_disaggregate(self) -> bool:
+        return self.disaggregate_of is not None
 
     def latest_total(self) -> IpttCell | None:
         """Where the indicator stands: of the totals ending last, the longest (the life of project)."""
@@ -71,3 +79,15 @@ class IpttTable:
     headings: dict[str, str]       # column key → heading, in the user's language
     rows: list[IpttRow]
     lang: str
+
+    def indicators(self) -> list[IpttRow]:
+        """The indicators: every row but the disaggregates published as indicators of their own."""
+        return [row for row in self.rows if not row.is_disaggregate]
+
+    def disaggregates(self) -> dict[str, list[IpttRow]]:
+        """The rows that break an indicator down, by the indicator's code, in the table's order."""
+        found: dict[str, list[IpttRow]] = {}
+        for row in self.rows:
+            if row.disaggregate_of is not None:
+                found.setdefault(row.disaggregate_of, []).append(row)
+        return found

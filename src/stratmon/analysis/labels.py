@@ -71,9 +71,10 @@ class Labels:
         return self._agency_names.get(ref) or ref
 
     def agency_short(self, ref: str | None) -> str:
-        """An agency's acronym where the framework knows it (USAID, State, MCC), else its name."""
+        """An agency's acronym or short name where the framework knows it (USAID, MCC; State, "Depto. de
+        Estado" in Spanish), else its name."""
         agency = self.framework.agency_by_ref(ref) if ref else None
-        return agency.acronym if agency else self.agency(ref)
+        return agency.short(self.lang) if agency else self.agency(ref)
 
     def sector(self, code: str) -> str:
         """A sector code of the chosen vocabulary as a name."""

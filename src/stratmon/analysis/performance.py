@@ -3,11 +3,14 @@ indicators are doing, and what a unit of result cost where an indicator counts u
 
 A unit cost divides everything the activity (with the activities under it) disbursed in the
 country by the indicator's latest actual: a ceiling, since the same money usually buys several
-results.
+results. It is computed on an indicator's total only, never on a disaggregate: the activity's money
+was not spent on its female students alone. Each unit cost names the money it divides (whose, by
+which activity, where, in which fiscal years), so a reader can check it.
 """
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
@@ -18,11 +21,24 @@ from sqlalchemy import Connection, select
 from stratmon.analysis.fiscal import FiscalYears
 from stratmon.analysis.funding import NOT_ALIGNED, OUTSIDE_PREFIX, FundingQuery, exact_sum, funding, joined_sum, \
     to_usd
-from stratmon.analysis.iptt import activity_families, iptt
+from stratmon.analysis.activity_families import activity_families
+from stratmon.analysis.iptt import iptt
 from stratmon.analysis.iptt_types import IpttCell, IpttRow, IpttTable
 from stratmon.framework import Framework
 from stratmon.store import schema
 from stratmon.store.splits import NO_SECTOR_SPLIT
+
+
+# An indicator that counts money ("Value of signed contracts", "Committed private investment", a unit
+# of US$) has no cost per unit: dollars divided by dollars. IATI's measure code says "unit" for it
+# all the same (MCC), so its name or unit tells.
+_MONEY = re.compile(r"\b(value|investment|revenue|payments?|costs?|funding|budget|usd|us\$|dollars?|valor|"
+                    r"inversi[oó]n|ingresos|pagos?|costos?|presupuesto|d[oó]lares)\b|\$", re.IGNORECASE)
+
+
+def counts_money(row: IpttRow) -> bool:
+    """Whether an indicator counts money rather than people or things."""
+    return bool(_MONEY.search(row.indicator_name or "") or _MONEY.search(row.unit or ""))
 
 
 @dataclass(frozen=True)
@@ -42,7 +58,9 @@ class ObjectivePerformance:
 
 @dataclass(frozen=True)
 class UnitCost:
-    """What one unit of an indicator's result cost, at most."""
+    """What one unit of an indicator's result cost, at most: `disbursed_usd` (what `agency` disbursed
+    through `activity` and the activities under it in `country`, fiscal years `first_fy`–`last_fy`)
+    ÷ `actual` (the indicator's latest total)."""
 
     indicator_code: str
     indicator_name: str
@@ -52,6 +70,11 @@ class UnitCost:
     actual: Decimal
     disbursed_usd: Decimal
     usd_per_unit: Decimal
+    activity_title: str | None = None
+    agency: str | None = None       # the reporting organisation's IATI reference
+    unit: str | None = None
+    first_fy: int | None = None     # the fiscal years the disbursements fall in
+    last_fy: int | None = None
 
 
 def performance(connection: Connection, framework: Framework, lang: str, *, country: str | None = None,
@@ -66,7 +89,7 @@ def performance(connection: Connection, framework: Framework, lang: str, *, coun
                  if objective != NOT_ALIGNED and not objective.startswith(OUTSIDE_PREFIX)}
     table = table or iptt(connection, framework, lang, country=country, fiscal_years=fiscal_years)
     statuses: dict[tuple[str, str], list[IpttCell | None]] = defaultdict(list)
-    for row in table.rows:
+    for row in table.indicators():
         if not row.objective_id:
             continue
         for code in row.country_codes or ():
@@ -82,42 +105,72 @@ def performance(connection: Connection, framework: Framework, lang: str, *, coun
             key[0], key[1], disbursed.get(key, Decimal("0.00")), len(cells),
             sum(1 for c in cells if c is not None and c.actual is not None), count["on_track"],
             count["needs_attention"], count["off_track"], median(achieved) if achieved else None))
-    return rows, _unit_costs(connection, table.rows, country, fiscal_years)
+    return rows, unit_costs(connection, table, country, fiscal_years)
+
+
+def unit_costs(connection: Connection, table: IpttTable, country: str | None = None,
+               fiscal_years: FiscalYears = FiscalYears()) -> list[UnitCost]:
+    """The unit costs of the tracking table's indicators that count units (never of a disaggregate)."""
+    return _unit_costs(connection, table.indicators(), country, fiscal_years)
+
+
+@dataclass(frozen=True)
+class _Spent:
+    """Disbursed by one activity (with the activities under it) in one recipient, and when."""
+
+    usd: Decimal = Decimal(0)
+    first_fy: int | None = None
+    last_fy: int | None = None
+
+    def plus(self, usd: Decimal, fiscal_year: int | None) -> _Spent:
+        years = [year for year in (self.first_fy, self.last_fy, fiscal_year) if year is not None]
+        return _Spent(self.usd + usd, min(years, default=None), max(years, default=None))
 
 
 def _unit_costs(connection: Connection, rows: list[IpttRow], country: str | None,
                 fiscal_years: FiscalYears) -> list[UnitCost]:
-    candidates = [(row, row.latest_total()) for row in rows if row.counts_units and row.activity]
+    """Unit costs of the indicators `rows` (totals: a disaggregate is never divided into money)."""
+    candidates = [(row, row.latest_total()) for row in rows
+                  if row.counts_units and row.activity and not row.is_disaggregate and not counts_money(row)]
     candidates = [(row, cell) for row, cell in candidates if cell is not None and cell.actual and cell.actual > 0]
     identifiers = sorted({row.activity for row, _cell in candidates})
     activity = schema.activity
-    ids = dict(connection.execute(select(activity.c.iati_identifier, activity.c.id).where(
-        activity.c.iati_identifier.in_(identifiers))).all()) if identifiers else {}
+    found_activities = connection.execute(select(activity.c.iati_identifier, activity.c.id,
+                                                 activity.c.reporting_org_ref).where(
+        activity.c.iati_identifier.in_(identifiers))).all() if identifiers else []
+    ids = {identifier: activity_id for identifier, activity_id, _org in found_activities}
+    agency = {identifier: org for identifier, _id, org in found_activities}
     families = activity_families(connection, sorted(ids.values()))
     member_of = defaultdict(set)
     for identifier, root in ids.items():
         for member in families.get(root, {root}):
             member_of[member].add(identifier)
     split = schema.transaction_split
-    spent: dict[tuple[str, str], Decimal] = defaultdict(Decimal)
+    spent: dict[tuple[str, str], _Spent] = defaultdict(_Spent)
     members = sorted(member_of)
     for start in range(0, len(members), 500):
-        statement = (select(split.c.activity_id, split.c.recipient_key, *exact_sum(split.c.amount_micros))
+        statement = (select(split.c.activity_id, split.c.recipient_key, split.c.fiscal_year,
+                            *exact_sum(split.c.amount_micros))
                      .where(split.c.activity_id.in_(members[start:start + 500]),
                             split.c.sector_vocabulary == NO_SECTOR_SPLIT, split.c.type_code == "3",
                             split.c.currency == "USD", *fiscal_years.conditions(split.c.fiscal_year))
-                     .group_by(split.c.activity_id, split.c.recipient_key))
-        for activity_id, recipient, units, remainder in connection.execute(statement):
+                     .group_by(split.c.activity_id, split.c.recipient_key, split.c.fiscal_year))
+        for activity_id, recipient, fiscal_year, units, remainder in connection.execute(statement):
             for identifier in member_of[activity_id]:
-                spent[(identifier, recipient)] += to_usd(joined_sum(units, remainder))
+                key = (identifier, recipient)
+                spent[key] = spent[key].plus(to_usd(joined_sum(units, remainder)), fiscal_year)
     found = []
     for row, cell in candidates:
         for code in row.country_codes:
             if country is not None and code != country:
                 continue
             money = spent.get((row.activity, code))
-            if money and money > 0:
+            # Under a dollar a unit, the indicator counts money ("Exports adjusted") or things the
+            # money did not buy one by one: no cost per unit.
+            if money and money.usd >= cell.actual:
                 found.append(UnitCost(row.indicator_code, row.indicator_name, row.activity, code, row.objective_id,
-                                      cell.actual, money, (money / cell.actual).quantize(Decimal("0.01"))))
+                                      cell.actual, money.usd, (money.usd / cell.actual).quantize(Decimal("0.01")),
+                                      row.activity_title, agency.get(row.activity), row.unit, money.first_fy,
+                                      money.last_fy))
     return sorted(found, key=lambda c: (c.objective_id or "", c.country, c.indicator_code))
 

@@ -19,7 +19,7 @@ from stratmon.analysis.coverage_words import agency_name
 from stratmon.analysis.fiscal import FiscalYears
 from stratmon.analysis.funding import to_usd
 from stratmon.framework import Framework
-from stratmon.i18n import _
+from stratmon.i18n import _, format_fiscal_year
 
 RECONCILED_TYPES = ("obligation", "disbursement")
 
@@ -42,12 +42,13 @@ def reason_text(reason: Reason) -> str:
     if reason.code == "no_iati":
         return _("no IATI transactions")
     if reason.code == "agencies_absent" and reason.evidence_fy == reason.fy:
-        return _("the budget tables for FY{year} show {agencies} funding the country, which publish less than half "
-                 "of that in IATI").format(year=reason.evidence_fy, agencies=", ".join(reason.agencies))
+        return _("the budget tables for {fiscal_year} show {agencies} funding the country, which publish less than "
+                 "half of that in IATI").format(fiscal_year=format_fiscal_year(reason.evidence_fy),
+                                                agencies=", ".join(reason.agencies))
     if reason.code == "agencies_absent":
-        return _("the budget tables for FY{year}, the latest loaded, show {agencies} funding the country, which "
-                 "publish nothing for it in IATI this year").format(year=reason.evidence_fy,
-                                                                   agencies=", ".join(reason.agencies))
+        return _("the budget tables for {fiscal_year}, the latest loaded, show {agencies} funding the country, "
+                 "which publish nothing for it in IATI this year").format(
+            fiscal_year=format_fiscal_year(reason.evidence_fy), agencies=", ".join(reason.agencies))
     if reason.code == "regional":
         return _("a regional programme: ForeignAssistance.gov counts such money under regions of its own")
     return reason.code

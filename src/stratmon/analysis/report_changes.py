@@ -7,12 +7,13 @@ from decimal import Decimal
 from sqlalchemy import Connection, select
 
 from stratmon.align.crosswalk import Crosswalks
+from stratmon.analysis.activity_titles import titles_for
 from stratmon.analysis.fiscal import FiscalYears
 from stratmon.analysis.funding import FundingQuery, exact_sum, funding, joined_sum, to_usd
 from stratmon.analysis.iptt import iptt
 from stratmon.analysis.labels import Labels
 from stratmon.analysis.report_types import Column, Section, Table
-from stratmon.i18n import _
+from stratmon.i18n import _, language
 from stratmon.indicators.status import status_label
 from stratmon.store import schema
 
@@ -32,7 +33,7 @@ def snapshot_figures(connection: Connection, crosswalks: Crosswalks) -> dict:
     figures["activities"] = sorted(identifier for (identifier,) in connection.execute(
         select(schema.activity.c.iati_identifier)))
     statuses = {}
-    for row in iptt(connection, crosswalks.framework, "en").rows:
+    for row in iptt(connection, crosswalks.framework, "en").indicators():
         latest = row.latest_total()
         if latest is not None:
             statuses[row.indicator_code] = latest.status
@@ -91,6 +92,7 @@ def _new_activities_table(connection: Connection, identifiers: list[str], fiscal
         found += [(identifier, title, to_usd(joined_sum(u, r))) for identifier, title, u, r in
                   connection.execute(statement)]
     found.sort(key=lambda item: (-item[2], item[0]))
+    titles = titles_for(connection, (identifier for identifier, _title, _usd in found[:15]), language())
     return Table("new_activities", _("New activities with the most disbursed"), (
         Column("activity", _("Activity")), Column("title", _("Title")), Column("usd", _("Disbursed (USD)"), "money")),
-        tuple({"activity": i, "title": t or "", "usd": usd} for i, t, usd in found[:15]))
+        tuple({"activity": i, "title": titles.get(i) or t or "", "usd": usd} for i, t, usd in found[:15]))

@@ -15,6 +15,7 @@ from sqlalchemy import Connection, select
 from stratmon import __version__
 from stratmon.align.crosswalk import Crosswalks
 from stratmon.analysis import report_coverage
+from stratmon.analysis.activity_titles import titles_for
 from stratmon.analysis.alignment import coverage
 from stratmon.analysis.alignment_evaluation import published_precision
 from stratmon.analysis.context import against_baseline, baseline_note, baseline_year_words, change_words
@@ -24,14 +25,13 @@ from stratmon.analysis.events import events_in
 from stratmon.analysis.fiscal import FiscalYears
 from stratmon.analysis.funding import NOT_ALIGNED, OUTSIDE_PREFIX, FundingQuery, funding
 from stratmon.analysis.labels import Labels
-from stratmon.analysis.performance import performance
-from stratmon.analysis.iptt import iptt
-from stratmon.analysis.iptt_types import IpttTable
 from stratmon.analysis.pipeline import pipeline
 from stratmon.analysis.quality import check_results, framework_quality_rules
 from stratmon.analysis.quality_data import result_points
 from stratmon.analysis.report_changes import changes_section
 from stratmon.analysis.report_events import chart_events, chart_events_note, events_section
+from stratmon.analysis.report_results import results_section as results_section_of
+from stratmon.analysis.report_narratives import narratives_section
 from stratmon.analysis.reconcile import reconcile
 from stratmon.analysis.report_types import Chart, Column, Report, Section, Table
 from stratmon.analysis.top import top_activities
@@ -137,7 +137,7 @@ def _summary(builder: _Builder, coverage_share: Decimal | None, statuses: dict[s
     if coverage_share is not None:
         paragraphs.append(_("{share} of disbursed dollars are attributed to an objective of the Strategy or, with "
                             "a reason, to money outside it.").format(share=format_percent(coverage_share)))
-    measured = sum(statuses.values())
+    measured = sum(statuses.get(status, 0) for status in ("on_track", "needs_attention", "off_track"))
     if measured:
         paragraphs.append(_("Of {n} indicators with a target and a result, {on} are on track, {attention} need "
                             "attention and {off} are off track.").format(
@@ -197,65 +197,12 @@ def _top_table(builder: _Builder) -> Table:
     lines = {line.id for line in builder.framework.lines_of_action}
     rows = [row for row in top_activities(builder.connection, builder.query(("line",)), limit=3)
             if row.keys[0] in lines]
+    titles = titles_for(builder.connection, (row.iati_identifier for row in rows), builder.lang)
     body = tuple({"line": builder.aligned_name("line", row.keys[0]), "activity": row.iati_identifier,
-                  "title": row.title or "", "usd": row.usd} for row in rows)
+                  "title": titles.get(row.iati_identifier) or row.title or "", "usd": row.usd} for row in rows)
     return Table("top_activities", _("Largest activities per line of action (disbursements)"),
                  (Column("line", _("Line of action")), Column("activity", _("Activity")),
                   Column("title", _("Title")), Column("usd", "USD", "money")), body)
-
-
-def _results(builder: _Builder) -> tuple[Section, dict[str, int]]:
-    tracking = iptt(builder.connection, builder.framework, builder.lang, country=builder.country,
-                    fiscal_years=builder.fiscal_years)
-    rows, costs = performance(builder.connection, builder.framework, builder.lang, country=builder.country,
-                              fiscal_years=builder.fiscal_years, crosswalk_digest=builder.crosswalks.digest,
-                              table=tracking)
-    measured = [r for r in rows if r.indicators]
-    statuses = {"on_track": sum(r.on_track for r in rows), "needs_attention": sum(r.needs_attention for r in rows),
-                "off_track": sum(r.off_track for r in rows)}
-    table = Table("results_by_objective", _("Indicators and money by objective and country"), (
-        Column("objective", _("Objective")), Column("country", _("Country")),
-        Column("disbursed", _("Disbursed (USD)"), "money"), Column("indicators", _("Indicators"), "number"),
-        Column("on_track", _("On track"), "number"), Column("needs_attention", _("Needs attention"), "number"),
-        Column("off_track", _("Off track"), "number"), Column("median", _("Median achieved"), "percent")),
-        tuple({"objective": f"{r.objective_id} {builder.labels.objective(r.objective_id)}",
-               "country": builder.labels.recipient(r.country), "disbursed": r.disbursed_usd,
-               "indicators": r.indicators, "on_track": r.on_track, "needs_attention": r.needs_attention,
-               "off_track": r.off_track, "median": r.median_achieved} for r in measured))
-    cost_table = Table("unit_costs", _("Cost per unit of result (largest programmes)"), (
-        Column("indicator", _("Indicator")), Column("country", _("Country")), Column("actual", _("Actual"), "number"),
-        Column("usd_per_unit", _("USD per unit"), "money")),
-        tuple({"indicator": c.indicator_name, "country": builder.labels.recipient(c.country), "actual": c.actual,
-               "usd_per_unit": c.usd_per_unit} for c in sorted(costs, key=lambda c: -c.disbursed_usd)[:10]),
-        note=_("All of an activity's disbursements in the country divided by the indicator's latest actual: an "
-               "upper bound, since the same money buys several results."))
-    missed, missed_count = _missed_targets(tracking)
-    no_data = sum(r.indicators - r.with_data for r in rows)
-    paragraphs = (_("{n} indicators have no result yet; {missed} missed their target (reasons below where "
-                    "given).").format(n=no_data, missed=missed_count),)
-    return Section("results", _("Results"), paragraphs, (), (table, missed, cost_table)), statuses
-
-
-def _missed_targets(tracking: IpttTable) -> tuple[Table, int]:
-    """Indicators whose latest result misses its target, worst first (the first 25), with the reason
-    given; and how many miss in all."""
-    missed = []
-    for row in tracking.rows:
-        latest = row.latest_total()
-        if latest is not None and latest.status in ("needs_attention", "off_track"):
-            missed.append((latest.percent_achieved or ZERO, row, latest))
-    missed.sort(key=lambda item: (item[0], item[1].indicator_code))
-    return _missed_table(missed[:25]), len(missed)
-
-
-def _missed_table(missed: list) -> Table:
-    return Table("missed_targets", _("Targets missed (latest result), worst first"), (
-        Column("indicator", _("Indicator")), Column("country", _("Country")), Column("target", _("Target"), "number"),
-        Column("actual", _("Actual"), "number"), Column("achieved", _("Percent achieved"), "percent"),
-        Column("reason", _("Reason"))),
-        tuple({"indicator": row.indicator_name, "country": row.country or "", "target": cell.target,
-               "actual": cell.actual, "achieved": cell.percent_achieved,
-               "reason": cell.reason or _("no reason given")} for _share, row, cell in missed))
 
 
 def _context(builder: _Builder) -> Section:
@@ -384,11 +331,11 @@ def build_report(connection: Connection, crosswalks: Crosswalks, lang: str, *, f
     builder = _Builder(connection, crosswalks, lang, fiscal_years, country)
     snap = data_snapshot or snapshot(connection)
     coverage_section, share, placed = _coverage(builder)
-    results_section, statuses = _results(builder)
+    results_section, statuses = results_section_of(builder)
     changes = () if since is None else (
         changes_section(connection, builder.labels, since[1], since[2], since[0], fiscal_years),)
     sections = (_summary(builder, share, statuses), events_section(builder.events, builder.framework, lang),
-                _funding(builder), results_section, _context(builder),
+                _funding(builder), results_section, narratives_section(builder, generated_on), _context(builder),
                 _commitments(builder), coverage_section, *changes, _methods(builder, snap, placed))
     period = crosswalks.framework.period
     if (fiscal_years.first, fiscal_years.last) == (period.first_fy, period.last_fy):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
+from decimal import Decimal
 
 CELL_KINDS = ("text", "money", "number", "percent", "year")
 
@@ -31,6 +32,12 @@ class Table:
     rows: tuple[dict, ...]         # column key → str | Decimal | int | None
     total: dict | None = None      # a footer row, same keys (None: no footer)
     note: str | None = None
+    # Per row, a line printed under it across the table (an indicator's disaggregates): part of the
+    # row, never a row of its own, so in no count. Empty, or None for a row: no line.
+    row_notes: tuple[str | None, ...] = ()
+
+    def row_note(self, index: int) -> str | None:
+        return self.row_notes[index] if index < len(self.row_notes) else None
 
 
 @dataclass(frozen=True)
@@ -61,14 +68,39 @@ class Chart:
 
 
 @dataclass(frozen=True)
+class NarrativeEntry:
+    """An approved narrative, written by people (never generated), beside its figure."""
+
+    heading: str                   # what it is about: a country, or a line of action
+    figure_label: str              # "Disbursed, FY2016–FY2021"
+    figure: Decimal | None         # USD
+    lang: str                      # the language the text is written in
+    language_note: str | None      # said when that is not the report's language
+    parts: tuple[tuple[str, str], ...]  # (heading, text): progress, challenges, next steps
+    approval: str                  # which version, approved when
+
+
+@dataclass(frozen=True)
+class NarrativeGroup:
+    """The narratives of one line of action, and the cells that have none (gaps, listed, never filled)."""
+
+    key: str
+    title: str
+    entries: tuple[NarrativeEntry, ...]
+    gaps: tuple[str, ...]          # "No approved narrative for Enhancing Security, Honduras, FY2016–FY2021."
+
+
+@dataclass(frozen=True)
 class Section:
-    """One numbered section: paragraphs of generated prose, then charts and tables."""
+    """One numbered section: paragraphs of generated prose, then charts and tables (and, in the
+    narratives section, the narratives people wrote)."""
 
     key: str
     title: str
     paragraphs: tuple[str, ...] = ()
     charts: tuple[Chart, ...] = ()
     tables: tuple[Table, ...] = ()
+    narratives: tuple[NarrativeGroup, ...] = ()
 
 
 @dataclass(frozen=True)

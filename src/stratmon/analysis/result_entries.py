@@ -15,8 +15,9 @@ from datetime import date, datetime
 
 from sqlalchemy import Connection, func, select
 
+from stratmon.analysis.activity_titles import shown_title
 from stratmon.analysis.errors import QueryError
-from stratmon.i18n import _
+from stratmon.i18n import InLanguage, _
 from stratmon.indicators.workflow import STATUSES, User
 from stratmon.sources.result_records import ResultRecord
 from stratmon.store import schema
@@ -51,9 +52,15 @@ class EnteredResult:
     org_ref: str  # the organisation that entered it ('' for none)
     updated_by: str
     updated_at: datetime
+    activity_title_lang: str | None = None  # the title's language: the list's where the activity has one
 
     def indicator_name(self, lang: str) -> str:
         return self.indicator_name_es if lang == "es" else self.indicator_name_en
+
+    @property
+    def title_in_language(self) -> InLanguage | None:
+        """The activity's title with its language (None when the activity is not imported)."""
+        return InLanguage(self.activity_title, self.activity_title_lang) if self.activity_title else None
 
 
 @dataclass(frozen=True)
@@ -94,20 +101,23 @@ def organisation_name(connection: Connection, org_ref: str) -> str | None:
                               .order_by(org.c.name).limit(1)).scalar()
 
 
-def partner_activities(connection: Connection, org_ref: str) -> list[tuple[str, str | None]]:
-    """`(identifier, title)` of the activities an organisation carries out, by title."""
+def partner_activities(connection: Connection, org_ref: str, lang: str = "en") -> list[tuple[str, str | None]]:
+    """`(identifier, title)` of the activities an organisation carries out, by title (in `lang` where the
+    activity has one)."""
     activity = schema.activity
-    statement = (select(activity.c.iati_identifier, activity.c.title)
+    title, _title_lang = shown_title(activity, lang)
+    statement = (select(activity.c.iati_identifier, title)
                  .where(activity.c.iati_identifier.in_(organisation_activities(org_ref)))
-                 .order_by(activity.c.title, activity.c.iati_identifier))
-    return [(identifier, title) for identifier, title in connection.execute(statement)]
+                 .order_by(title, activity.c.iati_identifier))
+    return [(identifier, text) for identifier, text in connection.execute(statement)]
 
 
-def activity_title(connection: Connection, identifier: str) -> tuple[bool, str | None]:
-    """Whether the activity is imported, and its title."""
+def activity_title(connection: Connection, identifier: str, lang: str = "en") -> tuple[bool, InLanguage | None]:
+    """Whether the activity is imported, and its title (in `lang` where it has one)."""
     activity = schema.activity
-    row = connection.execute(select(activity.c.title).where(activity.c.iati_identifier == identifier)).first()
-    return (row is not None, row.title if row else None)
+    row = connection.execute(select(*shown_title(activity, lang))
+                             .where(activity.c.iati_identifier == identifier)).first()
+    return (row is not None, InLanguage(row.title, row.title_lang) if row and row.title else None)
 
 
 def _scoped(statement, org_ref: str | None):
@@ -116,21 +126,23 @@ def _scoped(statement, org_ref: str | None):
     return statement.where(schema.result_value.c.activity.in_(organisation_activities(org_ref)))
 
 
-def _entries():
-    """Entered values joined to their indicator and (when imported) activity."""
+def _entries(lang: str):
+    """Entered values joined to their indicator and (when imported) activity, its title in `lang` where
+    it has one."""
     value, indicator, activity = schema.result_value, schema.indicator, schema.activity
+    title, title_lang = shown_title(activity, lang)
     return (select(value.c.id, indicator.c.code, indicator.c.name_en, indicator.c.name_es, value.c.activity,
-                   activity.c.title, value.c.country_key, value.c.period_start, value.c.period_end,
+                   title, value.c.country_key, value.c.period_start, value.c.period_end,
                    value.c.value_type, value.c.scheme_code, value.c.category, value.c.value_text,
                    value.c.not_available, value.c.status, value.c.locked, value.c.reason, value.c.comment,
-                   value.c.org_ref, value.c.updated_by, value.c.updated_at)
+                   value.c.org_ref, value.c.updated_by, value.c.updated_at, title_lang)
             .join(indicator, indicator.c.id == value.c.indicator_id)
             .outerjoin(activity, activity.c.iati_identifier == value.c.activity))
 
 
 def entered_results(connection: Connection, *, org_ref: str | None = None, statuses: Iterable[str] = (),
                     locked: bool | None = None, page: int = 1, per_page: int = 50,
-                    oldest_first: bool = False) -> EnteredResultPage:
+                    oldest_first: bool = False, lang: str = "en") -> EnteredResultPage:
     """Entered values, newest change first (or oldest, for a queue): all, or (`org_ref`) one partner
     organisation's."""
     statuses = tuple(statuses)
@@ -147,14 +159,14 @@ def entered_results(connection: Connection, *, org_ref: str | None = None, statu
     total = connection.execute(_scoped(select(func.count()).select_from(value).where(*conditions),
                                        org_ref)).scalar_one()
     order = (value.c.updated_at, value.c.id) if oldest_first else (value.c.updated_at.desc(), value.c.id.desc())
-    statement = (_scoped(_entries().where(*conditions), org_ref).order_by(*order)
+    statement = (_scoped(_entries(lang).where(*conditions), org_ref).order_by(*order)
                  .limit(per_page).offset((page - 1) * per_page))
     return EnteredResultPage([EnteredResult(*row) for row in connection.execute(statement)], total, page, per_page)
 
 
-def entered_result(connection: Connection, result_id: int) -> EnteredResult | None:
+def entered_result(connection: Connection, result_id: int, lang: str = "en") -> EnteredResult | None:
     """One entered value, whoever entered it (callers check that the asker may see it)."""
-    row = connection.execute(_entries().where(schema.result_value.c.id == result_id)).first()
+    row = connection.execute(_entries(lang).where(schema.result_value.c.id == result_id)).first()
     return EnteredResult(*row) if row else None
 
 

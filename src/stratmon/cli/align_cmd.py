@@ -19,7 +19,7 @@ from rich.tree import Tree
 from stratmon.analysis.fiscal import parse_fiscal_years
 from stratmon.cli.common import DbOption, FiscalYearsOption, FrameworkOption, TableJsonOption, \
     TransactionTypeOption, UserError, check_format, console, errors, handles_errors, ready_engine
-from stratmon.i18n import N_, _, format_count, format_money, format_percent, language
+from stratmon.i18n import N_, _, format_count, format_fiscal_year, format_money, format_percent, language
 
 # Heavy modules are imported when a command runs, so that `stratmon` starts fast.
 if TYPE_CHECKING:
@@ -235,7 +235,7 @@ def _explanation_tree(found, labels: Labels) -> Tree:
     transactions = tree.add(_("Transactions"))
     for tx in found.transactions:
         value = _("no value") if tx.value_usd is None else f"{format_money(tx.value_usd)} {tx.currency or ''}"
-        node = transactions.add(escape(f"{tx.transaction_date} FY{tx.fiscal_year} "
+        node = transactions.add(escape(f"{tx.transaction_date} {format_fiscal_year(tx.fiscal_year)} "
                                        f"{types.get(tx.type_code, tx.type_code)} {value}"))
         for part in tx.parts:
             leaf = node.add(escape(f"{format_money(part.usd)} → {labels.recipient(part.recipient_key)}: "
@@ -402,7 +402,7 @@ def _cell(row: CoverageRow, amount: Decimal, is_total: bool = False) -> str:
 
 def _key_name(labels: Labels, result: Coverage, key) -> str:
     if result.by == "fy":
-        return f"FY{key}"
+        return format_fiscal_year(key)
     if result.by == "country":
         return f"{key} {labels.recipient(key)}"
     # ForeignAssistance.gov names its managing agencies itself.

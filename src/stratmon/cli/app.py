@@ -20,6 +20,7 @@ from stratmon.cli import (  # align_review_cmd adds its commands to align_cmd's
     funding_cmd,
     import_cmd,
     iptt_cmd,
+    narratives_cmd,
     performance_cmd,
     pipeline_cmd,
     quality_cmd,
@@ -52,6 +53,7 @@ app.add_typer(align_cmd.app, name="alignment")
 app.add_typer(results_cmd.users_app, name="users")
 app.add_typer(results_cmd.indicators_app, name="indicators")
 app.add_typer(results_cmd.results_app, name="results")
+app.add_typer(narratives_cmd.app, name="narratives")
 # DESIGN.md spells it `stratmon import results PATH`; `stratmon results import` is the same command.
 import_cmd.app.command("results", help=N_("Import results (CSV or XLSX) as drafts; the whole file or nothing."))(
     results_cmd.results_import)

@@ -24,7 +24,7 @@ from stratmon.cli.common import (
     ready_engine,
     write_csv,
 )
-from stratmon.i18n import N_, _, format_money
+from stratmon.i18n import N_, _, format_fiscal_year, format_money
 
 # Heavy modules are imported when a command runs, so that `stratmon` starts fast.
 
@@ -58,7 +58,7 @@ def show(
         for header in (_("Fiscal year"), _("Row"), _("Account"), "USD"):
             table.add_column(header, justify="right" if header == "USD" else "left")
         for line in lines:
-            table.add_row(f"FY{line.fiscal_year}", escape(line.label), escape(line.account),
+            table.add_row(format_fiscal_year(line.fiscal_year), escape(line.label), escape(line.account),
                           format_money(line.usd) if line.usd is not None else "")
         console.print(table)
 
@@ -110,7 +110,7 @@ def _comparison_table(records: list[dict]) -> Table:
     for header in (_("Budget"), _("IATI obligations"), _("IATI disbursements"), "FA.gov", _("Gap")):
         table.add_column(header, justify="right", no_wrap=True)
     for record in records:
-        table.add_row(escape(record["place_name"]), escape(record["account"]), f"FY{record['fy']}", *(
+        table.add_row(escape(record["place_name"]), escape(record["account"]), format_fiscal_year(record['fy']), *(
             _money(record[column]) for column in ("budget_usd", "iati_obligated_usd", "iati_disbursed_usd",
                                                   "fagov_obligated_usd", "gap_usd")))
     return table

@@ -24,7 +24,7 @@ from stratmon.cli.common import (
     ready_engine,
     write_csv,
 )
-from stratmon.i18n import N_, _, format_money
+from stratmon.i18n import N_, _, format_fiscal_year, format_money
 from stratmon.sources.records import FAGOV_TRANSACTION_TYPES
 
 # Heavy modules are imported when a command runs, so that `stratmon` starts fast.
@@ -74,7 +74,7 @@ def show(
         for header in (_("Current dollars"), _("Constant dollars")):
             table.add_column(header, justify="right")
         for f in figures:
-            year = f"FY{f.fiscal_year}" + (" TQ" if f.fiscal_period == "tq" else "")
+            year = format_fiscal_year(f.fiscal_year) + (" TQ" if f.fiscal_period == "tq" else "")
             table.add_row(escape(f"{f.recipient_name or f.recipient} ({f.recipient})"), year,
                           names.get(f.transaction_type, f.transaction_type),
                           format_money(f.current_usd) if f.current_usd is not None else "",

@@ -22,7 +22,7 @@ from stratmon.cli.common import (
     ready_engine,
     write_csv,
 )
-from stratmon.i18n import N_, _, format_money
+from stratmon.i18n import N_, _, format_fiscal_year, format_money
 
 # Heavy modules are imported when a command runs, so that `stratmon` starts fast.
 if TYPE_CHECKING:
@@ -166,7 +166,7 @@ def _table(result: FundingResult, labels: Labels, framework: Framework) -> Table
         cells = []
         for key, value in zip(result.query.by, row.keys):
             if key == "fy":
-                cells.append(f"FY{value}")
+                cells.append(format_fiscal_year(value))
                 continue
             name = key_name(labels, key, value)
             cells.extend([escape(str(value or "")), escape(name)])

@@ -29,8 +29,8 @@ CsvPathsArgument = Annotated[list[Path], typer.Argument(
 
 def status_label(status: str) -> str:
     """An import status as the user reads it."""
-    labels = {"imported": _("imported"), "unchanged": _("unchanged"), "rejected": _("rejected"),
-              "running": _("running")}
+    labels = {"imported": _("imported"), "unchanged": _("unchanged"), "skipped": _("skipped"),
+              "rejected": _("rejected"), "running": _("running")}
     return labels.get(status, status)
 
 
@@ -54,7 +54,8 @@ def import_iati(
         "IATI activity files or folders (searched recursively)."))],
     db: DbOption = None,
     strict: Annotated[bool, typer.Option("--strict", help=N_(
-        "Reject a whole file when any activity in it cannot be read."))] = False,
+        "Reject a whole file when any activity in it cannot be read, or when it does not declare a version "
+        "of the IATI standard."))] = False,
     workers: Annotated[int | None, typer.Option("--workers", metavar="N", min=0, help=N_(
         "Processes that read files while this one writes them (default: one per CPU core; 0: read them "
         "here)."))] = None,
@@ -198,8 +199,8 @@ def summary_table(reports: list[ImportReport], rejected: list[ImportRejected], s
         label = name if per_file else f"{name}/"
         if organisations:
             label += " ({kind})".format(kind=_("organisation file") if per_file else _("organisation files"))
-        if per_file and group[0].status == "unchanged":
-            label += f" ({status_label('unchanged')})"
+        if per_file and group[0].status in ("unchanged", "skipped"):
+            label += f" ({status_label(group[0].status)})"
         table.add_row(escape(label), format_count(len(group)),
                       *(format_count(sum(_count(r, field) for r in group)) for field in counts),
                       f"{sum(r.seconds for r in group):.2f}")
@@ -232,7 +233,8 @@ def _print_issues(reports: list[ImportReport]) -> None:
     for path, issue in issues[:MAX_ISSUES_SHOWN]:
         where = f"{path}:{issue.line}" if issue.line else str(path)
         line = f"{where}: {issue.identifier}: {issue.message}" if issue.identifier else f"{where}: {issue.message}"
-        message = _("skipped: {detail}") if issue.kind == "skipped" else _("conflict: {detail}")
+        message = {"skipped": _("skipped: {detail}"), "warning": _("warning: {detail}")}.get(
+            issue.kind, _("conflict: {detail}"))
         errors.print(message.format(detail=line), markup=False, highlight=False)
     if len(issues) > MAX_ISSUES_SHOWN:
         errors.print(_("… and {n} more; see `stratmon imports --issues`").format(n=len(issues) - MAX_ISSUES_SHOWN))

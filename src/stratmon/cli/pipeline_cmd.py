@@ -12,7 +12,7 @@ from rich.table import Table
 from stratmon.cli.common import DbOption, FiscalYearsOption, FormatOption, check_format, console, handles_errors, \
     ready_engine, write_csv
 from stratmon.cli.funding_cmd import ByOption, GroupOrCountryOption, in_framework_order
-from stratmon.i18n import _, format_measure, format_money, format_percent
+from stratmon.i18n import _, format_fiscal_year, format_measure, format_money, format_percent
 
 # Heavy modules are imported when a command runs, so that `stratmon` starts fast.
 if TYPE_CHECKING:
@@ -86,7 +86,7 @@ def _table(by: tuple[str, ...], rows: list[PipelineRow], labels) -> Table:
         table.add_column(column, justify="right", no_wrap=True)
     for row in rows:
         names = [escape(_short_name(labels, key, value)) for key, value in zip(by, row.keys)]
-        table.add_row(*names, f"FY{row.fiscal_year}", format_money(row.obligated), format_money(row.disbursed),
+        table.add_row(*names, format_fiscal_year(row.fiscal_year), format_money(row.obligated), format_money(row.disbursed),
                       format_money(row.pipeline), format_percent(row.burn_rate),
                       "–" if row.months_of_pipeline is None else format_measure(row.months_of_pipeline))
     return table

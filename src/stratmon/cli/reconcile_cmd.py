@@ -22,7 +22,7 @@ from stratmon.cli.common import (
     ready_engine,
     write_csv,
 )
-from stratmon.i18n import _, format_money, language
+from stratmon.i18n import _, format_fiscal_year, format_money, language
 
 # Heavy modules are imported when a command runs, so that `stratmon` starts fast.
 if TYPE_CHECKING:
@@ -79,7 +79,7 @@ def _table(rows: list[Reconciliation], framework) -> Table:
         table.add_column(header, justify="right" if header in ("IATI", "ForeignAssistance.gov") else "left")
     for row in rows:
         country = framework.country(row.country)
-        table.add_row(escape(country.name.get(lang) if country else row.country), f"FY{row.fy}", types[row.type],
+        table.add_row(escape(country.name.get(lang) if country else row.country), format_fiscal_year(row.fy), types[row.type],
                       format_money(row.iati_usd), format_money(row.fagov_usd) if row.fagov_usd is not None else "",
                       format_money(row.difference_usd) if row.difference_usd is not None else "",
                       str(row.ratio) if row.ratio is not None else "",

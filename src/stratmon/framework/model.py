@@ -138,6 +138,12 @@ class Agency(Strict):
     iati_ref: str = Field(pattern=r"^[A-Z]{2}-[A-Z0-9-]+$")
     acronym: str = Field(min_length=1)
     name: Text
+    # Where the acronym is a word, each language's own short name ("State": "Depto. de Estado").
+    short_name: Text | None = None
+
+    def short(self, lang: str) -> str:
+        """What tables call the agency: its short name in `lang` where it has one, else its acronym."""
+        return self.short_name.get(lang) if self.short_name else self.acronym
 
 
 class Commitment(Strict):

@@ -2,20 +2,25 @@
 
 Everything the importer keeps is written where the 2.03 schema puts it: the activity's own columns
 and tables, the standard elements it kept whole (`other_elements`: contact-info, conditions,
-country-budget-items, ...) and the publishers' namespaced extensions (`extensions`). Values are
-written as published (`value_text`) with their currency and value-date, narratives with their
-`xml:lang` where one was given. Elements the importer reduces to one text keep that text (the first
-narrative); elements of IATI 1.0x that 2.03 no longer defines are left out, since a 2.03 file cannot
-hold them. Codes are the 2.0x codes the importer stored, so activities first published as 1.0x come
-out as valid 2.03.
+country-budget-items, ..., and the reporting-org, title, descriptions or coded elements their columns
+could not give back — a reporting-org named in two languages, two default-aid-types — which are
+written instead of those columns), each row's element as published where the importer kept it
+(`published`: written instead of the row's columns) and the publishers' namespaced extensions
+(`extensions`). Values are written as published (`value_text`)
+with their currency (left implicit where it is the activity's default) and value-date, narratives
+with their `xml:lang` where one was given. The importer rewrites activities published as 1.0x in
+their 2.0x form (sources/iati_upgrade.py) before storing them, so they come out as valid 2.03 too.
+The root's @linked-data-default is the first activity's file's.
 
 Importing the file again gives the same activities, transactions, recipients, sectors and so the
-same figures (tests/test_iati_export.py holds the writer to that).
+same figures (tests/test_iati_export.py holds the writer to that), and every fact of the Standard's
+own example files comes back (tests/test_iati_conformance.py).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from itertools import chain
 from datetime import datetime, timezone
 from decimal import Decimal
 from typing import BinaryIO
@@ -54,12 +59,16 @@ def write_activities(connection: Connection, identifiers: Iterable[str], out: Bi
     """
     moment = (generated or datetime.now(timezone.utc)).astimezone(timezone.utc)
     root_attributes = {"version": IATI_VERSION, "generated-datetime": moment.strftime("%Y-%m-%dT%H:%M:%SZ")}
+    activities = stored_activities(connection, identifiers)
+    first = next(activities, None)
+    if first is not None and first.activity.linked_data_default is not None:
+        root_attributes["linked-data-default"] = first.activity.linked_data_default
     written = 0
     with etree.xmlfile(out, encoding="utf-8") as document:
         document.write_declaration()
         with document.element(standard.ACTIVITIES_ROOT, root_attributes):
             document.write("\n")
-            for stored in stored_activities(connection, identifiers):
+            for stored in chain((first,) if first is not None else (), activities):
                 document.write(activity_element(stored), pretty_print=True)
                 written += 1
     return written
@@ -71,16 +80,20 @@ def activity_element(stored: StoredActivity) -> etree._Element:
     element = etree.Element(standard.ACTIVITY, attributes({
         "last-updated-datetime": activity.last_updated_text, XML_LANG: activity.default_lang,
         "default-currency": activity.default_currency, "humanitarian": activity.humanitarian,
-        "hierarchy": activity.hierarchy}))
+        "hierarchy": activity.hierarchy, "linked-data-uri": activity.linked_data_uri,
+        "budget-not-provided": activity.budget_not_provided}))
+    for name, published in (activity.published_attributes or {}).items():
+        element.set(name, published)
     kept_whole: dict[str, list[dict]] = {}
     for data in activity.other_elements or ():
         kept_whole.setdefault(data.get("tag"), []).append(data)
     for tag in ACTIVITY_ELEMENTS:
         writer = _WRITERS.get(tag)
-        if writer is not None:
+        if tag in kept_whole:  # as published: the columns could not give it all back
+            for data in kept_whole[tag]:
+                from_json(element, data)
+        elif writer is not None:
             writer(element, stored)
-        for data in kept_whole.get(tag, ()):
-            from_json(element, data)
     for data in activity.extensions or ():
         from_json(element, data)
     return element
@@ -121,16 +134,27 @@ def _descriptions(parent: etree._Element, stored: StoredActivity) -> None:
         narrative(element, row.text, row.lang)
 
 
+def as_published(parent: etree._Element, row: Row) -> bool:
+    """Write a row's element as published, when the importer kept it whole (its columns could not give
+    all of it back); whether it did."""
+    if row.published is None:
+        return False
+    from_json(parent, row.published)
+    return True
+
+
 def _participating_orgs(parent: etree._Element, stored: StoredActivity) -> None:
     for row in stored.of(schema.participating_org):
-        add_named(parent, "participating-org", {"ref": row.ref, "type": row.type, "role": row.role,
-                                                "activity-id": row.org_activity_id,
-                                                "crs-channel-code": row.crs_channel_code}, row.name)
+        if not as_published(parent, row):
+            add_named(parent, "participating-org", {"ref": row.ref, "type": row.type, "role": row.role,
+                                                    "activity-id": row.org_activity_id,
+                                                    "crs-channel-code": row.crs_channel_code}, row.name)
 
 
 def _dates(parent: etree._Element, stored: StoredActivity) -> None:
     for row in stored.of(schema.activity_date):
-        add_named(parent, "activity-date", {"iso-date": row.iso_date, "type": row.type}, row.narrative)
+        if not as_published(parent, row):
+            add_named(parent, "activity-date", {"iso-date": row.iso_date, "type": row.type}, row.narrative)
 
 
 def _activity_code(tag: str, column: str) -> Callable[[etree._Element, StoredActivity], None]:
@@ -142,7 +166,7 @@ def _activity_code(tag: str, column: str) -> Callable[[etree._Element, StoredAct
 def _recipients_of_kind(kind: str) -> Callable[[etree._Element, StoredActivity], None]:
     def write(parent: etree._Element, stored: StoredActivity) -> None:
         for row in stored.of(schema.recipient):
-            if row.transaction_id is None and row.kind == kind:
+            if row.transaction_id is None and row.kind == kind and not as_published(parent, row):
                 recipient(parent, row)
     return write
 
@@ -153,6 +177,7 @@ def recipient(parent: etree._Element, row: Row) -> None:
         add_named(parent, "recipient-country", {"code": row.code, "percentage": row.percentage}, row.name)
     else:
         add_named(parent, "recipient-region", {"code": row.code, "vocabulary": row.vocabulary,
+                                               "vocabulary-uri": row.vocabulary_uri,
                                                "percentage": row.percentage}, row.name)
 
 
@@ -164,12 +189,14 @@ def sector(parent: etree._Element, row: Row) -> None:
 
 def _sectors(parent: etree._Element, stored: StoredActivity) -> None:
     for row in stored.of(schema.sector):
-        if row.transaction_id is None:
+        if row.transaction_id is None and not as_published(parent, row):
             sector(parent, row)
 
 
 def _locations(parent: etree._Element, stored: StoredActivity) -> None:
     for row in stored.of(schema.location):
+        if as_published(parent, row):
+            continue
         element = add(parent, "location", {"ref": row.ref})
         add_code(element, "location-reach", row.reach_code)
         for identifier in row.location_ids or ():
@@ -208,6 +235,8 @@ def _period(parent: etree._Element, row: Row) -> None:
 
 def _budgets(parent: etree._Element, stored: StoredActivity) -> None:
     for row in stored.of(schema.budget):
+        if as_published(parent, row):
+            continue
         element = add(parent, "budget", {"type": row.type, "status": row.status})
         _period(element, row)
         value(element, row, stored.activity.default_currency)
@@ -215,13 +244,12 @@ def _budgets(parent: etree._Element, stored: StoredActivity) -> None:
 
 def _planned_disbursements(parent: etree._Element, stored: StoredActivity) -> None:
     for row in stored.of(schema.planned_disbursement):
+        if as_published(parent, row):
+            continue
         element = add(parent, "planned-disbursement", {"type": row.type})
         _period(element, row)
         value(element, row, stored.activity.default_currency)
-        if row.provider_org_ref is not None or row.provider_org_name is not None:
-            add_named(element, "provider-org", {"ref": row.provider_org_ref}, row.provider_org_name)
-        if row.receiver_org_ref is not None or row.receiver_org_name is not None:
-            add_named(element, "receiver-org", {"ref": row.receiver_org_ref}, row.receiver_org_name)
+        _organisations(element, row)
 
 
 def _transactions(parent: etree._Element, stored: StoredActivity) -> None:
@@ -241,16 +269,14 @@ def _transactions(parent: etree._Element, stored: StoredActivity) -> None:
 def transaction(parent: etree._Element, row: Row, recipients: list[Row], sectors: list[Row],
                 default_currency: str | None) -> None:
     """One `transaction` with its own recipients and sectors, children in schema order."""
+    if as_published(parent, row):
+        return
     element = add(parent, "transaction", {"ref": row.ref, "humanitarian": row.humanitarian})
     add_code(element, "transaction-type", row.type_code)
     add(element, "transaction-date", {"iso-date": row.transaction_date})
     value(element, row, default_currency)
     add_narrated(element, "description", row.description)
-    for role in ("provider", "receiver"):
-        ref, kind, name, activity_id = (getattr(row, f"{role}_{column}") for column in
-                                        ("org_ref", "org_type", "org_name", "activity_id"))
-        if any(part is not None for part in (ref, kind, name, activity_id)):
-            add_named(element, f"{role}-org", {"ref": ref, "type": kind, f"{role}-activity-id": activity_id}, name)
+    _organisations(element, row)
     add_code(element, "disbursement-channel", row.disbursement_channel_code)
     for part in sectors:
         sector(element, part)
@@ -265,8 +291,19 @@ def transaction(parent: etree._Element, row: Row, recipients: list[Row], sectors
         from_json(element, data)
 
 
+def _organisations(parent: etree._Element, row: Row) -> None:
+    """The provider-org and receiver-org of a transaction or a planned disbursement, where it names them."""
+    for role in ("provider", "receiver"):
+        ref, kind, name, activity_id = (getattr(row, f"{role}_{column}") for column in
+                                        ("org_ref", "org_type", "org_name", "activity_id"))
+        if any(part is not None for part in (ref, kind, name, activity_id)):
+            add_named(parent, f"{role}-org", {"ref": ref, "type": kind, f"{role}-activity-id": activity_id}, name)
+
+
 def _document_links(parent: etree._Element, stored: StoredActivity) -> None:
     for row in stored.of(schema.document_link):
+        if as_published(parent, row):
+            continue
         element = add(parent, "document-link", {"url": row.url, "format": row.format})
         add_narrated(element, "title", row.title)
         add_narrated(element, "description", row.description)
@@ -280,7 +317,8 @@ def _document_links(parent: etree._Element, stored: StoredActivity) -> None:
 
 def _related_activities(parent: etree._Element, stored: StoredActivity) -> None:
     for row in stored.of(schema.related_activity):
-        add(parent, "related-activity", {"ref": row.ref, "type": row.type})
+        if not as_published(parent, row):
+            add(parent, "related-activity", {"ref": row.ref, "type": row.type})
 
 
 _WRITERS: dict[str, Callable[[etree._Element, StoredActivity], None]] = {

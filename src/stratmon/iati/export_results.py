@@ -26,6 +26,9 @@ def write_results(parent: etree._Element, stored: StoredActivity) -> None:
     periods = _grouped(stored.of(schema.indicator_period), "indicator_id")
     values = _grouped(stored.of(schema.indicator_period_value), "period_id")
     for row in stored.of(schema.result):
+        if row.published is not None:  # as published, its indicators with it
+            from_json(parent, row.published)
+            continue
         element = add(parent, "result", {"type": row.type_code, "aggregation-status": row.aggregation_status})
         add_narrated(element, "title", row.title)
         add_narrated(element, "description", row.description)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from stratmon.i18n import _
+from stratmon.i18n import _, format_count, ngettext
 
 def percent_achieved(direction: str, target: Decimal | None, actual: Decimal | None,
                      baseline: Decimal | None = None) -> Decimal | None:
@@ -49,3 +49,14 @@ def status_label(status: str) -> str:
     """A status in words (glossary: en curso / requiere atención / desviado / sin meta / sin datos)."""
     return {"on_track": _("on track"), "needs_attention": _("needs attention"), "off_track": _("off track"),
             "no_target": _("no target"), "no_data": _("no data")}[status]
+
+
+def status_count(status: str, count: int) -> str:
+    """How many indicators stand at a status, the words agreeing with the number ("1 needs attention",
+    "12 need attention"; "12 requieren atención")."""
+    forms = {"on_track": ngettext("{n} on track", "{n} on track", count),
+             "needs_attention": ngettext("{n} needs attention", "{n} need attention", count),
+             "off_track": ngettext("{n} off track", "{n} off track", count),
+             "no_target": ngettext("{n} without a target", "{n} without a target", count),
+             "no_data": ngettext("{n} without data", "{n} without data", count)}
+    return forms[status].format(n=format_count(count))

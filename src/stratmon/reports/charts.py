@@ -15,6 +15,10 @@ Charts over years ("stacked_bar", "line") mark `chart.events`: a dashed vertical
 falls in its category's band (its place in the fiscal year), its label (a number) at the top; events
 of categories not on the axis are left out.
 
+Screen readers read the chart as one image named by its figures in the report's language, with
+grouped numbers ("Guatemala: 219.714.562,63"); Vega's own descriptions of marks and axes (English,
+ungrouped numbers) are left out.
+
 Rendering is deterministic (same chart and language, same bytes) and never touches the network:
 the data are inlined, vl-convert bundles Vega and is told to fetch no URL, and text is set in a
 generic font family that resolves to installed fonts.
@@ -22,13 +26,16 @@ generic font family that resolves to installed fonts.
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 from typing import Any
 
 import altair as alt
 import vl_convert
+from markupsafe import escape
 
 from stratmon.analysis.report_types import Chart
+from stratmon.i18n import format_measure
 
 CHART_KINDS = ("bar", "stacked_bar", "line")
 # vl-convert's d3 format locales: they set the decimal and thousands separators on axes.
@@ -73,9 +80,32 @@ def chart_svg(chart: Chart, lang: str) -> str:
     spec = _configured(builders[chart.kind](chart, records, _value_axis(chart, records, lang))).to_dict()
     spec.pop("$schema", None)  # a URL nobody needs: vl-convert renders with its bundled Vega-Lite
     locale = FORMAT_LOCALES[lang]
-    return vl_convert.vegalite_to_svg(
+    svg = vl_convert.vegalite_to_svg(
         spec, format_locale=locale, time_format_locale=locale, allowed_base_urls=[]
     )
+    return _described(svg, _description(chart, records, lang))
+
+
+MAX_DESCRIBED = 60  # figures a screen reader is read before "…": the table beside the chart has them all
+_VEGA_ROLES = re.compile(r'\s(?:role="graphics-[a-z-]+"|aria-roledescription="[^"]*")')
+
+
+def _description(chart: Chart, records: list[dict[str, Any]], lang: str) -> str:
+    """The chart's figures for a screen reader, in `lang` (its title is the figure's caption)."""
+    def figure(record: dict[str, Any]) -> str:
+        amount = format_measure(Decimal(str(record["y"])), lang)
+        where = f"{record['x']}, {record['series']}" if "series" in record else str(record["x"])
+        return f"{where}: {amount}"
+
+    described = [figure(record) for record in records[:MAX_DESCRIBED]]
+    more = ["…"] if len(records) > MAX_DESCRIBED else []
+    return f"{chart.y_title}: " + "; ".join(described + more)
+
+
+def _described(svg: str, description: str) -> str:
+    """The SVG as one image named by `description`, without Vega's English roles for its parts."""
+    svg = _VEGA_ROLES.sub("", svg)
+    return svg.replace("<svg ", f'<svg role="img" aria-label="{escape(description)}" ', 1)
 
 
 def _plain(value: Any) -> Any:
@@ -135,7 +165,7 @@ def _base(records: list[dict[str, Any]]) -> alt.Chart:
 def _configured(spec: alt.Chart | alt.LayerChart) -> alt.Chart | alt.LayerChart:
     """The pieces every kind shares, set on the whole chart (layers included): font and no view border."""
     return (
-        spec.configure(font=FONT)
+        spec.configure(font=FONT, aria=False)
         .configure_view(stroke=None)
         .configure_axis(labelFontSize=11, titleFontSize=11, titleFontWeight="normal", labelLimit=220)
         .configure_legend(labelFontSize=11, titleFontSize=11, titleFontWeight="normal", labelLimit=220)

@@ -69,9 +69,10 @@ def _record(row: IpttRow, cell: IpttCell | None) -> dict[str, Any]:
               "baseline": row.baseline if row.baseline is not None else row.baseline_text,
               "baseline_year": row.baseline_year, "lop_target": row.lop_target}
     if cell is None:
-        return record | dict.fromkeys(PERIOD_COLUMNS)
+        return record | dict.fromkeys(PERIOD_COLUMNS) | {"category": row.category}
+    # A disaggregate published as an indicator of its own has its category on the row.
     return record | {"period": cell.period_label, "period_start": cell.period_start, "period_end": cell.period_end,
-                     "category": cell.category,
+                     "category": cell.category or row.category,
                      "target": cell.target if cell.target is not None else cell.target_text,
                      "actual": cell.actual if cell.actual is not None else cell.actual_text,
                      "percent_achieved": cell.percent_achieved, "status": cell.status, "reason": cell.reason}
@@ -143,7 +144,7 @@ def _number_format(value: Decimal) -> str:
 def _sheet_value(key: str, record: dict[str, Any], cell: IpttCell | None) -> Any:
     """What a person reads in the workbook for one column: names rather than codes."""
     if cell is not None:
-        if key == "category" and cell.category is None:
+        if key == "category" and record["category"] is None:
             return _("Total")
         if key == "actual" and cell.actual_not_available:
             return _("not available")

@@ -29,6 +29,7 @@ except ImportError:  # pragma: no cover - older WeasyPrint
     _FetcherBase = object
 
 NUMERIC_KINDS = ("money", "number", "percent")
+_MONEY = Column("usd", "", "money")  # a figure outside a table (beside a narrative)
 REQUIRED_LABELS = ("contents", "page", "generated", "snapshot", "software")
 MISSING = "–"  # a figure the report does not have, as iptt.py shows it
 
@@ -51,6 +52,7 @@ class Cell:
     kind: str
     text: str
     value: str | None  # "" for a missing figure; None for text and year cells
+    lang: str | None = None  # a text's language where the data says it and it is not the report's
 
 
 def _figure(value: object) -> Decimal | None:
@@ -77,7 +79,9 @@ def _cell(column: Column, value: object, lang: str) -> Cell:
     if column.kind not in CELL_KINDS:
         raise ValueError(f"column {column.key!r}: unknown kind {column.kind!r}")
     if column.kind not in NUMERIC_KINDS:
-        return Cell(column.key, column.kind, "" if value is None else str(value), None)
+        text_lang = getattr(value, "lang", None)  # `InLanguage`: an activity's title published in English only
+        return Cell(column.key, column.kind, "" if value is None else str(value), None,
+                    text_lang if text_lang != lang else None)
     if isinstance(value, str):
         return Cell(column.key, column.kind, value, "")
     figure = _figure(value)
@@ -170,7 +174,8 @@ def report_html(report: Report, chart_svgs: dict[str, str]) -> str:
     SVG; a chart without one is left out) and tables, and a closing line on where figures come from."""
     template = _environment().get_template("report.html")
     return template.render(report=report, labels=_labels(report), generated=_long_date(report),
-                           sections=_section_views(report, chart_svgs))
+                           sections=_section_views(report, chart_svgs),
+                           money=lambda value: _cell(_MONEY, value, report.lang))
 
 
 # --- PDF -------------------------------------------------------------------------------------------
@@ -217,7 +222,11 @@ def _md_table(view: TableView) -> list[str]:
     table = view.table
     lines = [_md_row([_md(column.heading) for column in table.columns]),
              _md_row(["---:" if column.kind in NUMERIC_KINDS else ":---" for column in table.columns])]
-    lines += [_md_row([_md(cell.text) for cell in row]) for row in view.rows]
+    for index, row in enumerate(view.rows):
+        lines.append(_md_row([_md(cell.text) + (f" ({cell.lang})" if cell.lang else "") for cell in row]))
+        if table.row_note(index):
+            # A row's note (an indicator's disaggregates) reads under it, after an arrow.
+            lines.append(_md_row([f"↳ {_md(table.row_note(index))}"] + [""] * (len(row) - 1)))
     if view.total is not None:
         lines.append(_md_row([f"**{_md(cell.text)}**" if cell.text else "" for cell in view.total]))
     blocks = [f"### {_md(table.title)}", "\n".join(lines)]
@@ -228,6 +237,22 @@ def _md_provenance(report: Report, labels: dict[str, str]) -> str:
     return "\n".join([f"- {_md(labels['generated'])}: {_md(_long_date(report))}",
                       f"- {_md(labels['snapshot'])}: {_md(report.snapshot)}",
                       f"- {_md(labels['software'])}: {_md(report.software_version)}"])
+
+
+def _md_narratives(section: Section, lang: str) -> list[str]:
+    """A section's narratives: per line of action, each narrative with its figure and parts, then the gaps."""
+    blocks: list[str] = []
+    for group in section.narratives:
+        blocks.append(f"### {_md(group.title)}")
+        for entry in group.entries:
+            blocks.append(f"#### {_md(entry.heading)}")
+            blocks.append(f"{_md(entry.figure_label)}: {_md(_cell(_MONEY, entry.figure, lang).text)}"
+                          + (f" · *{_md(entry.language_note)}*" if entry.language_note else ""))
+            blocks += [f"**{_md(heading)}** {_md(text)}" for heading, text in entry.parts]
+            blocks.append(f"*{_md(entry.approval)}*")
+        if group.gaps:
+            blocks.append("\n".join(f"- {_md(gap)}" for gap in group.gaps))
+    return blocks
 
 
 def report_markdown(report: Report) -> str:
@@ -241,6 +266,7 @@ def report_markdown(report: Report) -> str:
     for number, section in enumerate(report.sections, start=1):
         blocks.append(f"## {number}. {_md(section.title)}")
         blocks += [_md(paragraph) for paragraph in section.paragraphs]
+        blocks += _md_narratives(section, report.lang)
         for table in section.tables:
             blocks += _md_table(_table_view(table, report.lang))
     blocks += ["---", _md_provenance(report, labels)]

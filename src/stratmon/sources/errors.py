@@ -20,4 +20,16 @@ class ImportRejected(Exception):
 
 
 class ContentError(ValueError):
-    """A value inside one record that cannot be read; the record is skipped."""
+    """A value inside one record that cannot be read; the record is skipped.
+
+    `line` is the line of the element that holds the value: readers set it, innermost first, with `at`
+    as the error passes out of each element they read.
+    """
+
+    line: int | None = None
+
+    def at(self, element) -> ContentError:
+        """This error, located at `element` (an lxml element) unless an inner element already located it."""
+        if self.line is None:
+            self.line = element.sourceline
+        return self

@@ -1,10 +1,12 @@
-"""Streaming reader for IATI activity files (versions 2.01–2.03, and 1.0x where cheap).
+"""Streaming reader for IATI activity files (versions 2.01–2.03, and 1.0x upgraded to 2.0x as read).
 
-Yields one `Activity` per `iati-activity`, or a `SkippedActivity` naming the line and the
-reason when an activity cannot be read. A file that is not well-formed IATI raises
-`ImportRejected`; with `repair_invalid_characters`, the characters XML 1.0 forbids are removed as the
-file is read (xmlchars.py) and `characters_removed` says what went. Memory stays bounded: each
-activity's subtree is dropped once read.
+Yields one `Activity` per `iati-activity`, or a `SkippedActivity` naming the line of the element that
+could not be read and the reason. A file that is not well-formed IATI raises `ImportRejected`; one that
+declares no version, or one the standard does not have, is read (as 2.0x, or 1.0x for "1.x"), and
+`version_problem` says what is wrong. An activity of version 1.0x is rewritten in its 2.0x form before it is read
+(iati_upgrade.py), so that everything downstream meets 2.0x only. With `repair_invalid_characters`,
+the characters XML 1.0 forbids are removed as the file is read (xmlchars.py) and `characters_removed`
+says what went. Memory stays bounded: each activity's subtree is dropped once read.
 """
 
 from __future__ import annotations
@@ -19,9 +21,11 @@ from lxml import etree
 from stratmon.i18n import _
 from stratmon.iati import standard
 from stratmon.sources import iati_elements as el
+from stratmon.sources.iati_activity import fill_activity
 from stratmon.sources.iati_common import small_int
 from stratmon.sources.errors import ContentError, ImportRejected
 from stratmon.sources.iati_records import Activity, Org, SkippedActivity
+from stratmon.sources.iati_upgrade import upgrade_activity
 from stratmon.sources.values import parse_datetime
 from stratmon.sources.xmlchars import CharactersRemoved, ForbiddenCharacterFilter
 from stratmon.sources.xmlsafe import CountingReader, inspect_root, parser_options, syntax_error
@@ -53,6 +57,9 @@ class IatiFile:
             raise ImportRejected(self.path, root.sourceline, reason)
         self.version: str | None = root.get("version")
         self.generated: str | None = root.get("generated-datetime")
+        self.linked_data_default: str | None = root.get("linked-data-default")
+        self.line: int | None = root.sourceline
+        self.version_problem = _version_problem(self.version)
         self._version_1 = standard.is_version_1(self.version)
 
     def __iter__(self) -> Iterator[Activity | SkippedActivity]:
@@ -85,12 +92,18 @@ class IatiFile:
             return SkippedActivity(line, None, _("activity has no iati-identifier"))
         if element.find(".//iati-activity") is not None:
             return SkippedActivity(line, identifier, _("activity contains another iati-activity"))
+        serialised = etree.tostring(element, with_tail=False)
+        published_hash = _hash(serialised)
         try:
-            return self._activity(element, identifier, line, content_hash(element))
+            if self._version_1 or standard.is_version_1(element.get("version")):
+                upgrade_activity(element)
+                serialised = None  # no longer the element's
+            return self._activity(element, identifier, line, published_hash, serialised)
         except ContentError as exc:
-            return SkippedActivity(line, identifier, str(exc))
+            return SkippedActivity(exc.line or line, identifier, str(exc))
 
-    def _activity(self, element: etree._Element, identifier: str, line: int, content_hash: str) -> Activity:
+    def _activity(self, element: etree._Element, identifier: str, line: int, content_hash: str,
+                  serialised: bytes | None) -> Activity:
         last_updated_text = element.get("last-updated-datetime")
         hierarchy = element.get("hierarchy")
         activity = Activity(
@@ -105,9 +118,24 @@ class IatiFile:
             hierarchy=small_int(hierarchy, "hierarchy", 0, 99),
             humanitarian=standard.flag(element.get("humanitarian")),
             reporting_org=Org(),
+            linked_data_uri=element.get("linked-data-uri"),
+            budget_not_provided=element.get("budget-not-provided"),
+            linked_data_default=self.linked_data_default,
         )
-        el.fill_activity(activity, element, self._version_1)
+        fill_activity(activity, element, serialised)
         return activity
+
+
+def _version_problem(version: str | None) -> str | None:
+    """What is wrong with a file's declared version, said for the import report; None when it is one of
+    the standard's."""
+    problem = standard.version_problem(version)
+    if problem == "missing":
+        return _("the file declares no IATI version (iati-activities/@version)")
+    if problem == "unknown":
+        return _("the file declares IATI version {version}, which the standard does not have (1.01 to 2.03)").format(
+            version=repr(version[:20]))
+    return None
 
 
 _NAMESPACE_DECLARATION = re.compile(rb'\s+xmlns(?::[\w.-]+)?="[^"]*"')
@@ -117,7 +145,10 @@ def content_hash(element: etree._Element) -> str:
     """SHA-256 of the activity as serialised, without the namespace declarations that lxml
     copies onto its start tag from the file's root: the same activity published in two
     files with different root declarations is the same content (DESIGN.md rule 1)."""
-    serialised = etree.tostring(element, with_tail=False)
+    return _hash(etree.tostring(element, with_tail=False))
+
+
+def _hash(serialised: bytes) -> str:
     # lxml escapes ">" inside attribute values, so the first one ends the start tag.
     end_of_start_tag = serialised.index(b">")
     start_tag = _NAMESPACE_DECLARATION.sub(b"", serialised[:end_of_start_tag])

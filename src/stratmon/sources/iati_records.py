@@ -1,4 +1,9 @@
-"""Typed records the IATI reader yields: one class per IATI concept, named as the standard names it."""
+"""Typed records the IATI reader yields: one class per IATI concept, named as the standard names it.
+
+A record of an element that the store keeps in a row of its own (a participating organisation, a date,
+a sector, a transaction...) has `published`: the element whole (iati_common.to_json) when the row's
+columns cannot give all of it back (sources/iati_shapes.py), None when they can.
+"""
 
 from __future__ import annotations
 
@@ -36,6 +41,7 @@ class ParticipatingOrg:
     name: str | None
     activity_id: str | None = None
     crs_channel_code: str | None = None
+    published: JSON | None = None
 
 
 @dataclass(slots=True)
@@ -47,6 +53,8 @@ class Recipient:
     vocabulary: str | None
     percentage: Decimal | None
     name: str | None
+    vocabulary_uri: str | None = None
+    published: JSON | None = None
 
     @property
     def key(self) -> str:
@@ -66,6 +74,7 @@ class Sector:
     percentage: Decimal | None
     name: str | None
     vocabulary_uri: str | None = None
+    published: JSON | None = None
 
 
 @dataclass(slots=True)
@@ -90,6 +99,7 @@ class Transaction:
     recipients: list[Recipient] = field(default_factory=list)
     sectors: list[Sector] = field(default_factory=list)
     extensions: list[JSON] = field(default_factory=list)
+    published: JSON | None = None
 
 
 @dataclass(slots=True)
@@ -102,6 +112,7 @@ class Budget:
     value_text: str | None
     currency: str | None
     value_date: date | None
+    published: JSON | None = None
 
 
 @dataclass(slots=True)
@@ -115,6 +126,7 @@ class PlannedDisbursement:
     value_date: date | None
     provider: Org | None = None
     receiver: Org | None = None
+    published: JSON | None = None
 
 
 @dataclass(slots=True)
@@ -132,6 +144,7 @@ class Location:
     feature_designation: str | None
     location_ids: list[JSON] = field(default_factory=list)
     administratives: list[JSON] = field(default_factory=list)
+    published: JSON | None = None
 
 
 @dataclass(slots=True)
@@ -143,6 +156,22 @@ class DocumentLink:
     categories: list[str] = field(default_factory=list)
     languages: list[str] = field(default_factory=list)
     document_date: date | None = None
+    published: JSON | None = None
+
+
+@dataclass(slots=True)
+class ActivityDate:
+    type: str
+    iso_date: date | None
+    narrative: str | None
+    published: JSON | None = None
+
+
+@dataclass(slots=True)
+class RelatedActivity:
+    type: str | None
+    ref: str  # "" when the element gives none (it is then kept whole)
+    published: JSON | None = None
 
 
 @dataclass(slots=True)
@@ -186,6 +215,7 @@ class Result:
     title: str | None
     description: str | None
     indicators: list[Indicator] = field(default_factory=list)
+    published: JSON | None = None
 
 
 @dataclass(slots=True)
@@ -203,6 +233,11 @@ class Activity:
     hierarchy: int | None
     humanitarian: bool | None
     reporting_org: Org
+    linked_data_uri: str | None = None
+    budget_not_provided: str | None = None
+    linked_data_default: str | None = None  # the file's (its root's @linked-data-default)
+    # The activity's attributes as published where its columns cannot give them back (iati_shapes.py).
+    published_attributes: dict[str, str] | None = None
     secondary_reporter: bool | None = None
     titles: list[Narrative] = field(default_factory=list)
     descriptions: list[tuple[str | None, Narrative]] = field(default_factory=list)
@@ -214,8 +249,8 @@ class Activity:
     default_finance_type: str | None = None
     default_aid_type: str | None = None
     default_tied_status: str | None = None
-    dates: list[tuple[str, date | None, str | None]] = field(default_factory=list)
-    related: list[tuple[str | None, str]] = field(default_factory=list)
+    dates: list[ActivityDate] = field(default_factory=list)
+    related: list[RelatedActivity] = field(default_factory=list)
     recipients: list[Recipient] = field(default_factory=list)
     sectors: list[Sector] = field(default_factory=list)
     transactions: list[Transaction] = field(default_factory=list)
@@ -225,6 +260,8 @@ class Activity:
     documents: list[DocumentLink] = field(default_factory=list)
     results: list[Result] = field(default_factory=list)
     extensions: list[JSON] = field(default_factory=list)
+    # Standard elements kept whole: those the columns have no place for (contact-info, conditions...), and
+    # the reporting-org, title, descriptions or coded elements when their columns cannot give them back.
     other_elements: list[JSON] = field(default_factory=list)
 
     def title(self, lang: str = "en") -> str | None:

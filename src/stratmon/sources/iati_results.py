@@ -59,14 +59,17 @@ def _period(element: etree._Element) -> Period:
     record = Period(None, None)
     for child in element:
         tag = child.tag
-        if tag == "period-start":
-            record.period_start = parse_date(child.get("iso-date"), what="period-start")
-        elif tag == "period-end":
-            record.period_end = parse_date(child.get("iso-date"), what="period-end")
-        elif tag == "target":
-            record.targets.append(_indicator_value(child, "target"))
-        elif tag == "actual":
-            record.actuals.append(_indicator_value(child, "actual"))
+        try:
+            if tag == "period-start":
+                record.period_start = parse_date(child.get("iso-date"), what="period-start")
+            elif tag == "period-end":
+                record.period_end = parse_date(child.get("iso-date"), what="period-end")
+            elif tag == "target":
+                record.targets.append(_indicator_value(child, "target"))
+            elif tag == "actual":
+                record.actuals.append(_indicator_value(child, "actual"))
+        except ContentError as exc:
+            raise exc.at(child)
     return record
 
 
@@ -77,23 +80,27 @@ def _indicator(element: etree._Element) -> Indicator:
     )
     for child in element:
         tag = child.tag
-        if tag == "title":
-            record.title = first_text(child)
-        elif tag == "description":
-            record.description = first_text(child)
-        elif tag == "reference":
-            record.references.append({k: v for k, v in child.attrib.items()})
-        elif tag == "baseline":
-            record.baselines.append(_indicator_value(child, "baseline"))
-        elif tag == "period":
-            record.periods.append(_period(child))
-        elif isinstance(tag, str) and tag[0] == "{":
-            record.extensions.append(to_json(child))
+        try:
+            if tag == "title":
+                record.title = first_text(child)
+            elif tag == "description":
+                record.description = first_text(child)
+            elif tag == "reference":
+                record.references.append(dict(child.items()))
+            elif tag == "baseline":
+                record.baselines.append(_indicator_value(child, "baseline"))
+            elif tag == "period":
+                record.periods.append(_period(child))
+            elif isinstance(tag, str) and tag[0] == "{":
+                record.extensions.append(to_json(child))
+        except ContentError as exc:
+            raise exc.at(child)
     return record
 
 
 def result(element: etree._Element) -> Result:
-    """One `result` element with its indicators, baselines, periods, targets and actuals."""
+    """One `result` element with its indicators, baselines, periods, targets and actuals (a value that
+    cannot be read raises ContentError located at the element that holds it)."""
     record = Result(element.get("type"), standard.flag(element.get("aggregation-status")), None, None)
     for child in element:
         tag = child.tag
@@ -102,5 +109,8 @@ def result(element: etree._Element) -> Result:
         elif tag == "description":
             record.description = first_text(child)
         elif tag == "indicator":
-            record.indicators.append(_indicator(child))
+            try:
+                record.indicators.append(_indicator(child))
+            except ContentError as exc:
+                raise exc.at(child)
     return record

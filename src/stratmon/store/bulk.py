@@ -19,9 +19,14 @@ from sqlalchemy.exc import DBAPIError
 
 
 @lru_cache(maxsize=None)
-def _tuple_plan(table: Table) -> tuple[Any, list[int]]:
+def _tuple_plan(table: Table) -> tuple[Any, list[int], Any, Any]:
+    """The row getter, where the JSON columns are, a getter of their values and what it gives when they
+    are all None (as in most rows: these columns hold something only when there is something to keep)."""
     names = [column.name for column in table.columns]
-    return itemgetter(*names), [i for i, c in enumerate(table.columns) if isinstance(c.type, JSON)]
+    json_columns = [i for i, c in enumerate(table.columns) if isinstance(c.type, JSON)]
+    json_values = itemgetter(*(names[i] for i in json_columns)) if json_columns else None
+    nothing = None if len(json_columns) == 1 else (None,) * len(json_columns)
+    return itemgetter(*names), json_columns, json_values, nothing
 
 
 def driver_rows(table: Table, rows: Iterable[dict[str, Any]]) -> list[tuple]:
@@ -30,9 +35,9 @@ def driver_rows(table: Table, rows: Iterable[dict[str, Any]]) -> list[tuple]:
 
     Needs no connection, so import workers build these in their own processes.
     """
-    getter, json_columns = _tuple_plan(table)
+    getter, json_columns, json_values, nothing = _tuple_plan(table)
     if json_columns:
-        return [_encode(getter(row), json_columns) for row in rows]
+        return [getter(row) if json_values(row) == nothing else _encode(getter(row), json_columns) for row in rows]
     return [getter(row) for row in rows]
 
 

@@ -11,6 +11,7 @@ from pathlib import Path
 from sqlalchemy import Connection, Engine, Table, delete, select
 
 from stratmon.i18n import _
+from stratmon.iati.standard import is_version_1
 from stratmon.sources.errors import ImportRejected
 from stratmon.sources.iati_org import is_organisation_file
 from stratmon.sources.iati_records import SkippedActivity
@@ -21,7 +22,7 @@ from stratmon.store.prepare import (
     LOCAL_ID_TABLES, TABLES, ActivityKey, FileRead, FileRefused, Message, PreparedBatch, prepare_file,
 )
 from stratmon.store.runs import ImportReport, Ids, Issue, finish_run, import_transaction, now, other_file_conflict, \
-    start_run
+    outcome, start_run
 
 
 def _later(key: ActivityKey, existing) -> bool:
@@ -103,17 +104,13 @@ class _FileLoader:
         self.report.add_issue(Issue("skipped", record.line, record.identifier, record.reason))
 
     def _conflict(self, key: ActivityKey, existing, kept_this_file: bool) -> None:
+        tie = key.last_updated == existing.last_updated_at
         if existing.import_run_id == self.run_id:
-            if kept_this_file:
-                message = _("also earlier in this file with different content; kept the version from this file "
-                            "(newer last-updated-datetime)")
-            else:
-                message = _("also earlier in this file with different content; kept the version from {kept} "
-                            "(newer last-updated-datetime)").format(kept=existing.path)
+            message = _earlier_in_file(kept_this_file, tie, existing.path)
         elif existing.path == self.path:
             return  # a newer publication of the same file is an update, not a conflict
         else:
-            message = other_file_conflict(existing.path, kept_this_file)
+            message = other_file_conflict(existing.path, kept_this_file, tie)
         self.report.conflicts += 1
         self.report.add_issue(Issue("conflict", key.line, key.identifier, message))
 
@@ -129,6 +126,21 @@ class _FileLoader:
                 self.writer.insert_rows(table, table_rows)
         if split_rows := rows.get(schema.transaction_split.name):
             rollups.count_in(self.connection, schema.transaction_split, split_rows)
+
+
+def _earlier_in_file(kept_this_file: bool, tie: bool, kept_path: str) -> str:
+    """The conflict note for an activity a file holds twice, with different content."""
+    if tie and kept_this_file:
+        return _("also earlier in this file with different content and the same last-updated-datetime; kept "
+                 "the version met later (a tie: the greater content hash decides)")
+    if tie:
+        return _("also earlier in this file with different content and the same last-updated-datetime; kept "
+                 "the version met first (a tie: the greater content hash decides)")
+    if kept_this_file:
+        return _("also earlier in this file with different content; kept the version from this file "
+                 "(newer last-updated-datetime)")
+    return _("also earlier in this file with different content; kept the version from {kept} "
+             "(newer last-updated-datetime)").format(kept=kept_path)
 
 
 @lru_cache(maxsize=None)
@@ -179,8 +191,8 @@ def import_prepared_file(
     """Import one IATI activity file, read into `messages` by `prepare.prepare_file` (here or in a
     worker process), in one database transaction.
 
-    Raises ImportRejected (and stores nothing) when the file is not well-formed IATI,
-    or, with `strict`, when any activity in it cannot be read.
+    Raises ImportRejected (and stores nothing) when the file is not well-formed IATI, or, with
+    `strict`, when any activity in it cannot be read or it does not declare a version of the standard.
     """
     started, clock = now(), time.perf_counter()
     report = ImportReport(path=path)
@@ -188,6 +200,12 @@ def import_prepared_file(
     if isinstance(opened, FileRefused):
         raise ImportRejected(path, opened.line, opened.reason)
     report.format_version = opened.version
+    if opened.version_problem is not None:
+        if strict:
+            raise ImportRejected(path, opened.line, opened.version_problem)
+        read_as = "1.0x" if is_version_1(opened.version) else "2.0x"
+        report.add_issue(Issue("warning", opened.line, None, _("{problem}; read as version {version}").format(
+            problem=opened.version_problem, version=read_as)))
     with import_transaction(engine) as connection:
         loader = _FileLoader(connection, report, Ids(connection), path)
         start_run(connection, loader.run_id, "iati", path, started, record_kind="activity",
@@ -206,7 +224,7 @@ def import_prepared_file(
             bytes_done = message.bytes_read
         else:
             raise RuntimeError(f"{path}: the file's reading ended unfinished")
-        report.status = "imported" if report.records_new or report.records_updated else "unchanged"
+        report.status = outcome(report)
         report.seconds = time.perf_counter() - clock
         finish_run(connection, report, message.sha256, path)
     return report
@@ -223,8 +241,8 @@ def import_iati_file(
     """Import one IATI activity file in one database transaction, reading it in this process; an
     organisation file (root `<iati-organisations>`) goes to its own loader, store/load_organisation.py.
 
-    Raises ImportRejected (and stores nothing) when the file is not well-formed IATI,
-    or, with `strict`, when any activity in it cannot be read.
+    Raises ImportRejected (and stores nothing) when the file is not well-formed IATI, or, with
+    `strict`, when any activity in it cannot be read or it does not declare a version of the standard.
     """
     if is_organisation_file(path):
         return import_organisation_file(engine, path, on_progress=on_progress)

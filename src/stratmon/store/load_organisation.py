@@ -91,23 +91,26 @@ class _OrganisationLoader:
         elif stored.content_hash == organisation.content_hash:
             self.report.records_unchanged += 1
             return
-        elif (_naive_utc(organisation.last_updated) or datetime.min, organisation.content_hash) > \
-                (stored.last_updated_at or datetime.min, stored.content_hash):
-            self.report.records_updated += 1
-            self._conflict(organisation, stored.path, kept_this_file=True)
-            self._delete(stored.id)
         else:
-            self.report.records_unchanged += 1
-            self._conflict(organisation, stored.path, kept_this_file=False)
-            return
+            last_updated = _naive_utc(organisation.last_updated)
+            tie = last_updated == stored.last_updated_at
+            if (last_updated or datetime.min, organisation.content_hash) > \
+                    (stored.last_updated_at or datetime.min, stored.content_hash):
+                self.report.records_updated += 1
+                self._conflict(organisation, stored.path, kept_this_file=True, tie=tie)
+                self._delete(stored.id)
+            else:
+                self.report.records_unchanged += 1
+                self._conflict(organisation, stored.path, kept_this_file=False, tie=tie)
+                return
         self._insert(organisation)
 
-    def _conflict(self, organisation: Organisation, stored_path: str, kept_this_file: bool) -> None:
+    def _conflict(self, organisation: Organisation, stored_path: str, kept_this_file: bool, tie: bool) -> None:
         if stored_path == self.path:
             return  # a newer publication of the same file is an update, not a conflict
         self.report.conflicts += 1
         self.report.add_issue(Issue("conflict", organisation.line, organisation.identifier,
-                                    other_file_conflict(stored_path, kept_this_file)))
+                                    other_file_conflict(stored_path, kept_this_file, tie)))
 
     def _delete(self, organisation_id: int) -> None:
         for table in schema.ORGANISATION_CONTENT:

@@ -45,9 +45,12 @@ class ActivityKey:
 
 @dataclass(frozen=True, slots=True)
 class FileOpened:
-    """The file is an IATI activity file of this version; batches follow."""
+    """The file is an IATI activity file of this version; batches follow. `version_problem` says what is
+    wrong when the version is missing or not one of the standard's (its root is at `line`)."""
 
     version: str | None
+    version_problem: str | None = None
+    line: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,7 +99,7 @@ def prepare_file(path: Path, *, repair_invalid_characters: bool = False) -> Iter
 
     try:
         iati_file = IatiFile(path, on_chunk=counted, repair_invalid_characters=repair_invalid_characters)
-        yield FileOpened(iati_file.version)
+        yield FileOpened(iati_file.version, iati_file.version_problem, iati_file.line)
         batch = _BatchBuilder()
         for record in iati_file:
             if isinstance(record, SkippedActivity):

@@ -49,6 +49,8 @@ def activity_rows(activity: Activity, activity_id: int, run_id: int, next_id: Ca
         "default_aid_type_code": activity.default_aid_type,
         "default_tied_status_code": activity.default_tied_status,
         "extensions": activity.extensions or None, "other_elements": activity.other_elements or None,
+        "linked_data_uri": activity.linked_data_uri, "budget_not_provided": activity.budget_not_provided,
+        "linked_data_default": activity.linked_data_default, "published_attributes": activity.published_attributes,
     })
     narratives = rows["activity_narrative"]
     for title in activity.titles:
@@ -59,13 +61,13 @@ def activity_rows(activity: Activity, activity_id: int, run_id: int, next_id: Ca
                            "lang": text.lang, "text": text.text})
     rows["participating_org"].extend(
         {"activity_id": activity_id, "role": p.role, "ref": p.ref, "type": p.type, "name": p.name,
-         "org_activity_id": p.activity_id, "crs_channel_code": p.crs_channel_code}
+         "org_activity_id": p.activity_id, "crs_channel_code": p.crs_channel_code, "published": p.published}
         for p in activity.participating_orgs)
     rows["activity_date"].extend(
-        {"activity_id": activity_id, "type": kind, "iso_date": day, "narrative": text}
-        for kind, day, text in activity.dates)
+        {"activity_id": activity_id, "type": d.type, "iso_date": d.iso_date, "narrative": d.narrative,
+         "published": d.published} for d in activity.dates)
     rows["related_activity"].extend(
-        {"activity_id": activity_id, "type": kind, "ref": ref} for kind, ref in activity.related)
+        {"activity_id": activity_id, "type": r.type, "ref": r.ref, "published": r.published} for r in activity.related)
     _recipients_and_sectors(activity.recipients, activity.sectors, activity_id, None, rows)
     _transactions(activity, activity_id, next_id, rows)
     _plans(activity, activity_id, rows)
@@ -75,11 +77,12 @@ def activity_rows(activity: Activity, activity_id: int, run_id: int, next_id: Ca
 def _recipients_and_sectors(recipients, sectors, activity_id: int, transaction_id: int | None, rows: Rows) -> None:
     rows["recipient"].extend(
         {"activity_id": activity_id, "transaction_id": transaction_id, "kind": r.kind, "code": r.code,
-         "vocabulary": r.vocabulary, "percentage": _number(r.percentage), "name": r.name} for r in recipients)
+         "vocabulary": r.vocabulary, "percentage": _number(r.percentage), "name": r.name,
+         "vocabulary_uri": r.vocabulary_uri, "published": r.published} for r in recipients)
     rows["sector"].extend(
         {"activity_id": activity_id, "transaction_id": transaction_id, "vocabulary": s.vocabulary,
-         "vocabulary_uri": s.vocabulary_uri, "code": s.code, "percentage": _number(s.percentage), "name": s.name}
-        for s in sectors)
+         "vocabulary_uri": s.vocabulary_uri, "code": s.code, "percentage": _number(s.percentage), "name": s.name,
+         "published": s.published} for s in sectors)
 
 
 def _transactions(activity: Activity, activity_id: int, next_id, rows: Rows) -> None:
@@ -104,7 +107,7 @@ def _transactions(activity: Activity, activity_id: int, next_id, rows: Rows) -> 
             "disbursement_channel_code": tx.disbursement_channel, "flow_type_code": tx.flow_type,
             "finance_type_code": tx.finance_type, "aid_type_code": tx.aid_type,
             "tied_status_code": tx.tied_status, "humanitarian": tx.humanitarian,
-            "recipients_rebased": rebased, "extensions": tx.extensions or None,
+            "recipients_rebased": rebased, "extensions": tx.extensions or None, "published": tx.published,
             "treasury_account": treasury_account(tx.extensions),
         })
         _recipients_and_sectors(tx.recipients, tx.sectors, activity_id, transaction_id, rows)
@@ -126,29 +129,30 @@ def _plans(activity: Activity, activity_id: int, rows: Rows) -> None:
     rows["budget"].extend(
         {"activity_id": activity_id, "type": b.type, "status": b.status, "period_start": b.period_start,
          "period_end": b.period_end, "value_text": _normalised(b.value, b.value_text),
-         "value_micros": _micros(b.value), "currency": b.currency, "value_date": b.value_date}
-        for b in activity.budgets)
-    rows["planned_disbursement"].extend(
-        {"activity_id": activity_id, "type": p.type, "period_start": p.period_start, "period_end": p.period_end,
-         "value_text": _normalised(p.value, p.value_text), "value_micros": _micros(p.value),
-         "currency": p.currency, "value_date": p.value_date,
-         "provider_org_ref": p.provider.ref if p.provider else None,
-         "provider_org_name": p.provider.name if p.provider else None,
-         "receiver_org_ref": p.receiver.ref if p.receiver else None,
-         "receiver_org_name": p.receiver.name if p.receiver else None} for p in activity.planned_disbursements)
+         "value_micros": _micros(b.value), "currency": b.currency, "value_date": b.value_date,
+         "published": b.published} for b in activity.budgets)
+    for p in activity.planned_disbursements:
+        provider, receiver = p.provider or _NO_ORG, p.receiver or _NO_ORG
+        rows["planned_disbursement"].append({
+            "activity_id": activity_id, "type": p.type, "period_start": p.period_start, "period_end": p.period_end,
+            "value_text": _normalised(p.value, p.value_text), "value_micros": _micros(p.value),
+            "currency": p.currency, "value_date": p.value_date,
+            "provider_org_ref": provider.ref, "provider_org_name": provider.name, "provider_org_type": provider.type,
+            "provider_activity_id": provider.activity_id, "receiver_org_ref": receiver.ref,
+            "receiver_org_name": receiver.name, "receiver_org_type": receiver.type,
+            "receiver_activity_id": receiver.activity_id, "published": p.published})
     rows["location"].extend(
         {"activity_id": activity_id, "ref": loc.ref, "reach_code": loc.reach, "name": loc.name,
          "description": loc.description, "activity_description": loc.activity_description,
          "srs_name": loc.srs_name, "latitude": loc.latitude, "longitude": loc.longitude,
          "exactness_code": loc.exactness, "class_code": loc.location_class,
          "feature_designation": loc.feature_designation,
-         "location_ids": loc.location_ids or None, "administratives": loc.administratives or None}
-        for loc in activity.locations)
+         "location_ids": loc.location_ids or None, "administratives": loc.administratives or None,
+         "published": loc.published} for loc in activity.locations)
     rows["document_link"].extend(
         {"activity_id": activity_id, "url": d.url, "format": d.format, "title": d.title,
          "description": d.description, "categories": d.categories or None, "languages": d.languages or None,
-         "document_date": d.document_date}
-        for d in activity.documents)
+         "document_date": d.document_date, "published": d.published} for d in activity.documents)
 
 
 def _value_columns(value: IndicatorValue) -> dict[str, Any]:
@@ -161,7 +165,8 @@ def _results(activity: Activity, base, next_id, rows: Rows) -> None:
         result_id = next_id("result")
         rows["result"].append({"id": result_id, **base, "type_code": result.type,
                                "aggregation_status": result.aggregation_status,
-                               "title": result.title, "description": result.description})
+                               "title": result.title, "description": result.description,
+                               "published": result.published})
         for indicator in result.indicators:
             indicator_id = next_id("result_indicator")
             rows["result_indicator"].append({

@@ -26,7 +26,7 @@ IMPORT_LOCK_KEY = 0x5354524D
 class Issue:
     """Something the import report tells the user about one activity."""
 
-    kind: str  # "skipped" | "conflict" | "repaired" (the file, by --repair-invalid-characters)
+    kind: str  # "skipped" | "conflict" | "warning" | "repaired" (the file, by --repair-invalid-characters)
     line: int | None
     identifier: str | None
     message: str
@@ -37,7 +37,9 @@ class ImportReport:
     """What one file's import did."""
 
     path: Path
-    status: str = "imported"  # "imported" | "unchanged"
+    # "imported": it stored something; "unchanged": all it holds was stored already; "skipped": nothing in
+    # it could be read.
+    status: str = "imported"
     run_id: int | None = None
     format_version: str | None = None
     records_new: int = 0
@@ -150,13 +152,31 @@ def finish_run(connection: Connection, report: ImportReport, content_hash: str, 
              "message": i.message} for i in report.issues])
 
 
-def other_file_conflict(stored_path: str, kept_this_file: bool) -> str:
+def other_file_conflict(stored_path: str, kept_this_file: bool, tie: bool = False) -> str:
     """The conflict note for a record that another file holds too, with different content: which
-    version was kept (the newer `last-updated-datetime` wins, DESIGN.md rule 1)."""
-    if kept_this_file:
+    version was kept (the newer `last-updated-datetime` wins; on a tie, the greater content hash:
+    DESIGN.md rule 1)."""
+    if tie:
+        if kept_this_file:
+            message = _("also in {path} with different content and the same last-updated-datetime; kept the "
+                        "version from this file (a tie: the greater content hash decides)")
+        else:
+            message = _("also in {path} with different content and the same last-updated-datetime; kept the "
+                        "version from {kept} (a tie: the greater content hash decides)")
+    elif kept_this_file:
         message = _("also in {path} with different content; kept the version from this file "
                     "(newer last-updated-datetime)")
     else:
         message = _("also in {path} with different content; kept the version from {kept} "
                     "(newer last-updated-datetime)")
     return message.format(path=stored_path, kept=stored_path)
+
+
+def outcome(report: ImportReport) -> str:
+    """A finished import's status: "imported" when it stored anything; "skipped" when nothing in the
+    file could be read (every record skipped); else "unchanged"."""
+    if report.records_new or report.records_updated:
+        return "imported"
+    if report.records_skipped and not report.records_unchanged:
+        return "skipped"
+    return "unchanged"

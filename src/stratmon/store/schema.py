@@ -42,6 +42,13 @@ def _activity_fk() -> Column:
     return Column("activity_id", Integer, ForeignKey("activity.id", ondelete="CASCADE"), nullable=False, index=True)
 
 
+def _published() -> Column:
+    """The element a row was read from, whole, as JSON (sources/iati_common.to_json), when the row's
+    columns cannot give all of it back (a second narrative, an attribute they have no place for...:
+    sources/iati_shapes.py); NULL when they can. The export writes it instead of the columns."""
+    return Column("published", JSON)
+
+
 import_run = Table(
     "import_run", metadata,
     Column("id", Integer, primary_key=True, autoincrement=False),
@@ -101,7 +108,18 @@ activity = Table(
     Column("default_aid_type_code", CODE),
     Column("default_tied_status_code", CODE),
     Column("extensions", JSON),
+    # Standard elements kept whole, as JSON (sources/iati_common.to_json): those without columns
+    # (contact-info, conditions, country-budget-items...), and the reporting-org, title, descriptions and
+    # coded elements (every one of the tag) when the columns cannot give them back as published
+    # (sources/iati_shapes.py); the export writes these instead of the columns.
     Column("other_elements", JSON),
+    Column("linked_data_uri", Text),
+    Column("budget_not_provided", CODE),
+    # The @linked-data-default of the file the activity came from (its root's).
+    Column("linked_data_default", Text),
+    # Attributes of iati-activity as published where the columns cannot give them back (namespaced
+    # ones, values the columns normalise), by name.
+    Column("published_attributes", JSON),
 )
 
 activity_narrative = Table(
@@ -122,6 +140,7 @@ participating_org = Table(
     Column("name", Text),
     Column("org_activity_id", Text),
     Column("crs_channel_code", CODE),
+    _published(),
 )
 
 activity_date = Table(
@@ -130,13 +149,15 @@ activity_date = Table(
     Column("type", CODE, nullable=False),
     Column("iso_date", Date),
     Column("narrative", Text),
+    _published(),
 )
 
 related_activity = Table(
     "related_activity", metadata,
     _activity_fk(),
     Column("type", CODE),
-    Column("ref", Text, nullable=False),
+    Column("ref", Text, nullable=False),  # '' where the element gives none (it is then `published`)
+    _published(),
 )
 
 transaction = Table(
@@ -172,6 +193,7 @@ transaction = Table(
     # The appropriation account the extensions publish, normalised ("11x1022", "72x1021"), for
     # funding by account and alignment (sources/usg_extensions.py).
     Column("treasury_account", Text),
+    _published(),
 )
 
 # Funding tables count the transactions of a type that carry no value: few, so indexed apart.
@@ -188,6 +210,8 @@ recipient = Table(
     Column("vocabulary", CODE),
     Column("percentage", Float),
     Column("name", Text),
+    Column("vocabulary_uri", Text),
+    _published(),  # of an activity's recipient; a transaction's is in the transaction's
 )
 
 sector = Table(
@@ -199,6 +223,7 @@ sector = Table(
     Column("code", CODE, nullable=False),
     Column("percentage", Float),
     Column("name", Text),
+    _published(),  # of an activity's sector; a transaction's is in the transaction's
 )
 
 # Each transaction's value split over its recipients (DESIGN.md rules 2 and 8) and, per sector
@@ -250,6 +275,7 @@ budget = Table(
     Column("value_micros", BigInteger),
     Column("currency", Text),
     Column("value_date", Date),
+    _published(),
 )
 
 planned_disbursement = Table(
@@ -266,6 +292,11 @@ planned_disbursement = Table(
     Column("provider_org_name", Text),
     Column("receiver_org_ref", Text),
     Column("receiver_org_name", Text),
+    Column("provider_org_type", CODE),
+    Column("provider_activity_id", Text),
+    Column("receiver_org_type", CODE),
+    Column("receiver_activity_id", Text),
+    _published(),
 )
 
 location = Table(
@@ -284,6 +315,7 @@ location = Table(
     Column("feature_designation", CODE),
     Column("location_ids", JSON),
     Column("administratives", JSON),
+    _published(),
 )
 
 document_link = Table(
@@ -296,6 +328,7 @@ document_link = Table(
     Column("categories", JSON),
     Column("languages", JSON),
     Column("document_date", Date),
+    _published(),
 )
 
 result = Table(
@@ -306,6 +339,7 @@ result = Table(
     Column("aggregation_status", Boolean),
     Column("title", Text),
     Column("description", Text),
+    _published(),  # with its indicators: they are written from it too
 )
 
 result_indicator = Table(
@@ -718,6 +752,37 @@ document = Table(
     Column("created_by", Text, nullable=False),
     Column("created_at", DateTime, nullable=False),
     Column("withdrawn_at", DateTime),
+)
+
+
+# --------------------------------------------------------------------------- narratives
+# What analysts write beside the figures (narratives/workflow.py): one row per saved version of the
+# narrative of a line of action, a country and a span of fiscal years, in one language. Versions are
+# never changed but for their workflow state; the newest is the one acted on, the one approved last the
+# one published (`reviewed_at` says when, so a report as of a date picks the text it would have had).
+narrative_version = Table(
+    "narrative_version", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("line_id", Text, nullable=False),  # the framework's line of action
+    Column("country", Text, nullable=False),  # ISO 3166-1 alpha-2
+    Column("first_fy", Integer, nullable=False),
+    Column("last_fy", Integer, nullable=False),
+    Column("lang", Text, nullable=False),  # en | es
+    Column("version", Integer, nullable=False),  # 1, 2, ... per narrative
+    Column("progress", Text, nullable=False),
+    Column("challenges", Text, nullable=False),
+    Column("next_steps", Text, nullable=False),
+    Column("status", Text, nullable=False),  # draft | submitted | approved | returned
+    Column("source", Text, nullable=False),  # "workspace", or the file and line it was imported from
+    Column("created_by", Text, nullable=False),
+    Column("created_at", DateTime, nullable=False),
+    Column("submitted_by", Text),
+    Column("submitted_at", DateTime),
+    Column("reviewed_by", Text),  # who approved or returned it
+    Column("reviewed_at", DateTime),
+    Column("review_reason", Text),
+    UniqueConstraint("line_id", "country", "first_fy", "last_fy", "lang", "version",
+                     name="uq_narrative_version_key"),
 )
 
 

@@ -18,7 +18,7 @@ from stratmon.analysis.funding import TRANSACTION_TYPES
 from stratmon.analysis.funding_request import recipients_for
 from stratmon.analysis.labels import Labels
 from stratmon.framework import Framework
-from stratmon.i18n import _
+from stratmon.i18n import _, language
 from stratmon.indicators.workflow import User
 from stratmon.web import api_activity_models as m
 from stratmon.web.api_auth import caller
@@ -53,10 +53,11 @@ def activities(
     query = ActivityFilter(recipients=recipients_for(current.framework, country), agency=agency, line=line,
                            objective=objective, fiscal_years=parse_fiscal_years(fy), status=status, text=q,
                            sort=sort, page=page, per_page=per_page, crosswalk_digest=current.crosswalks.digest,
-                           geography=current.framework.geography)
+                           geography=current.framework.geography, lang=language())
     found = search_activities(db, query)
     names = labels(db, request)
-    items = [m.ActivityItem(identifier=a.iati_identifier, title=a.title, agency=a.reporting_org_ref,
+    items = [m.ActivityItem(identifier=a.iati_identifier, title=a.title, title_lang=a.title_lang,
+                            agency=a.reporting_org_ref,
                             agency_name=names.agency(a.reporting_org_ref) if a.reporting_org_ref else
                             a.reporting_org_name, status=a.status_code,
                             status_name=code_name("ActivityStatus", a.status_code), start=a.start, end=a.end,
@@ -96,10 +97,15 @@ def activity(request: Request, db: Db, identifier: str,
     names = labels(db, request)
     explanation = explain(db, identifier, site(request).crosswalks.digest)
     values, _total = entered_values(db, audience_of(user, approved_too=True), activity=identifier, limit=10_000)
+    title = detail.title_for(language())
+    # The asked-for language's descriptions first (a stable sort keeps the publisher's order within each).
+    descriptions = sorted(detail.descriptions, key=lambda d: d.lang != language())
     return m.ActivityOut(
-        identifier=detail.iati_identifier, title=detail.title,
-        descriptions=[m.Description(type=kind, type_name=code_name("DescriptionType", kind), text=text)
-                      for kind, text in detail.descriptions],
+        identifier=detail.iati_identifier, title=title.text if title else None,
+        title_lang=title.lang if title else None,
+        titles=[m.Narrative(lang=t.lang, text=t.text) for t in detail.titles],
+        descriptions=[m.Description(type=d.description_type, type_name=code_name("DescriptionType", d.description_type),
+                                    lang=d.lang, text=d.text) for d in descriptions],
         agency=detail.reporting_org_ref, agency_name=names.agency(detail.reporting_org_ref)
         if detail.reporting_org_ref else detail.reporting_org_name,
         status=detail.status_code, status_name=code_name("ActivityStatus", detail.status_code),

@@ -9,9 +9,14 @@ from pydantic import Field
 from stratmon.web.api_models import Model, Money, ValueOut
 
 
+TITLE = "In the language asked for (`?lang=`) where the activity has a title in it, else as published."
+TITLE_LANG = "The title's language (an ISO 639-1 code; null when the publisher did not say)."
+
+
 class ActivityItem(Model):
     identifier: str
-    title: str | None
+    title: str | None = Field(description=TITLE)
+    title_lang: str | None = Field(description=TITLE_LANG)
     agency: str | None
     agency_name: str | None
     status: str | None
@@ -40,9 +45,15 @@ class ActivityList(Model):
     links: PageLinks
 
 
+class Narrative(Model):
+    lang: str | None = Field(description="An ISO 639-1 code; null when the publisher did not say.")
+    text: str
+
+
 class Description(Model):
     type: str | None
     type_name: str | None
+    lang: str | None = Field(description="An ISO 639-1 code; null when the publisher did not say.")
     text: str
 
 
@@ -167,8 +178,10 @@ class LinkOut(Model):
 
 class ActivityOut(Model):
     identifier: str
-    title: str | None
-    descriptions: list[Description]
+    title: str | None = Field(description=TITLE)
+    title_lang: str | None = Field(description=TITLE_LANG)
+    titles: list[Narrative] = Field(description="Every title the publisher gave, in each language.")
+    descriptions: list[Description] = Field(description="In the language asked for first, then the others.")
     agency: str | None
     agency_name: str | None
     status: str | None

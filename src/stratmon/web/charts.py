@@ -12,11 +12,39 @@ from collections.abc import Sequence
 from decimal import Decimal
 
 from stratmon.analysis.events import DatedEvent, event_date_words
-from stratmon.i18n import _, language
+from stratmon.i18n import _, format_fiscal_year, format_measure, language
+from stratmon.web.render import usd_short
 
 LINE_COLOURS = {"prosperity": "#1f6f43", "security": "#8a1c1c", "governance": "#3a3a8c"}
 EVENT_COLOUR = "#4a5561"
 EVENT_LABEL_STEP = 12  # pixels between the labels of events in the same fiscal year
+
+
+# d3-format locales: the separators of axis numbers and tooltips, as the page's language writes them.
+NUMBER_LOCALES = {"en": {"decimal": ".", "thousands": ",", "grouping": [3], "currency": ["$", ""]},
+                  "es": {"decimal": ",", "thousands": ".", "grouping": [3], "currency": ["US$\u00a0", ""]}}
+
+
+def _config() -> dict:
+    """What every chart shares: the font, no frame, numbers in the page's language; axes and legends
+    out of the accessibility tree (Vega describes them in English): each mark says its figure instead."""
+    return {"font": "DejaVu Sans", "view": {"stroke": None}, "axis": {"aria": False}, "legend": {"aria": False},
+            "locale": {"number": NUMBER_LOCALES.get(language(), NUMBER_LOCALES["en"])}}
+
+
+MAX_DESCRIBED = 40  # figures in the whole chart's description: the table beside the chart has them all
+
+
+def _described(values: list[dict], label: str, value: str = "usd") -> str:
+    """Each value's figure in words in the page's language ("FY2019, Disbursed: $252.06 M"), kept in it as
+    `desc` (what a screen reader says of its bar or point); the chart's figures together, for its alt text."""
+    for entry in values:
+        number = None if entry.get(value) is None else Decimal(str(entry[value]))
+        amount = "–" if number is None else usd_short(number) if value == "usd" else format_measure(number)
+        where = ", ".join(str(entry[key]) for key in (label, "series") if entry.get(key) is not None)
+        entry["desc"] = f"{where}: {amount}"
+    described = [entry["desc"] for entry in values[:MAX_DESCRIBED] if entry.get(value) is not None]
+    return "; ".join(described + (["…"] if len(values) > MAX_DESCRIBED else []))
 
 
 def _number(value) -> float | None:
@@ -28,13 +56,14 @@ def bars_by_year(records: list[dict], *, series: str | None = None, series_title
                  events: Sequence[DatedEvent] = ()) -> dict:
     """Bars of USD per fiscal year; records have `fy`, `usd` and, with `series`, a `<series>`
     name, drawn side by side (or `stacked`); `events` of the fiscal years shown are marked."""
-    values = [{"fy": f"FY{r['fy']}", "usd": _number(r["usd"]), **({"series": r[series]} if series else {})}
+    values = [{"fy": format_fiscal_year(r["fy"]), "usd": _number(r["usd"]), **({"series": r[series]} if series else {})}
               for r in records]
     encoding = {
         "x": {"field": "fy", "type": "ordinal", "title": _("Fiscal year")},
         "y": {"field": "usd", "type": "quantitative", "title": _("U.S. dollars"), "axis": {"format": "~s"}},
         "tooltip": [{"field": "fy", "title": _("Fiscal year")},
                     {"field": "usd", "title": _("U.S. dollars"), "format": ",.2f"}],
+        "description": {"field": "desc"},
     }
     if series:
         scale = {"domain": list(colours), "range": list(colours.values())} if colours else {}
@@ -44,13 +73,14 @@ def bars_by_year(records: list[dict], *, series: str | None = None, series_title
             encoding["xOffset"] = {"field": "series"}
         encoding["tooltip"].insert(1, {"field": "series", "title": series_title})
     spec = {"$schema": "https://vega.github.io/schema/vega-lite/v6.json", "width": "container", "height": 240,
-            "data": {"values": values}, "mark": {"type": "bar", "tooltip": True}, "encoding": encoding,
-            "config": {"font": "DejaVu Sans", "view": {"stroke": None}}}
+            "description": _described(values, "fy"), "data": {"values": values},
+            "mark": {"type": "bar", "tooltip": True}, "encoding": encoding,
+            "config": _config()}
     return with_events(spec, events, {value["fy"] for value in values})
 
 
 def with_events(spec: dict, events: Sequence[DatedEvent], fiscal_years: set[str]) -> dict:
-    """`spec` (one mark, its x axis the fiscal years "FY2019") with a numbered line for each event of
+    """`spec` (one mark, its x axis the fiscal years, "FY2019") with a numbered line for each event of
     a fiscal year on the axis; the same spec when there is none."""
     shown = [event for event in events if event.fiscal_year_label in fiscal_years]
     if not shown:
@@ -63,14 +93,16 @@ def with_events(spec: dict, events: Sequence[DatedEvent], fiscal_years: set[str]
         where = {"datum": event.fiscal_year_label, "type": "ordinal", "bandPosition": event.position}
         datum = {"number": str(event.number), "date": event_date_words(event.event, lang),
                  "title": event.event.title.get(lang)}
+        datum["desc"] = _("{number}. {date}: {title}").format(**datum)
         tooltip = [{"field": "date", "title": _("Date")}, {"field": "title", "title": _("Event")}]
         layers.append({"data": {"values": [datum]},
                        "mark": {"type": "rule", "color": EVENT_COLOUR, "strokeDash": [4, 3], "strokeWidth": 1.5},
-                       "encoding": {"x": where, "tooltip": tooltip}})
+                       "encoding": {"x": where, "tooltip": tooltip, "description": {"field": "desc"}}})
         layers.append({"data": {"values": [datum]},
                        "mark": {"type": "text", "color": EVENT_COLOUR, "fontWeight": "bold", "align": "left",
                                 "baseline": "top", "dx": 3, "dy": 2 + EVENT_LABEL_STEP * step},
-                       "encoding": {"x": where, "y": {"value": 0}, "text": {"field": "number"}, "tooltip": tooltip}})
+                       "encoding": {"x": where, "y": {"value": 0}, "text": {"field": "number"}, "tooltip": tooltip,
+                                    "description": {"field": "desc"}}})
     return {**spec, "layer": layers,
             "usermeta": {"events": [{"number": event.number, "date": event_date_words(event.event, lang),
                                      "title": event.event.title.get(lang)} for event in shown]}}
@@ -80,13 +112,15 @@ def horizontal_bars(records: list[dict], label: str, label_title: str) -> dict:
     """Horizontal bars of USD per named item (largest first)."""
     values = [{"label": r[label], "usd": _number(r["usd"])} for r in records]
     return {"$schema": "https://vega.github.io/schema/vega-lite/v6.json", "width": "container",
-            "height": {"step": 22}, "data": {"values": values}, "mark": {"type": "bar", "color": "#0b3d66"},
+            "height": {"step": 22}, "description": _described(values, "label"), "data": {"values": values},
+            "mark": {"type": "bar", "color": "#0b3d66"},
             "encoding": {
                 "y": {"field": "label", "type": "nominal", "sort": "-x", "title": label_title},
                 "x": {"field": "usd", "type": "quantitative", "title": _("U.S. dollars"), "axis": {"format": "~s"}},
                 "tooltip": [{"field": "label", "title": label_title},
-                            {"field": "usd", "title": _("U.S. dollars"), "format": ",.2f"}]},
-            "config": {"font": "DejaVu Sans", "view": {"stroke": None}}}
+                            {"field": "usd", "title": _("U.S. dollars"), "format": ",.2f"}],
+                "description": {"field": "desc"}},
+            "config": _config()}
 
 
 def series_line(points: list[dict], value_title: str, baseline_year: int | None = None) -> dict:
@@ -95,10 +129,12 @@ def series_line(points: list[dict], value_title: str, baseline_year: int | None 
                "encoding": {"x": {"field": "year", "type": "ordinal", "title": _("Year")},
                             "y": {"field": "value", "type": "quantitative", "title": value_title},
                             "tooltip": [{"field": "year", "title": _("Year")},
-                                        {"field": "value", "title": value_title}]}}]
+                                        {"field": "value", "title": value_title}],
+                            "description": {"field": "desc"}}}]
     if baseline_year is not None:
         layers.append({"mark": {"type": "rule", "strokeDash": [4, 4], "color": "#4a5561"},
                        "encoding": {"x": {"datum": baseline_year, "type": "ordinal"}}})
+    values = [{"year": p["year"], "value": _number(p["value"])} for p in points]
     return {"$schema": "https://vega.github.io/schema/vega-lite/v6.json", "width": "container", "height": 160,
-            "data": {"values": [{"year": p["year"], "value": _number(p["value"])} for p in points]},
-            "layer": layers, "config": {"font": "DejaVu Sans", "view": {"stroke": None}}}
+            "description": _described(values, "year", "value"), "data": {"values": values},
+            "layer": layers, "config": _config()}

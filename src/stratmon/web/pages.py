@@ -9,12 +9,10 @@ from sqlalchemy import Connection
 
 from stratmon.analysis.errors import QueryError
 from stratmon.i18n import SUPPORTED, _
-from stratmon.indicators.status import status_label
 from stratmon.store import web as web_store
 from stratmon.web.context import connection, site
 from stratmon.web.render import render
 from stratmon.web.tables import DataTable, download_response, page_number
-from stratmon.web.views.common import STATUSES
 from stratmon.web.views import activities as activities_view
 from stratmon.web.views import activity as activity_view
 from stratmon.web.views import countries as countries_view
@@ -45,8 +43,7 @@ def respond(request: Request, template: str, tables: list[DataTable], **context)
     name = request.query_params.get("download")
     if name:
         return download_response(tables, name, request.query_params.get("format", "csv"))
-    return render(request, template, tables={t.name: t for t in tables},
-                  status_names={status: status_label(status) for status in STATUSES}, **context)
+    return render(request, template, tables={t.name: t for t in tables}, **context)
 
 
 def span_of(request: Request, db: Connection) -> Span:
@@ -81,7 +78,8 @@ def line(request: Request, line_id: str, db: Connection = Depends(connection)):
     found = next((line for line in site(request).framework.lines_of_action if line.id == line_id), None)
     if found is None:
         raise not_found(_("There is no line of action {line}.").format(line=line_id[:60]))
-    page = lines_view.line_page(db, site(request), found, span_of(request, db))
+    page = lines_view.line_page(db, site(request), found, span_of(request, db),
+                                page_number(request.query_params, "results_page"))
     return respond(request, "focus.html", page.tables, page=page)
 
 
@@ -90,7 +88,8 @@ def objective(request: Request, objective_id: str, db: Connection = Depends(conn
     found = lines_view.find_objective(site(request), objective_id)
     if found is None:
         raise not_found(_("There is no objective {objective}.").format(objective=objective_id[:60]))
-    page = lines_view.objective_page(db, site(request), *found, span_of(request, db))
+    page = lines_view.objective_page(db, site(request), *found, span_of(request, db),
+                                     page_number(request.query_params, "results_page"))
     return respond(request, "focus.html", page.tables, page=page)
 
 

@@ -6,7 +6,6 @@ The language of a page comes from its path (`/en/...`, `/es/...`), set for the r
 
 from __future__ import annotations
 
-from datetime import date
 from decimal import Decimal
 from functools import lru_cache
 from urllib.parse import quote, urlencode
@@ -15,7 +14,9 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, PackageLoader, select_autoescape
 
-from stratmon.i18n import SUPPORTED, _, format_count, format_measure, format_money, format_percent, language, ngettext
+from stratmon.i18n import SUPPORTED, _, format_count, format_day, format_fiscal_year, format_measure, format_moment, \
+    format_money, format_percent, language, language_name, ngettext, npgettext, pgettext
+from stratmon.indicators.status import status_count
 from stratmon.web.context import session_of
 from stratmon.web.security import CSRF_COOKIE, is_form_token, new_form_token
 
@@ -33,14 +34,6 @@ def usd_short(value) -> str:
             number = format_money((amount / scale).quantize(Decimal("0.01")))
             return _("${amount} {scale}").format(amount=number, scale=words)
     return _("${amount}").format(amount=format_money(amount))
-
-
-def long_date(value: date | None) -> str:
-    if value is None:
-        return "–"
-    from babel.dates import format_date
-
-    return format_date(value, format="long", locale=language())
 
 
 def other_language() -> str:
@@ -72,10 +65,15 @@ def environment() -> Environment:
                       extensions=["jinja2.ext.i18n"], trim_blocks=True, lstrip_blocks=True)
     env.install_gettext_callables(gettext=lambda message: _(message),
                                   ngettext=lambda singular, plural, n: ngettext(singular, plural, n),
+                                  pgettext=pgettext, npgettext=npgettext,
                                   newstyle=True)
+    # Dates: `long_date` in sentences ("4 de marzo de 2025"), `short_date` in tables ("4 mar 2025"),
+    # `moment` for points in time (UTC); fiscal years as the language writes them ("AF 2019").
     env.filters.update(money=lambda v: "–" if v is None else format_money(Decimal(v)), usd_short=usd_short,
-                       count=format_count, percent=format_percent, long_date=long_date,
-                       measure=lambda v: "–" if v is None else format_measure(Decimal(v)))
+                       count=format_count, percent=format_percent, long_date=format_day,
+                       short_date=lambda v: format_day(v, width="medium"), moment=format_moment,
+                       fy=format_fiscal_year, measure=lambda v: "–" if v is None else format_measure(Decimal(v)))
+    env.globals.update(language_name=language_name, status_count=status_count)
     return env
 
 

@@ -11,7 +11,9 @@ from __future__ import annotations
 import csv
 import io
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -25,7 +27,7 @@ from stratmon.analysis.paging import page_numbers
 from stratmon.i18n import _
 from stratmon.spreadsheet import safe_text
 
-KINDS = ("text", "usd", "number", "count", "percent", "date")
+KINDS = ("text", "usd", "number", "count", "percent", "date", "moment")  # moment: a datetime, in UTC
 _FILE_NAME_UNSAFE = re.compile(r"[^A-Za-z0-9_.-]+")
 XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 LONG_TEXT = 40  # characters: a cell longer than this reads as a sentence, not a label
@@ -33,11 +35,14 @@ LONG_TEXT = 40  # characters: a cell longer than this reads as a sentence, not a
 
 @dataclass(frozen=True)
 class Column:
-    """A column: the row key it reads, its heading, and what kind of value it holds."""
+    """A column: the row key it reads, its heading, and what kind of value it holds. A column of texts
+    in several languages (`InLanguage`, activities' titles) says so with `languages`: pages mark the texts
+    in another language than the page's, files give each text's language in a column of its own."""
 
     key: str
     heading: str
     kind: str = "text"
+    languages: bool = False
 
     @property
     def numeric(self) -> bool:
@@ -106,7 +111,7 @@ class DataTable:
     def long_text_keys(self) -> set[str]:
         """The text columns holding sentences among the rows shown (narrow screens give them room)."""
         rows = [row for _index, row in self.shown]
-        return {c.key for c in self.columns if not c.numeric and c.kind != "date"
+        return {c.key for c in self.columns if not c.numeric and c.kind not in ("date", "moment")
                 and any(len(str(row.get(c.key) or "")) > LONG_TEXT for row in rows)}
 
     @property
@@ -126,16 +131,31 @@ def _file_value(column: Column, value):
         return f"{Decimal(value):.2f}"
     if column.numeric:
         return str(value)
+    if column.kind == "moment" and isinstance(value, datetime):
+        return value.isoformat(timespec="seconds")
     return safe_text(str(value))
+
+
+def _file_columns(table: DataTable) -> list[tuple[Column, Callable[[dict], Any]]]:
+    """The columns of the table's files, each with what it reads from a row: a column of texts in
+    several languages is followed by the language of each text (an IATI language code)."""
+    found: list[tuple[Column, Callable[[dict], Any]]] = []
+    for column in table.columns:
+        found.append((column, lambda row, key=column.key: row.get(key)))
+        if column.languages:
+            found.append((Column(f"{column.key}_lang", _("{heading}: language").format(heading=column.heading)),
+                          lambda row, key=column.key: getattr(row.get(key), "lang", None)))
+    return found
 
 
 def table_csv(table: DataTable) -> str:
     """The table as CSV: headings first, dollars with two decimals, text neutralised."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow([safe_text(c.heading) for c in table.columns])
+    columns = _file_columns(table)
+    writer.writerow([safe_text(c.heading) for c, _value in columns])
     for row in table.rows:
-        writer.writerow([_file_value(c, row.get(c.key)) for c in table.columns])
+        writer.writerow([_file_value(c, value(row)) for c, value in columns])
     return out.getvalue()
 
 
@@ -144,12 +164,13 @@ def table_xlsx(table: DataTable) -> bytes:
     workbook = Workbook()
     sheet = workbook.active
     sheet.title = re.sub(r"[\[\]:*?/\\]", " ", table.title)[:31].strip() or "Table"
-    for column_index, column in enumerate(table.columns, start=1):
+    columns = _file_columns(table)
+    for column_index, (column, _value) in enumerate(columns, start=1):
         cell = sheet.cell(row=1, column=column_index, value=ILLEGAL_CHARACTERS_RE.sub("", column.heading))
         cell.data_type = "s"
     for row_index, row in enumerate(table.rows, start=2):
-        for column_index, column in enumerate(table.columns, start=1):
-            value = row.get(column.key)
+        for column_index, (column, read) in enumerate(columns, start=1):
+            value = read(row)
             if value is None:
                 continue
             if column.numeric:
@@ -157,7 +178,8 @@ def table_xlsx(table: DataTable) -> bytes:
                     "usd", "number", "percent") else int(value))
                 cell.number_format = "#,##0.00" if column.kind == "usd" else "General"
             else:
-                cell = sheet.cell(row=row_index, column=column_index, value=ILLEGAL_CHARACTERS_RE.sub("", str(value)))
+                text = value.isoformat(timespec="seconds") if isinstance(value, datetime) else str(value)
+                cell = sheet.cell(row=row_index, column=column_index, value=ILLEGAL_CHARACTERS_RE.sub("", text))
                 cell.data_type = "s"
     out = io.BytesIO()
     workbook.save(out)

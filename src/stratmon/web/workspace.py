@@ -1,4 +1,4 @@
-"""The workspace, under `/{lang}/workspace`: sign-in, result entry and approval, alignment overrides,
+"""The workspace, under `/{lang}/workspace`: sign-in, result entry and approval, narratives, alignment overrides,
 uploads, the audit log, users, API tokens and documents. Each concern has its own module
 (`workspace_*.py`); this one gathers their routes and serves the overview."""
 
@@ -15,6 +15,7 @@ from stratmon.web import (
     workspace_audit,
     workspace_documents,
     workspace_login,
+    workspace_narratives,
     workspace_results,
     workspace_review,
     workspace_tokens,
@@ -38,7 +39,7 @@ def overview(request: Request, user: User = Depends(signed_in), db: Connection =
 
 
 # The modules whose routes make up the workspace, each under the prefix above.
-PARTS = (workspace_login, workspace_results, workspace_review, workspace_alignment, workspace_upload,
-         workspace_audit, workspace_users, workspace_tokens, workspace_documents)
+PARTS = (workspace_login, workspace_results, workspace_review, workspace_narratives, workspace_alignment,
+         workspace_upload, workspace_audit, workspace_users, workspace_tokens, workspace_documents)
 for part in PARTS:
     router.include_router(part.router)

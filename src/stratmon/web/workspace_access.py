@@ -60,6 +60,10 @@ def notice_text(code: str | None, count: str | None = None) -> str | None:
         "user_added": _("User added."), "password_set": _("Password set; the user's open sessions ended."),
         "token_revoked": _("Token revoked."), "published": _("Document published."),
         "withdrawn": _("Document withdrawn."),
+        "narrative_saved": _("Saved as a new version, a draft."),
+        "narrative_unchanged": _("Nothing to save: the text is the same as the newest version's."),
+        "narrative_submit": _("Submitted for approval."), "narrative_approve": _("Approved: the text is published."),
+        "narrative_return": _("Returned to its author."),
     }
     return notices.get(code or "")
 

@@ -19,6 +19,7 @@ from stratmon.align.run import realign_activity
 from stratmon.analysis.alignment_review import activity_targets, review_queue
 from stratmon.analysis.alignment_state import alignment_state
 from stratmon.analysis.labels import Labels
+from stratmon.analysis.activity_titles import titles_for
 from stratmon.analysis.result_entries import activity_title
 from stratmon.i18n import _, language
 from stratmon.indicators.workflow import User
@@ -61,7 +62,7 @@ def alignment_page(request: Request, user: User = Depends(reviewer), db: Connect
 
 def _page(request: Request, db: Connection, activity: str, *, error: str | None = None, code: int = 200,
           target: str = "", reason: str = ""):
-    exists, title = activity_title(db, activity) if activity else (False, None)
+    exists, title = activity_title(db, activity, language()) if activity else (False, None)
     history = list(reversed(overrides(db, activity))) if exists else []
     recent = list(reversed(overrides(db)))[:RECENT_OVERRIDES]
     state = alignment_state(db, site(request).crosswalks.digest)
@@ -133,6 +134,7 @@ def _review(request: Request, db: Connection, page: int, *, error: str | None = 
     labels = Labels(db, site(request).framework, language(), crosswalks=crosswalks)
     return workspace_page(request, "alignment_review.html", section="alignment_review",
                           title=_("Attributions to review"), status=code, error=error, items=items, total=total,
+                          titles=titles_for(db, (item.iati_identifier for item in items), language()),
                           page=page, pages=max(1, -(-total // REVIEW_PAGE)), labels=labels, alignment=state,
                           targets=_targets(request))
 

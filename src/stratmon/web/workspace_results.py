@@ -58,7 +58,8 @@ def results_list(request: Request, user: User = Depends(signed_in), db: Connecti
 def _list_page(request: Request, user: User, db: Connection, *, status: str | None = None, page: int = 1,
                error: str | None = None, code: int = 200):
     statuses = (status,) if status in STATUSES else ()
-    listing = result_entries.entered_results(db, org_ref=result_scope(user), statuses=statuses, page=page)
+    listing = result_entries.entered_results(db, org_ref=result_scope(user), statuses=statuses, page=page,
+                                             lang=language())
     returned = [entry.id for entry in listing.entries if entry.status == "returned"]
     return workspace_page(request, "results.html", section="results", status=code, error=error,
                           title=_("Your organisation's results") if not is_reviewer(user) else _("Results"),
@@ -162,7 +163,8 @@ def _entry_page(request: Request, user: User, db: Connection, values: dict, *, e
     lang = language()
     disaggregates = [(f"{scheme.code}:{category['code']}", f"{scheme.code}: {category.get(lang) or category['code']}")
                      for scheme in latest_schemes(db).values() for category in scheme.categories]
-    activities = None if is_reviewer(user) else result_entries.partner_activities(db, user.org_ref or "")
+    activities = None if is_reviewer(user) else result_entries.partner_activities(db, user.org_ref or "",
+                                                                                  language())
     return workspace_page(request, "result_entry.html", section="results", status=code, error=error,
                           title=_("Enter a value"), values=values, activities=activities,
                           indicators=result_entries.indicator_choices(db), disaggregates=disaggregates,

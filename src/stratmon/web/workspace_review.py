@@ -8,7 +8,7 @@ from sqlalchemy import Connection
 from starlette.datastructures import FormData
 
 from stratmon.analysis.result_entries import entered_results
-from stratmon.i18n import _
+from stratmon.i18n import _, language
 from stratmon.indicators.workflow import User
 from stratmon.web.context import connection, site
 from stratmon.web.workspace_access import (
@@ -34,8 +34,8 @@ def queue(request: Request, user: User = Depends(reviewer), db: Connection = Dep
 
 
 def _queue_page(request: Request, db: Connection, *, page: int = 1, error: str | None = None, code: int = 200):
-    waiting = entered_results(db, statuses=("submitted",), per_page=200, oldest_first=True)
-    approved = entered_results(db, statuses=("approved",), locked=True, page=page, per_page=50)
+    waiting = entered_results(db, statuses=("submitted",), per_page=200, oldest_first=True, lang=language())
+    approved = entered_results(db, statuses=("approved",), locked=True, page=page, per_page=50, lang=language())
     return workspace_page(request, "review.html", section="review", title=_("Approval queue"), status=code,
                           error=error, waiting=waiting, approved=approved, value_type_name=value_type_name)
 

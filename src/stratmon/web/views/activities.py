@@ -15,11 +15,11 @@ from stratmon.analysis.errors import QueryError
 from stratmon.analysis.fiscal import FiscalYears
 from stratmon.analysis.funding_request import recipients_for
 from stratmon.analysis.paging import page_numbers
-from stratmon.i18n import _, language
+from stratmon.i18n import _, format_fiscal_year, language
 from stratmon.web.context import Site
 from stratmon.web.tables import Column, DataTable
 from stratmon.web.views.codes import code_choices, code_name
-from stratmon.web.views.common import alignment_is_current, labels, link, money_columns
+from stratmon.web.views.common import activity_title, alignment_is_current, labels, link, money_columns
 
 # The query parameters the finder reads (and passes on to the IATI XML export).
 FILTER_PARAMETERS = ("country", "agency", "line", "objective", "fy_from", "fy_to", "status", "q", "sort")
@@ -65,7 +65,7 @@ def read_filter(params, site: Site, aligned: bool) -> tuple[ActivityFilter, dict
                            objective=values["objective"] or None, fiscal_years=FiscalYears(first, last),
                            status=values["status"] or None, text=values["q"] or None, sort=sort, page=page,
                            per_page=PER_PAGE, crosswalk_digest=site.crosswalks.digest,
-                           geography=framework.geography)
+                           geography=framework.geography, lang=language())
     return query, values
 
 
@@ -95,10 +95,11 @@ def finder(db: Connection, site: Site, params, whole: bool = False) -> Finder:
         activities = _every_match(db, query)
     names = labels(db, site)
     table = DataTable("activities", _("Activities"), [
-        Column("identifier", _("IATI identifier")), Column("title", _("Title")), Column("agency", _("Agency")),
-        Column("status", _("Status")), Column("start", _("Start"), "date"), Column("end", _("End"), "date"),
-        *money_columns()], [
-        {"identifier": a.iati_identifier, "title": a.title or a.iati_identifier, "agency": names.agency(a.reporting_org_ref),
+        Column("identifier", _("IATI identifier")), Column("title", _("Title"), languages=True),
+        Column("agency", _("Agency")), Column("status", _("Status")), Column("start", _("Start"), "date"),
+        Column("end", _("End"), "date"), *money_columns()], [
+        {"identifier": a.iati_identifier, "title": activity_title(a.title, a.title_lang, a.iati_identifier),
+         "agency": names.agency(a.reporting_org_ref),
          "status": code_name("ActivityStatus", a.status_code), "start": a.start, "end": a.end,
          "obligation": a.obligated_usd, "disbursement": a.disbursed_usd} for a in activities],
         note=_("Obligated and disbursed: the money within the filter (countries, fiscal years, line or objective)."))
@@ -126,7 +127,7 @@ def _choices(db: Connection, site: Site, names, aligned: bool) -> dict[str, list
     regions = [(r.key, r.name.get(lang)) for r in framework.regions]
     agencies = sorted(((ref, names.agency(ref)) for ref, _name in activity_organisations(db)),
                       key=lambda item: item[1].lower())
-    years = [(str(fy), f"FY{fy}") for fy in funded_fiscal_years(db, framework.geography)]
+    years = [(str(fy), format_fiscal_year(fy)) for fy in funded_fiscal_years(db, framework.geography)]
     sorts = {"title": _("Title"), "identifier": _("IATI identifier"), "disbursed": _("Disbursed"),
              "obligated": _("Obligated"), "start": _("Start date")}
     sort_choices = []

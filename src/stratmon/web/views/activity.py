@@ -11,10 +11,11 @@ from sqlalchemy import Connection
 
 from stratmon.analysis.activities import ActivityDetail, activity_detail
 from stratmon.analysis.activity_sectors import SectorMoney, sectors_from_transactions
+from stratmon.analysis.activity_titles import Narrative
 from stratmon.analysis.alignment import Explanation, explain
 from stratmon.analysis.indicator_registry import registered_indicators
 from stratmon.analysis.labels import Labels
-from stratmon.i18n import _, language
+from stratmon.i18n import InLanguage, _, format_fiscal_year, format_moment, language, language_name
 from stratmon.iati.codelists import SECTOR_CODELIST_BY_VOCABULARY, codelists
 from stratmon.web.context import Site
 from stratmon.web.render import usd_short
@@ -28,11 +29,22 @@ PAGED_TABLES = (("transactions", "tx_page", 50), ("alignment", "parts_page", 25)
                 ("reported", "reported_page", 50))
 
 
+@dataclass(frozen=True)
+class OtherLanguage:
+    """What the publisher wrote in a language other than the one shown first: folded, labelled with it."""
+
+    lang: str | None
+    language: str  # the language's name in the page's language
+    title: InLanguage | None
+    descriptions: list[tuple[str | None, InLanguage]]  # (description type's name, text)
+
+
 @dataclass
 class ActivityPage:
     detail: ActivityDetail
-    title: str
-    descriptions: list[tuple[str, str]]
+    title: InLanguage | str
+    descriptions: list[tuple[str | None, InLanguage]]  # in the reader's language where there are any
+    other_languages: list[OtherLanguage]
     facts: list[tuple[str, str]]
     documents: list[tuple[str, str | None]]  # (title, safe external address or None)
     aligned: bool
@@ -47,8 +59,10 @@ def activity_page(db: Connection, site: Site, identifier: str, pages: Mapping[st
     names = labels(db, site)
     aligned = alignment_is_current(db, site)
     explanation = explain(db, identifier, site.crosswalks.digest) if aligned else None
-    descriptions = [(code_name("DescriptionType", kind) if kind else None, text) for kind, text in detail.descriptions]
-    page = ActivityPage(detail, detail.title or detail.iati_identifier, descriptions, _facts(detail, names),
+    title = detail.title_for(language())
+    shown_title = InLanguage(title.text, title.lang) if title else detail.iati_identifier
+    descriptions, others = _texts_by_language(detail, title)
+    page = ActivityPage(detail, shown_title, descriptions, others, _facts(detail, names),
                         [(title or url or _("Untitled document"), _external(url)) for title, url in detail.documents],
                         aligned, _overrides(explanation, names) if explanation else [])
     page.tables = [_participants(detail), _recipients(detail, names), _dates(detail), _sectors(detail, site)]
@@ -64,6 +78,32 @@ def activity_page(db: Connection, site: Site, identifier: str, pages: Mapping[st
         if name in by_name:
             by_name[name].show_page(param, (pages or {}).get(param, 1), per_page)
     return page
+
+
+def _texts_by_language(detail: ActivityDetail, title: Narrative | None):
+    """The descriptions in the reader's language (else in the shown title's, else the first language's),
+    and, folded under them, every other language's title and descriptions."""
+    by_lang: dict[str | None, list[Narrative]] = {}
+    for description in detail.descriptions:
+        by_lang.setdefault(description.lang, []).append(description)
+    for other in detail.titles:
+        by_lang.setdefault(other.lang, [])
+    shown = next((lang for lang in (language(), title.lang if title else None) if by_lang.get(lang)),
+                 next((lang for lang, texts in by_lang.items() if texts), None))
+
+    def described(texts: list[Narrative]) -> list[tuple[str | None, InLanguage]]:
+        return [(code_name("DescriptionType", d.description_type) if d.description_type else None,
+                 InLanguage(d.text, d.lang)) for d in texts]
+
+    others = []
+    for lang, texts in by_lang.items():
+        other_title = next((t for t in detail.titles if t.lang == lang), None)
+        if lang == shown or (not texts and (other_title is None or other_title == title)):
+            continue
+        others.append(OtherLanguage(lang, language_name(lang) if lang else _("a language not stated"),
+                                    InLanguage(other_title.text, lang) if other_title and other_title != title
+                                    else None, described(texts)))
+    return described(by_lang.get(shown, [])), others
 
 
 def _overrides(explanation: Explanation, names: Labels) -> list[dict]:
@@ -83,7 +123,7 @@ def _facts(detail: ActivityDetail, names: Labels) -> list[tuple[str, str]]:
             (_("Status"), code_name("ActivityStatus", detail.status_code)),
             *((label, usd_short(amount)) for label, amount in totals),
             (_("Default currency"), detail.default_currency or "–"),
-            (_("Last updated by the publisher"), detail.last_updated or "–")]
+            (_("Last updated by the publisher"), format_moment(detail.last_updated))]
 
 
 def _external(url: str | None) -> str | None:
@@ -170,7 +210,8 @@ def _transaction_sectors(sectors: list[SectorMoney], site: Site) -> DataTable:
 
 
 def _transactions(detail: ActivityDetail, names: Labels) -> DataTable:
-    rows = [{"date": t.transaction_date, "fy": f"FY{t.fiscal_year}", "type": code_name("TransactionType", t.type_code),
+    rows = [{"date": t.transaction_date, "fy": format_fiscal_year(t.fiscal_year),
+             "type": code_name("TransactionType", t.type_code),
              "usd": t.usd if t.currency == USD else None,
              "value": t.usd if t.currency != USD else None, "currency": t.currency if t.currency != USD else None,
              "provider": t.provider, "receiver": t.receiver,

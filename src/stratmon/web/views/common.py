@@ -15,7 +15,7 @@ from stratmon.analysis.breakdown import Breakdown, breakdown
 from stratmon.analysis.events import DatedEvent
 from stratmon.analysis.labels import Labels
 from stratmon.framework import Framework
-from stratmon.i18n import _, language
+from stratmon.i18n import InLanguage, _, format_fiscal_year, language
 from stratmon.web.charts import LINE_COLOURS, bars_by_year
 from stratmon.web.context import Site
 from stratmon.web.render import usd_short
@@ -86,16 +86,16 @@ def line_table(money_by: Breakdown, names: Labels, framework: Framework, **where
 
 
 def year_table(name: str, title: str, money_by: Breakdown, **where) -> DataTable:
-    """Obligated and disbursed USD per fiscal year, oldest first."""
-    return money_table(name, title, _("Fiscal year"), money_by, "fy", lambda fy: f"FY{fy}", order=lambda fy: fy,
-                       **where)
+    """Obligated and disbursed USD per fiscal year, oldest first (each row keeps its year as `fy`)."""
+    return money_table(name, title, _("Fiscal year"), money_by, "fy", format_fiscal_year, order=lambda fy: fy,
+                       extra=([], lambda fy: {"fy": fy}), **where)
 
 
 def year_chart(table: DataTable, events: Sequence[DatedEvent] = ()) -> dict:
     """Grouped bars of a `year_table`: obligations and disbursements per fiscal year; `events` marked."""
-    series = [{"fy": row["name"].removeprefix("FY"), "usd": row[kind], "series": label}
+    series = [{"fy": row["fy"], "usd": row[kind], "series": label}
               for row in table.rows for kind, label in (("obligation", _("Obligated")), ("disbursement", _("Disbursed")))
-              if row[kind] is not None]
+              if row[kind] is not None and row.get("fy") is not None]
     return bars_by_year(series, series="series", series_title=_("Transaction type"),
                         colours={_("Obligated"): "#9aa5b1", _("Disbursed"): "#0b3d66"}, events=events)
 
@@ -130,7 +130,7 @@ def line_year_table(money_by: Breakdown, framework: Framework, **where) -> DataT
     rows = []
     for fy in sorted({fy for fy, _line in sums}):
         # Rolled up from the exact sums, so that each cell equals `stratmon funding` to the cent.
-        rows.append({"fy": f"FY{fy}", **{line_id: sums.get((fy, line_id)) for line_id in line_ids},
+        rows.append({"fy": format_fiscal_year(fy), **{line_id: sums.get((fy, line_id)) for line_id in line_ids},
                      "other": money_by.total("disbursement", fy=fy, line=others, **where) if others else None,
                      "total": money_by.total("disbursement", fy=fy, **where)})
     return DataTable("by-line-year", _("Disbursements by fiscal year and line of action (USD)"), [
@@ -165,13 +165,19 @@ def activities_table(name: str, title: str, activities, names: Labels) -> DataTa
     """Activities with their money within a page's filter (`analysis.breakdown.ActivityMoney`),
     each title linking to the activity's page."""
     table = DataTable(name, title, [
-        Column("identifier", _("IATI identifier")), Column("title", _("Title")), Column("agency", _("Agency")),
-        *money_columns()], [
-        {"identifier": a.iati_identifier, "title": a.title or a.iati_identifier,
+        Column("identifier", _("IATI identifier")), Column("title", _("Title"), languages=True),
+        Column("agency", _("Agency")), *money_columns()], [
+        {"identifier": a.iati_identifier, "title": activity_title(a.title, a.title_lang, a.iati_identifier),
          "agency": names.agency(a.reporting_org_ref), "obligation": a.obligated_usd,
          "disbursement": a.disbursed_usd} for a in activities])
     table.links = {(index, "title"): link("activities", a.iati_identifier) for index, a in enumerate(activities)}
     return table
+
+
+def activity_title(title: str | None, lang: str | None, identifier: str) -> InLanguage | str:
+    """An activity's title with its language, for tables that mark titles in another language; the
+    identifier where the activity has no title."""
+    return InLanguage(title, lang) if title else identifier
 
 
 def status_counts(cells) -> dict[str, int]:

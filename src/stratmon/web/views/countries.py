@@ -12,7 +12,7 @@ from stratmon.analysis.breakdown import largest_activities
 from stratmon.analysis.coverage import CoverageData
 from stratmon.analysis.events import events_in
 from stratmon.framework.model import Country
-from stratmon.i18n import _, language
+from stratmon.i18n import _, format_fiscal_year, language
 from stratmon.web.charts import horizontal_bars
 from stratmon.web.context import Site
 from stratmon.web.tables import Column, DataTable
@@ -20,6 +20,7 @@ from stratmon.web.views.common import (
     FUNDING_TYPES, activities_table, alignment_is_current, country_map, labels, line_table, line_year_chart,
     line_year_table, link, money, money_table, year_chart, year_table)
 from stratmon.web.views.context import context_table
+from stratmon.web.views.narratives import NarrativePanel, narrative_panel
 from stratmon.web.views.span import CoverageNote, Span, coverage_note, fagov_columns, with_span
 
 
@@ -47,6 +48,7 @@ class CountryPage:
     line_chart: dict | None
     missing_context: list[str] = field(default_factory=list)
     tables: list[DataTable] = field(default_factory=list)
+    narratives: NarrativePanel | None = None
 
 
 def countries_overview(db: Connection, site: Site, span: Span) -> CountriesOverview:
@@ -83,7 +85,7 @@ def _country_year_table(money_by, names, keys: list[str]) -> DataTable:
     sums = money_by.sums(("fy", "country"), "disbursement")
     present = [key for key in keys if any(country == key for _fy, country in sums)]
     years = sorted({fy for fy, _country in sums})
-    rows = [{"fy": f"FY{fy}", **{key: sums.get((fy, key)) for key in present}} for fy in years]
+    rows = [{"fy": format_fiscal_year(fy), **{key: sums.get((fy, key)) for key in present}} for fy in years]
     return DataTable("by-country-year", _("Disbursements by fiscal year and country or region (USD)"),
                      [Column("fy", _("Fiscal year")), *(Column(key, names.recipient(key), "usd") for key in present)],
                      rows)
@@ -109,10 +111,12 @@ def country_page(db: Connection, site: Site, country: Country, span: Span) -> Co
         page.tables += [line_table(money_by, names, framework), line_year_table(money_by, framework)]
     page.tables.append(money_table("by-agency", _("By agency (USD)"), _("Agency"), money_by, "agency", names.agency,
                                    total=True))
-    top = largest_activities(db, limit=10, geography=site.framework.geography, recipients=(country.code,), fiscal_years=span.fiscal_years)
+    top = largest_activities(db, limit=10, geography=site.framework.geography, recipients=(country.code,),
+                             fiscal_years=span.fiscal_years, lang=lang)
     page.tables.append(activities_table("top-activities", _("Largest activities by disbursements in the country (USD)"),
                                         top, names))
     with_span(page.tables, span)
+    page.narratives = narrative_panel(db, site, span, country=country.code)
     specs = list(framework.context_indicators)
     table, page.missing_context = context_table(db, site, span, specs, countries=[country.code])
     page.tables.append(table)

@@ -12,6 +12,7 @@ from pathlib import PurePath
 
 from sqlalchemy import Connection
 
+from stratmon.analysis.activity_titles import titles_for
 from stratmon.analysis.alignment import coverage
 from stratmon.analysis.alignment_evaluation import published_precision
 from stratmon.analysis.alignment_rules import money_by_rule
@@ -22,7 +23,7 @@ from stratmon.analysis.coverage import CoverageData
 from stratmon.analysis.coverage_words import agency_name, span_words, strategy_countries
 from stratmon.analysis.published_quality import by_check, published_quality
 from stratmon.analysis.reconcile import RECONCILED_TYPES, reason_text, reconcile
-from stratmon.i18n import _, language
+from stratmon.i18n import _, format_fiscal_year, language
 from stratmon.store.ledger import import_runs
 from stratmon.web.context import Site
 from stratmon.web.tables import Column, DataTable
@@ -140,7 +141,7 @@ def _budget_gaps(db: Connection, site: Site, names, span: Span, largest: int = 2
     """The largest gaps between the budget tables and IATI obligations, by place, account and year."""
     comparison = budget_comparison(db, site.framework, fiscal_years=span.fiscal_years)
     # The budget tables name accounts by their short names (DA, ESF, INCLE); so does this table.
-    rows = [{"place": place_name(names, r.place), "account": r.account, "fy": f"FY{r.fiscal_year}",
+    rows = [{"place": place_name(names, r.place), "account": r.account, "fy": format_fiscal_year(r.fiscal_year),
              "budget": r.budget_usd, "obligated": r.iati_obligated_usd, "disbursed": r.iati_disbursed_usd,
              "fagov": r.fagov_obligated_usd, "gap": r.gap_usd} for r in comparison.rows[:largest]]
     years = comparison.fiscal_years
@@ -198,12 +199,12 @@ def _sources(runs) -> DataTable:
         entry["files"] += 1
         entry["records"] += run.records_total
         entry["transactions"] += run.transactions
-        finished = run.finished_at.strftime("%Y-%m-%d") if run.finished_at else None
+        finished = run.finished_at.date() if run.finished_at else None
         entry["last"] = max(filter(None, (entry["last"], finished)), default=None)
     names = source_names()
     return DataTable("sources", _("Sources loaded"), [
         Column("source", _("Source")), Column("files", _("Files"), "count"), Column("records", _("Records"), "count"),
-        Column("transactions", _("Transactions"), "count"), Column("last", _("Last imported"))], [
+        Column("transactions", _("Transactions"), "count"), Column("last", _("Last imported"), "date")], [
         {"source": names.get(kind, kind), **entry} for kind, entry in sorted(kinds.items())])
 
 
@@ -212,12 +213,12 @@ def _ledger(runs) -> DataTable:
                 "running": _("running")}
     names = source_names()
     return DataTable("imports", _("Files imported (newest first)"), [
-        Column("id", _("Run")), Column("finished", _("Finished (UTC)")), Column("kind", _("Source")),
+        Column("id", _("Run")), Column("finished", _("Finished"), "moment"), Column("kind", _("Source")),
         Column("file", _("File")), Column("status", _("Outcome")), Column("new", _("New"), "count"),
         Column("updated", _("Updated"), "count"), Column("unchanged", _("Unchanged"), "count"),
         Column("skipped", _("Skipped"), "count"), Column("transactions", _("Transactions"), "count"),
         Column("sha256", _("SHA-256 (first 12)"))], [
-        {"id": str(run.id), "finished": run.finished_at.strftime("%Y-%m-%d %H:%M") if run.finished_at else None,
+        {"id": str(run.id), "finished": run.finished_at,
          "kind": names.get(run.source_kind, run.source_kind), "file": PurePath(run.path).name, "status": statuses.get(run.status, run.status),
          "new": run.records_new, "updated": run.records_updated, "unchanged": run.records_unchanged,
          "skipped": run.records_skipped, "transactions": run.transactions, "sha256": run.content_hash[:12]}
@@ -253,10 +254,12 @@ def _coverage(db: Connection, site: Site, names, page: DataPage, span: Span) -> 
                  "outside": overall.outside_usd, "not_aligned": overall.not_aligned_usd,
                  "share": overall.share(overall.aligned_usd)})
     by_agency = DataTable("coverage", _("Alignment coverage of disbursements by agency"), columns, rows)
+    titles = titles_for(db, (a.identifier for a in result.largest_not_aligned), language())
     largest = DataTable("not-aligned", _("Largest activities with money not aligned (disbursements)"), [
-        Column("identifier", _("IATI identifier")), Column("title", _("Title")), Column("agency", _("Agency")),
-        Column("usd", _("Not aligned (USD)"), "usd")], [
-        {"identifier": a.identifier, "title": a.title or a.identifier, "agency": names.agency(a.reporting_org_ref),
+        Column("identifier", _("IATI identifier")), Column("title", _("Title"), languages=True),
+        Column("agency", _("Agency")), Column("usd", _("Not aligned (USD)"), "usd")], [
+        {"identifier": a.identifier, "title": titles.get(a.identifier) or a.title or a.identifier,
+         "agency": names.agency(a.reporting_org_ref),
          "usd": a.not_aligned_usd} for a in result.largest_not_aligned])
     largest.links = {(index, "title"): link("activities", a.identifier)
                      for index, a in enumerate(result.largest_not_aligned)}
@@ -317,6 +320,6 @@ def _reconciliation(db: Connection, site: Site, names, reconciled_type: str, spa
         Column("country", _("Country")), Column("fy", _("Fiscal year")), Column("iati", _("IATI (USD)"), "usd"),
         Column("fagov", _("ForeignAssistance.gov (USD)"), "usd"), Column("difference", _("Difference (USD)"), "usd"),
         Column("ratio", _("IATI ÷ ForeignAssistance.gov"), "percent"), Column("reasons", _("Why they may differ"))], [
-        {"country": names.recipient(r.country), "fy": f"FY{r.fy}", "iati": r.iati_usd, "fagov": r.fagov_usd,
+        {"country": names.recipient(r.country), "fy": format_fiscal_year(r.fy), "iati": r.iati_usd, "fagov": r.fagov_usd,
          "difference": r.difference_usd, "ratio": r.ratio, "reasons": "; ".join(reason_text(x) for x in r.reasons)
          or None} for r in rows])

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from sqlalchemy import Connection
 
+from stratmon.analysis.activity_titles import titles_for
 from stratmon.analysis.breakdown import breakdown
 from stratmon.analysis.geography import OUTSIDE
 from stratmon.analysis.regional_scope import reason_text, regional_decisions
-from stratmon.i18n import _, format_count
+from stratmon.i18n import _, format_count, language
 from stratmon.web.context import Site
 from stratmon.web.render import usd_short
 from stratmon.web.tables import Column, DataTable
@@ -40,11 +41,13 @@ def regional_table(db: Connection, site: Site, names, span: Span) -> DataTable:
     """Each activity's money to the framework's regions, largest disbursement first: in the Strategy's
     figures or not, and why; the note sums what is counted and what is not."""
     table = DataTable("regional-scope", _("Regional money: counted as the Strategy's or not, and why"), [
-        Column("activity", _("Activity")), Column("region", _("Region")), Column("counted", _("Counted")),
+        Column("activity", _("Activity"), languages=True), Column("region", _("Region")),
+        Column("counted", _("Counted")),
         Column("reason", _("Why")), *money_columns()], [])
     decisions = regional_decisions(db, span.fiscal_years)
+    titles = titles_for(db, (d.iati_identifier for d in decisions), language())
     for decision in decisions:
-        table.rows.append({"activity": decision.title or decision.iati_identifier,
+        table.rows.append({"activity": titles.get(decision.iati_identifier) or decision.iati_identifier,
                            "region": names.recipient(decision.recipient_key),
                            "counted": _("yes") if decision.geography == "in" else _("no"),
                            "reason": reason_text(decision.reason, decision.places),

@@ -10,6 +10,8 @@ from sqlalchemy import Connection
 
 from stratmon.analysis.errors import QueryError
 from stratmon.analysis.indicator_registry import registered_indicators
+from stratmon.analysis.results_by_objective import STATUSES, ObjectiveResults, indicator_total, reported_by, \
+    reporting_organisations, results_by_objective, summed_counts
 from stratmon.analysis.iptt import iptt
 from stratmon.analysis.iptt_types import IpttRow, IpttTable
 from stratmon.analysis.labels import Labels
@@ -18,7 +20,7 @@ from stratmon.i18n import _, language
 from stratmon.indicators.status import status_label
 from stratmon.web.context import Site
 from stratmon.web.tables import Column, DataTable, page_number
-from stratmon.web.views.common import STATUSES, alignment_is_current, labels, link, status_counts
+from stratmon.web.views.common import alignment_is_current, labels, link, status_counts
 
 ROWS_PER_PAGE = 50
 # The tracking table's columns as the page shows them: what a reader compares first (where, when, target,
@@ -57,29 +59,33 @@ def indicators_page(db: Connection, site: Site, params) -> IndicatorsPage:
             choices=", ".join(line.id for line in framework.lines_of_action)))
     values["country"] = values["country"].upper()
     tracking = iptt(db, framework, lang, country=values["country"] or None, line=values["line"] or None)
-    cards, scorecard = _scorecards(site, tracking)
+    in_line = {o.id for line, o in framework.objectives() if line.id == values["line"]} if values["line"] else None
+    results = results_by_objective(tracking, registered_indicators(db), framework, lang, objectives=in_line)
+    cards, scorecard = _scorecards(site, results)
     table = _tracking_table(tracking, _items(tracking)).show_page("page", page_number(params, "page"), ROWS_PER_PAGE)
     choices = {"country": [(c.code, names.recipient(c.code)) for c in framework.countries],
                "line": [(line.id, line.name.get(lang)) for line in framework.lines_of_action]}
-    return IndicatorsPage(values, choices, alignment_is_current(db, site), cards,
-                          status_counts(row.latest_total() for row in tracking.rows), framework.indicator_status,
-                          [scorecard, registered_table(db, names, tracking.rows), table])
+    return IndicatorsPage(values, choices, alignment_is_current(db, site), cards, summed_counts(results),
+                          framework.indicator_status,
+                          [scorecard, objectives_status_table(results, names),
+                           registered_table(db, names, tracking.rows), table])
 
 
-def _scorecards(site: Site, tracking: IpttTable) -> tuple[list[dict], DataTable]:
-    """Per line of action (and for indicators under no objective), how many indicators stand where."""
+def _scorecards(site: Site, results: list[ObjectiveResults]) -> tuple[list[dict], DataTable]:
+    """Per line of action (and for indicators under no objective), how many indicators stand where:
+    the sums of its objectives' counts, disaggregates never counted."""
     lang = language()
     line_of = {o.id: line.id for line, o in site.framework.objectives()}
     by_line = defaultdict(list)
-    for row in tracking.rows:
-        by_line[line_of.get(row.objective_id)].append(row.latest_total())
+    for objective in results:
+        by_line[line_of.get(objective.objective_id)].append(objective)
     cards = []
     for line in site.framework.lines_of_action:
         cards.append({"id": line.id, "name": line.name.get(lang), "href": link("lines", line.id),
-                      "total": len(by_line[line.id]), "counts": status_counts(by_line[line.id])})
+                      "total": indicator_total(by_line[line.id]), "counts": summed_counts(by_line[line.id])})
     if by_line[None]:
-        cards.append({"id": "none", "name": _("Not under an objective"), "href": None, "total": len(by_line[None]),
-                      "counts": status_counts(by_line[None])})
+        cards.append({"id": "none", "name": _("Not under an objective"), "href": None,
+                      "total": indicator_total(by_line[None]), "counts": summed_counts(by_line[None])})
     table = DataTable("scorecard", _("Indicators by status of their latest result"), [
         Column("line", _("Line of action")), Column("total", _("Indicators"), "count"),
         *(Column(status, status_label(status).capitalize(), "count") for status in STATUSES)],
@@ -113,6 +119,54 @@ def registered_table(db: Connection, names: Labels, tracked: list[IpttRow], obje
     return table
 
 
+def objectives_status_table(results: list[ObjectiveResults], names: Labels) -> DataTable:
+    """Each objective with its indicators and how many stand at each status (they add up)."""
+    rows = [{"objective": f"{o.objective_id} {names.objective(o.objective_id)}" if o.objective_id
+             else _("Not under an objective"), "indicators": len(o.indicators), **o.counts()} for o in results]
+    table = DataTable("by-objective", _("Indicators by objective and status of their latest result"), [
+        Column("objective", _("Objective")), Column("indicators", _("Indicators"), "count"),
+        *(Column(status, status_label(status).capitalize(), "count") for status in STATUSES)], rows,
+        note=_("Each indicator counts once, under the objective its activity's money is aligned to; disaggregates "
+               "(by sex, place, grade) are parts of their indicator and not counted. The Strategy's registered "
+               "indicators with no result yet count as no data."))
+    table.links = {(index, "objective"): link("objectives", o.objective_id)
+                   for index, o in enumerate(results) if o.objective_id}
+    return table
+
+
+def results_table(db: Connection, names: Labels, results: list[ObjectiveResults]) -> DataTable:
+    """The indicators under the objectives of `results`, each with its latest result and, after it, its
+    disaggregates (marked ↳, not counted)."""
+    organisations = reporting_organisations(db, results)
+    rows = []
+    for objective in results:
+        for indicator in objective.indicators:
+            rows.append({"indicator": indicator.name, "objective": objective.objective_id,
+                         "country": indicator.country, "reported_by": reported_by(names, indicator, organisations),
+                         **_latest(indicator.latest)})
+            rows += [{"indicator": f"↳ {part.category}", **_latest(part.latest)} for part in indicator.disaggregates
+                     if part.latest is not None and (part.latest.target is not None or part.latest.actual is not None)]
+    return DataTable("results", _("Indicators and their latest results"), [
+        Column("indicator", _("Indicator")), Column("objective", _("Objective")), Column("country", _("Country")),
+        Column("reported_by", _("Reported by")), Column("period", _("Period")),
+        Column("target", _("Target"), "number"), Column("actual", _("Actual"), "number"),
+        Column("percent_achieved", _("Percent achieved"), "percent"), Column("status", _("Status")),
+        Column("published", _("Written by the publisher"))], rows,
+        note=_("Rows marked ↳ are disaggregates of the indicator above them: parts of it, not indicators of their "
+               "own."))
+
+
+def _latest(cell) -> dict:
+    """A result's figures; what the publisher wrote in words goes to its own column."""
+    if cell is None:
+        return {"status": status_label("no_data")}
+    published = [text for text in (cell.target_text and _("target: {value}").format(value=cell.target_text),
+                                   cell.actual_text and _("actual: {value}").format(value=cell.actual_text)) if text]
+    return {"period": cell.period_label, "target": cell.target, "actual": cell.actual,
+            "percent_achieved": cell.percent_achieved, "status": cell.status_label,
+            "published": "; ".join(published) or None}
+
+
 def _items(tracking: IpttTable) -> list[tuple]:
     """Each indicator with each of its cells (or None when it has none): the table's lines."""
     return [(row, cell) for row in tracking.rows for cell in (row.cells or [None])]
@@ -137,7 +191,8 @@ def _tracking_table(tracking: IpttTable, items: list[tuple]) -> DataTable:
             "activity_title": row.activity_title, "country": row.country, "baseline": row.baseline,
             "baseline_year": str(row.baseline_year) if row.baseline_year else None, "lop_target": row.lop_target,
             "period": cell.period_label if cell else None, "period_start": cell.period_start if cell else None,
-            "period_end": cell.period_end if cell else None, "category": cell.category if cell else None,
+            "period_end": cell.period_end if cell else None,
+            "category": (cell.category if cell else None) or row.category,
             "target": cell.target if cell else None, "actual": cell.actual if cell else None,
             "percent_achieved": cell.percent_achieved if cell else None,
             "status": cell.status_label if cell else status_label("no_data"),

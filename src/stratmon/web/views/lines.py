@@ -10,17 +10,22 @@ from sqlalchemy import Connection
 
 from stratmon.analysis.breakdown import largest_activities
 from stratmon.analysis.events import events_in
+from stratmon.analysis.indicator_registry import registered_indicators
 from stratmon.analysis.iptt import iptt
+from stratmon.analysis.results_by_objective import results_by_objective, summed_counts
 from stratmon.framework.model import LineOfAction, Objective
 from stratmon.i18n import _, language
 from stratmon.web.context import Site
 from stratmon.web.tables import Column, DataTable
 from stratmon.web.views.common import (
     FUNDING_TYPES, activities_table, alignment_is_current, labels, line_table, line_year_chart, line_year_table, link,
-    money, money_columns, money_table, status_counts, year_chart, year_table)
+    money, money_columns, money_table, year_chart, year_table)
 from stratmon.web.views.context import context_table
-from stratmon.web.views.indicators import registered_table
+from stratmon.web.views.narratives import NarrativePanel, narrative_panel
+from stratmon.web.views.indicators import registered_table, results_table
 from stratmon.web.views.span import Span, with_span
+
+RESULTS_PER_PAGE = 60  # rows of the indicators' results table a page shows (its downloads hold them all)
 
 
 @dataclass
@@ -53,6 +58,7 @@ class FocusPage:
     scorecard: dict[str, int] = field(default_factory=dict)
     missing_context: list[str] = field(default_factory=list)
     tables: list[DataTable] = field(default_factory=list)
+    narratives: NarrativePanel | None = None  # a line of action's, by country (not an objective's)
 
 
 def lines_overview(db: Connection, site: Site, span: Span) -> LinesOverview:
@@ -75,13 +81,14 @@ def lines_overview(db: Connection, site: Site, span: Span) -> LinesOverview:
     return LinesOverview(cards, aligned, chart, with_span(tables, span), span)
 
 
-def line_page(db: Connection, site: Site, line: LineOfAction, span: Span) -> FocusPage:
+def line_page(db: Connection, site: Site, line: LineOfAction, span: Span, results_page: int = 1) -> FocusPage:
     lang = language()
     page = FocusPage(line, None, line.name.get(lang), line.description.get(lang), line.status == "proposed",
                      line.source, [(_("Lines of action"), link("lines") + span.query), (line.name.get(lang), None)],
                      alignment_is_current(db, site), span)
     objectives = list(line.all_objectives())
-    _fill(db, site, page, {"lines": (line.id,)}, objectives)
+    _fill(db, site, page, {"lines": (line.id,)}, objectives, results_page)
+    page.narratives = narrative_panel(db, site, span, line=line.id)
     context = [spec for spec in site.framework.context_indicators if spec.line == line.id]
     table, page.missing_context = context_table(db, site, span, context)
     page.tables.append(table)
@@ -89,7 +96,7 @@ def line_page(db: Connection, site: Site, line: LineOfAction, span: Span) -> Foc
 
 
 def objective_page(db: Connection, site: Site, line: LineOfAction, objective: Objective,
-                   parents: list[Objective], span: Span) -> FocusPage:
+                   parents: list[Objective], span: Span, results_page: int = 1) -> FocusPage:
     lang = language()
     crumbs = [(_("Lines of action"), link("lines") + span.query),
               (line.name.get(lang), link("lines", line.id) + span.query),
@@ -98,7 +105,7 @@ def objective_page(db: Connection, site: Site, line: LineOfAction, objective: Ob
     page = FocusPage(line, objective, objective.name.get(lang), objective.description.get(lang),
                      objective.status == "proposed", objective.source, crumbs, alignment_is_current(db, site), span)
     objectives = list(objective.walk())
-    _fill(db, site, page, {"objectives": tuple(o.id for o in objectives)}, objectives[1:])
+    _fill(db, site, page, {"objectives": tuple(o.id for o in objectives)}, objectives[1:], results_page)
     return page
 
 
@@ -120,9 +127,11 @@ def find_objective(site: Site, objective_id: str) -> tuple[LineOfAction, Objecti
     return None
 
 
-def _fill(db: Connection, site: Site, page: FocusPage, focus: dict, objectives: list[Objective]) -> None:
+def _fill(db: Connection, site: Site, page: FocusPage, focus: dict, objectives: list[Objective],
+          results_page: int = 1) -> None:
     """Money, objectives, indicators and activities of a line (`focus` {"lines": ...}) or an
-    objective with its sub-objectives (`focus` {"objectives": ...})."""
+    objective with its sub-objectives (`focus` {"objectives": ...}); `results_page`, the page of its
+    indicators' results shown."""
     names, span = labels(db, site), page.span
     if page.aligned:
         money_by = money(db, site, ("fy", "country", "agency", "objective"), True, fiscal_years=span.fiscal_years,
@@ -138,14 +147,14 @@ def _fill(db: Connection, site: Site, page: FocusPage, focus: dict, objectives: 
         if objectives:
             page.tables.append(_objectives_table(db, site, objectives, names, span, money_by=money_by))
         top = largest_activities(db, limit=10, geography=site.framework.geography, crosswalk_digest=site.crosswalks.digest,
-                                 fiscal_years=span.fiscal_years, **focus)
+                                 fiscal_years=span.fiscal_years, lang=language(), **focus)
         page.tables.append(activities_table("top-activities", _("Largest activities by disbursements (USD)"), top,
                                             names))
         with_span(page.tables, span)
     elif objectives:
         page.tables.append(_objectives_table(db, site, objectives, names, span))
     focus_ids = {o.id for o in (page.objective.walk() if page.objective else page.line.all_objectives())}
-    page.tables.append(_indicator_table(db, site, page, focus_ids, names))
+    page.tables.append(_indicator_table(db, site, page, focus_ids, names, results_page))
 
 
 def _country_link(site: Site, span: Span):
@@ -183,12 +192,16 @@ def _status_name(status: str) -> str:
     return _("official") if status == "official" else _("proposed by Strategy Monitor")
 
 
-def _indicator_table(db: Connection, site: Site, page: FocusPage, focus_ids: set[str], names) -> DataTable:
+def _indicator_table(db: Connection, site: Site, page: FocusPage, focus_ids: set[str], names,
+                     results_page: int) -> DataTable:
     """The registered indicators under the focus, with where their results stand; and, when the
-    alignment (which places indicators published in IATI) is current, the status of every tracked
-    indicator under it, as a scorecard."""
-    tracked = [row for row in iptt(db, site.framework, language(), line=page.line.id).rows
-               if row.objective_id in focus_ids]
+    alignment (which places indicators published in IATI) is current, every indicator under it with
+    its disaggregates (the table `results`) and how many stand at each status, as a scorecard."""
+    tracking = iptt(db, site.framework, language(), line=page.line.id)
+    tracked = [row for row in tracking.indicators() if row.objective_id in focus_ids]
     if page.aligned:
-        page.scorecard = status_counts(row.latest_total() for row in tracked)
+        results = results_by_objective(tracking, registered_indicators(db), site.framework, language(),
+                                       objectives=focus_ids)
+        page.scorecard = summed_counts(results)
+        page.tables.append(results_table(db, names, results).show_page("results_page", results_page, RESULTS_PER_PAGE))
     return registered_table(db, names, tracked, focus_ids, name="indicators")

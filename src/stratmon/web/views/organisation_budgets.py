@@ -7,7 +7,7 @@ from sqlalchemy import Connection
 
 from stratmon.analysis.coverage_words import span_words
 from stratmon.analysis.organisation_budgets import organisation_budgets, status_name
-from stratmon.i18n import _
+from stratmon.i18n import _, format_fiscal_year
 from stratmon.web.context import Site
 from stratmon.web.tables import Column, DataTable
 from stratmon.web.views.span import Span
@@ -16,7 +16,8 @@ from stratmon.web.views.span import Span
 def organisation_budget_table(db: Connection, site: Site, names, span: Span) -> DataTable:
     """Each agency's budget per country (and the Strategy's own regions) and fiscal year of the span."""
     found = organisation_budgets(db, site.framework, fiscal_years=span.fiscal_years)
-    rows = [{"agency": names.agency_short(r.agency_ref), "place": names.recipient(r.place), "fy": f"FY{r.fiscal_year}",
+    rows = [{"agency": names.agency_short(r.agency_ref), "place": names.recipient(r.place),
+             "fy": format_fiscal_year(r.fiscal_year),
              "budget": r.budget_usd, "status": status_name(r.status), "disbursed": r.iati_disbursed_usd}
             for r in found.rows]
     years = found.fiscal_years

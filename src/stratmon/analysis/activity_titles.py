@@ -1,0 +1,108 @@
+"""Activities' titles and descriptions in the reader's language, where the publisher wrote them in it.
+
+IATI narratives carry their language (`xml:lang`, else the activity's `default-language`); the
+import keeps every one in `activity_narrative` and, as `activity.title`, the English title (else the
+first). A reader of Spanish sees the Spanish title when the activity has one, else that published
+title with its language, so that pages can say the text is in another language.
+
+The columns below are correlated subqueries on the narratives' index by activity: a list adds them to
+its own query (one query per page, whatever its length) and can sort and search on them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from sqlalchemy import Connection, Table, exists, func, select
+from sqlalchemy.sql.elements import ColumnElement
+
+from stratmon.i18n import InLanguage
+from stratmon.store import schema
+
+TITLE, DESCRIPTION = "title", "description"
+_BATCH = 500  # identifiers per query: well inside every engine's limit on bound parameters
+
+
+def _narrative_language(activity: Table, narrative) -> ColumnElement:
+    """A narrative's language: its own, else its activity's default (lower case, as codes compare)."""
+    return func.lower(func.coalesce(narrative.c.lang, activity.c.default_lang))
+
+
+def title_in(activity: Table, lang: str) -> ColumnElement:
+    """The activity's title in `lang`, NULL when the publisher wrote none in it."""
+    narrative = schema.activity_narrative.alias("title_in_lang")
+    return (select(func.min(narrative.c.text))
+            .where(narrative.c.activity_id == activity.c.id, narrative.c.element == TITLE,
+                   _narrative_language(activity, narrative) == lang)
+            .scalar_subquery())
+
+
+def shown_title(activity: Table, lang: str) -> tuple[ColumnElement, ColumnElement]:
+    """The title a reader of `lang` is shown, labelled `title`, and its language, labelled `title_lang`:
+    the title in `lang` where there is one, else the published title in the language it was written in
+    (NULL when the publisher did not say)."""
+    published = schema.activity_narrative.alias("published_title")
+    published_lang = (select(func.min(_narrative_language(activity, published)))
+                      .where(published.c.activity_id == activity.c.id, published.c.element == TITLE,
+                             published.c.text == activity.c.title)
+                      .scalar_subquery())
+    wanted = schema.activity_narrative.alias("wanted_title")
+    wanted_lang = (select(func.max(_narrative_language(activity, wanted)))
+                   .where(wanted.c.activity_id == activity.c.id, wanted.c.element == TITLE,
+                          _narrative_language(activity, wanted) == lang)
+                   .scalar_subquery())
+    return (func.coalesce(title_in(activity, lang), activity.c.title).label("title"),
+            func.coalesce(wanted_lang, published_lang).label("title_lang"))
+
+
+def titles_for(connection: Connection, identifiers: Iterable[str], lang: str) -> dict[str, InLanguage]:
+    """The titles a reader of `lang` is shown, by IATI identifier, for a list made elsewhere (one query
+    for a page's rows); activities without a title are left out."""
+    activity = schema.activity
+    wanted = sorted(set(identifiers))
+    found: dict[str, InLanguage] = {}
+    for start in range(0, len(wanted), _BATCH):
+        statement = (select(activity.c.iati_identifier, *shown_title(activity, lang))
+                     .where(activity.c.iati_identifier.in_(wanted[start:start + _BATCH])))
+        found.update((row.iati_identifier, InLanguage(row.title, row.title_lang))
+                     for row in connection.execute(statement) if row.title)
+    return found
+
+
+def title_matches(activity: Table, pattern: str) -> ColumnElement:
+    """Whether a title of the activity, in any language, matches the LIKE `pattern` (lower case, `\\` escapes)."""
+    narrative = schema.activity_narrative.alias("title_search")
+    return exists().where(narrative.c.activity_id == activity.c.id, narrative.c.element == TITLE,
+                          func.lower(narrative.c.text).like(pattern, escape="\\"))
+
+
+@dataclass(frozen=True)
+class Narrative:
+    """A title or description as published: its text, its language (None: not said), its type code."""
+
+    text: str
+    lang: str | None
+    description_type: str | None = None
+
+
+def narratives_of(connection: Connection, activity_id: int,
+                  default_lang: str | None) -> tuple[list[Narrative], list[Narrative]]:
+    """One activity's titles and descriptions, each in a stable order (by type, language, text)."""
+    narrative = schema.activity_narrative
+    rows = connection.execute(
+        select(narrative.c.element, narrative.c.description_type, narrative.c.lang, narrative.c.text)
+        .where(narrative.c.activity_id == activity_id, narrative.c.text != "")
+        .order_by(narrative.c.description_type, narrative.c.lang, narrative.c.text))
+    found: dict[str, list[Narrative]] = {TITLE: [], DESCRIPTION: []}
+    for row in rows:
+        lang = (row.lang or default_lang or "").lower() or None
+        found.setdefault(row.element, []).append(Narrative(row.text, lang, row.description_type))
+    return found[TITLE], found[DESCRIPTION]
+
+
+def in_language(narratives: list[Narrative], lang: str, published: str | None) -> Narrative | None:
+    """The narrative in `lang`, else the one whose text is `published` (the stored title), else the first."""
+    return (next((n for n in narratives if n.lang == lang), None)
+            or next((n for n in narratives if n.text == published), None)
+            or (narratives[0] if narratives else None))

@@ -1,0 +1,1 @@
+"""Narratives: what analysts write beside the figures, per line of action, country and span of fiscal years."""
