@@ -352,5 +352,6 @@ def build_report(connection: Connection, crosswalks: Crosswalks, lang: str, *, f
         sections=sections, snapshot=snap, software_version=__version__,
         labels={"contents": _("Contents"), "page": _("page"), "generated": _("Generated on"),
                 "snapshot": _("Data snapshot"), "software": _("Strategy Monitor version"),
-                "prepared_by": _("Prepared with Strategy Monitor from public data")})
+                "prepared_by": _("Prepared with Strategy Monitor from public data"),
+                "no_rows": _("The loaded data hold no values for this table in the report's span.")})
 

@@ -35,12 +35,16 @@ def _attribute_name(name: str) -> bytes:
 def _pattern(tag: str, shape: Shape, names: count) -> bytes:
     """The expression of an element `tag` of `shape` (`names` numbers its named groups)."""
     checks = dict(shape.checks)
-    attributes = [_DECLARATION] + [
-        _attribute_name(name) + b'="' + (checks[name].pattern if name in checks else _NOT_BLANK) + b'"'
-        for name in sorted(shape.attributes)]
-    required = b"".join(rb'(?=[^>]*?\s' + _attribute_name(name) + rb'=")' for name in sorted(shape.required))
+
+    def attribute(name: str) -> bytes:
+        return _attribute_name(name) + b'="' + (checks[name].pattern if name in checks else _NOT_BLANK) + b'"'
+
+    # The attributes in any order; one the columns need (at most one: a code, a ref) among them.
+    (required,) = shape.required or (None,)
+    others = rb'(?:\s++(?:' + b"|".join([_DECLARATION, *(attribute(name) for name in sorted(shape.attributes)
+                                                         if name != required)]) + rb'))*+'
     name = re.escape(tag.encode())
-    start = b"<" + name + required + rb'(?:\s++(?:' + b"|".join(attributes) + rb'))*+\s*+'
+    start = b"<" + name + others + (rb'\s++' + attribute(required) + others if required else b"") + rb'\s*+'
     if shape.text is not None and not shape.children and not shape.narratives:
         content = shape.text.pattern
     else:
@@ -63,8 +67,8 @@ def _pattern(tag: str, shape: Shape, names: count) -> bytes:
 
 # (The activity's other children are few and small: the walker is as quick for them.)
 _TRANSACTION = re.compile(_pattern("transaction", shapes.TRANSACTION, count()))
-# A transaction's start tag: not <transaction-type>, not <transaction-date>.
-_OPENING = re.compile(rb"<transaction(?=[\s/>])")
+_OPENING = b"<transaction"
+_AFTER_NAME = frozenset(b" \t\r\n/>")
 
 
 def plain_transactions(serialised: bytes | None, transactions: int) -> list[bool] | None:
@@ -72,7 +76,11 @@ def plain_transactions(serialised: bytes | None, transactions: int) -> list[bool
     read off the activity's serialisation; None when the serialisation cannot tell."""
     if serialised is None or not transactions:
         return None
-    starts = [found.start() for found in _OPENING.finditer(serialised)]
+    starts, at = [], serialised.find(_OPENING)
+    while at >= 0:  # (bytes.find outruns a regular expression's search)
+        if serialised[at + len(_OPENING)] in _AFTER_NAME:  # not <transaction-type>, <transaction-date>
+            starts.append(at)
+        at = serialised.find(_OPENING, at + 1)
     if len(starts) != transactions:
         return None
     return [_TRANSACTION.match(serialised, start) is not None for start in starts]
