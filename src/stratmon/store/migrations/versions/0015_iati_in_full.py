@@ -46,7 +46,12 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    # SQLite drops a plain column in place (3.35 and later). A batch operation would copy the table and
+    # drop the old one, and with foreign keys on, dropping `activity` deletes every row that refers to it.
+    sqlite = op.get_bind().dialect.name == 'sqlite'
     for table, columns in COLUMNS.items():
-        with op.batch_alter_table(table) as batch:
-            for name, _kind in reversed(columns):
-                batch.drop_column(name)
+        for name, _kind in reversed(columns):
+            if sqlite:
+                op.execute(f'ALTER TABLE {table} DROP COLUMN {name}')
+            else:
+                op.drop_column(table, name)
