@@ -124,6 +124,19 @@ def test_the_line_reported_is_the_element_that_cannot_be_read(sqlite_cli, tmp_pa
     assert skipped.startswith(f"skipped: {path}:{line_of(path, element)}: XM-BAD-1: "), skipped
 
 
+def test_in_a_1_0x_file_the_line_is_the_1_0x_element_at_fault(sqlite_cli, tmp_path):
+    """A 1.0x location's coordinates become a 2.0x point as the activity is read: a bad one is reported at
+    the coordinates' own line."""
+    body = """  <location>
+   <name>Nowhere</name>
+   <coordinates latitude="95.5" longitude="10" precision="1"/>
+  </location>"""
+    path = iati_file(tmp_path, "old.xml", activity("XM-OLD-1", body=body), root='version="1.05"')
+    result = sqlite_cli("import", "iati", str(path))
+    (skipped,) = lines(result, "skipped: ")
+    assert skipped.startswith(f"skipped: {path}:{line_of(path, '<coordinates')}: XM-OLD-1: "), skipped
+
+
 # --------------------------------------------------------------------------- skipped is not unchanged
 
 def test_a_file_of_which_nothing_could_be_read_is_skipped_not_unchanged(sqlite_cli, tmp_path):

@@ -6,11 +6,11 @@ country-budget-items, ..., and the reporting-org, title, descriptions or coded e
 could not give back — a reporting-org named in two languages, two default-aid-types — which are
 written instead of those columns), each row's element as published where the importer kept it
 (`published`: written instead of the row's columns) and the publishers' namespaced extensions
-(`extensions`). Values are written as published (`value_text`)
-with their currency (left implicit where it is the activity's default) and value-date, narratives
-with their `xml:lang` where one was given. The importer rewrites activities published as 1.0x in
-their 2.0x form (sources/iati_upgrade.py) before storing them, so they come out as valid 2.03 too.
-The root's @linked-data-default is the first activity's file's.
+(`extensions`). Values are written as published (`value_text`) with their currency (left implicit
+where it is the activity's default) and value-date, narratives with their `xml:lang` where one was
+given. The importer rewrites activities published as 1.0x in their 2.0x form (sources/iati_upgrade.py)
+before storing them, so they come out as valid 2.03 too. Like the version, the root's
+@linked-data-default is the file's: the first activity's file's.
 
 Importing the file again gives the same activities, transactions, recipients, sectors and so the
 same figures (tests/test_iati_export.py holds the writer to that), and every fact of the Standard's
@@ -20,9 +20,9 @@ own example files comes back (tests/test_iati_conformance.py).
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from itertools import chain
 from datetime import datetime, timezone
 from decimal import Decimal
+from itertools import chain
 from typing import BinaryIO
 
 from lxml import etree
@@ -31,7 +31,9 @@ from sqlalchemy import Connection, Row
 from stratmon.analysis.stored_activities import StoredActivity, stored_activities
 from stratmon.iati import standard
 from stratmon.iati.export_results import write_results
-from stratmon.iati.xmlbuild import add, add_code, add_named, add_narrated, attributes, from_json, narrative
+from stratmon.iati.xmlbuild import (
+    add, add_code, add_named, add_narrated, as_published, attributes, from_json, narrative,
+)
 from stratmon.store import schema
 
 IATI_VERSION = "2.03"
@@ -132,15 +134,6 @@ def _descriptions(parent: etree._Element, stored: StoredActivity) -> None:
                 row.description_type, set()
         languages.add(row.lang)
         narrative(element, row.text, row.lang)
-
-
-def as_published(parent: etree._Element, row: Row) -> bool:
-    """Write a row's element as published, when the importer kept it whole (its columns could not give
-    all of it back); whether it did."""
-    if row.published is None:
-        return False
-    from_json(parent, row.published)
-    return True
 
 
 def _participating_orgs(parent: etree._Element, stored: StoredActivity) -> None:

@@ -8,7 +8,7 @@ from lxml import etree
 from sqlalchemy import Row
 
 from stratmon.analysis.stored_activities import StoredActivity
-from stratmon.iati.xmlbuild import add, add_narrated, from_json, text_of
+from stratmon.iati.xmlbuild import add, add_narrated, as_published, from_json, text_of
 from stratmon.store import schema
 
 
@@ -26,8 +26,7 @@ def write_results(parent: etree._Element, stored: StoredActivity) -> None:
     periods = _grouped(stored.of(schema.indicator_period), "indicator_id")
     values = _grouped(stored.of(schema.indicator_period_value), "period_id")
     for row in stored.of(schema.result):
-        if row.published is not None:  # as published, its indicators with it
-            from_json(parent, row.published)
+        if as_published(parent, row):  # its indicators with it
             continue
         element = add(parent, "result", {"type": row.type_code, "aggregation-status": row.aggregation_status})
         add_narrated(element, "title", row.title)

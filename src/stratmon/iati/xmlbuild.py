@@ -75,6 +75,15 @@ def add_code(parent: etree._Element, tag: str, code: str | None) -> None:
         add(parent, tag, {"code": code})
 
 
+def as_published(parent: etree._Element, row: Any) -> bool:
+    """Write a stored row's element as published, when the importer kept it whole (its `published`: its
+    columns could not give all of it back); whether it did."""
+    if row.published is None:
+        return False
+    from_json(parent, row.published)
+    return True
+
+
 def from_json(parent: etree._Element, data: dict) -> etree._Element:
     """An element kept whole by the importer (tag, namespace, attributes, text, children)."""
     tag = f"{{{data['ns']}}}{data['tag']}" if data.get("ns") else data["tag"]

@@ -5,7 +5,8 @@ anyway (its content hash is taken from it).
 Each shape compiles to a regular expression over lxml's serialisation of an element: the attributes it
 may have with values written as its columns give them back, its children in the schema's order, one
 narrative or several, its namespaced extensions. The expression runs in C and answers for a whole
-transaction in a few microseconds, several times faster than walking it from Python. It is
+transaction in about half the work of walking it from Python (the U.S. files' 35,000 transactions:
+some 0.1 s). It is
 conservative: it matches only elements the walker (iati_shapes.is_plain) finds plain, and where it
 does not match (a comment inside the element is enough), the walker decides. It is used only where
 the serialisation shows as many start tags of the name as the activity has children of it: then no

@@ -128,6 +128,7 @@ def _text(element: etree._Element, shape: ElementOutline, language: str | None) 
     if holds_narratives(shape):
         narrative = etree.Element("narrative", {XML_LANG: language} if language else {})
         narrative.text = text.strip()
+        narrative.sourceline = element.sourceline  # where a problem with it is reported
         element.insert(0, narrative)
 
 
@@ -146,6 +147,13 @@ def _one_where_one(element: etree._Element, shape: ElementOutline, path: str,
         if holds_narratives(outlines[f"{path}/{tag}"]):
             first[tag].extend(narrative for narrative in child if narrative.tag == "narrative")
         element.remove(child)
+
+
+def _added(parent: etree._Element, source: etree._Element, tag: str, **attributes: str) -> etree._Element:
+    """A 2.0x element made from a 1.0x one (`source`), at its line."""
+    element = etree.SubElement(parent, tag, attributes)
+    element.sourceline = source.sourceline
+    return element
 
 
 def _narrated(parent: etree._Element, tag: str, text: str) -> etree._Element:
@@ -183,28 +191,27 @@ def _activity_website(element: etree._Element) -> None:
 
 
 def _location(element: etree._Element) -> None:
-    """A 1.01–1.03 location's parts in their 1.04 (and 2.0x) form."""
+    """A 1.01–1.03 location's parts in their 1.04 (and 2.0x) form (each at its 1.0x part's line)."""
     has = {child.tag for child in element}
     for child in list(element):
         tag = child.tag
         if tag == "coordinates":
             latitude, longitude = child.get("latitude"), child.get("longitude")
             if latitude and longitude and "point" not in has:
-                point = etree.Element("point", srsName=EPSG_4326)
-                etree.SubElement(point, "pos").text = f"{latitude.strip()} {longitude.strip()}"
-                element.append(point)
+                point = _added(element, child, "point", srsName=EPSG_4326)
+                _added(point, child, "pos").text = f"{latitude.strip()} {longitude.strip()}"
             precision = (child.get("precision") or "").strip()
             if precision and "exactness" not in has:
-                etree.SubElement(element, "exactness", code="1" if precision == "1" else "2")
+                _added(element, child, "exactness", code="1" if precision == "1" else "2")
         elif tag == "gazetteer-entry":
             vocabulary = standard.GAZETTEER_V1.get((child.get("gazetteer-ref") or "").strip().upper())
             code = (child.text or "").strip()
             if vocabulary and code:
-                etree.SubElement(element, "location-id", vocabulary=vocabulary, code=code)
+                _added(element, child, "location-id", vocabulary=vocabulary, code=code)
         elif tag == "location-type":
             code = (child.get("code") or "").strip()
             if code and "feature-designation" not in has:
-                etree.SubElement(element, "feature-designation", code=code)
+                _added(element, child, "feature-designation", code=code)
         elif tag == "administrative" and child.get("country") and child.get("code") is None:
             child.attrib.update({"vocabulary": COUNTRY_VOCABULARY, "level": "0",
                                  "code": child.get("country").strip().upper()})
