@@ -257,3 +257,57 @@ def test_a_belize_itvet_and_the_party_and_court_institutes_speak_for_their_objec
     assert part(crosswalks, organisations=["National Center for State Courts"]).target == Target("G1")
     assert part(crosswalks, organisations=["International Republican Institute"]).target == Target("G4")
     assert crosswalks.outside_geography(fold("Colorados grassland prairie ecosystems")) == "colorados"
+
+
+@pytest.mark.parametrize("title, areas, dacs, expected", [
+    # Protecting children from violence is violence prevention, whatever governance or police code it carries.
+    ("Protection and Care for Children Activity", ("2002", "Good Governance"), "15210", "S2"),
+    # Teaching healthy habits is health work, though "education" is in the title.
+    ("Healthy Habits: Education and Training Program in Good Health Habits",
+     ("48", "Education and Social Services - General"), "11230", "P3"),
+    # Income for rural women (a title whose accents the publisher lost) is poverty reduction, not schooling.
+    ("Empoderamiento econmico mediante alternativas de generacin de ingresos para las mujeres",
+     ("48", "Education and Social Services - General"), "11230", "P3"),
+    # A data ecosystem is statistics, not nature.
+    ("Improving the data ecosystem for decision making in Belize", ("52", "Multi-sector - Unspecified"), "43010",
+     "G3"),
+    # Cleaner production in small firms is an environmental programme, though energy is among what it saves.
+    ("Pathways to Cleaner Production", ("36", "Clean Productive Environment"), "32130", "P7"),
+])
+def test_general_rules_learnt_from_the_fourth_tuning_draw(crosswalks, title, areas, dacs, expected):
+    assert part(crosswalks, area(*areas), dac(dacs), titles=[title]).target == Target.parse(expected)
+
+
+def test_community_savings_groups_are_financial_inclusion(crosswalks):
+    found = part(crosswalks, area("10", "Civil Society"), dac("15150"),
+                 titles=["Sharing the seed of women`s empowerment - Saving For Change"],
+                 descriptions=["Alta Verapaz was hit hard by Hurricanes Eta and Iota. Community savings and loan "
+                               "groups offered a safety net to women; the IAF supports women's businesses."])
+    assert found.target == Target("P5")
+
+
+def test_in_service_training_is_overhead_only_for_volunteers(crosswalks):
+    police = part(crosswalks, area("3", "Stabilization Operations and Security Sector Reform"), dac("15210"),
+                  titles=["In Service Training Project Individual Grant KE"], account="1022")
+    assert police.target == Target("S4")
+    volunteers = part(crosswalks, area("48", "Education and Social Services - General"), dac("11220"),
+                      titles=["U.S. Peace Corps Volunteer In-Service Training"])
+    assert volunteers.target == Target.parse("outside:administration")
+
+
+def test_magistrates_community_drug_coalitions_and_government_debt_speak_for_their_objectives(crosswalks):
+    security = (area("3", "Stabilization Operations and Security Sector Reform"), dac("15210"))
+    assert part(crosswalks, *security, titles=["Magistrate TOT K.G"], account="1022").target == Target("G1")
+    assert part(crosswalks, *security, titles=["Information Redacted CADCA"], account="1022").target == Target("S2")
+    # The finance ministry's partners named in the description (regulators, banks) do not make it banking work.
+    debt = part(crosswalks, area("27", "Financial Sector"), dac("24010"),
+                titles=["Technical Assistance for El Salvador - Government Debt Issuance and Management"],
+                descriptions=["Work with the MoF and Banco Central de Reserva, financial regulators and market "
+                              "participants to improve, manage and coordinate debt issuance; improve market and "
+                              "banking system liquidity."])
+    assert debt.target == Target("G3")
+
+
+def test_money_for_the_southern_cone_is_outside_the_geography(crosswalks):
+    assert crosswalks.outside_geography(fold("FY23 INL UNODC Southern Cone TCOs Project")) == "southern cone"
+    assert crosswalks.outside_geography(fold("Crimen organizado en el Cono Sur")) == "cono sur"
