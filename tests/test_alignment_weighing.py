@@ -311,3 +311,39 @@ def test_magistrates_community_drug_coalitions_and_government_debt_speak_for_the
 def test_money_for_the_southern_cone_is_outside_the_geography(crosswalks):
     assert crosswalks.outside_geography(fold("FY23 INL UNODC Southern Cone TCOs Project")) == "southern cone"
     assert crosswalks.outside_geography(fold("Crimen organizado en el Cono Sur")) == "cono sur"
+
+
+@pytest.mark.parametrize("title, areas, dacs, descriptions, expected", [
+    # An open-government "ecosystem" is transparency, not nature; a marine ecosystem is nature.
+    ("Promoting an Open Government Ecosystem in Belize", ("52", "Multi-sector - Unspecified"), "43010", (), "G2"),
+    ("Restoring marine ecosystems of the Gulf of Honduras", ("52", "Multi-sector - Unspecified"), "43010", (), "P7"),
+    # The Inter-American Foundation's grant type is not a purpose: the description's opening sentence says it.
+    ("Education/Training Grant", ("48", "Education and Social Services - General"), "11230",
+     ("The network trains agricultural workers in their human rights at work.",), "G4"),
+    ("Education/Training Grant", ("48", "Education and Social Services - General"), "11230",
+     ("The association plans income-producing activities for rural women.",), "P3"),
+    # Farmers selling abroad build a value chain (P5); trade policy is what P1.2 is about.
+    ("Strengthening of the production chain of non-traditional vegetables",
+     ("48", "Education and Social Services - General"), "11230",
+     ("The cooperative grows non-traditional vegetables for export markets.",), "P5"),
+    # Border interdiction training is border security, whatever counter-narcotics code it carries.
+    ("International Law Enforcement Academies (ILEA) International Border Interdiction Training",
+     ("7", "Rule of Law and Human Rights"), "15130", (), "S3"),
+    # G.R.E.A.T. named with what it does is gang prevention.
+    ("GREAT Training and Technical Assistance grant Guat", ("7", "Rule of Law and Human Rights"), "15160", (), "S2"),
+    # Running a wildlife refuge is conservation, under an agriculture code.
+    ("Strengthening the Capacity of Local Actors for Participatory Co-management of the Puca Mountain Wildlife "
+     "Refuge", ("29", "Agriculture"), "31120", ("Small farmers grow food and protect the water.",), "P7"),
+])
+def test_general_rules_learnt_from_the_fifth_tuning_draw(crosswalks, title, areas, dacs, descriptions, expected):
+    found = part(crosswalks, area(*areas), dac(dacs), titles=[title], descriptions=list(descriptions))
+    assert found.target == Target.parse(expected)
+
+
+def test_letters_a_publisher_lost_are_restored_before_matching(crosswalks):
+    from stratmon.align.crosswalk import fold_published
+    assert fold_published("Asociacin de Jvenes y Nios para la conservacin") == \
+        "asociacion de jovenes y ninos para la conservacion"
+    found = part(crosswalks, area("48", "Education and Social Services - General"), dac("11230"),
+                 titles=["Restauracin y conservacin de la naturaleza en el Golfo de Fonseca"])
+    assert found.target == Target("P7")

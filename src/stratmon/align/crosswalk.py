@@ -266,6 +266,21 @@ def fold(text: str) -> str:
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
 
+# Some publishers' records lost every letter outside ASCII on the way to IATI (the Inter-American
+# Foundation's Spanish: "Asociacin", "conservacin", "jvenes"). Where the lost letter can only have been
+# one, folding puts it back so that the Spanish patterns match: "-cin" ends only "-ción" (no Spanish or
+# common English word ends so), and "jvenes", "nios" and "nias" are "jóvenes", "niños" and "niñas".
+_LOST_LETTERS = re.compile(r"(?<=[a-z])cin\b|\bjvenes\b|\bni(?=[oa]s\b)")
+_RESTORED = {"cin": "cion", "jvenes": "jovenes", "ni": "nin"}
+
+
+def fold_published(text: str) -> str:
+    """A publisher's text folded for matching (`fold`), with the letters some publishers lost restored
+    where only one letter can have been lost."""
+    folded = fold(text)
+    return _LOST_LETTERS.sub(lambda found: _RESTORED[found.group()], folded)
+
+
 def name_key(name: str) -> str:
     """A published program-area name reduced to what identifies it (case, accents, spacing)."""
     return re.sub(r"[\s\-–—]+", " ", fold(name)).strip()

@@ -41,7 +41,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from decimal import Decimal
 
-from stratmon.align.crosswalk import NOWHERE, Crosswalks, Target, fold
+from stratmon.align.crosswalk import NOWHERE, Crosswalks, Target, fold, fold_published
 
 PROGRAM_AREA_VOCABULARY = "99"
 DAC_VOCABULARY = "1"
@@ -278,17 +278,17 @@ def text_votes(crosswalks: Crosswalks, titles: list[str], descriptions: list[str
     publishers state the purpose: at the rule's strength), else the rest of the descriptions (one step
     weaker, or the rule's own `in_description`). Texts of each kind are read together, in every language."""
     votes: list[Vote] = []
-    in_title = crosswalks.keyword_rules_in(fold("\n".join(text for text in titles if text)))
+    in_title = crosswalks.keyword_rules_in(fold_published("\n".join(text for text in titles if text)))
     matched = {rule.id for rule in in_title}
     votes += [Vote("keyword", f"kw:{rule.id}@title", rule.strength, rule.target) for rule in in_title]
     texts = [text for text in descriptions if text]
-    parts = [fold(text) for text in texts]
+    parts = [fold_published(text) for text in texts]
     folded = "\n".join(parts)
     # Where each description's opening sentence lies in the folded text (folding keeps lengths but for
     # rare letters, which can only shift a span's end by a character or two).
     spans, offset = [], 0
     for text, part in zip(texts, parts):
-        spans.append((offset, offset + len(fold(opening_sentence(text)))))
+        spans.append((offset, offset + len(fold_published(opening_sentence(text)))))
         offset += len(part) + 1
     for rule in crosswalks.keyword_rules_in(folded):
         if rule.id in matched:
