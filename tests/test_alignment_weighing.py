@@ -347,3 +347,18 @@ def test_letters_a_publisher_lost_are_restored_before_matching(crosswalks):
     found = part(crosswalks, area("48", "Education and Social Services - General"), dac("11230"),
                  titles=["Restauracin y conservacin de la naturaleza en el Golfo de Fonseca"])
     assert found.target == Target("P7")
+
+
+def test_a_fallback_decides_only_where_nothing_else_speaks_and_always_with_low_confidence(crosswalks):
+    multisector = (area("52", "Multi-sector - Unspecified"), dac("43010"))
+    silent = part(crosswalks, *multisector, titles=["Bureau of Western Hemisphere Affairs - Grants, Subsidies and "
+                                                    "Contributions"], account="1037")
+    assert (silent.target, silent.confidence) == (Target("S2"), "low")
+    assert "kw:wha_embassy_grants@title=S2/fallback" in silent.evidence
+    # A broad word of the record's own outweighs it; a specific one all the more.
+    governance = part(crosswalks, *multisector, titles=["Bureau of Western Hemisphere Affairs - Good governance"])
+    assert governance.target == Target("G4")
+    water = part(crosswalks, *multisector,
+                 titles=["Bureau of Western Hemisphere Affairs - Improving the Drinking Water Security in Rural "
+                         "Communities"])
+    assert water.target == Target("P3")

@@ -32,7 +32,7 @@ from stratmon.i18n import _
 
 CROSSWALK_FILES = ("outside.yaml", "program_areas.yaml", "dac.yaml", "keywords.yaml")
 OPTIONAL_FILES = ("accounts.yaml", "organisations.yaml", "geography.yaml")
-Strength = Literal["broad", "specific", "strong"]
+Strength = Literal["fallback", "broad", "specific", "strong"]
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,8 @@ the U.S. program area (sector vocabulary 99), the OECD DAC purpose code (vocabul
 receiving organisations, and the appropriation (treasury) account. A person's override always wins.
 
 Weighing, deterministic and explainable:
-- A vote weighs 2 (broad), 4 (specific) or 8 (strong). Votes come in families (the publisher's sector
+- A vote weighs 2 (broad), 4 (specific) or 8 (strong); a `fallback` weighs 1 and so decides only where
+  nothing else speaks (or agrees with what does). Votes come in families (the publisher's sector
   coding, the texts, the organisations, the accounts); within a family the strongest vote for a target
   counts and each other vote agreeing with it adds 1, so that a program area and a DAC code that repeat
   each other do not count as two independent witnesses. Families add up.
@@ -48,8 +49,9 @@ DAC_VOCABULARY = "1"
 DAC_CATEGORY_VOCABULARY = "2"  # used when a publisher gives 3-digit DAC categories and no purpose codes
 ONE = Decimal(1)
 
-WEIGHTS = {"broad": 2, "specific": 4, "strong": 8}
-WEAKER = {"strong": "specific", "specific": "broad", "broad": "broad"}
+WEIGHTS = {"fallback": 1, "broad": 2, "specific": 4, "strong": 8}
+WEAKER = {"strong": "specific", "specific": "broad", "broad": "broad", "fallback": "fallback"}
+WEAK = ("fallback", "broad")
 # Which signals repeat one another (see the module docstring), and the order that breaks ties.
 FAMILY = {"program_area": "sectors", "dac": "sectors", "keyword": "texts", "organisation": "organisations",
           "account": "accounts"}
@@ -256,11 +258,11 @@ def _confidence(crosswalks: Crosswalks, target: Target, score: int, runner_up: i
     signals speak for it, or a specific or strong signal for another line of action comes within a
     specific vote of it (a conflict remains); medium: otherwise (one specific signal decides)."""
     margin = score - runner_up
-    if all(v.strength == "broad" for v in supporting) or margin <= 1:
+    if all(v.strength in WEAK for v in supporting) or margin <= 1:
         return "low"
     line = _line_of(crosswalks, target)
     if margin < WEIGHTS["specific"] and any(
-            v.strength != "broad" and _line_of(crosswalks, v.target, v.line_id) != line for v in losing):
+            v.strength not in WEAK and _line_of(crosswalks, v.target, v.line_id) != line for v in losing):
         return "low"
     if len({v.signal for v in supporting}) >= 2 and margin >= WEIGHTS["specific"]:
         return "high"

@@ -142,7 +142,7 @@ class Labels:
 
     def strength(self, strength: str) -> str:
         """How strongly a signal voted, in words."""
-        return {"broad": _("broad"), "specific": _("specific"), "strong": _("strong"),
+        return {"fallback": _("fallback"), "broad": _("broad"), "specific": _("specific"), "strong": _("strong"),
                 "override": _("a person's decision")}.get(strength, strength)
 
     def evidence(self, chain: str) -> str:
