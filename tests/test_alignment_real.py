@@ -212,8 +212,8 @@ def test_precision_on_the_held_out_half_of_the_evaluation_set(real_aligned):
     assert 0 < len(document["outside_geography"]) <= 10
     assert document["line_precision"]["usd_fy2016_2020"] >= 0.95
     assert document["objective_precision"]["activities"] >= 0.90
-    # The tuning half: the first draw's other 120 and six later draws of 160 each, all for tuning.
+    # The tuning half: the first draw's other 120 and seven later draws of 160 each, all for tuning.
     tune = json.loads(real_aligned("alignment", "evaluate", "--half", "tune", "--format", "json").stdout)
-    assert tune["labelled"] == 1080
-    assert tune["objective_precision"]["activities"] >= 0.91
+    assert tune["labelled"] == 1240
+    assert tune["objective_precision"]["activities"] >= 0.93
     assert tune["line_precision"]["usd_fy2016_2020"] >= 0.95

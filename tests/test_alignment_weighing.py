@@ -362,3 +362,41 @@ def test_a_fallback_decides_only_where_nothing_else_speaks_and_always_with_low_c
                  titles=["Bureau of Western Hemisphere Affairs - Improving the Drinking Water Security in Rural "
                          "Communities"])
     assert water.target == Target("P3")
+
+
+@pytest.mark.parametrize("title, areas, dacs, descriptions, expected", [
+    # The Inter-American Foundation's "Corporate Social Investment Grant" is a grant type; the description says
+    # what it does.
+    ("Corporate Social Investment Grant", ("48", "Education and Social Services - General"), "11230",
+     ("Environmental education, waste management and protected areas on the Osa Peninsula.",), "P7"),
+    # Fees for the International Anti-Corruption Conference are anticorruption work.
+    ("INL 1930.0 Two Inscriptions Fee to IACC 2022", ("7", "Rule of Law and Human Rights"), "15160", (), "G2"),
+    # Organic producers' markets are farm income, though the foundation filed the grant as administration.
+    ("Strengthening the markets for organic products", ("41", "Direct Administrative Costs"), "31194", (), "P3"),
+])
+def test_general_rules_learnt_from_the_sixth_tuning_draw(crosswalks, title, areas, dacs, descriptions, expected):
+    found = part(crosswalks, area(*areas), dac(dacs), titles=[title], descriptions=list(descriptions))
+    assert found.target == Target.parse(expected)
+
+
+@pytest.mark.parametrize("title, areas, dacs, descriptions, expected", [
+    # Spotting fraudulent travel documents is border security, whatever police code the training carries.
+    ("Central America Regional Security Initiative (CARSI) Fraudulent Documents Training in Costa Rica",
+     ("3", "Stabilization Operations and Security Sector Reform"), "15210", (), "S3"),
+    # Community forest concessions in a biosphere reserve are conservation.
+    ("Community concessions in the Mayan Biosphere Reserve", ("48", "Education and Social Services - General"),
+     "11230", ("ACOFOP keeps its members' extraction permits; education of young forest users.",), "P7"),
+    # Juvenile justice and legal education are the justice sector.
+    ("Reimagining Juvenile Justice in El Salvador Road Map",
+     ("3", "Stabilization Operations and Security Sector Reform"), "15210", (), "G1"),
+    ("ABA ROLI Strengthen Legal Education in Criminal Law in Panama", ("52", "Multi-sector - Unspecified"), "43010",
+     (), "G1"),
+])
+def test_general_rules_learnt_from_the_seventh_tuning_draw(crosswalks, title, areas, dacs, descriptions, expected):
+    found = part(crosswalks, area(*areas), dac(dacs), titles=[title], descriptions=list(descriptions))
+    assert found.target == Target.parse(expected)
+
+
+def test_an_organisation_named_with_a_missing_space_is_still_recognised(crosswalks):
+    found = part(crosswalks, organisations=["Toledo Institute for Developmentand Environment"])
+    assert found.target == Target("P7")
