@@ -158,6 +158,7 @@ def _check_patterns(patterns: tuple[str, ...]) -> None:
         raise ValueError(f"patterns do not combine into one expression: {exc}") from None
 
 
+@lru_cache(maxsize=None)  # organisations are matched activity by activity: compile each list once
 def _whole_words(patterns: tuple[str, ...]) -> re.Pattern:
     alternatives = "|".join(f"(?:{pattern})" for pattern in patterns)
     return re.compile(rf"\b(?:{alternatives})\b")
@@ -278,6 +279,8 @@ def fold_published(text: str) -> str:
     """A publisher's text folded for matching (`fold`), with the letters some publishers lost restored
     where only one letter can have been lost."""
     folded = fold(text)
+    if not any(lost in folded for lost in ("cin", "jvenes", "nios", "nias")):  # most texts: nothing lost
+        return folded
     return _LOST_LETTERS.sub(lambda found: _RESTORED[found.group()], folded)
 
 
