@@ -32,7 +32,7 @@ from pathlib import Path
 
 from stratmon.config import shared_data_dir
 
-from api_bench import Load, api_rows, measure_api, measure_cheap_under_exports
+from api_bench import PAGE_PATHS, Load, PageLoads, api_rows, measure_cheap_under_exports, measure_pages, page_rows
 from generate import ensure_copies, real_folder
 from import_bench import ScaledImport, import_large_file, import_rows, import_scale, measure_baselines
 from machine import describe
@@ -68,9 +68,14 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--large-mb", type=int, default=500,
                         help="size of the one generated file imported on SQLite (default 500; 0: none)")
     parser.add_argument("--runs", type=int, default=3, help="repetitions of the in-process baselines")
-    parser.add_argument("--only", choices=("world",), default=None,
-                        help="run only this part: world (the whole U.S. IATI publication, from the shared archive)")
+    parser.add_argument("--only", choices=("world", "api"), default=None,
+                        help="run only this part: world (the whole U.S. IATI publication, from the shared archive), "
+                             "or api (the pages and API on the database --api-db names)")
+    parser.add_argument("--api-db", default=None, metavar="URL",
+                        help="with --only api: a database already imported and aligned (it is only read)")
     args = parser.parse_args()
+    if (args.only == "api") != bool(args.api_db):
+        parser.error("--only api and --api-db URL go together")
     unknown = [e for e in args.engines if e not in ENGINES]
     if unknown or not args.engines:
         parser.error(f"--engines takes {', '.join(ENGINES)}; got {', '.join(unknown) or '-'}")
@@ -101,6 +106,7 @@ class Results:
     duckdb_loads: list[DuckdbLoad] = field(default_factory=list)
     queries: list[QueryTiming] = field(default_factory=list)
     loads: list[Load] = field(default_factory=list)
+    pages: list[PageLoads] = field(default_factory=list)
     reports: list[ReportTiming] = field(default_factory=list)
 
 
@@ -133,9 +139,9 @@ def bench_scale(scale: int, args: argparse.Namespace, work: Path, server: str | 
         progress(f"{scale}× {engine_name}: funding queries")
         results.queries += time_queries(url, duck, scale, engine_name)
         if is_app_scale:
-            progress(f"{scale}× {engine_name}: API, {len(args.clients)} × 3 × {args.api_seconds:.0f} s")
-            results.loads += measure_api(url, scale, engine_name, args.clients, args.api_seconds,
-                                         scale_dir / f"serve-{engine_name}.log")
+            progress(f"{scale}× {engine_name}: pages and API against a static file, cold and warm, "
+                     f"{len(args.clients)} × {2 * (len(PAGE_PATHS) + 1)} × {args.api_seconds:.0f} s")
+            results.pages.append(measure_pages(url, scale, engine_name, args.clients, args.api_seconds, scale_dir))
             progress(f"{scale}× {engine_name}: cheap requests under concurrent IATI exports")
             results.loads += measure_cheap_under_exports(url, scale, engine_name, args.api_seconds,
                                                          scale_dir / f"serve-exports-{engine_name}.log")
@@ -162,8 +168,24 @@ def bench_real_files(args: argparse.Namespace, work: Path, server: str | None) -
     return [("import (lxml baselines b1, b2; per-item ratios against 1× on the same engine)",
              import_rows(baselines, results.imports, large)),
             ("funding queries (ours ÷ DuckDB on the same rows)", query_rows(results.queries, results.duckdb_loads)),
+            ("pages and API on loopback against a static file from the same server (stratmon serve, 1 worker; "
+             "clients on the same machine; warm: the page cache kept the answer; cold: the cache off, every request "
+             "makes it)", page_rows(results.pages)),
             ("API on loopback (stratmon serve, 1 worker; clients on the same machine)", api_rows(results.loads)),
             ("reports (whole command)", report_rows(startup, results.reports) if results.reports else [])]
+
+
+def bench_api_only(args: argparse.Namespace, work: Path) -> list[tuple[str, list]]:
+    """The pages and API on an existing database (`--only api --api-db URL`), nothing imported."""
+    engine_name = "sqlite" if args.api_db.startswith("sqlite") else "postgresql"
+    progress(f"{engine_name}: pages and API against a static file, cold and warm")
+    pages = measure_pages(args.api_db, 1, engine_name, args.clients, args.api_seconds, work)
+    progress(f"{engine_name}: cheap requests under concurrent IATI exports")
+    loads = measure_cheap_under_exports(args.api_db, 1, engine_name, args.api_seconds, work / "serve-exports.log")
+    return [("pages and API on loopback against a static file from the same server (stratmon serve, 1 worker; "
+             "clients on the same machine; warm: the page cache kept the answer; cold: the cache off)",
+             page_rows([pages])),
+            ("API on loopback (stratmon serve, 1 worker; clients on the same machine)", api_rows(loads))]
 
 
 def main() -> None:
@@ -172,6 +194,13 @@ def main() -> None:
     if "STRATMON_CODELISTS" not in os.environ and codelists.is_dir():
         os.environ["STRATMON_CODELISTS"] = str(codelists)
     only_world = args.only == "world"
+    if args.only == "api":
+        with tempfile.TemporaryDirectory(prefix="stratmon-bench-") as work:
+            sections = bench_api_only(args, Path(work))
+        print("\n".join(describe(None)))
+        print(format_table(sections))
+        print(f"Whole run: {(time.perf_counter() - STARTED) / 60:.1f} min")
+        return
     if only_world and not world_archive().is_file():
         raise SystemExit(f"no archive of the whole publication at {world_archive()}")
     if not only_world and not any(real_folder().rglob("*.xml")):

@@ -68,7 +68,7 @@ FAGOV = ("cli-fagov", "upload-fagov")
 RESULTS = ("cli-results", "upload-results")
 # Tables a skipped activity may change (the ledger records the run), and that every request to the
 # workspace may (its session) or that records a refused upload (the audit log).
-LEDGER = ("import_run", "import_issue")
+LEDGER = ("import_run", "import_issue", "data_version")  # the data version moves with the ledger
 WORKSPACE_BOOKKEEPING = ("audit_log", "web_session")
 
 # Texts of tests/fixtures/iati/formula-text.xml that a spreadsheet would run.

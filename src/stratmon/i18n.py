@@ -140,7 +140,14 @@ def format_day(value: date | datetime | str | None, lang: str | None = None, wid
     moment = _as_moment(value)
     if moment is None:
         return str(value)
-    return dates.format_date(moment, format=width, locale=lang or language())
+    return _formatted_day(moment.date() if isinstance(moment, datetime) else moment, width, lang or language())
+
+
+@lru_cache(maxsize=8192)
+def _formatted_day(day: date, width: str, lang: str) -> str:
+    # Babel parses the pattern and looks up the locale on every call: a tracking table formats thousands
+    # of the same few hundred days.
+    return dates.format_date(day, format=width, locale=lang)
 
 
 def format_moment(value: datetime | str | None, lang: str | None = None, seconds: bool = False) -> str:

@@ -124,26 +124,28 @@ def _without_money_in(activity, geography: Geography):
     return and_(~exists().where(split.c.activity_id == activity.c.id), names_one)
 
 
-def _date_of(types: tuple[str, ...], name: str):
+def _date_of(types: tuple[str, ...], name: str, activity_ids: list[int] | None = None):
+    """Each activity's date of the first of `types` it has (of `activity_ids` only, when given)."""
     dates = schema.activity_date
     preferred = case(*((dates.c.type == code, index) for index, code in enumerate(types)), else_=99)
+    conditions = [dates.c.type.in_(types), dates.c.iso_date.is_not(None)]
+    if activity_ids is not None:
+        conditions.append(dates.c.activity_id.in_(activity_ids))
     ranked = (select(dates.c.activity_id, dates.c.iso_date,
                      func.row_number().over(partition_by=dates.c.activity_id,
                                             order_by=(preferred, dates.c.iso_date)).label("rank"))
-              .where(dates.c.type.in_(types), dates.c.iso_date.is_not(None)).subquery())
+              .where(*conditions).subquery())
     return select(ranked.c.activity_id, ranked.c.iso_date.label(name)).where(ranked.c.rank == 1).subquery(name)
 
 
 def search_activities(connection: Connection, query: ActivityFilter) -> ActivityPage:
-    """The page of activities `query` asks for."""
+    """The page of activities `query` asks for. The page is chosen first, from the money and the sort
+    key alone; titles and dates are then read for its activities only (reading them for every activity
+    the filter matches, to throw all but a page away, was most of the time)."""
     if query.line or query.objective:
         require_current_alignment(connection, query.crosswalk_digest)
     activity = schema.activity
     money = _money_rows(query)
-    start, end = _date_of(_START_DATE_TYPES, "start"), _date_of(_END_DATE_TYPES, "end")
-    joined = activity.join(money, money.c.activity_id == activity.c.id, isouter=not query.by_money_rows)
-    joined = joined.join(start, start.c.activity_id == activity.c.id, isouter=True)
-    joined = joined.join(end, end.c.activity_id == activity.c.id, isouter=True)
     conditions = []
     if query.agency:
         conditions.append(activity.c.reporting_org_ref == query.agency)
@@ -156,32 +158,63 @@ def search_activities(connection: Connection, query: ActivityFilter) -> Activity
                               title_matches(activity, pattern)))
     if query.geography is not None and not query.by_money_rows:
         conditions.append(or_(money.c.activity_id.is_not(None), _without_money_in(activity, query.geography)))
-    # The date joins keep one row per activity, and the money join only filters when the filter is
-    # on money rows: the count needs neither otherwise (it is most of the query's time).
+    disbursed = func.coalesce(money.c.d_units, 0) * 1_000_000 + func.coalesce(money.c.d_rest, 0)
+    obligated = func.coalesce(money.c.o_units, 0) * 1_000_000 + func.coalesce(money.c.o_rest, 0)
+    joined = activity.join(money, money.c.activity_id == activity.c.id, isouter=not query.by_money_rows)
+    sort = query.sort.removeprefix("-")
+    if sort == "start":
+        start = _date_of(_START_DATE_TYPES, "start")
+        joined = joined.join(start, start.c.activity_id == activity.c.id, isouter=True)
+        key = start.c.start
+    elif sort == "title":
+        key = func.lower(func.coalesce(shown_title(activity, query.lang)[0], ""))
+    else:
+        key = {"identifier": activity.c.iati_identifier, "disbursed": disbursed, "obligated": obligated}[sort]
+    order = [key.desc() if query.sort.startswith("-") else key.asc(), activity.c.iati_identifier]
+    # The page and how many activities match, in one statement: both need the money of every match.
+    chosen = connection.execute(
+        select(activity.c.id, money.c.d_units, money.c.d_rest, money.c.o_units, money.c.o_rest,
+               func.count().over().label("total"))
+        .select_from(joined).where(*conditions).order_by(*order)
+        .limit(query.per_page).offset((query.page - 1) * query.per_page)).all()
+    total = chosen[0].total if chosen else _count(connection, query, money, conditions)
+    return ActivityPage(_summaries(connection, chosen, query.lang), total, query.page, query.per_page)
+
+
+def _count(connection: Connection, query: ActivityFilter, money, conditions: list) -> int:
+    """How many activities match (for a page past the last one, which has no row to say it)."""
+    activity = schema.activity
+    # The money join only filters when the filter is on money rows: the count needs it only then, or
+    # for the geography (it is most of the query's time).
     if query.by_money_rows or query.geography is not None:
         counted = activity.join(money, money.c.activity_id == activity.c.id, isouter=not query.by_money_rows)
     else:
         counted = activity
-    total = connection.execute(select(func.count()).select_from(counted).where(*conditions)).scalar_one()
+    return connection.execute(select(func.count()).select_from(counted).where(*conditions)).scalar_one()
 
-    disbursed = func.coalesce(money.c.d_units, 0) * 1_000_000 + func.coalesce(money.c.d_rest, 0)
-    obligated = func.coalesce(money.c.o_units, 0) * 1_000_000 + func.coalesce(money.c.o_rest, 0)
-    title, title_lang = shown_title(activity, query.lang)
-    sort_columns = {"title": func.lower(func.coalesce(title, "")), "identifier": activity.c.iati_identifier,
-                    "disbursed": disbursed, "obligated": obligated, "start": start.c.start}
-    key = sort_columns[query.sort.removeprefix("-")]
-    order = [key.desc() if query.sort.startswith("-") else key.asc(), activity.c.iati_identifier]
-    statement = (select(activity.c.iati_identifier, title, title_lang, activity.c.reporting_org_ref,
-                        activity.c.reporting_org_name, activity.c.status_code, start.c.start, end.c.end,
-                        money.c.d_units, money.c.d_rest, money.c.o_units, money.c.o_rest)
-                 .select_from(joined).where(*conditions).order_by(*order)
-                 .limit(query.per_page).offset((query.page - 1) * query.per_page))
-    activities = [ActivitySummary(row.iati_identifier, row.title, row.reporting_org_ref, row.reporting_org_name,
-                                  row.status_code, row.start, row.end,
-                                  to_usd(joined_sum(row.d_units, row.d_rest)),
-                                  to_usd(joined_sum(row.o_units, row.o_rest)), row.title_lang)
-                  for row in connection.execute(statement)]
-    return ActivityPage(activities, total, query.page, query.per_page)
+
+def _summaries(connection: Connection, chosen: list, lang: str) -> list[ActivitySummary]:
+    """The activities of a page, in its order, with their titles (in `lang` where they have one) and dates."""
+    if not chosen:
+        return []
+    activity = schema.activity
+    ids = [row.id for row in chosen]
+    start, end = _date_of(_START_DATE_TYPES, "start", ids), _date_of(_END_DATE_TYPES, "end", ids)
+    title, title_lang = shown_title(activity, lang)
+    described = {row.id: row for row in connection.execute(
+        select(activity.c.id, activity.c.iati_identifier, title, title_lang, activity.c.reporting_org_ref,
+               activity.c.reporting_org_name, activity.c.status_code, start.c.start, end.c.end)
+        .select_from(activity.join(start, start.c.activity_id == activity.c.id, isouter=True)
+                     .join(end, end.c.activity_id == activity.c.id, isouter=True))
+        .where(activity.c.id.in_(ids)))}
+    summaries = []
+    for money in chosen:
+        row = described[money.id]
+        summaries.append(ActivitySummary(row.iati_identifier, row.title, row.reporting_org_ref, row.reporting_org_name,
+                                         row.status_code, row.start, row.end,
+                                         to_usd(joined_sum(money.d_units, money.d_rest)),
+                                         to_usd(joined_sum(money.o_units, money.o_rest)), row.title_lang))
+    return summaries
 
 
 # --------------------------------------------------------------------------------- one activity

@@ -67,6 +67,13 @@ def audited_entities(connection: Connection) -> list[str]:
     return list(connection.execute(select(table.c.entity).distinct().order_by(table.c.entity)).scalars())
 
 
+def scheme_names(connection: Connection, lang: str) -> dict[str, str]:
+    """Each disaggregation scheme's name in `lang` (its newest version's), by code: the log keeps the code."""
+    table = schema.disaggregation_scheme
+    rows = connection.execute(select(table.c.code, table.c.name_en, table.c.name_es).order_by(table.c.version))
+    return {row.code: row.name_es if lang == "es" else row.name_en for row in rows}
+
+
 def audited_users(connection: Connection) -> list[str]:
     """The people the log has lines by, for a filter's choices."""
     table = schema.audit_log

@@ -121,7 +121,9 @@ class Coverage:
 
 
 class CoverageData:
-    """The sums coverage needs, read once and asked many times (a page asks for every country)."""
+    """The sums coverage needs, read once and asked many times (a page asks for every country). Never
+    changed once made, so that requests may share one (web/views/span.coverage_data keeps one per data
+    version)."""
 
     TYPES = ("obligation", "disbursement")
 
@@ -190,7 +192,7 @@ class CoverageData:
         known = []
         for place in places:
             # Only years with data on either side: a range of centuries costs nothing.
-            for fy in sorted(fy for fy in self.years[transaction_type][place] if first <= fy <= last):
+            for fy in sorted(fy for fy in self.years[transaction_type].get(place, ()) if first <= fy <= last):
                 if fagov.get((place, fy)) is None:
                     uncompared += iati.get((place, fy), 0)
                 else:
@@ -236,7 +238,7 @@ class CoverageData:
             return None
         evidence = fy if fy in years else years[-1]
         agencies = []
-        for agency in self.budget_agencies[(place, evidence)]:
+        for agency in self.budget_agencies.get((place, evidence), ()):
             budget, _accounts, published = self._short(place, agency, [fy], [evidence])
             if is_missing(budget, published) and (evidence == fy or published == 0):
                 agencies.append(agency)

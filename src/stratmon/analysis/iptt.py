@@ -20,7 +20,7 @@ from stratmon.analysis.fiscal import FiscalYears
 from stratmon.analysis.iptt_types import COLUMNS, IpttCell, IpttRow, IpttTable
 from stratmon.analysis.labels import Labels
 from stratmon.framework import Framework
-from stratmon.i18n import _, format_fiscal_year
+from stratmon.i18n import InLanguage, _, format_day, format_fiscal_year
 from stratmon.indicators.status import percent_achieved, status_label, status_of
 from stratmon.sources.errors import ContentError
 from stratmon.sources.values import fiscal_year, parse_number
@@ -47,7 +47,9 @@ def period_label(start: date, end: date) -> str:
     quarter_end = _quarter_end(start) if start.day == 1 and start.month in quarter_starts else None
     if quarter_end == end:
         return _("FY{year} Q{quarter}").format(year=fiscal_year(start), quarter=quarter_starts[start.month])
-    return f"{start.isoformat()} – {end.isoformat()}"
+    # Days as the reader's language writes them ("16 may 2016 – 16 may 2021"); the files keep ISO dates
+    # in the period's start and end columns.
+    return f"{format_day(start, width='medium')} – {format_day(end, width='medium')}"
 
 
 def _quarter_end(start: date) -> date:
@@ -179,7 +181,8 @@ def _iati_rows(connection: Connection, context: _Context, country: str | None, l
         line_id = context.line_of_objective.get(objective)
         rows.append(IpttRow(
             indicator_code=f"{indicator.iati_identifier}#{positions[indicator.activity_id]}",
-            indicator_name=indicator.title or "",
+            # The publisher's words, in whatever language it wrote them: pages mark them as the data's.
+            indicator_name=InLanguage(indicator.title or "", None),
             unit=_("percentage") if indicator.measure_code == "2" else None, direction=direction,
             line_name=context.labels.line(line_id) if line_id else None,
             objective_name=f"{objective} {context.labels.objective(objective)}" if objective else None,
@@ -322,7 +325,9 @@ def _entered_row(context: _Context, group: dict, versions, scheme_names: dict[st
     objective = first.objective_id
     line_id = context.line_of_objective.get(objective)
     return IpttRow(
-        indicator_code=first.code, indicator_name=first.name_es if lang == "es" else first.name_en, unit=first.unit,
+        # A registered indicator's unit is its registry's words ("farmers"), in one language.
+        indicator_code=first.code, indicator_name=first.name_es if lang == "es" else first.name_en,
+        unit=InLanguage(first.unit, None) if first.unit else None,
         direction=first.direction, line_name=context.labels.line(line_id) if line_id else None,
         objective_name=f"{objective} {context.labels.objective(objective)}" if objective else None,
         activity=first.activity or None, activity_title=first.activity_title,

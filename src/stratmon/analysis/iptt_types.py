@@ -37,7 +37,7 @@ class IpttRow:
     """One indicator with its baseline and every period."""
 
     indicator_code: str
-    indicator_name: str            # in the user's language where known
+    indicator_name: str            # in the user's language where known; an `InLanguage` when the publisher's
     unit: str | None
     direction: str                 # "higher" | "lower" | "neutral"
     line_name: str | None          # line of action, named

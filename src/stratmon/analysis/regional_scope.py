@@ -55,14 +55,15 @@ def regional_decisions(connection: Connection, fiscal_years: FiscalYears = Fisca
     return found
 
 
-def reason_text(reason: str, places: str | None) -> str:
-    """Why regional money is, or is not, the Strategy's, in the reader's language."""
+def reason_text(reason: str) -> str:
+    """Why regional money is, or is not, the Strategy's, in the reader's language (the places its texts
+    name are the data's words, shown beside it as they were found)."""
     texts = {"own-region": _("a region of the Strategy's own"),
-             "names-strategy": _("its texts name the Strategy's countries: {places}"),
-             "names-outside": _("its texts name only places elsewhere: {places}"),
+             "names-strategy": _("its texts name the Strategy's countries"),
+             "names-outside": _("its texts name only places elsewhere"),
              "context-region": _("a wider region, and its texts name none of the Strategy's countries"),
              "override": _("an analyst's attribution")}
-    return texts[reason].format(places=places or "")
+    return texts[reason]
 
 
 def decisions_of(connection: Connection, activity_id: int) -> list[tuple[str, str, str, str | None]]:

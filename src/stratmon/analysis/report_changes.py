@@ -71,7 +71,8 @@ def changes_section(connection: Connection, labels: Labels, before: dict, now: d
     old_status, new_status = before.get("indicators", {}), now["indicators"]
     moved = sorted(code for code in new_status if code in old_status and old_status[code] != new_status[code])
     tables.append(Table("changes_in_status", _("Indicators whose status changed"), (
-        Column("indicator", _("Indicator")), Column("before", _("Before")), Column("now", _("Now"))),
+        Column("indicator", _("Indicator"), as_published=True), Column("before", _("Before")),
+        Column("now", _("Now"))),
         tuple({"indicator": code, "before": status_label(old_status[code]), "now": status_label(new_status[code])}
               for code in moved)))
     paragraphs = (_("Compared with data snapshot {since}: {activities} new activities, {indicators} indicators "

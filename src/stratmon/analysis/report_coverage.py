@@ -1,6 +1,7 @@
 """The report's words and tables on coverage: how much of ForeignAssistance.gov's money the IATI data
-hold and whose is missing (the summary opens with it), the budget tables by account, the agencies' own
-budgets from their IATI organisation files, and the checks on what agencies publish."""
+hold and whose is missing (the summary opens with it), the reconciliation year by year, the budget tables
+by account, the agencies' own budgets from their IATI organisation files, and the checks on what agencies
+publish."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from stratmon.analysis.budget_comparison import budget_comparison, place_name, p
 from stratmon.analysis.coverage_words import agency_name, describe, span_words, strategy_countries
 from stratmon.analysis.organisation_budgets import organisation_budgets, status_name
 from stratmon.analysis.published_quality import by_check, published_quality
+from stratmon.analysis.reconcile import reconcile
 from stratmon.analysis.report_types import Column, Table
 from stratmon.i18n import _, format_count, format_usd_words, ngettext
 
@@ -111,6 +113,28 @@ def coverage_table(builder: Builder) -> Table:
         Column("missing", _("Missing publishers (budget tables)"))), tuple(rows),
         note=_("An agency is named where the State Department's budget tables show its accounts funding the "
                "country and it publishes less than half of that in IATI."))
+
+
+def reconciliation_table(builder: Builder) -> Table:
+    """IATI's disbursements against ForeignAssistance.gov's per place and fiscal year, over the years in
+    which the IATI data hold disbursements for these places only: ForeignAssistance.gov goes back to 1946,
+    and pages of years with nothing in IATI would say nothing `stratmon reconcile` does not."""
+    rows = [r for r in reconcile(builder.connection, builder.framework, builder.fiscal_years,
+                                 [builder.country] if builder.country else None, builder.coverage_data)
+            if r.type == "disbursement"]
+    with_iati = sorted({r.fy for r in rows if r.iati_usd})
+    note = None
+    if with_iati and (with_iati[0] > min(r.fy for r in rows) or with_iati[-1] < max(r.fy for r in rows)):
+        note = _("Only the fiscal years in which the IATI data hold disbursements for these places, {span}, are "
+                 "listed; `stratmon reconcile` lists every year ForeignAssistance.gov has.").format(
+            span=span_words(with_iati[0], with_iati[-1]))
+    kept = [r for r in rows if with_iati and with_iati[0] <= r.fy <= with_iati[-1]]
+    return Table("reconciliation", _("IATI against ForeignAssistance.gov, disbursements"), (
+        Column("country", _("Country")), Column("fy", _("Fiscal year"), "year"),
+        Column("iati", _("IATI (USD)"), "money"), Column("fagov", _("ForeignAssistance.gov (USD)"), "money"),
+        Column("ratio", _("IATI ÷ ForeignAssistance.gov"), "percent")),
+        tuple({"country": builder.labels.recipient(r.country), "fy": r.fy, "iati": r.iati_usd, "fagov": r.fagov_usd,
+               "ratio": r.ratio} for r in kept), note=note)
 
 
 def published_table(builder: Builder) -> Table:

@@ -32,9 +32,9 @@ from stratmon.analysis.report_changes import changes_section
 from stratmon.analysis.report_events import chart_events, chart_events_note, events_section
 from stratmon.analysis.report_results import results_section as results_section_of
 from stratmon.analysis.report_narratives import narratives_section
-from stratmon.analysis.reconcile import reconcile
 from stratmon.analysis.report_types import Chart, Column, Report, Section, Table
 from stratmon.analysis.top import top_activities
+from stratmon.chart_style import OTHER_COLOUR, named_line_colours
 from stratmon.i18n import _, format_count, format_percent, format_usd_words
 from stratmon.store import schema
 
@@ -155,20 +155,19 @@ def _funding(builder: _Builder) -> Section:
     years_obligated, years_disbursed = builder.sums(("fy",), "obligation"), builder.sums(("fy",), "disbursement")
     years = sorted(set(years_obligated) | set(years_disbursed))
     year_rows = [(str(y), years_obligated.get(y, ZERO), years_disbursed.get(y, ZERO)) for y in years]
-    by_year_line = builder.sums(("fy", "line"))
+    # Each line of action in the framework's colour, as in the portal; other money in grey.
+    colours = named_line_colours(builder.framework, lambda line: builder.aligned_name("line", line))
+    colours.update({name: OTHER_COLOUR for name, _o, _d in line_rows if name not in colours})
     charts = (
         Chart("disbursements_by_line", _("Disbursements by line of action"), "bar",
               # The bars' names say what they are; an axis title would only crowd them.
               tuple({"line": name, "usd": d} for name, _o, d in line_rows), "line", "usd", "",
-              _("Disbursements (USD)")),
+              _("Disbursements (USD)"),
+              colours=tuple(colours.items())),
         Chart("disbursements_by_country", _("Disbursements by country"), "bar",
               tuple({"country": name, "usd": d} for name, _o, d in country_rows), "country", "usd",
               "", _("Disbursements (USD)")),
-        Chart("disbursements_by_year", _("Disbursements by fiscal year and line of action"), "stacked_bar",
-              tuple({"fy": str(fy), "usd": usd, "line": builder.aligned_name("line", line)}
-                    for (fy, line), usd in sorted(by_year_line.items())),
-              "fy", "usd", _("Fiscal year"), _("Disbursements (USD)"), "line", _("Line of action"),
-              events=chart_events(builder.events), note=chart_events_note() if builder.events else None),
+        _year_line_chart(builder),
     )
     tables = (
         _money_table("funding_by_line", _("Funding by line of action"), Column("line", _("Line of action")), line_rows),
@@ -181,6 +180,23 @@ def _funding(builder: _Builder) -> Section:
         _money_table("funding_by_year", _("Funding by fiscal year"), Column("fy", _("Fiscal year"), "year"), year_rows),
         _pipeline_table(builder), _top_table(builder))
     return Section("funding", _("Funding"), (), charts, tables)
+
+
+def _year_line_chart(builder: _Builder) -> Chart:
+    """Disbursements per fiscal year stacked by line of action in the framework's order and colours, the
+    money outside the Strategy or not aligned as one grey series on top (as the portal draws it)."""
+    other = _("Outside the Strategy or not aligned")
+    lines = {line.id for line in builder.framework.lines_of_action}
+    by_year: dict[tuple[int, str], Decimal] = {}
+    for (fy, line), usd in sorted(builder.sums(("fy", "line")).items()):
+        series = builder.aligned_name("line", line) if line in lines else other
+        by_year[(fy, series)] = by_year.get((fy, series), ZERO) + usd
+    colours = named_line_colours(builder.framework, lambda line: builder.aligned_name("line", line), other)
+    return Chart("disbursements_by_year", _("Disbursements by fiscal year and line of action"), "stacked_bar",
+                 tuple({"fy": str(fy), "usd": usd, "line": series} for (fy, series), usd in sorted(by_year.items())),
+                 "fy", "usd", _("Fiscal year"), _("Disbursements (USD)"), "line", _("Line of action"),
+                 events=chart_events(builder.events), note=chart_events_note() if builder.events else None,
+                 colours=tuple(colours.items()))
 
 
 def _pipeline_table(builder: _Builder) -> Table:
@@ -217,7 +233,7 @@ def _context(builder: _Builder) -> Section:
         Column("indicator", _("Indicator")), Column("country", _("Country")),
         Column("baseline_year", _("Baseline year"), "year"), Column("baseline", _("Baseline"), "number"),
         Column("latest_year", _("Latest year"), "year"), Column("latest", _("Latest"), "number"),
-        Column("change", _("Change")), Column("source", _("Source"))),
+        Column("change", _("Change")), Column("source", _("Source"), as_published=True)),
         tuple({"indicator": names.get(r.indicator, r.indicator), "country": builder.labels.recipient(r.country),
                "baseline_year": baseline_year_words(r), "baseline": r.baseline, "latest_year": r.latest_year,
                "latest": r.latest, "change": change_words(r, builder.lang), "source": r.source or ""} for r in rows),
@@ -235,7 +251,7 @@ def _commitments(builder: _Builder) -> Section:
     table = Table("commitments", _("Partner commitments next to U.S. disbursements in the same countries"), (
         Column("commitment", _("Commitment")), Column("period", _("Period")),
         Column("amount", _("Committed (USD)"), "money"), Column("us_disbursed", _("U.S. disbursed (USD)"), "money"),
-        Column("source", _("Source"))), tuple(rows),
+        Column("source", _("Source"), as_published=True)), tuple(rows),
         note=_("U.S. disbursements are those of the report's period, not of the commitment's."))
     return Section("commitments", _("Partner commitments"), (), (), (table,))
 
@@ -253,15 +269,6 @@ def _coverage(builder: _Builder) -> tuple[Section, Decimal | None, dict[str, Dec
                "outside": r.outside_usd, "not_aligned": r.not_aligned_usd} for r in result.rows),
         {"agency": _("Total"), "total": overall.total_usd, "aligned": overall.aligned_usd,
          "outside": overall.outside_usd, "not_aligned": overall.not_aligned_usd})
-    rows = [r for r in reconcile(builder.connection, builder.framework, builder.fiscal_years,
-                                 [builder.country] if builder.country else None, builder.coverage_data)
-            if r.type == "disbursement"]
-    recon = Table("reconciliation", _("IATI against ForeignAssistance.gov, disbursements"), (
-        Column("country", _("Country")), Column("fy", _("Fiscal year"), "year"),
-        Column("iati", _("IATI (USD)"), "money"), Column("fagov", _("ForeignAssistance.gov (USD)"), "money"),
-        Column("ratio", _("IATI ÷ ForeignAssistance.gov"), "percent")),
-        tuple({"country": builder.labels.recipient(r.country), "fy": r.fy, "iati": r.iati_usd, "fagov": r.fagov_usd,
-               "ratio": r.ratio} for r in rows))
     paragraphs = []
     if share is not None:
         paragraphs.append(_("{share} of disbursed dollars are attributed with a reason; {amount} are not "
@@ -276,7 +283,8 @@ def _coverage(builder: _Builder) -> tuple[Section, Decimal | None, dict[str, Dec
         n=format_count(sum(row["findings"] for row in published.rows))))
     return (Section("coverage", _("Data coverage and quality"), tuple(paragraphs), (),
                     (report_coverage.coverage_table(builder), report_coverage.budget_table(builder),
-                     report_coverage.organisation_budget_table(builder), table, recon,
+                     report_coverage.organisation_budget_table(builder), table,
+                     report_coverage.reconciliation_table(builder),
                      published)), share,
             result.by_confidence)
 
@@ -295,6 +303,10 @@ def _methods(builder: _Builder, snap: str, placed: dict[str, Decimal]) -> Sectio
         *_precision_sentences(builder),
         _("Indicator results are those published in IATI and those entered and approved in Strategy Monitor; "
           "context indicators keep their source and vintage."),
+        _("Narratives are written by analysts in Strategy Monitor's workspace, per line of action, country and "
+          "span of fiscal years, in English and Spanish; another analyst or an administrator approves each "
+          "version before it is shown, and both steps are in the audit log. The report prints the approved text "
+          "as written and lists every missing narrative as a gap: none is generated or filled in."),
         _("Data snapshot {snapshot}: the same snapshot always gives the same figures.").format(snapshot=snap)))
 
 
@@ -353,5 +365,6 @@ def build_report(connection: Connection, crosswalks: Crosswalks, lang: str, *, f
         labels={"contents": _("Contents"), "page": _("page"), "generated": _("Generated on"),
                 "snapshot": _("Data snapshot"), "software": _("Strategy Monitor version"),
                 "prepared_by": _("Prepared with Strategy Monitor from public data"),
-                "no_rows": _("The loaded data hold no values for this table in the report's span.")})
+                "no_rows": _("The loaded data hold no values for this table in the report's span."),
+                "no_section": _("The loaded data hold no values for this section in the report's span.")})
 

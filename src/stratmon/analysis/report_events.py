@@ -21,7 +21,7 @@ def events_section(events: list[DatedEvent], framework, lang: str) -> Section:
     """The dated list of `events`, numbered as on the charts."""
     table = Table("events", _("Events of the period, by date"), (
         Column("number", _("No.")), Column("date", _("Date")), Column("places", _("Countries")),
-        Column("event", _("Event")), Column("source", _("Source"))),
+        Column("event", _("Event")), Column("source", _("Source"), as_published=True)),
         tuple({"number": str(event.number), "date": event_date_words(event.event, lang),
                "places": event_places_words(event.event, framework, lang),
                "event": _("{title}. {text}").format(title=event.event.title.get(lang), text=event.event.text.get(lang)),

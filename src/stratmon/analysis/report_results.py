@@ -149,7 +149,7 @@ def _objective_table(builder, objective: ObjectiveResults, publishers: dict[str,
         note += " " + ngettext("{n} disaggregate with no target and no result is left out.",
                                "{n} disaggregates with no target and no result are left out.", empty).format(n=empty)
     return Table(f"objective_{objective.objective_id or 'none'}", _objective_name(builder, objective.objective_id), (
-        Column("indicator", _("Indicator")), Column("reported_by", _("Where, reported by")),
+        Column("indicator", _("Indicator")), Column("reported_by", _("Where, reported by"), as_published=True),
         Column("period", _("Period")), Column("target", _("Target"), "number"), Column("actual", _("Actual"), "number"),
         Column("achieved", _("Achieved"), "percent"), Column("status", _("Status"))),
         tuple(rows), row_notes=tuple(notes), note=note)
@@ -166,7 +166,7 @@ def _missed_table(builder, results: list[ObjectiveResults]) -> Table:
     return Table("missed_targets", _("Targets missed (latest result) and the reasons given"), (
         Column("objective", _("Objective")), Column("indicator", _("Indicator")), Column("country", _("Country")),
         Column("target", _("Target"), "number"), Column("actual", _("Actual"), "number"),
-        Column("achieved", _("Achieved"), "percent"), Column("reason", _("Reason"))), tuple(rows),
+        Column("achieved", _("Achieved"), "percent"), Column("reason", _("Reason"), as_published=True)), tuple(rows),
         note=_("Needing attention or off track, by objective, furthest from the target first. A reason is the "
                "comment the publisher wrote on the result in IATI, or the reason entered with the result."))
 
@@ -198,8 +198,8 @@ def _largest(costs: list[UnitCost]) -> list[UnitCost]:
 def _unit_cost_table(builder, costs: list[UnitCost]) -> Table:
     largest = _largest(costs)
     return Table("unit_costs", _("Cost per unit of result (largest programmes)"), (
-        Column("indicator", _("Indicator")), Column("country", _("Country")),
-        Column("usd_per_unit", _("USD per unit"), "money"), Column("computed", _("Computed as"))),
+        Column("indicator", _("Indicator"), as_published=True), Column("country", _("Country")),
+        Column("usd_per_unit", _("USD per unit"), "money"), Column("computed", _("Computed as"), as_published=True)),
         tuple({"indicator": c.indicator_name, "country": builder.labels.recipient(c.country),
                "usd_per_unit": c.usd_per_unit, "computed": unit_cost_words(builder, c)} for c in largest),
         note=_("Only on an indicator's total, never on a disaggregate. All of the activity's disbursements in the "

@@ -15,11 +15,13 @@ CELL_KINDS = ("text", "money", "number", "percent", "year")
 
 @dataclass(frozen=True)
 class Column:
-    """A table column: a stable key, its heading, and how its values read."""
+    """A table column: a stable key, its heading, and how its values read; `as_published` when its texts
+    are (or quote) the data's words (publishers' names and comments, citations), not the report's."""
 
     key: str
     heading: str
     kind: str = "text"             # one of CELL_KINDS; money is USD, percent a fraction (0.5 = 50 %)
+    as_published: bool = False
 
 
 @dataclass(frozen=True)
@@ -65,6 +67,9 @@ class Chart:
     color_title: str | None = None
     events: tuple[ChartEvent, ...] = ()  # marked on "stacked_bar" and "line" charts, whose x are years
     note: str | None = None        # printed under the chart
+    # Series (or, on a "bar" chart, bars) that have a colour of their own, in the order series are
+    # drawn: (name, "#rrggbb"), e.g. the lines of action in the framework's colours and order.
+    colours: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)

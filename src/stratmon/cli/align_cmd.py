@@ -212,7 +212,7 @@ def _explanation_tree(found, labels: Labels) -> Tree:
         geography = tree.add(_("The Strategy's geography"))
         for key, decision, reason, places in found.regional:
             counted = _("counted as the Strategy's") if decision == "in" else _("not counted")
-            geography.add(escape(f"{labels.recipient(key)}: {counted} ({reason_text(reason, places)})"))
+            geography.add(escape(f"{labels.recipient(key)}: {counted} ({reason_text(reason)}{': ' + places if places else ''})"))
         if found.outside_recipients:
             geography.add(escape(_("Outside it, never aligned: {recipients}").format(
                 recipients=", ".join(labels.recipient(key) for key in found.outside_recipients))))
@@ -276,7 +276,7 @@ def _explanation_document(found, labels: Labels) -> dict:
         "sectors": [{"vocabulary": vocabulary, "code": code, "name": name, "percentage": percentage}
                     for vocabulary, code, name, percentage in found.sectors],
         "geography": {"regions": [{"recipient": key, "counted": decision == "in", "reason": reason, "places": places,
-                                   "explanation": reason_text(reason, places)}
+                                   "explanation": reason_text(reason)}
                                   for key, decision, reason, places in found.regional],
                       "outside_recipients": found.outside_recipients},
         "overrides": [{"id": o.id, "target": o.target, "reason": o.reason, "created_by": o.created_by,

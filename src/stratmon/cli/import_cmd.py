@@ -66,6 +66,7 @@ def import_iati(
 ) -> None:
     """Import IATI activity and organisation XML files: each file whole or not at all."""
     from stratmon.sources.iati_org import is_organisation_file
+    from stratmon.store.first_import import put_off
     from stratmon.store.import_workers import PreparedFiles, default_workers
     from stratmon.store.load import import_prepared_file
     from stratmon.store.load_organisation import import_organisation_file
@@ -81,9 +82,12 @@ def import_iati(
             return import_organisation_file(engine, path, on_progress=on_progress)
         return import_prepared_file(engine, path, prepared.messages(path), strict=strict, on_progress=on_progress)
 
-    # Workers are forked here, before the progress bar starts its thread.
+    # Workers are forked here, before the progress bar starts its thread. A first import makes the
+    # activity tables' secondary indexes (and PostgreSQL's foreign keys) once, at its end
+    # (store/first_import.py).
     with PreparedFiles(activity_files, default_workers(len(activity_files)) if workers is None else workers,
-                       repair_invalid_characters=repair_invalid_characters) as prepared:
+                       repair_invalid_characters=repair_invalid_characters) as prepared, \
+            put_off(engine, activity_files):
         _import_files(files, import_one)
 
 

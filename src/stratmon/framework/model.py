@@ -66,6 +66,9 @@ class LineOfAction(Strict):
     status: Status
     source: str = Field(min_length=1)
     objectives: tuple[Objective, ...] = ()
+    # The line's colour wherever it is drawn (portal and report charts, the portal's cards), "#rrggbb";
+    # a line without one takes the next of `stratmon.chart_style`'s series colours.
+    colour: str | None = Field(default=None, pattern=r"^#[0-9a-fA-F]{6}$")
 
     def all_objectives(self) -> Iterator[Objective]:
         """Every objective under this line, sub-objectives included."""

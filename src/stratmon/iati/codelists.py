@@ -12,6 +12,7 @@ from pathlib import Path
 from lxml import etree
 
 from stratmon.config import codelists_dir
+from stratmon.i18n import InLanguage
 from stratmon.iati.standard import XML_LANG
 from stratmon.sources.xmlsafe import parser_options
 
@@ -53,10 +54,13 @@ class Codelists:
         return names
 
     def name(self, codelist: str, code: str, lang: str = "en", fallback: str | None = None) -> str:
-        """The name of `code`: from the codelist (in `lang`, else English), else `fallback`, else the code."""
+        """The name of `code`: from the codelist (in `lang`, else English), else `fallback`, else the code.
+        A codelist's name is an `InLanguage` that knows its language: the IATI codelists name codes in
+        English and French only, and a Spanish page marks an English name as English."""
         by_lang = self.items(codelist).get(code)
         if by_lang:
-            return by_lang.get(lang) or by_lang.get("en") or next(iter(by_lang.values()))
+            found = lang if lang in by_lang else "en" if "en" in by_lang else next(iter(by_lang))
+            return InLanguage(by_lang[found], found)
         return fallback or code
 
 

@@ -6,10 +6,14 @@ they are drawn: "bar" is a ranking, horizontal bars with the categories down the
 bottom in the order they first appear in `data`, stacked by `chart.color`; "line" is a trend, the
 categories along the bottom as ordinal years in ascending order, one line per `chart.color` value.
 
-Series (stacks, lines, legend entries) follow the order in which they first appear in `data`. Axis
-numbers use the language's separators (1,234 / 1.234); when the largest bar, stack or point reaches
-a million, the value axis reads in millions ("12M" / "12 M") and the caller's axis title should name
-the unit only ("USD"). No chart title: the report prints it above the chart.
+Series (stacks, lines, legend entries) follow `chart.colours`, then the order in which they first
+appear in `data`; a series or bar named in `chart.colours` has that colour (the framework's colour of a
+line of action, as in the portal: `stratmon.chart_style`), the others Tol's muted colours in turn.
+Labels too long for one line, in legends and down a ranking's axis, wrap onto more lines; an axis of
+years leaves every other label out where they would touch. Axis numbers use the language's separators
+(1,234 / 1.234); when the largest bar, stack or point reaches a million, the value axis reads in
+millions ("12M" / "12 M") and the caller's axis title should name the unit only ("USD"). No chart
+title: the report prints it above the chart.
 
 Charts over years ("stacked_bar", "line") mark `chart.events`: a dashed vertical line where the event
 falls in its category's band (its place in the fiscal year), its label (a number) at the top; events
@@ -26,6 +30,7 @@ generic font family that resolves to installed fonts.
 
 from __future__ import annotations
 
+import math
 import re
 from decimal import Decimal
 from typing import Any
@@ -35,6 +40,7 @@ import vl_convert
 from markupsafe import escape
 
 from stratmon.analysis.report_types import Chart
+from stratmon.chart_style import colour_range, label_lines, line_count, wrapped_labels, year_axis
 from stratmon.i18n import format_measure
 
 CHART_KINDS = ("bar", "stacked_bar", "line")
@@ -45,14 +51,14 @@ FONT = "DejaVu Sans, sans-serif"
 WIDTH = 640              # the whole SVG, labels and legend included: fits an A4 or Letter text column
 PLOT_HEIGHT = 300        # columns and lines; horizontal bars grow with their number instead
 BAR_STEP = 22            # pixels per horizontal bar, gap included
+LABEL_LINE_HEIGHT = 13   # pixels per further line of a wrapped label (11-pixel type)
+BAR_LABEL_CHARACTERS = 32  # a ranking's labels wrap beyond this: about the axis's 220 pixels
+CHARACTER_WIDTH = 6.6    # pixels, an 11-pixel DejaVu Sans character on average: to size legend columns
+LEGEND_SYMBOL = 34       # pixels of a legend entry besides its label: symbol and gaps
+PLOT_WIDTH = WIDTH - 70  # pixels left of WIDTH for the plot beside the value axis's labels and title
+CATEGORY_LABEL_GAP = 8   # pixels at least between two labels along the bottom
 TICK_COUNT = 6
 MILLION = 1_000_000
-# Paul Tol's "muted" qualitative scheme (https://personal.sron.nl/~pault/#sec:qualitative):
-# told apart by readers with any common colour-vision deficiency, and legible in print.
-SERIES_COLOURS = (
-    "#332288", "#88CCEE", "#44AA99", "#117733", "#999933",
-    "#DDCC77", "#CC6677", "#882255", "#AA4499", "#DDDDDD",
-)
 ONE_SERIES_COLOUR = "#4477AA"   # Tol's "bright" blue: a single series needs no contrast with others
 EVENT_COLOUR = "#4A5561"        # events are marks on the chart, not a series: a dark grey
 EVENT_LABEL_STEP = 12           # pixels between the labels of events in the same category
@@ -125,10 +131,17 @@ def _records(chart: Chart) -> list[dict[str, Any]]:
             record["series"] = _plain(row.get(chart.color))
         records.append(record)
     if chart.color is not None:
-        rank = {series: index for index, series in enumerate(_first_seen(records, "series"))}
+        rank = {series: index for index, series in enumerate(_series_order(chart, records))}
         for record in records:
             record["series_rank"] = rank[record["series"]]
     return records
+
+
+def _series_order(chart: Chart, records: list[dict[str, Any]]) -> list[Any]:
+    """The series drawn: those of `chart.colours` in its order, then the others as they first appear."""
+    present = _first_seen(records, "series")
+    named = [name for name, _colour in chart.colours if name in present]
+    return named + [series for series in present if series not in named]
 
 
 def _first_seen(records: list[dict[str, Any]], field: str) -> list[Any]:
@@ -191,9 +204,17 @@ def _with_events(chart: Chart, records: list[dict[str, Any]], spec: alt.Chart,
     return alt.layer(spec, *marks) if marks else spec
 
 
-def _legend(chart: Chart) -> alt.Legend:
-    """Below the plot, so that the plot keeps the page's width."""
-    return alt.Legend(title=chart.color_title, orient="bottom", direction="horizontal", columns=4)
+def _legend(chart: Chart, series: list[Any]) -> alt.Legend:
+    """Below the plot, so that the plot keeps the page's width: as many columns as the longest label
+    (wrapped) leaves room for, the entries spread evenly over the rows; no label is cut."""
+    names = [str(name) for name in series]
+    longest = max(len(line) for name in names for line in label_lines(name))
+    fitting = max(1, min(len(names), int(WIDTH // (longest * CHARACTER_WIDTH + LEGEND_SYMBOL))))
+    columns = math.ceil(len(names) / math.ceil(len(names) / fitting))
+    wrapped = wrapped_labels(names)
+    return alt.Legend(title=chart.color_title, orient="bottom", direction="horizontal", columns=columns,
+                      labelLimit=WIDTH // columns - LEGEND_SYMBOL,
+                      **({"labelExpr": wrapped} if wrapped else {}))
 
 
 def _sized(spec: alt.Chart, height: int | alt.Step) -> alt.Chart:
@@ -204,21 +225,33 @@ def _sized(spec: alt.Chart, height: int | alt.Step) -> alt.Chart:
 
 
 def _bar(chart: Chart, records: list[dict[str, Any]], value_axis: alt.Axis) -> alt.Chart:
-    """A ranking: one horizontal bar per category, largest value on top."""
-    spec = _base(records).mark_bar(color=ONE_SERIES_COLOUR).encode(
-        y=alt.Y("x:N", sort="-x", title=chart.x_title),
-        x=alt.X("y:Q", title=chart.y_title, axis=value_axis),
-    )
-    return _sized(spec, alt.Step(BAR_STEP))
+    """A ranking: one horizontal bar per category, largest value on top; a category named in
+    `chart.colours` in its colour, the others in one blue."""
+    labels = [str(label) for label in _first_seen(records, "x")]
+    wrapped = wrapped_labels(labels, BAR_LABEL_CHARACTERS)
+    encoding: dict[str, Any] = {
+        "y": alt.Y("x:N", sort="-x", title=chart.x_title, axis=alt.Axis(labelExpr=wrapped) if wrapped else alt.Axis()),
+        "x": alt.X("y:Q", title=chart.y_title, axis=value_axis),
+    }
+    if chart.colours:
+        fixed = dict(chart.colours)
+        categories = _first_seen(records, "x")
+        encoding["color"] = alt.Color("x:N", legend=None, scale=alt.Scale(
+            domain=categories, range=[fixed.get(category, ONE_SERIES_COLOUR) for category in categories]))
+    spec = _base(records).mark_bar(color=ONE_SERIES_COLOUR).encode(**encoding)
+    # A bar whose label takes two lines gets the room of two.
+    step = BAR_STEP + LABEL_LINE_HEIGHT * (line_count(labels, BAR_LABEL_CHARACTERS) - 1)
+    return _sized(spec, alt.Step(step))
 
 
 def _stacked_bar(chart: Chart, records: list[dict[str, Any]], value_axis: alt.Axis) -> alt.Chart:
     """One column per category, its parts stacked by series (first series at the bottom)."""
-    series = _first_seen(records, "series")
+    series = _series_order(chart, records)
     spec = _base(records).mark_bar(stroke="white", strokeWidth=0.5).encode(
-        x=alt.X("x:N", sort=_first_seen(records, "x"), title=chart.x_title, axis=alt.Axis(labelAngle=0)),
+        x=alt.X("x:N", sort=_first_seen(records, "x"), title=chart.x_title,
+                axis=_category_axis(_first_seen(records, "x"))),
         y=alt.Y("y:Q", title=chart.y_title, axis=value_axis, stack="zero"),
-        color=alt.Color("series:N", sort=series, scale=_colour_scale(series), legend=_legend(chart)),
+        color=alt.Color("series:N", sort=series, scale=_colour_scale(chart, series), legend=_legend(chart, series)),
         # The first series sits on the baseline, where its size reads best.
         order=alt.Order("series_rank:Q", sort="ascending"),
     )
@@ -228,7 +261,8 @@ def _stacked_bar(chart: Chart, records: list[dict[str, Any]], value_axis: alt.Ax
 def _line(chart: Chart, records: list[dict[str, Any]], value_axis: alt.Axis) -> alt.Chart:
     """A trend over ordinal years; each series with its own colour and point shape (for print)."""
     encoding: dict[str, Any] = {
-        "x": alt.X("x:O", sort="ascending", title=chart.x_title, axis=alt.Axis(labelAngle=0)),
+        "x": alt.X("x:O", sort="ascending", title=chart.x_title,
+                   axis=_category_axis(sorted(_first_seen(records, "x")))),
         "y": alt.Y("y:Q", title=chart.y_title, axis=value_axis),
     }
     mark: dict[str, Any] = {"point": alt.OverlayMarkDef(filled=True, size=40), "strokeWidth": 2}
@@ -236,9 +270,9 @@ def _line(chart: Chart, records: list[dict[str, Any]], value_axis: alt.Axis) -> 
         mark["color"] = ONE_SERIES_COLOUR
         mark["point"] = alt.OverlayMarkDef(filled=True, size=40, color=ONE_SERIES_COLOUR)
     else:
-        series = _first_seen(records, "series")
-        legend = _legend(chart)
-        encoding["color"] = alt.Color("series:N", sort=series, scale=_colour_scale(series), legend=legend)
+        series = _series_order(chart, records)
+        legend = _legend(chart, series)
+        encoding["color"] = alt.Color("series:N", sort=series, scale=_colour_scale(chart, series), legend=legend)
         encoding["shape"] = alt.Shape(
             "series:N", sort=series, scale=alt.Scale(domain=series, range=list(SERIES_SHAPES)), legend=legend
         )
@@ -246,6 +280,18 @@ def _line(chart: Chart, records: list[dict[str, Any]], value_axis: alt.Axis) -> 
                   PLOT_HEIGHT)
 
 
-def _colour_scale(series: list[Any]) -> alt.Scale:
-    """Series colours in order of first appearance (repeating beyond ten series)."""
-    return alt.Scale(domain=series, range=list(SERIES_COLOURS))
+def _category_axis(categories: list[Any]) -> alt.Axis:
+    """The axis along the bottom (years): upright labels, and when they would touch, only every second,
+    fourth, ... one, starting with the first; the others are left out of the drawing, not hidden in it,
+    so that the PDF's text does not run them together either."""
+    widest = max(len(str(category)) for category in categories) * CHARACTER_WIDTH + CATEGORY_LABEL_GAP
+    step = 1
+    while step < len(categories) and PLOT_WIDTH * step / len(categories) < widest:
+        step *= 2
+    shown = {"values": categories[::step]} if step > 1 else {}
+    return alt.Axis(**year_axis(), **shown)
+
+
+def _colour_scale(chart: Chart, series: list[Any]) -> alt.Scale:
+    """Each series' colour: its own from `chart.colours`, else Tol's muted colours in turn."""
+    return alt.Scale(domain=series, range=colour_range(series, dict(chart.colours)))

@@ -21,7 +21,8 @@ from markupsafe import Markup
 from weasyprint import HTML
 
 from stratmon.analysis.report_types import CELL_KINDS, Chart, Column, Report, Section, Table
-from stratmon.i18n import format_count, format_measure, format_money, format_percent
+from stratmon.i18n import InLanguage, format_count, format_measure, format_money, format_percent
+from stratmon.markup import with_code
 
 try:  # WeasyPrint 68+ takes a URLFetcher; earlier versions any callable
     from weasyprint.urls import URLFetcher as _FetcherBase
@@ -53,6 +54,7 @@ class Cell:
     text: str
     value: str | None  # "" for a missing figure; None for text and year cells
     lang: str | None = None  # a text's language where the data says it and it is not the report's
+    is_published: bool = False  # the data's words (`InLanguage`: a title, a name), not the report's
 
 
 def _figure(value: object) -> Decimal | None:
@@ -81,9 +83,9 @@ def _cell(column: Column, value: object, lang: str) -> Cell:
     if column.kind not in NUMERIC_KINDS:
         text_lang = getattr(value, "lang", None)  # `InLanguage`: an activity's title published in English only
         return Cell(column.key, column.kind, "" if value is None else str(value), None,
-                    text_lang if text_lang != lang else None)
-    if isinstance(value, str):
-        return Cell(column.key, column.kind, value, "")
+                    text_lang if text_lang != lang else None, column.as_published or isinstance(value, InLanguage))
+    if isinstance(value, str):  # the publisher's words where a figure was expected ("No Target")
+        return Cell(column.key, column.kind, value, "", is_published=True)
     figure = _figure(value)
     if figure is None:
         return Cell(column.key, column.kind, MISSING, "")
@@ -133,6 +135,17 @@ class SectionView:
     charts: list[ChartView]
     tables: list[TableView]
 
+    @property
+    def is_empty(self) -> bool:
+        """Nothing to read but tables without rows: the section then says so in one line."""
+        return _is_empty(self.section) and not self.charts
+
+
+def _is_empty(section: Section) -> bool:
+    """A section with no words, no narratives, no chart and only tables without rows."""
+    return not (section.paragraphs or section.narratives or section.charts
+                or any(table.rows for table in section.tables))
+
 
 # A chart drawn to a file may start with an XML declaration or doctype, which HTML does not allow
 # inside a document.
@@ -165,6 +178,7 @@ def _environment() -> Environment:
     environment = Environment(loader=PackageLoader("stratmon", "reports/templates"),
                               autoescape=select_autoescape(["html"]), trim_blocks=True, lstrip_blocks=True)
     environment.filters["css_string"] = _css_string
+    environment.filters["with_code"] = with_code
     return environment
 
 
@@ -265,6 +279,9 @@ def report_markdown(report: Report) -> str:
                          for number, section in enumerate(report.sections, start=1))]
     for number, section in enumerate(report.sections, start=1):
         blocks.append(f"## {number}. {_md(section.title)}")
+        if _is_empty(section) and labels.get("no_section"):
+            blocks.append(f"*{_md(labels['no_section'])}*")
+            continue
         blocks += [_md(paragraph) for paragraph in section.paragraphs]
         blocks += _md_narratives(section, report.lang)
         for table in section.tables:

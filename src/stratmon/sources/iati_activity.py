@@ -18,7 +18,7 @@ from stratmon.iati import standard
 from stratmon.sources import iati_elements as el
 from stratmon.sources import iati_shapes as shapes
 from stratmon.sources.errors import ContentError
-from stratmon.sources.iati_common import code_of, first_text, narratives, to_json
+from stratmon.sources.iati_common import code_of, extension_json, first_text, narratives, to_json
 from stratmon.sources.iati_records import Activity, ActivityDate, RelatedActivity
 from stratmon.sources.iati_shape_patterns import plain_transactions
 from stratmon.sources.iati_results import result
@@ -43,7 +43,7 @@ def fill_activity(activity: Activity, element: etree._Element, serialised: bytes
         if not isinstance(tag, str):
             continue  # a comment or processing instruction
         if tag[0] == "{":
-            activity.extensions.append(to_json(child))
+            activity.extensions.append(extension_json(child))
             continue
         shape = shapes.ACTIVITY_CHILDREN.get(tag)
         if shape is None:

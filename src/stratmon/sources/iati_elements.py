@@ -14,7 +14,7 @@ from stratmon.i18n import _
 from stratmon.iati import standard
 from stratmon.sources import iati_shapes as shapes
 from stratmon.sources.errors import ContentError
-from stratmon.sources.iati_common import code_of, first_text, to_json
+from stratmon.sources.iati_common import code_of, extension_json, first_text, to_json
 from stratmon.sources.iati_records import (
     Budget,
     DocumentLink,
@@ -138,7 +138,7 @@ def transaction(element: etree._Element, default_currency: str | None, known_pla
             elif tag == "tied-status":
                 record.tied_status = code_of(child)
             elif isinstance(tag, str) and tag[0] == "{":
-                record.extensions.append(to_json(child))
+                record.extensions.append(extension_json(child))
         except ContentError as exc:
             raise exc.at(child)
     if not type_code or not type_code.strip():

@@ -44,6 +44,9 @@ from stratmon.store.schema import metadata
 # for tables holding documents, whose rows can be megabytes each.
 BATCH_ROWS = 2000
 BATCH_ROWS_WITH_FILES = 4
+# Tables an archive leaves out: the data version (store/data_version.py) belongs to the database it counts
+# the changes of; a restore moves the restored database's own, never sets it back to the archive's.
+NOT_BACKED_UP = frozenset({"alembic_version", "data_version"})
 
 Progress = Callable[[str, int], None]
 
@@ -72,7 +75,7 @@ def backup_database(engine: Engine, path: Path, *, on_rows: Progress | None = No
         with _snapshot(engine) as connection:
             manifest = Manifest(schema_revision=_revision_in(connection), created_at=_now_text(),
                                 source_engine=engine.dialect.name, software_version=__version__)
-            for table in metadata.sorted_tables:
+            for table in backed_up_tables():
                 entry = TableEntry(table.name, [(c.name, column_kind(c.type)) for c in table.columns],
                                    [c.name for c in table.primary_key.columns] or ORDER_STORAGE)
                 writer.write_table(entry, _read_table(connection, table, entry, on_rows))
@@ -82,6 +85,11 @@ def backup_database(engine: Engine, path: Path, *, on_rows: Progress | None = No
         writer.abandon()
         raise
     return manifest
+
+
+def backed_up_tables() -> list[Table]:
+    """The schema's tables an archive holds, in the order it holds them."""
+    return [table for table in metadata.sorted_tables if table.name not in NOT_BACKED_UP]
 
 
 @contextmanager
@@ -191,7 +199,7 @@ def _tables_found(connection: Connection) -> dict[str, Table]:
     """The database's tables as they are (the schema's own, at an older revision, or anything else)."""
     found = MetaData()
     found.reflect(connection)
-    return {name: table for name, table in found.tables.items() if name != "alembic_version"}
+    return {name: table for name, table in found.tables.items() if name not in NOT_BACKED_UP}
 
 
 def _any_rows(connection: Connection, tables: list[Table]) -> bool:
@@ -226,7 +234,7 @@ def _tables_at(connection: Connection, is_head: bool) -> dict[str, Table]:
     """The tables to restore into: the schema's own at the newest revision, else those the older
     revision made."""
     if is_head:
-        return {table.name: table for table in metadata.sorted_tables}
+        return {table.name: table for table in backed_up_tables()}
     return _tables_found(connection)
 
 

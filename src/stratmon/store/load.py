@@ -8,18 +8,18 @@ from datetime import datetime
 from functools import lru_cache
 from pathlib import Path
 
-from sqlalchemy import Connection, Engine, Table, delete, select
+from sqlalchemy import Column, Connection, Engine, Table, bindparam, delete, select
 
 from stratmon.i18n import _
 from stratmon.iati.standard import is_version_1
 from stratmon.sources.errors import ImportRejected
 from stratmon.sources.iati_org import is_organisation_file
 from stratmon.sources.iati_records import SkippedActivity
-from stratmon.store import rollups, schema
+from stratmon.store import first_import, rollups, schema
 from stratmon.store.bulk import BulkWriter
 from stratmon.store.load_organisation import import_organisation_file
 from stratmon.store.prepare import (
-    LOCAL_ID_TABLES, TABLES, ActivityKey, FileRead, FileRefused, Message, PreparedBatch, prepare_file,
+    LOCAL_ID_TABLES, NO_RUN, ActivityKey, FileRead, FileRefused, Message, PreparedBatch, prepare_file,
 )
 from stratmon.store.runs import ImportReport, Ids, Issue, finish_run, import_transaction, now, other_file_conflict, \
     outcome, start_run
@@ -34,6 +34,24 @@ def _later(key: ActivityKey, existing) -> bool:
     mine = key.last_updated or datetime.min
     theirs = existing.last_updated_at or datetime.min
     return (mine, key.content_hash) > (theirs, existing.content_hash)
+
+
+# The stored versions of some activities. Written once, with the identifiers bound when it runs: a list
+# of literals in the statement would be coerced one by one by SQLAlchemy, for every batch.
+_STORED = (select(schema.activity.c.id, schema.activity.c.iati_identifier, schema.activity.c.content_hash,
+                  schema.activity.c.last_updated_at, schema.activity.c.import_run_id, schema.import_run.c.path)
+           .join(schema.import_run, schema.import_run.c.id == schema.activity.c.import_run_id)
+           .where(schema.activity.c.iati_identifier.in_(bindparam("identifiers", expanding=True))))
+
+
+# The bulk path. A batch whose activities are all new (the usual batch, and every batch of a first import)
+# goes in as the reader made it: the database adds to its local ids what makes them database ids (no row
+# rebuilt in Python), and its roll-up groups come worked out by the reader; and on SQLite the import runs
+# without foreign key enforcement (the loader hands out every id its rows refer to). Other batches (an
+# activity replaced or unchanged) take the plain path: rows rebuilt with their ids and counted into the
+# roll-up here. False sends every batch the plain way, with references checked by the database: the
+# database must come out identical (tests/test_import_bulk.py compares the two, table by table).
+BULK = True
 
 
 class _FileLoader:
@@ -54,22 +72,28 @@ class _FileLoader:
         if not batch.activities:
             return
         shifts, replaced = self._decide(batch)
-        if shifts:
-            self._replace(replaced, {name: _stored_ids(TABLES[name], rows, shifts, self.run_id)
-                                     for name, rows in batch.rows.items()})
+        if not shifts:
+            return
+        if replaced:
+            self._delete(replaced)
+        offsets = _consecutive(shifts) if BULK and not replaced and len(shifts) == len(batch.activities) else None
+        if offsets is not None:
+            for table in (schema.activity, *reversed(schema.ACTIVITY_CONTENT)):
+                if rows := batch.rows.get(table.name):
+                    self.writer.insert_rows(table, rows, add=_additions(table, offsets, self.run_id))
+            rollups.add_groups(self.connection, schema.transaction_split, batch.split_groups)
+            return
+        for table in (schema.activity, *reversed(schema.ACTIVITY_CONTENT)):
+            if rows := _stored_ids(table, batch.rows.get(table.name, ()), shifts, self.run_id):
+                self.writer.insert_rows(table, rows)
+                if table is schema.transaction_split:
+                    rollups.count_in(self.connection, table, rows)
 
     def _decide(self, batch: PreparedBatch) -> tuple[dict[int, tuple[int, ...]], list[int]]:
         """Which activities to store: local activity id (its place in the batch) → its database id,
         then what to add to each LOCAL_ID_TABLES id of its rows; and the stored ids they replace."""
-        activity = schema.activity
-        stored = {
-            row.iati_identifier: row
-            for row in self.connection.execute(
-                select(activity.c.id, activity.c.iati_identifier, activity.c.content_hash,
-                       activity.c.last_updated_at, activity.c.import_run_id, schema.import_run.c.path)
-                .join(schema.import_run, schema.import_run.c.id == activity.c.import_run_id)
-                .where(activity.c.iati_identifier.in_([a.identifier for a in batch.activities])))
-        }
+        stored = {row.iati_identifier: row for row in self.connection.execute(
+            _STORED, {"identifiers": [a.identifier for a in batch.activities]})}
         shifts: dict[int, tuple[int, ...]] = {}
         replaced: list[int] = []
         for local_id, key in enumerate(batch.activities, 1):
@@ -114,18 +138,20 @@ class _FileLoader:
         self.report.conflicts += 1
         self.report.add_issue(Issue("conflict", key.line, key.identifier, message))
 
-    def _replace(self, replaced: list[int], rows: dict[str, list[tuple]]) -> None:
-        if replaced:
-            for split_table in (schema.transaction_split, schema.alignment_split):
-                rollups.count_out(self.connection, split_table, replaced)
-            for table in (*schema.ACTIVITY_CONTENT, schema.activity):
-                column = table.c.id if table is schema.activity else table.c.activity_id
-                self.connection.execute(delete(table).where(column.in_(replaced)))
-        for table in (schema.activity, *reversed(schema.ACTIVITY_CONTENT)):
-            if table_rows := rows.get(table.name):
-                self.writer.insert_rows(table, table_rows)
-        if split_rows := rows.get(schema.transaction_split.name):
-            rollups.count_in(self.connection, schema.transaction_split, split_rows)
+    def _delete(self, replaced: list[int]) -> None:
+        """Delete the stored activities `replaced`, with everything that belongs to them."""
+        # The deletions find the rows by activity, and PostgreSQL cascades along the foreign keys: those
+        # first, if a first import put them off.
+        first_import.restore(self.connection)
+        for split_table in (schema.transaction_split, schema.alignment_split):
+            rollups.count_out(self.connection, split_table, replaced)
+        # Their rows in other tables first (what ON DELETE CASCADE takes with an activity): the import
+        # runs without foreign key enforcement on SQLite, where the cascade does not run.
+        for column in _OWNED_ELSEWHERE:
+            self.connection.execute(delete(column.table).where(column.in_(replaced)))
+        for table in (*schema.ACTIVITY_CONTENT, schema.activity):
+            column = table.c.id if table is schema.activity else table.c.activity_id
+            self.connection.execute(delete(table).where(column.in_(replaced)))
 
 
 def _earlier_in_file(kept_this_file: bool, tie: bool, kept_path: str) -> str:
@@ -141,6 +167,51 @@ def _earlier_in_file(kept_this_file: bool, tie: bool, kept_path: str) -> str:
                  "(newer last-updated-datetime)")
     return _("also earlier in this file with different content; kept the version from {kept} "
              "(newer last-updated-datetime)").format(kept=kept_path)
+
+
+def _owned_elsewhere() -> tuple[tuple[Column, ...], bool]:
+    """The columns by which rows of tables other than the activity's content belong to an activity, ON
+    DELETE CASCADE (regional_scope.activity_id); and whether the loader may import without foreign key
+    enforcement: not when some other table refers to an activity's content otherwise (restricting its
+    deletion, or referring to a transaction or a result), which only the database would then check."""
+    content = {table.name for table in (schema.activity, *schema.ACTIVITY_CONTENT)}
+    owned, may_skip_checks = [], True
+    for table in schema.metadata.sorted_tables:
+        if table.name in content:
+            continue
+        for key in table.foreign_keys:
+            if key.column.table.name not in content:
+                continue
+            if key.column is schema.activity.c.id and (key.ondelete or "").upper() == "CASCADE":
+                owned.append(key.parent)
+            else:
+                may_skip_checks = False
+    return tuple(owned), may_skip_checks
+
+
+_OWNED_ELSEWHERE, _MAY_SKIP_REFERENCE_CHECKS = _owned_elsewhere()
+
+
+def _consecutive(shifts: dict[int, tuple[int, ...]]) -> tuple[int, ...] | None:
+    """When a batch's activities are all stored under new ids that follow their order in the batch, as
+    the ids their rows hand out do (the usual batch): the one number to add to each kind of local id
+    (the activity's, then each LOCAL_ID_TABLES table's); else None."""
+    first = shifts[1]
+    for local_id, shift in shifts.items():
+        if shift[0] != first[0] + local_id - 1 or shift[1:] != first[1:]:
+            return None
+    return (first[0] - 1, *first[1:])
+
+
+def _additions(table: Table, offsets: tuple[int, ...], run_id: int) -> dict[int, int]:
+    """What to add at each place of `table`'s rows to turn the batch's local ids into database ids."""
+    activity_place, local_ids, run_place = _id_columns(table)
+    add = {activity_place: offsets[0]}
+    for place, table_shift in local_ids:
+        add[place] = offsets[table_shift]
+    if run_place is not None:
+        add[run_place] = run_id - NO_RUN
+    return add
 
 
 @lru_cache(maxsize=None)
@@ -206,7 +277,9 @@ def import_prepared_file(
         read_as = "1.0x" if is_version_1(opened.version) else "2.0x"
         report.add_issue(Issue("warning", opened.line, None, _("{problem}; read as version {version}").format(
             problem=opened.version_problem, version=read_as)))
-    with import_transaction(engine) as connection:
+    # The loader makes every reference its rows hold (it hands out their ids): the database need not check
+    # them row by row (store/runs.import_transaction).
+    with import_transaction(engine, check_references=not (BULK and _MAY_SKIP_REFERENCE_CHECKS)) as connection:
         loader = _FileLoader(connection, report, Ids(connection), path)
         start_run(connection, loader.run_id, "iati", path, started, record_kind="activity",
                   format_version=opened.version)

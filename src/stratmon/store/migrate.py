@@ -45,8 +45,13 @@ def upgrade(engine: Engine) -> tuple[str | None, str]:
     """Bring the schema to the newest revision; returns (before, after)."""
     from alembic import command
 
+    from stratmon.store.first_import import restore_missing
+
     before = current_revision(engine)
     command.upgrade(alembic_config(engine), "head")
+    # The indexes and keys a first import killed midway left unmade (store/first_import.py), now that the
+    # schema is the one they are made from.
+    restore_missing(engine)
     return before, head_revision(engine)
 
 

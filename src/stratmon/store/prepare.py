@@ -19,8 +19,7 @@ from stratmon.sources.errors import ImportRejected
 from stratmon.sources.iati import IatiFile
 from stratmon.sources.iati_records import Activity, SkippedActivity
 from stratmon.sources.xmlchars import CharactersRemoved
-from stratmon.store import schema
-from stratmon.store.bulk import driver_rows
+from stratmon.store import rollups, schema
 from stratmon.store.rows import activity_rows, empty_rows
 
 BATCH_ACTIVITIES = 400
@@ -28,7 +27,6 @@ BATCH_ACTIVITIES = 400
 LOCAL_ID_TABLES = ("iati_transaction", "result", "result_indicator", "indicator_period")
 # Stands in for the import run's id, which only the loader knows.
 NO_RUN = 0
-TABLES = {table.name: table for table in (schema.activity, *schema.ACTIVITY_CONTENT)}
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,6 +63,9 @@ class PreparedBatch:
     rows: dict[str, list[tuple]]
     next_ids: tuple[int, ...]  # one past the last local id used in each LOCAL_ID_TABLES table
     bytes_read: int  # of the file, so far
+    # What the batch's split rows add to the funding roll-up (rollups.groups_of), worked out here rather
+    # than in the importer, which uses it when it stores every activity of the batch.
+    split_groups: rollups.Groups = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,6 +141,8 @@ class _BatchBuilder:
         activity_rows(record, len(self.activities), NO_RUN, self._next_id, self._rows)
 
     def built(self, bytes_read: int) -> PreparedBatch:
-        rows = {name: driver_rows(TABLES[name], table_rows) for name, table_rows in self._rows.items() if table_rows}
+        rows = {name: table_rows for name, table_rows in self._rows.items() if table_rows}
         next_ids = tuple(self._last_ids[table] + 1 for table in LOCAL_ID_TABLES)
-        return PreparedBatch(self.activities, self.skipped, rows, next_ids, bytes_read)
+        splits = rows.get(schema.transaction_split.name)
+        groups = rollups.groups_of(schema.transaction_split, splits) if splits else []
+        return PreparedBatch(self.activities, self.skipped, rows, next_ids, bytes_read, groups)

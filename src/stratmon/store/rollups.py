@@ -8,6 +8,7 @@ therefore never see a roll-up that disagrees with the rows beside it.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from functools import lru_cache
 
 from sqlalchemy import Connection, Table, delete, func, literal, select
 from sqlalchemy.dialects import postgresql, sqlite
@@ -31,8 +32,17 @@ def _keys(rollup: Table) -> list[str]:
     return [column.name for column in rollup.primary_key.columns]
 
 
+Groups = list[tuple[tuple, int, int]]  # (roll-up key values, micros, split rows)
+
+
 def count_in(connection: Connection, split_table: Table, rows: Iterable[tuple]) -> None:
     """Add split rows, given as the tuples the loader inserts (`bulk.driver_rows`), to their roll-up."""
+    add_groups(connection, split_table, groups_of(split_table, rows))
+
+
+def groups_of(split_table: Table, rows: Iterable[tuple]) -> Groups:
+    """What split rows (tuples as `bulk.driver_rows` makes them) add to their roll-up, by key, in the order
+    the keys first come. Needs no connection: import workers work it out for the batches they read."""
     rollup = rollup_of(split_table)
     keys = _keys(rollup)
     position = {column.name: i for i, column in enumerate(split_table.columns)}
@@ -49,7 +59,13 @@ def count_in(connection: Connection, split_table: Table, rows: Iterable[tuple]) 
         else:
             total[0] += row[amount]
             total[1] += 1
-    _merge(connection, rollup, keys, [(key, micros, count) for key, (micros, count) in totals.items()])
+    return [(key, micros, count) for key, (micros, count) in totals.items()]
+
+
+def add_groups(connection: Connection, split_table: Table, groups: Groups) -> None:
+    """Add `groups_of` some split rows to their roll-up (the rows are inserted in the same transaction)."""
+    rollup = rollup_of(split_table)
+    _merge(connection, rollup, _keys(rollup), groups)
 
 
 def count_out(connection: Connection, split_table: Table, activity_ids: Sequence[int]) -> None:
@@ -99,7 +115,18 @@ def _merge(connection: Connection, rollup: Table, keys: list[str], groups: list[
     """Add (key values, micros, split rows) to the roll-up, creating the groups it lacks."""
     if not groups:
         return
-    dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
+    statement = _upsert(connection.dialect.name, rollup, tuple(keys))
+    values = []
+    for key, micros, count in groups:
+        units, remainder = divmod(micros, MICROS)
+        values.append({**dict(zip(keys, key)), "units": units, "remainder": remainder, "split_rows": count})
+    connection.execute(statement, values)
+
+
+@lru_cache(maxsize=None)
+def _upsert(dialect_name: str, rollup: Table, keys: tuple[str, ...]):
+    """The statement `_merge` runs: made once, as the importer merges groups batch after batch."""
+    dialect = postgresql if dialect_name == "postgresql" else sqlite
     statement = dialect.insert(rollup)
     # Two remainders make 0 to 2 units less 2 millionths; grouped, or the division binds tighter.
     carry = (rollup.c.remainder + statement.excluded.remainder).self_group()
@@ -108,8 +135,4 @@ def _merge(connection: Connection, rollup: Table, keys: list[str], groups: list[
         "remainder": carry % MICROS,
         "split_rows": rollup.c.split_rows + statement.excluded.split_rows,
     })
-    values = []
-    for key, micros, count in groups:
-        units, remainder = divmod(micros, MICROS)
-        values.append({**dict(zip(keys, key)), "units": units, "remainder": remainder, "split_rows": count})
-    connection.execute(statement, values)
+    return statement

@@ -881,3 +881,19 @@ organisation_document = Table(
 
 # Tables holding one organisation's content, children first: the order to delete them in.
 ORGANISATION_CONTENT = (organisation_budget_line, organisation_budget, organisation_document)
+
+
+# --------------------------------------------------------------------------- the data version
+# One row that moves with every committed change public answers can show (store/data_version.py): the
+# portal's page cache and its download cache key what they keep by it. Moved by database triggers that
+# migration 0016 puts on the tables `data_version.TRACKED` names, never written by the application.
+# `epoch` is drawn at random when the row is made, so that a database made again never repeats a version
+# an earlier one had; `changed_in` is the PostgreSQL transaction that last moved it (one move per
+# transaction there). Not in backups: a restored database keeps its own row, moved by the restore.
+data_version = Table(
+    "data_version", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("epoch", Text, nullable=False),
+    Column("version", BigInteger, nullable=False),
+    Column("changed_in", BigInteger),
+)

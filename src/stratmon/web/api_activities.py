@@ -56,13 +56,14 @@ def activities(
                            geography=current.framework.geography, lang=language())
     found = search_activities(db, query)
     names = labels(db, request)
+    href = activity_href(request, "")  # the route's address, looked up once: each item adds its identifier
     items = [m.ActivityItem(identifier=a.iati_identifier, title=a.title, title_lang=a.title_lang,
                             agency=a.reporting_org_ref,
                             agency_name=names.agency(a.reporting_org_ref) if a.reporting_org_ref else
                             a.reporting_org_name, status=a.status_code,
                             status_name=code_name("ActivityStatus", a.status_code), start=a.start, end=a.end,
                             disbursed_usd=usd(a.disbursed_usd), obligated_usd=usd(a.obligated_usd),
-                            href=activity_href(request, a.iati_identifier))
+                            href=href + quote(a.iati_identifier, safe="/"))
              for a in found.activities]
     return m.ActivityList(items=items, total=found.total, page=found.page, per_page=found.per_page,
                           pages=found.pages, links=page_links(request, found.page, found.pages))

@@ -11,6 +11,7 @@ from stratmon.analysis.funding_request import recipients_for
 from stratmon.web import api_models as m
 from stratmon.web.api_common import CountryParam, Db, FiscalYearsParam, labels, usd
 from stratmon.web.context import site
+from stratmon.web.views.span import coverage_data
 
 router = APIRouter()
 
@@ -43,7 +44,7 @@ def coverage_of(db, request: Request, places: tuple[str, ...], place: str, fy: s
     """Obligations and disbursements of `places` over `fy` against ForeignAssistance.gov; `data` and
     `names` when the caller asks for several places."""
     framework = site(request).framework
-    data = data or CoverageData(db, framework.geography)
+    data = data or coverage_data(db, framework.geography)
     names = names or labels(db, request)
     fiscal_years = parse_fiscal_years(fy)
     found = [coverage_out(data.coverage(places, fiscal_years, kind), place, request, names) for kind in COVERED_TYPES]

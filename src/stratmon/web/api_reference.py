@@ -11,7 +11,6 @@ from fastapi.responses import Response
 from sqlalchemy import Connection
 
 from stratmon.analysis.context import context_points
-from stratmon.analysis.coverage import CoverageData
 from stratmon.analysis.errors import QueryError
 from stratmon.analysis.fiscal import parse_fiscal_years
 from stratmon.analysis.funding import KEYS, funding
@@ -24,6 +23,7 @@ from stratmon.web import api_models as m
 from stratmon.web.api_common import CountryParam, Db, FiscalYearsParam, labels, usd
 from stratmon.web.api_coverage import coverage_of, default_span
 from stratmon.web.context import site
+from stratmon.web.views.span import coverage_data
 
 router = APIRouter()
 
@@ -102,7 +102,7 @@ def countries(request: Request, db: Db, fy: FiscalYearsParam = None) -> list[m.C
     framework, lang = site(request).framework, language()
     span = default_span(request, fy)
     totals = _totals(db, request, "country", span, None)
-    data, names = CoverageData(db, framework.geography), labels(db, request)
+    data, names = coverage_data(db, framework.geography), labels(db, request)
     found = []
     for c in framework.countries:
         coverage = coverage_of(db, request, (c.code,), c.name.get(lang), span, data, names)

@@ -20,6 +20,7 @@ from stratmon.store.db import get_engine
 from stratmon.web.admission import AdmissionMiddleware
 from stratmon.web.context import Site
 from stratmon.web.costly import CostlyRequestsMiddleware, scope_language
+from stratmon.web.page_cache import PageCacheMiddleware
 
 # Content Security Policy: everything from this server; Vega compiles its expressions with
 # `new Function`, hence 'unsafe-eval' for scripts (never 'unsafe-inline').
@@ -87,6 +88,7 @@ def create_app(database_url: str | None = None, *, served: bool = False) -> Fast
                   description=_("Public aid data aligned to the Strategy's results framework."))
     app.state.site = Site(get_engine(database_url), trusted_proxies())
     _warm(app.state.site)
+    app.add_middleware(PageCacheMiddleware)  # innermost: what it keeps gets the security headers when sent
     app.add_middleware(LanguageMiddleware)
     app.add_middleware(AdmissionMiddleware)
     app.add_middleware(CostlyRequestsMiddleware)  # outermost: the excess is refused before admission

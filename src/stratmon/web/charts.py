@@ -4,6 +4,9 @@ table, so a chart is an enhancement: its alt text says what it shows, the table 
 Charts by fiscal year can mark events (`analysis/events.py`): a dashed line where the event's date
 falls in its fiscal year, numbered at the top, with the date and title in its tooltip; the spec's
 `usermeta.events` lists the events drawn, for the page to print under the chart.
+
+Lines of action take the framework's colours and legends wrap long names, as in the report's charts
+(`stratmon.chart_style`); axes of years leave labels out rather than let them run together.
 """
 
 from __future__ import annotations
@@ -12,10 +15,10 @@ from collections.abc import Sequence
 from decimal import Decimal
 
 from stratmon.analysis.events import DatedEvent, event_date_words
+from stratmon.chart_style import wrapped_labels, year_axis
 from stratmon.i18n import _, format_fiscal_year, format_measure, language
 from stratmon.web.render import usd_short
 
-LINE_COLOURS = {"prosperity": "#1f6f43", "security": "#8a1c1c", "governance": "#3a3a8c"}
 EVENT_COLOUR = "#4a5561"
 EVENT_LABEL_STEP = 12  # pixels between the labels of events in the same fiscal year
 
@@ -59,7 +62,7 @@ def bars_by_year(records: list[dict], *, series: str | None = None, series_title
     values = [{"fy": format_fiscal_year(r["fy"]), "usd": _number(r["usd"]), **({"series": r[series]} if series else {})}
               for r in records]
     encoding = {
-        "x": {"field": "fy", "type": "ordinal", "title": _("Fiscal year")},
+        "x": {"field": "fy", "type": "ordinal", "title": _("Fiscal year"), "axis": year_axis()},
         "y": {"field": "usd", "type": "quantitative", "title": _("U.S. dollars"), "axis": {"format": "~s"}},
         "tooltip": [{"field": "fy", "title": _("Fiscal year")},
                     {"field": "usd", "title": _("U.S. dollars"), "format": ",.2f"}],
@@ -68,15 +71,28 @@ def bars_by_year(records: list[dict], *, series: str | None = None, series_title
     if series:
         scale = {"domain": list(colours), "range": list(colours.values())} if colours else {}
         encoding["color"] = {"field": "series", "type": "nominal", "title": series_title, "scale": scale,
-                             "legend": {"orient": "bottom"}}
+                             "legend": _legend([value["series"] for value in values])}
         if not stacked:
             encoding["xOffset"] = {"field": "series"}
+        elif colours:
+            # Stacked in the order of `colours` (the framework's lines first), the first on the baseline.
+            rank = {name: index for index, name in enumerate(colours)}
+            for value in values:
+                value["rank"] = rank.get(value["series"], len(rank))
+            encoding["order"] = {"field": "rank", "type": "quantitative"}
         encoding["tooltip"].insert(1, {"field": "series", "title": series_title})
     spec = {"$schema": "https://vega.github.io/schema/vega-lite/v6.json", "width": "container", "height": 240,
             "description": _described(values, "fy"), "data": {"values": values},
             "mark": {"type": "bar", "tooltip": True}, "encoding": encoding,
             "config": _config()}
     return with_events(spec, events, {value["fy"] for value in values})
+
+
+def _legend(series: list[str]) -> dict:
+    """Below the chart, two entries a row (they fit a phone), long names on two lines, none cut."""
+    legend = {"orient": "bottom", "direction": "horizontal", "columns": 2, "labelLimit": 0}
+    wrapped = wrapped_labels(dict.fromkeys(series))
+    return {**legend, "labelExpr": wrapped} if wrapped else legend
 
 
 def with_events(spec: dict, events: Sequence[DatedEvent], fiscal_years: set[str]) -> dict:
@@ -126,7 +142,7 @@ def horizontal_bars(records: list[dict], label: str, label_title: str) -> dict:
 def series_line(points: list[dict], value_title: str, baseline_year: int | None = None) -> dict:
     """A line over years (`year`, `value`), with the baseline year marked."""
     layers = [{"mark": {"type": "line", "point": True, "color": "#0b3d66"},
-               "encoding": {"x": {"field": "year", "type": "ordinal", "title": _("Year")},
+               "encoding": {"x": {"field": "year", "type": "ordinal", "title": _("Year"), "axis": year_axis()},
                             "y": {"field": "value", "type": "quantitative", "title": value_title},
                             "tooltip": [{"field": "year", "title": _("Year")},
                                         {"field": "value", "title": value_title}],

@@ -2,18 +2,20 @@
 
 The full IATI export takes seconds and some 19 MB to write; fifteen anonymous clients asking at once
 would each have it written again. A download is kept as a file named by its key: the data snapshot
-(the newest import run, the newest alignment run, the digest of the framework and its crosswalks)
-and what was asked for. A new import or alignment makes new keys, so a file is never stale; the
-oldest files beyond `MAX_FILES` are removed. Files are written under a temporary name and renamed
-into place (atomic), so a reader never sees half a file, and a reader holding a file open keeps it
-readable even if it is removed meanwhile. One download per key is written at a time in a process;
-the others wait and then read the file.
+(the data version, store/data_version.py, which every write a public answer can show moves; the digest
+of the framework and its crosswalks; the software's version) and what was asked for. Any such write
+makes new keys, so a file is never stale; the oldest files beyond `MAX_FILES` are removed. Files are
+written under a temporary name and renamed into place (atomic), so a reader never sees half a file,
+and a reader holding a file open keeps it readable even if it is removed meanwhile. One download per
+key is written at a time in a process; the others wait and then read the file. Smaller answers (pages,
+tables, API answers) are kept in memory instead (page_cache.py), by the same data version.
 """
 
 from __future__ import annotations
 
 import hashlib
 import os
+import secrets
 import tempfile
 import threading
 from collections.abc import Callable
@@ -21,20 +23,21 @@ from functools import lru_cache
 from pathlib import Path
 from typing import BinaryIO
 
-from sqlalchemy import Connection, Engine, func, select
+from sqlalchemy import Connection, Engine
 
-from stratmon.store import schema
+from stratmon import __version__
+from stratmon.store.data_version import read_data_version
 
 MAX_FILES = 32
 _SUFFIX = ".download"
 
 
 def snapshot_key(db: Connection, crosswalk_digest: str, *asked: str) -> str:
-    """A key that changes whenever the stored data, its alignment or the framework does, and with
-    what was asked for (`asked`: the route and its canonical parameters)."""
-    newest_import = db.execute(select(func.max(schema.import_run.c.id))).scalar()
-    newest_alignment = db.execute(select(func.max(schema.alignment_run.c.id))).scalar()
-    parts = (str(newest_import), str(newest_alignment), crosswalk_digest, *asked)
+    """A key that changes whenever the stored data, its alignment, the framework or the software does,
+    and with what was asked for (`asked`: the route and its canonical parameters). A database without a
+    data version gets a key of its own each time: written again, never reused."""
+    version = read_data_version(db) or f"unversioned-{secrets.token_hex(16)}"
+    parts = (version, crosswalk_digest, __version__, *asked)
     return hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()
 
 

@@ -16,7 +16,7 @@ from dataclasses import replace
 from typing import IO, Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
-from fastapi.responses import StreamingResponse
+from fastapi.responses import Response, StreamingResponse
 from sqlalchemy import Connection
 
 from stratmon.analysis.activities import SORTS, ActivityFilter, identifiers_matching, search_activities
@@ -30,6 +30,7 @@ from stratmon.web.api_common import AgencyParam, CountryParam, SortOrder, Db, Fi
     StatusParam, TextParam, errors
 from stratmon.web.context import site
 from stratmon.web.download_cache import cache_for, snapshot_key
+from stratmon.web.page_cache import CACHE_CONTROL, etag_matches
 from stratmon.web.pages import page_language
 from stratmon.web.views.activities import read_filter
 from stratmon.web.views.common import alignment_is_current
@@ -70,14 +71,18 @@ def matching_identifiers(db: Connection, query: ActivityFilter) -> list[str]:
     return identifiers_matching(db, query, MAX_ACTIVITIES)
 
 
-def xml_download(db: Connection, request: Request, query: ActivityFilter) -> StreamingResponse:
-    """The activities the filter matches as an IATI file download, from the download cache."""
+def xml_download(db: Connection, request: Request, query: ActivityFilter) -> Response:
+    """The activities the filter matches as an IATI file download, from the download cache; its key is
+    its ETag, so that a client holding this snapshot's file is answered 304 without it."""
     current = site(request)
     key = snapshot_key(db, current.crosswalks.digest, "activities.xml", repr(query))
+    tags = {"etag": f'"{key[:32]}"', "cache-control": CACHE_CONTROL.decode()}
+    if etag_matches(request.headers.get("if-none-match"), tags["etag"]):
+        return Response(status_code=304, headers=tags)
     spool = cache_for(current.engine).open(key, lambda out: write_activities(db, matching_identifiers(db, query), out))
     size = os.fstat(spool.fileno()).st_size
     return StreamingResponse(_chunks(spool), media_type=MEDIA_TYPE, headers={
-        "content-disposition": f'attachment; filename="{FILE_NAME}"', "content-length": str(size)})
+        "content-disposition": f'attachment; filename="{FILE_NAME}"', "content-length": str(size), **tags})
 
 
 def _chunks(spool: IO[bytes]) -> Iterator[bytes]:

@@ -6,6 +6,7 @@ The language of a page comes from its path (`/en/...`, `/es/...`), set for the r
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 from functools import lru_cache
 from urllib.parse import quote, urlencode
@@ -14,9 +15,10 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, PackageLoader, select_autoescape
 
-from stratmon.i18n import SUPPORTED, _, format_count, format_day, format_fiscal_year, format_measure, format_moment, \
-    format_money, format_percent, language, language_name, ngettext, npgettext, pgettext
+from stratmon.i18n import SUPPORTED, InLanguage, _, format_count, format_day, format_fiscal_year, format_measure, \
+    format_moment, format_money, format_percent, language, language_name, ngettext, npgettext, pgettext
 from stratmon.indicators.status import status_count
+from stratmon.markup import with_code
 from stratmon.web.context import session_of
 from stratmon.web.security import CSRF_COOKIE, is_form_token, new_form_token
 
@@ -34,6 +36,17 @@ def usd_short(value) -> str:
             number = format_money((amount / scale).quantize(Decimal("0.01")))
             return _("${amount} {scale}").format(amount=number, scale=words)
     return _("${amount}").format(amount=format_money(amount))
+
+
+_YEAR_LABEL = re.compile(r"^(\S+) (\d{4})$")
+
+
+def unbroken_year(value):
+    """A label ending in a year ("AF 2019") with a no-break space, so that a narrow column keeps it on one
+    line; anything else (a text the data holds above all) as it is."""
+    if isinstance(value, str) and not isinstance(value, InLanguage):
+        return _YEAR_LABEL.sub("\\1\u00a0\\2", value)
+    return value
 
 
 def other_language() -> str:
@@ -72,8 +85,11 @@ def environment() -> Environment:
     env.filters.update(money=lambda v: "–" if v is None else format_money(Decimal(v)), usd_short=usd_short,
                        count=format_count, percent=format_percent, long_date=format_day,
                        short_date=lambda v: format_day(v, width="medium"), moment=format_moment,
-                       fy=format_fiscal_year, measure=lambda v: "–" if v is None else format_measure(Decimal(v)))
+                       fy=format_fiscal_year, with_code=with_code, unbroken_year=unbroken_year,
+                       measure=lambda v: "–" if v is None else format_measure(Decimal(v)))
     env.globals.update(language_name=language_name, status_count=status_count)
+    # `value is published_text`: a text the data holds (`InLanguage`), not the portal's own words.
+    env.tests["published_text"] = lambda value: isinstance(value, InLanguage)
     return env
 
 
@@ -91,13 +107,29 @@ def csrf_token(request: Request) -> str:
     return token
 
 
+class _FormToken:
+    """`csrf_token` in a template: made (and its cookie set) only when the page has a form that shows it,
+    so that a public page without one sets no cookie and is the same for every visitor (page_cache.py)."""
+
+    def __init__(self, request: Request) -> None:
+        self.request = request
+
+    def __str__(self) -> str:
+        return csrf_token(self.request)
+
+    def __html__(self) -> str:
+        from markupsafe import escape
+
+        return str(escape(str(self)))
+
+
 def render(request: Request, template: str, status_code: int = 200, **context) -> HTMLResponse:
     """A template rendered in the request's language, with what every page shows."""
     session = session_of(request)
     html = environment().get_template(template).render(
         request=request, lang=language(), languages=SUPPORTED, other_lang=other_language(),
         switch_url=switch_url(request), page_url=lambda **changes: page_url(request, **changes),
-        user=session.user if session else None, csrf_token=csrf_token(request), **context)
+        user=session.user if session else None, csrf_token=_FormToken(request), **context)
     response = HTMLResponse(html, status_code=status_code)
     new_csrf = getattr(request.state, "new_csrf", None)
     if new_csrf:

@@ -37,12 +37,21 @@ LONG_TEXT = 40  # characters: a cell longer than this reads as a sentence, not a
 class Column:
     """A column: the row key it reads, its heading, and what kind of value it holds. A column of texts
     in several languages (`InLanguage`, activities' titles) says so with `languages`: pages mark the texts
-    in another language than the page's, files give each text's language in a column of its own."""
+    in another language than the page's, files give each text's language in a column of its own.
+    A column of texts as their publishers wrote them (names, codes, file names; titles too) says so with
+    `as_published`: pages mark its cells, so that neither a reader nor a check of the page's language
+    takes them for the portal's own words."""
 
     key: str
     heading: str
     kind: str = "text"
     languages: bool = False
+    as_published: bool = False
+
+    @property
+    def is_published_text(self) -> bool:
+        """Whether the column's texts are the data's, not the portal's (see `as_published`)."""
+        return self.languages or self.as_published
 
     @property
     def numeric(self) -> bool:

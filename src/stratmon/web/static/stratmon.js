@@ -12,13 +12,28 @@
       var spec = JSON.parse(source.textContent);
       window.vegaEmbed(target, spec, { actions: false, renderer: "svg" }).then(function (result) {
         var svg = target.querySelector("svg");
-        if (svg) {
-          svg.setAttribute("role", "img");
-          svg.setAttribute("aria-label", figure.getAttribute("data-alt") || "");
-        }
+        if (svg) { oneImage(svg, figure.getAttribute("data-alt") || ""); }
         figure.classList.add("drawn");
       }).catch(function (error) { target.textContent = ""; console.error(error); });
     });
+  }
+
+  // A chart is one image, named by what it shows and its figures in the page's language (data-alt).
+  // Vega names the roles of its parts in English ("bar", "rect mark container") and labels each mark:
+  // inside one image neither is read, and a label without a role is not allowed; they are taken out,
+  // again whenever Vega redraws (a wider window).
+  var VEGA_ARIA = ["role", "aria-roledescription", "aria-label"];
+  function oneImage(svg, label) {
+    function plain() {
+      svg.querySelectorAll("[role], [aria-roledescription], [aria-label]").forEach(function (part) {
+        VEGA_ARIA.forEach(function (name) { part.removeAttribute(name); });
+      });
+    }
+    svg.setAttribute("role", "img");
+    svg.setAttribute("aria-label", label);
+    plain();
+    new MutationObserver(plain).observe(svg, { subtree: true, childList: true, attributes: true,
+                                               attributeFilter: VEGA_ARIA });
   }
 
   function drawMaps() {
@@ -34,7 +49,9 @@
           // countries; the wheel scrolls the page, not the map.
           var map = window.L.map(element, { attributionControl: false, zoomSnap: 0.25, zoomControl: false,
                                             scrollWheelZoom: false });
-          window.L.control.zoom({ position: "topright" }).addTo(map);
+          // The buttons' names in the page's language (Leaflet's own are English).
+          window.L.control.zoom({ position: "topright", zoomInTitle: element.getAttribute("data-zoom-in"),
+                                  zoomOutTitle: element.getAttribute("data-zoom-out") }).addTo(map);
           window.L.control.scale({ position: "bottomleft" }).addTo(map);
           var most = Math.max.apply(null, Object.keys(values).map(function (k) { return values[k].value || 0; }).concat([1]));
           var layer = window.L.geoJSON({ type: "FeatureCollection", features: wanted }, {

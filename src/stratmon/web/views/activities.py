@@ -95,7 +95,7 @@ def finder(db: Connection, site: Site, params, whole: bool = False) -> Finder:
         activities = _every_match(db, query)
     names = labels(db, site)
     table = DataTable("activities", _("Activities"), [
-        Column("identifier", _("IATI identifier")), Column("title", _("Title"), languages=True),
+        Column("identifier", _("IATI identifier"), as_published=True), Column("title", _("Title"), languages=True),
         Column("agency", _("Agency")), Column("status", _("Status")), Column("start", _("Start"), "date"),
         Column("end", _("End"), "date"), *money_columns()], [
         {"identifier": a.iati_identifier, "title": activity_title(a.title, a.title_lang, a.iati_identifier),

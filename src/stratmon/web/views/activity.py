@@ -15,7 +15,7 @@ from stratmon.analysis.activity_titles import Narrative
 from stratmon.analysis.alignment import Explanation, explain
 from stratmon.analysis.indicator_registry import registered_indicators
 from stratmon.analysis.labels import Labels
-from stratmon.i18n import InLanguage, _, format_fiscal_year, format_moment, language, language_name
+from stratmon.i18n import InLanguage, _, format_fiscal_year, format_moment, language, language_name, pgettext
 from stratmon.iati.codelists import SECTOR_CODELIST_BY_VOCABULARY, codelists
 from stratmon.web.context import Site
 from stratmon.web.render import usd_short
@@ -117,9 +117,10 @@ def _overrides(explanation: Explanation, names: Labels) -> list[dict]:
 def _facts(detail: ActivityDetail, names: Labels) -> list[tuple[str, str]]:
     totals = [(_("Obligated (USD, as published)"), detail.total_usd("2")),
               (_("Disbursed (USD, as published)"), detail.total_usd("3"))]
-    return [(_("IATI identifier"), detail.iati_identifier),
+    # The identifier and a publisher's own name are the data's words (InLanguage, language unknown).
+    return [(_("IATI identifier"), InLanguage(detail.iati_identifier, None)),
             (_("Reported by"), names.agency(detail.reporting_org_ref) if detail.reporting_org_ref else
-             (detail.reporting_org_name or "–")),
+             InLanguage(detail.reporting_org_name, None) if detail.reporting_org_name else "–"),
             (_("Status"), code_name("ActivityStatus", detail.status_code)),
             *((label, usd_short(amount)) for label, amount in totals),
             (_("Default currency"), detail.default_currency or "–"),
@@ -139,7 +140,8 @@ def _external(url: str | None) -> str | None:
 
 def _participants(detail: ActivityDetail) -> DataTable:
     return DataTable("organisations", _("Participating organisations"), [
-        Column("role", _("Role")), Column("name", _("Organisation")), Column("ref", _("Reference")),
+        Column("role", _("Role")), Column("name", _("Organisation"), as_published=True),
+        Column("ref", _("Reference"), as_published=True),
         Column("type", _("Type"))], [
         {"role": code_name("OrganisationRole", p.role_code), "name": p.name or p.ref or "–", "ref": p.ref,
          "type": code_name("OrganisationType", p.type_code) if p.type_code else None} for p in detail.participants])
@@ -178,14 +180,14 @@ def _sector_name(sector, site: Site) -> str:
 
 
 def _vocabulary_names() -> dict[str, str]:
-    return {"1": _("OECD DAC purpose code"), "2": _("OECD DAC category"), "99": _("U.S. program area"),
-            "98": _("U.S. program area")}
+    return {"1": _("OECD DAC purpose code"), "2": _("OECD DAC category"), "99": pgettext("label", "U.S. program area"),
+            "98": pgettext("label", "U.S. program area")}
 
 
 def _sectors(detail: ActivityDetail, site: Site) -> DataTable:
     vocabularies = _vocabulary_names()
     return DataTable("sectors", _("Sectors"), [
-        Column("vocabulary", _("Vocabulary")), Column("code", _("Code")), Column("name", _("Sector")),
+        Column("vocabulary", _("Vocabulary")), Column("code", _("Code"), as_published=True), Column("name", _("Sector")),
         Column("percentage", _("Share"), "percent")], [
         {"vocabulary": vocabularies.get(s.vocabulary, s.vocabulary), "code": s.code, "name": _sector_name(s, site),
          "percentage": None if s.percentage is None else s.percentage / 100} for s in detail.sectors])
@@ -201,7 +203,7 @@ def _transaction_sectors(sectors: list[SectorMoney], site: Site) -> DataTable:
     # The sector and its money first: what a reader looks for, and what a phone shows without scrolling.
     columns = [Column("name", _("Sector")), Column("obligation", _("Obligated (USD)"), "usd"),
                Column("disbursement", _("Disbursed (USD)"), "usd"), Column("expenditure", _("Spent (USD)"), "usd"),
-               Column("vocabulary", _("Vocabulary")), Column("code", _("Code"))]
+               Column("vocabulary", _("Vocabulary")), Column("code", _("Code"), as_published=True)]
     columns = [c for c in columns if c.key != "expenditure" or any(row["expenditure"] is not None for row in rows)]
     return DataTable("transaction-sectors", _("Sectors named on the transactions"), columns, rows, note=_(
         "The activity names no sector; its transactions do. Each transaction's dollars are split over its own "
@@ -217,10 +219,12 @@ def _transactions(detail: ActivityDetail, names: Labels) -> DataTable:
              "provider": t.provider, "receiver": t.receiver,
              "recipients": ", ".join(names.recipient(key) for key in t.recipients) or None,
              "description": t.description} for t in detail.transactions]
-    columns = [Column("date", _("Date"), "date"), Column("fy", _("Fiscal year")), Column("type", _("Type")),
-               Column("usd", _("USD"), "usd"), Column("value", _("Value in another currency"), "usd"),
-               Column("currency", _("Currency")), Column("provider", _("Provider")), Column("receiver", _("Receiver")),
-               Column("recipients", _("Recipients")), Column("description", _("Description"))]
+    # The money right after what the transaction is: on a phone the table shows them before it scrolls.
+    columns = [Column("date", _("Date"), "date"), Column("type", _("Type")), Column("usd", _("USD"), "usd"),
+               Column("value", _("Value in another currency"), "usd"), Column("currency", _("Currency")),
+               Column("fy", _("Fiscal year")), Column("provider", _("Provider"), as_published=True),
+               Column("receiver", _("Receiver"), as_published=True), Column("recipients", _("Recipients")),
+               Column("description", _("Description"), as_published=True)]
     # Columns the publisher left empty throughout say nothing; the value columns stay.
     optional = {"value", "currency", "provider", "receiver", "recipients", "description"}
     columns = [c for c in columns if c.key not in optional or any(row[c.key] is not None for row in rows)]
@@ -284,10 +288,11 @@ def _published_results(detail: ActivityDetail) -> DataTable:
                              "start": period.start if period else None, "end": period.end if period else None,
                              "target": period.target if period else None, "actual": period.actual if period else None})
     return DataTable("results", _("Results published in IATI"), [
-        Column("result", _("Result")), Column("type", _("Type")), Column("indicator", _("Indicator")),
-        Column("measure", _("Measure")), Column("baseline", _("Baseline")), Column("baseline_year", _("Baseline year")),
+        Column("result", _("Result"), as_published=True), Column("type", _("Type")),
+        Column("indicator", _("Indicator"), as_published=True), Column("measure", _("Measure")),
+        Column("baseline", _("Baseline"), as_published=True), Column("baseline_year", _("Baseline year")),
         Column("start", _("Period start"), "date"), Column("end", _("Period end"), "date"),
-        Column("target", _("Target")), Column("actual", _("Actual"))], rows,
+        Column("target", _("Target"), as_published=True), Column("actual", _("Actual"), as_published=True)], rows,
         note=_("Values as the publisher wrote them."))
 
 
@@ -297,9 +302,9 @@ def _reported_values(db: Connection, detail: ActivityDetail) -> DataTable:
     kinds = {"baseline": _("Baseline"), "target": _("Target"), "actual": _("Actual")}
     approved = [v for v in detail.reported_values if v.status == "approved"]
     return DataTable("reported", _("Results reported through Strategy Monitor (approved)"), [
-        Column("code", _("Indicator code")), Column("indicator", _("Indicator")), Column("start", _("Period start"), "date"),
-        Column("end", _("Period end"), "date"), Column("kind", _("Value")), Column("category", _("Disaggregate")),
-        Column("value", _("Figure"))], [
+        Column("code", _("Indicator code"), as_published=True), Column("indicator", _("Indicator")),
+        Column("start", _("Period start"), "date"), Column("end", _("Period end"), "date"), Column("kind", _("Value")),
+        Column("category", _("Disaggregate"), as_published=True), Column("value", _("Figure"), as_published=True)], [
         {"code": v.indicator_code, "indicator": indicator_names.get(v.indicator_code, v.indicator_code),
          "start": v.period_start, "end": v.period_end, "kind": kinds.get(v.value_type, v.value_type),
          "category": v.category or None, "value": v.value_text} for v in approved])

@@ -16,7 +16,8 @@ from stratmon.analysis.events import DatedEvent
 from stratmon.analysis.labels import Labels
 from stratmon.framework import Framework
 from stratmon.i18n import InLanguage, _, format_fiscal_year, language
-from stratmon.web.charts import LINE_COLOURS, bars_by_year
+from stratmon.chart_style import named_line_colours
+from stratmon.web.charts import bars_by_year
 from stratmon.web.context import Site
 from stratmon.web.render import usd_short
 from stratmon.web.tables import Column, DataTable
@@ -114,8 +115,8 @@ def line_year_chart(money_by: Breakdown, names: Labels, framework: Framework,
     for (line, fy), usd in money_by.sums(("line", "fy"), "disbursement", **where).items():
         series = names.line(line) if line in line_ids else other
         records[(fy, series)] = records.get((fy, series), ZERO) + usd
-    colours = {names.line(line.id): LINE_COLOURS.get(line.id, "#0b3d66") for line in framework.lines_of_action}
-    colours[other] = "#9aa5b1"
+    # The framework's colour of each line, in its order, as in the report; other money in grey.
+    colours = named_line_colours(framework, names.line, other)
     return bars_by_year([{"fy": fy, "usd": usd, "series": series} for (fy, series), usd in sorted(records.items())],
                         series="series", series_title=_("Line of action"), colours=colours, stacked=True,
                         events=events)
@@ -165,7 +166,7 @@ def activities_table(name: str, title: str, activities, names: Labels) -> DataTa
     """Activities with their money within a page's filter (`analysis.breakdown.ActivityMoney`),
     each title linking to the activity's page."""
     table = DataTable(name, title, [
-        Column("identifier", _("IATI identifier")), Column("title", _("Title"), languages=True),
+        Column("identifier", _("IATI identifier"), as_published=True), Column("title", _("Title"), languages=True),
         Column("agency", _("Agency")), *money_columns()], [
         {"identifier": a.iati_identifier, "title": activity_title(a.title, a.title_lang, a.iati_identifier),
          "agency": names.agency(a.reporting_org_ref), "obligation": a.obligated_usd,

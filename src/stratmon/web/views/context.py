@@ -29,7 +29,7 @@ def context_table(db: Connection, site: Site, span: Span, specs: list[ContextInd
         *([Column("country", _("Country"))] if countries is None else []),
         Column("baseline_year", _("Baseline year")), Column("baseline", _("Baseline"), "number"),
         Column("latest_year", _("Latest year")), Column("latest", _("Latest"), "number"),
-        Column("change", _("Change")), Column("source", _("Source"))], [
+        Column("change", _("Change")), Column("source", _("Source"), as_published=True)], [
         {"indicator": wanted[row.indicator].name.get(lang), "unit": wanted[row.indicator].unit.get(lang),
          "country": names.recipient(row.country), "baseline_year": baseline_year_words(row), "baseline": row.baseline,
          "latest_year": str(row.latest_year) if row.latest_year else None, "latest": row.latest,

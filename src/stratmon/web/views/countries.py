@@ -9,7 +9,6 @@ from decimal import Decimal
 from sqlalchemy import Connection
 
 from stratmon.analysis.breakdown import largest_activities
-from stratmon.analysis.coverage import CoverageData
 from stratmon.analysis.events import events_in
 from stratmon.framework.model import Country
 from stratmon.i18n import _, format_fiscal_year, language
@@ -21,7 +20,7 @@ from stratmon.web.views.common import (
     line_year_table, link, money, money_table, year_chart, year_table)
 from stratmon.web.views.context import context_table
 from stratmon.web.views.narratives import NarrativePanel, narrative_panel
-from stratmon.web.views.span import CoverageNote, Span, coverage_note, fagov_columns, with_span
+from stratmon.web.views.span import CoverageNote, Span, coverage_data, coverage_note, fagov_columns, with_span
 
 
 @dataclass
@@ -55,7 +54,7 @@ def countries_overview(db: Connection, site: Site, span: Span) -> CountriesOverv
     framework, names = site.framework, labels(db, site)
     money_by = money(db, site, ("country", "fy"), False, fiscal_years=span.fiscal_years)
     codes = [country.code for country in framework.countries]
-    covered = CoverageData(db, framework.geography)
+    covered = coverage_data(db, framework.geography)
     others = sorted(money_by.values("country") - set(codes), key=lambda key: (key.startswith("region-"), key))
 
     def order(key: str):

@@ -23,7 +23,7 @@ from stratmon.analysis.coverage import CoverageData
 from stratmon.analysis.coverage_words import agency_name, span_words, strategy_countries
 from stratmon.analysis.published_quality import by_check, published_quality
 from stratmon.analysis.reconcile import RECONCILED_TYPES, reason_text, reconcile
-from stratmon.i18n import _, format_fiscal_year, language
+from stratmon.i18n import _, format_fiscal_year, language, pgettext
 from stratmon.store.ledger import import_runs
 from stratmon.web.context import Site
 from stratmon.web.tables import Column, DataTable
@@ -55,7 +55,7 @@ def rule_descriptions() -> list[tuple[str, str, str]]:
         ("override", _("Manual override"),
          _("A person in the workspace attributes an activity's money to an objective, with a reason; it wins over "
            "every signal and is kept in the audit log.")),
-        ("program_area", _("U.S. program area"),
+        ("program_area", pgettext("label", "U.S. program area"),
          _("The U.S. program area the agency publishes (IATI sector vocabulary 99, ForeignAssistance.gov's U.S. "
            "sector) proposes an objective through a reviewed crosswalk; general areas such as Good Governance "
            "propose weakly.")),
@@ -134,7 +134,7 @@ def _coverage_by_country(data: CoverageData, site: Site, names, span: Span) -> D
         Column("missing", _("Missing publishers"))], rows,
         note=_("An agency is named missing where the State Department's budget tables show its accounts funding "
                "the country and it publishes less than half of that in IATI; `stratmon coverage` and "
-               "/api/v1/coverage give the evidence."))], span)[0]
+               "`/api/v1/coverage` give the evidence."))], span)[0]
 
 
 def _budget_gaps(db: Connection, site: Site, names, span: Span, largest: int = 20) -> DataTable:
@@ -214,10 +214,10 @@ def _ledger(runs) -> DataTable:
     names = source_names()
     return DataTable("imports", _("Files imported (newest first)"), [
         Column("id", _("Run")), Column("finished", _("Finished"), "moment"), Column("kind", _("Source")),
-        Column("file", _("File")), Column("status", _("Outcome")), Column("new", _("New"), "count"),
+        Column("file", _("File"), as_published=True), Column("status", _("Outcome")), Column("new", _("New"), "count"),
         Column("updated", _("Updated"), "count"), Column("unchanged", _("Unchanged"), "count"),
         Column("skipped", _("Skipped"), "count"), Column("transactions", _("Transactions"), "count"),
-        Column("sha256", _("SHA-256 (first 12)"))], [
+        Column("sha256", _("SHA-256 (first 12)"), as_published=True)], [
         {"id": str(run.id), "finished": run.finished_at,
          "kind": names.get(run.source_kind, run.source_kind), "file": PurePath(run.path).name, "status": statuses.get(run.status, run.status),
          "new": run.records_new, "updated": run.records_updated, "unchanged": run.records_unchanged,
@@ -229,7 +229,8 @@ def _context_sources(db: Connection, site: Site) -> DataTable:
     lang = language()
     catalogue = {spec.id: spec for spec in site.framework.context_indicators}
     return DataTable("context-sources", _("Context indicators: sources and vintages"), [
-        Column("indicator", _("Indicator")), Column("source", _("Source")), Column("vintage", _("Vintage")),
+        Column("indicator", _("Indicator")), Column("source", _("Source"), as_published=True),
+        Column("vintage", _("Vintage"), as_published=True),
         Column("countries", _("Countries"), "count"), Column("years", _("Years")), Column("values", _("Values"), "count")],
         [{"indicator": catalogue[s.indicator].name.get(lang) if s.indicator in catalogue else s.indicator,
           "source": s.source, "vintage": s.vintage, "countries": s.countries,
@@ -256,7 +257,7 @@ def _coverage(db: Connection, site: Site, names, page: DataPage, span: Span) -> 
     by_agency = DataTable("coverage", _("Alignment coverage of disbursements by agency"), columns, rows)
     titles = titles_for(db, (a.identifier for a in result.largest_not_aligned), language())
     largest = DataTable("not-aligned", _("Largest activities with money not aligned (disbursements)"), [
-        Column("identifier", _("IATI identifier")), Column("title", _("Title"), languages=True),
+        Column("identifier", _("IATI identifier"), as_published=True), Column("title", _("Title"), languages=True),
         Column("agency", _("Agency")), Column("usd", _("Not aligned (USD)"), "usd")], [
         {"identifier": a.identifier, "title": titles.get(a.identifier) or a.title or a.identifier,
          "agency": names.agency(a.reporting_org_ref),

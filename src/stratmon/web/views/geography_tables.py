@@ -33,7 +33,7 @@ def outside_table(db: Connection, site: Site, names, span: Span) -> DataTable:
                                 note=_("The Strategy's figures count its countries and the regions its framework "
                                        "calls its own; regional money counts where its activity is for them (the "
                                        "next table gives each reason). Everything else is kept here: "
-                                       "`stratmon funding --scope outside` and /api/v1/funding?scope=outside "
+                                       "`stratmon funding --scope outside` and `/api/v1/funding?scope=outside` "
                                        "give it too."))], span)[0]
 
 
@@ -43,14 +43,15 @@ def regional_table(db: Connection, site: Site, names, span: Span) -> DataTable:
     table = DataTable("regional-scope", _("Regional money: counted as the Strategy's or not, and why"), [
         Column("activity", _("Activity"), languages=True), Column("region", _("Region")),
         Column("counted", _("Counted")),
-        Column("reason", _("Why")), *money_columns()], [])
+        Column("reason", _("Why")), Column("places", _("Places its texts name"), as_published=True),
+        *money_columns()], [])
     decisions = regional_decisions(db, span.fiscal_years)
     titles = titles_for(db, (d.iati_identifier for d in decisions), language())
     for decision in decisions:
         table.rows.append({"activity": titles.get(decision.iati_identifier) or decision.iati_identifier,
                            "region": names.recipient(decision.recipient_key),
                            "counted": _("yes") if decision.geography == "in" else _("no"),
-                           "reason": reason_text(decision.reason, decision.places),
+                           "reason": reason_text(decision.reason), "places": decision.places or None,
                            "obligation": decision.obligated_usd, "disbursement": decision.disbursed_usd})
         table.links[(len(table.rows) - 1, "activity")] = link("activities", decision.iati_identifier)
     counted = [d for d in decisions if d.geography == "in"]

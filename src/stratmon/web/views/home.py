@@ -11,6 +11,7 @@ from sqlalchemy import Connection
 from stratmon.analysis.coverage import Outside
 from stratmon.analysis.coverage_words import strategy_countries
 from stratmon.analysis.events import events_in
+from stratmon.chart_style import line_colours
 from stratmon.framework.model import LineOfAction
 from stratmon.i18n import _, language
 from stratmon.store import web as web_store
@@ -29,6 +30,7 @@ class LineCard:
     description: str
     disbursed: Decimal | None
     href: str
+    colour: str  # the framework's colour of the line, as its charts draw it
 
 
 @dataclass(frozen=True)
@@ -58,9 +60,10 @@ def home(db: Connection, site: Site, span: Span) -> Home:
     money_by = money(db, site, ("country", "fy", "agency", "line"), aligned, fiscal_years=span.fiscal_years)
     codes = [country.code for country in framework.countries]
     coverage = coverage_note(db, site, tuple(codes), strategy_countries(framework), span)
+    colours = line_colours(framework)
     cards = [LineCard(line, line.name.get(lang), line.description.get(lang),
                       money_by.total("disbursement", line=line.id) if aligned else None,
-                      link("lines", line.id) + span.query)
+                      link("lines", line.id) + span.query, colours[line.id])
              for line in framework.lines_of_action]
     years = year_table("by-year", _("Obligations and disbursements by fiscal year (USD)"), money_by)
     tables = [years]

@@ -16,7 +16,7 @@ from stratmon.analysis.iptt import iptt
 from stratmon.analysis.iptt_types import IpttRow, IpttTable
 from stratmon.analysis.labels import Labels
 from stratmon.framework.model import StatusThresholds
-from stratmon.i18n import _, language
+from stratmon.i18n import InLanguage, _, language
 from stratmon.indicators.status import status_label
 from stratmon.web.context import Site
 from stratmon.web.tables import Column, DataTable, page_number
@@ -28,6 +28,10 @@ ROWS_PER_PAGE = 50
 TRACKING_PAGE_ORDER = ("country", "period", "target", "actual", "percent_achieved", "status", "baseline",
                        "baseline_year", "lop_target", "unit", "category", "activity", "activity_title", "objective",
                        "line", "indicator_code", "reason", "published")
+# What a reader compares first, kept in view on a phone; the others follow in smaller type.
+TRACKING_KEY_COLUMNS = TRACKING_PAGE_ORDER[:6]
+# Its columns of the data's words (codes, titles, categories, reasons as publishers and partners wrote them).
+TRACKING_AS_PUBLISHED = {"indicator_code", "activity", "activity_title", "category", "reason", "published"}
 
 
 @dataclass
@@ -45,6 +49,10 @@ class IndicatorsPage:
         """The tracking table's columns after the indicator's, in the page's order."""
         by_key = {column.key: column for column in self.tables[-1].columns}
         return [by_key[key] for key in TRACKING_PAGE_ORDER]
+
+    @property
+    def tracking_key_columns(self) -> tuple[str, ...]:
+        return TRACKING_KEY_COLUMNS
 
 
 def indicators_page(db: Connection, site: Site, params) -> IndicatorsPage:
@@ -112,7 +120,7 @@ def registered_table(db: Connection, names: Labels, tracked: list[IpttRow], obje
                      or _("no results yet")})
     table = DataTable(name, _("The Strategy's registered performance indicators"), [
         Column("code", _("Code")), Column("name", _("Indicator")), Column("objective", _("Objective")),
-        Column("unit", _("Unit")), Column("direction", _("Direction")),
+        Column("unit", _("Unit"), as_published=True), Column("direction", _("Direction")),
         Column("standing", _("Latest status (indicators × places)"))], rows)
     table.links = {(index, "objective"): link("objectives", indicator.objective_id)
                    for index, indicator in enumerate(indicators) if indicator.objective_id}
@@ -144,14 +152,16 @@ def results_table(db: Connection, names: Labels, results: list[ObjectiveResults]
             rows.append({"indicator": indicator.name, "objective": objective.objective_id,
                          "country": indicator.country, "reported_by": reported_by(names, indicator, organisations),
                          **_latest(indicator.latest)})
-            rows += [{"indicator": f"↳ {part.category}", **_latest(part.latest)} for part in indicator.disaggregates
+            # A disaggregate's category is the publisher's (or the partner's) word: "Female", "18 and under".
+            rows += [{"indicator": InLanguage(f"↳ {part.category}", None), **_latest(part.latest)}
+                     for part in indicator.disaggregates
                      if part.latest is not None and (part.latest.target is not None or part.latest.actual is not None)]
     return DataTable("results", _("Indicators and their latest results"), [
         Column("indicator", _("Indicator")), Column("objective", _("Objective")), Column("country", _("Country")),
-        Column("reported_by", _("Reported by")), Column("period", _("Period")),
+        Column("reported_by", _("Reported by"), as_published=True), Column("period", _("Period")),
         Column("target", _("Target"), "number"), Column("actual", _("Actual"), "number"),
         Column("percent_achieved", _("Percent achieved"), "percent"), Column("status", _("Status")),
-        Column("published", _("Written by the publisher"))], rows,
+        Column("published", _("Written by the publisher"), as_published=True)], rows,
         note=_("Rows marked ↳ are disaggregates of the indicator above them: parts of it, not indicators of their "
                "own."))
 
@@ -204,8 +214,8 @@ def _tracking_table(tracking: IpttTable, items: list[tuple]) -> DataTable:
             "baseline", "baseline_year", "lop_target", "period", "period_start", "period_end", "category", "target",
             "actual", "percent_achieved", "status", "reason")
     table = DataTable("tracking", tracking.title, [
-        *(Column(key, heading[key], kinds.get(key, "text")) for key in keys),
-        Column("published", _("Written by the publisher"))], rows,
+        *(Column(key, heading[key], kinds.get(key, "text"), as_published=key in TRACKING_AS_PUBLISHED) for key in keys),
+        Column("published", _("Written by the publisher"), as_published=True)], rows,
         note=tracking.filters)
     table.links = {(index, "activity"): link("activities", row["activity"]) for index, row in enumerate(rows)
                    if row["activity"]}

@@ -13,6 +13,7 @@ from stratmon.analysis.events import events_in
 from stratmon.analysis.indicator_registry import registered_indicators
 from stratmon.analysis.iptt import iptt
 from stratmon.analysis.results_by_objective import results_by_objective, summed_counts
+from stratmon.chart_style import line_colours
 from stratmon.framework.model import LineOfAction, Objective
 from stratmon.i18n import _, language
 from stratmon.web.context import Site
@@ -65,9 +66,10 @@ def lines_overview(db: Connection, site: Site, span: Span) -> LinesOverview:
     framework, lang, names = site.framework, language(), labels(db, site)
     aligned = alignment_is_current(db, site)
     by_line = money(db, site, ("line", "fy"), aligned, fiscal_years=span.fiscal_years) if aligned else None
-    cards = []
+    cards, colours = [], line_colours(framework)
     for line in framework.lines_of_action:
         cards.append({"line": line, "name": line.name.get(lang), "description": line.description.get(lang),
+                      "colour": colours[line.id],
                       "href": link("lines", line.id) + span.query, "objectives": sum(1 for _o in line.all_objectives()),
                       **({kind: by_line.total(kind, line=line.id) for kind in FUNDING_TYPES} if by_line is not None else {})})
     tables: list[DataTable] = []

@@ -11,7 +11,9 @@ from stratmon.analysis.breakdown import funded_fiscal_years
 from stratmon.analysis.coverage import Coverage, CoverageData
 from stratmon.analysis.coverage_words import CoverageWords, describe, span_words
 from stratmon.analysis.fiscal import FiscalYears, chosen_span, period_text, strategy_period
+from stratmon.framework.model import Geography
 from stratmon.i18n import _
+from stratmon.store.data_version import PerDataVersion
 from stratmon.web.context import Site
 from stratmon.web.tables import Column
 from stratmon.web.views.common import labels
@@ -80,10 +82,19 @@ class CoverageNote:
         return self.words.missing or self.obligation_words.missing
 
 
+_COVERAGE_DATA = PerDataVersion(size=4)
+
+
+def coverage_data(db: Connection, geography: Geography) -> CoverageData:
+    """The sums coverage is computed from, for every place and span: read once per data version and
+    geography (most pages and several API routes show coverage; the sums are most of a first render)."""
+    return _COVERAGE_DATA.get(db, geography, lambda: CoverageData(db, geography))
+
+
 def coverage_note(db: Connection, site: Site, places: tuple[str, ...], place: str, span: Span,
                   data: CoverageData | None = None) -> CoverageNote:
     """IATI against ForeignAssistance.gov for `places` (named `place` in sentences) over the span."""
-    data = data or CoverageData(db, site.framework.geography)
+    data = data or coverage_data(db, site.framework.geography)
     names = labels(db, site)
     by_type = {kind: data.coverage(places, span.fiscal_years, kind) for kind in ("obligation", "disbursement")}
     words = {kind: describe(found, place, site.framework, names.recipient) for kind, found in by_type.items()}

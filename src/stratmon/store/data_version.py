@@ -1,0 +1,91 @@
+"""The data version: one number that moves with every committed change a public answer can show.
+
+The portal serves its public pages, downloads and API answers from a cache keyed by this version
+(web/page_cache.py, web/download_cache.py), so it must move with *every* such write, whoever makes it:
+the CLI, the workspace, the API, a restore, or someone at a SQL prompt. Database triggers (migration
+0016) move it, in the writing transaction, on the tables named in `TRACKED`:
+
+- the ledgers every bulk write records itself in: an import (`import_run`, in the same transaction as
+  the file's rows), an alignment (`alignment_run`), a person's override (`alignment_override`, which the
+  re-alignment of its activity goes with);
+- what people decide one row at a time: entered results and their approval, the indicator registry and
+  its schemes, data-quality assessments, releases, narratives.
+
+The tables in `BULK` are written only in transactions that also write a ledger above (the import, the
+alignment, the override), so they need no trigger of their own: a trigger per row there would cost the
+import a write per row. `PRIVATE` tables are never read by a public answer (users and their sessions,
+tokens and failed sign-ins, the audit log, the report's kept figures): writing them moves nothing, so
+signing in does not empty the cache. Every table of the schema is in exactly one of the three (a test
+holds it to that): a new table must be placed, and a new writer of a `BULK` table must write a ledger in
+the same transaction.
+
+On SQLite a trigger per row adds one to the version (writers are serialised there anyway). On PostgreSQL
+the triggers are deferred to the commit and move the version once per transaction (`changed_in`), so that
+concurrent writers hold the row only while committing and cannot deadlock on it.
+
+A migration that rebuilds a tracked table on SQLite (Alembic's batch mode copies it) drops its triggers
+with it: such a migration must create them again, as 0016 made them.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
+from typing import TypeVar
+
+from sqlalchemy import Connection, text
+from sqlalchemy.exc import DBAPIError
+
+TRACKED = ("import_run", "alignment_run", "alignment_override", "result_value", "indicator", "disaggregation_scheme",
+           "dq_assessment", "document", "narrative_version")
+BULK = ("import_issue", "import_count", "activity", "activity_narrative", "participating_org", "activity_date",
+        "related_activity", "iati_transaction", "recipient", "sector", "transaction_split", "budget",
+        "planned_disbursement", "location", "document_link", "result", "result_indicator", "indicator_baseline",
+        "indicator_period", "indicator_period_value", "alignment_split", "split_total", "alignment_total",
+        "regional_scope", "fagov_figure", "fagov_transaction", "budget_figure", "context_value", "iati_organisation",
+        "organisation_budget", "organisation_budget_line", "organisation_document")
+PRIVATE = ("app_user", "web_session", "api_token", "login_failure", "audit_log", "report_snapshot", "data_version")
+
+_READ = text("SELECT epoch, version FROM data_version WHERE id = 1")
+T = TypeVar("T")
+
+
+def read_data_version(connection: Connection) -> str | None:
+    """The data version as a short text (`epoch.version`), or None when the database has none (a schema
+    before migration 0016, or a row someone removed): then nothing may be served from a cache."""
+    try:
+        found = connection.execute(_READ).first()
+    except DBAPIError:
+        connection.rollback()
+        return None
+    return f"{found[0]}.{found[1]}" if found else None
+
+
+
+class PerDataVersion:
+    """Values computed from the data, kept while the data version stays the same: `get` reads the version
+    (one short query, on the caller's connection, so in the same snapshot as the rest of its reads) and
+    computes the value only when this version of that key has not been computed in this process yet.
+    At most `size` values are kept; a database without a version keeps none."""
+
+    def __init__(self, size: int = 16) -> None:
+        self.size = size
+        self._kept: OrderedDict[tuple, object] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, connection: Connection, key: Hashable, make: Callable[[], T]) -> T:
+        version = read_data_version(connection)
+        if version is None:
+            return make()
+        full = (connection.engine.url.render_as_string(hide_password=False), version, key)
+        with self._lock:
+            if full in self._kept:
+                self._kept.move_to_end(full)
+                return self._kept[full]  # type: ignore[return-value]
+        value = make()
+        with self._lock:
+            self._kept[full] = value
+            while len(self._kept) > self.size:
+                self._kept.popitem(last=False)
+        return value

@@ -1,0 +1,249 @@
+"""Public answers from the page cache (web/page_cache.py), keyed by the data version (store/data_version.py):
+never stale (a write shows on the next request, whoever made it and in whichever process), revalidated
+with ETags, and never shared between a signed-in person and anyone else."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+import httpx
+import pytest
+from sqlalchemy import text
+
+from stratmon.store import data_version, schema
+from stratmon.store.data_version import read_data_version
+from stratmon.store.db import get_engine
+from stratmon.store.web import add_document
+from stratmon.web.views import activity as activity_view
+from stratmon.web.views import home as home_view
+
+from api_helpers import activity_of, bearer, token_for
+from conftest import FIXTURES, Cli
+from webfixtures import PARTNER_ORG, client_for, sign_in, start_server, stop_server
+
+ALIGN_FIXTURE = FIXTURES / "align" / "activities.xml"
+UNALIGNED = "US-GOV-6-ALIGN-NOTHING"
+# Pages of the real portal (webfixtures.portal_master).
+PUBLIC_PAGES = ("/en/", "/es/", "/en/countries/GT", "/en/activities?country=GT",
+                "/en/activities/US-GOV-18-SLV-2750BXCOMD-CONN%20PROJ-0151", "/en/indicators", "/en/releases",
+                "/en/lines", "/es/data")
+
+
+# ------------------------------------------------------------------------------------ the data version
+
+def test_every_table_is_tracked_bulk_or_private():
+    placed = [*data_version.TRACKED, *data_version.BULK, *data_version.PRIVATE]
+    assert len(placed) == len(set(placed)), "a table is placed twice"
+    assert set(placed) == set(schema.metadata.tables), \
+        "place each table of the schema in store/data_version.py: " + ", ".join(
+            sorted(set(schema.metadata.tables) ^ set(placed)))
+
+
+def _triggered_tables(connection) -> set[str]:
+    if connection.dialect.name == "sqlite":
+        return set(connection.execute(text("SELECT tbl_name FROM sqlite_master WHERE type = 'trigger' "
+                                           "AND name LIKE 'data_version_%'")).scalars())
+    return set(connection.execute(text("SELECT c.relname FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid "
+                                       "WHERE NOT t.tgisinternal AND t.tgname LIKE 'data_version_%'")).scalars())
+
+
+def test_writes_to_tracked_tables_move_the_version_once_committed(engine):
+    def version() -> str | None:
+        with engine.connect() as connection:
+            return read_data_version(connection)
+
+    with engine.connect() as connection:
+        assert _triggered_tables(connection) == set(data_version.TRACKED)
+    first = version()
+    assert first is not None and re.fullmatch(r"[0-9a-f]{16}\.\d+", first)
+    insert = text("INSERT INTO document (kind, lang, title, published_on, created_by, created_at) "
+                  "VALUES ('release', 'en', :title, '2020-01-01', 'test', '2020-01-01 00:00:00')")
+    with engine.connect() as connection, connection.begin() as transaction:
+        connection.execute(insert, {"title": "rolled back"})
+        transaction.rollback()
+    assert version() == first
+    with engine.begin() as connection:
+        connection.execute(insert, {"title": "kept"})
+        connection.execute(insert, {"title": "kept too"})
+    second = version()
+    assert second != first and second.split(".")[0] == first.split(".")[0]
+    assert int(second.split(".")[1]) > int(first.split(".")[1])
+    # Private tables (users, sessions, tokens, the audit log) move nothing: signing in keeps the cache.
+    with engine.begin() as connection:
+        connection.execute(text("INSERT INTO app_user (name, role, created_at) "
+                                "VALUES ('someone', 'admin', '2020-01-01 00:00:00')"))
+        connection.execute(text("INSERT INTO audit_log (at, user_name, action, entity, outcome) "
+                                "VALUES ('2020-01-01 00:00:00', 'someone', 'x', 'y', 'done')"))
+    assert version() == second
+
+
+# ------------------------------------------------------------------------ a small portal on both engines
+
+@pytest.fixture
+def small_portal(cli: Cli) -> Cli:
+    """The alignment fixture's activities, imported and aligned, on each engine."""
+    for step in (("import", "iati", str(ALIGN_FIXTURE)), ("align",)):
+        result = cli(*step)
+        assert result.exit_code == 0, result.output
+    return cli
+
+
+def _counting(monkeypatch, module, name: str) -> list:
+    """Counts the calls of `module.name` (a view the pages call through its module)."""
+    calls = []
+    real = getattr(module, name)
+
+    def counted(*args, **kwargs):
+        calls.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(module, name, counted)
+    return calls
+
+
+def test_an_override_and_an_import_show_on_the_next_request(small_portal, monkeypatch):
+    made = _counting(monkeypatch, activity_view, "activity_page")
+    page = f"/en/activities/{UNALIGNED}"
+    with client_for(small_portal.db_url) as client:
+        first = client.get(page)
+        assert first.status_code == 200 and "Promoting Prosperity" not in first.text
+        again = client.get(page)
+        assert again.text == first.text and again.headers["etag"] == first.headers["etag"]
+        assert len(made) == 1, "the second request was made again instead of sent from the cache"
+        # An override from the command line (another process could do the same): the next request shows it.
+        assert small_portal("alignment", "set", UNALIGNED, "P1", "--reason", "cache test").exit_code == 0
+        after = client.get(page, headers={"if-none-match": first.headers["etag"]})
+        assert after.status_code == 200 and len(made) == 2
+        assert after.headers["etag"] != first.headers["etag"]
+        assert "cache test" in after.text
+        # An import: the finder and the API count the new activities on the next request.
+        before_import = client.get("/api/v1/activities").json()["total"]
+        listed = client.get("/en/activities").text
+        assert client.get("/en/activities").text == listed
+        assert small_portal("import", "iati", str(FIXTURES / "iati" / "unseen-agency.xml")).exit_code == 0
+        assert "US-GOV-8-TEST-0001" in client.get("/en/activities").text and "US-GOV-8-TEST-0001" not in listed
+        assert client.get("/api/v1/activities").json()["total"] == before_import + 3
+
+
+def test_a_revalidation_with_the_same_bytes_is_answered_304(small_portal):
+    with client_for(small_portal.db_url) as client:
+        for path in ("/en/", "/en/countries/GT", "/api/v1/activities?country=GT", "/api/v1/framework",
+                     "/en/activities?download=activities&format=csv"):
+            first = client.get(path)
+            assert first.status_code == 200, path
+            assert first.headers["cache-control"] == "no-cache", path
+            assert {"Accept", "Cookie"} <= {v.strip() for v in first.headers["vary"].split(",")}, path
+            for asked in (first.headers["etag"], f"W/{first.headers['etag']}", f'"other", {first.headers["etag"]}'):
+                revalidated = client.get(path, headers={"if-none-match": asked})
+                assert revalidated.status_code == 304 and revalidated.content == b"", (path, asked)
+                assert revalidated.headers["etag"] == first.headers["etag"]
+                # The security headers go with every answer, kept or not.
+                assert revalidated.headers["x-content-type-options"] == "nosniff"
+            assert client.get(path, headers={"if-none-match": '"not-it"'}).status_code == 200
+
+
+def test_the_etag_differs_by_language_and_query(small_portal):
+    with client_for(small_portal.db_url) as client:
+        english, spanish = client.get("/en/countries/GT"), client.get("/es/countries/GT")
+        assert english.headers["etag"] != spanish.headers["etag"]
+        assert 'lang="es"' in spanish.text and 'lang="en"' in english.text
+        api_en = client.get("/api/v1/framework", params={"lang": "en"})
+        api_es = client.get("/api/v1/framework", params={"lang": "es"})
+        assert api_en.headers["etag"] != api_es.headers["etag"] and api_en.json() != api_es.json()
+        assert client.get("/en/countries/GT?fy=2019").headers["etag"] != english.headers["etag"]
+
+
+def test_the_xml_download_is_revalidated_by_its_snapshot(small_portal):
+    with client_for(small_portal.db_url) as client:
+        first = client.get("/en/activities.xml", params={"country": "GT"})
+        assert first.status_code == 200 and first.headers["cache-control"] == "no-cache"
+        assert client.get("/en/activities.xml", params={"country": "GT"},
+                          headers={"if-none-match": first.headers["etag"]}).status_code == 304
+        # An override realigns an activity without a new alignment run: the file's key moves with it.
+        assert small_portal("alignment", "set", "US-GOV-11-ALIGN-CRIME", "P1", "--reason", "moved").exit_code == 0
+        after = client.get("/en/activities.xml", params={"country": "GT"}, headers={"if-none-match": first.headers["etag"]})
+        assert after.status_code == 200 and after.headers["etag"] != first.headers["etag"]
+
+
+def test_without_a_data_version_nothing_is_kept(small_portal, monkeypatch):
+    made = _counting(monkeypatch, home_view, "home")
+    with get_engine(small_portal.db_url).begin() as connection:
+        connection.execute(text("DELETE FROM data_version"))
+    with client_for(small_portal.db_url) as client:
+        for _ in range(2):
+            response = client.get("/en/")
+            assert response.status_code == 200 and "etag" not in response.headers
+            assert response.headers["cache-control"] == "no-store"
+    assert len(made) == 2
+
+
+# ------------------------------------------------------------------------------- the real portal (SQLite)
+
+def test_an_approval_shows_on_the_next_request(client, portal_url):
+    values = "/api/v1/indicators/CS.1-1/values"
+    public = client.get(values).json()["total"]
+    page = client.get("/en/indicators").text
+    partner, analyst = bearer(token_for(portal_url, "pablo")), bearer(token_for(portal_url, "ana"))
+    entered = client.post("/api/v1/results", headers=partner, json=[{
+        "indicator": "CS.1-1", "activity": activity_of(portal_url, PARTNER_ORG), "country": "GT",
+        "period_start": "2019-10-01", "period_end": "2020-09-30", "value_type": "actual", "value": 1234567}])
+    assert entered.status_code == 201, entered.text
+    value_id = entered.json()["values"][0]["id"]
+    assert client.post(f"/api/v1/results/{value_id}/submit", headers=partner, json={}).status_code == 200
+    # A draft or a submitted value is not public: the public answer is the same (made again, same bytes).
+    assert client.get(values).json()["total"] == public
+    approved = client.post(f"/api/v1/results/{value_id}/approve", headers=analyst, json={})
+    assert approved.status_code == 200, approved.text
+    assert client.get(values).json()["total"] == public + 1
+    assert client.get("/en/indicators").text != page
+
+
+def test_signed_in_pages_are_never_shared(client, portal_url):
+    anonymous = client.get("/en/countries/GT")
+    assert "/en/workspace/login" in anonymous.text and "etag" in anonymous.headers
+    with client_for(portal_url) as signed_in:
+        sign_in(signed_in, "ana")
+        own = signed_in.get("/en/countries/GT")
+        assert own.status_code == 200 and "/en/workspace/\"" in own.text
+        assert "etag" not in own.headers and own.headers["cache-control"] == "private, no-store"
+        # Not even when the signed-in browser revalidates with the anonymous page's tag.
+        mine = signed_in.get("/en/countries/GT", headers={"if-none-match": anonymous.headers["etag"]})
+        assert mine.status_code == 200 and "/en/workspace/\"" in mine.text
+        with_token = signed_in.get("/api/v1/countries", headers=bearer(token_for(portal_url, "ana")))
+        assert "etag" not in with_token.headers and with_token.headers["cache-control"] == "private, no-store"
+    # And the anonymous visitor still gets the anonymous page.
+    again = client.get("/en/countries/GT")
+    assert again.text == anonymous.text and "/en/workspace/\"" not in again.text
+
+
+def test_public_answers_carry_no_cookie_or_token(client):
+    for path in PUBLIC_PAGES:
+        for _ in range(2):
+            response = client.get(path)
+            assert response.status_code == 200, path
+            assert "set-cookie" not in response.headers, path
+            assert "csrf_token" not in response.text, path
+    assert not client.cookies
+    # The sign-in form still gets its token and cookie, and is never kept.
+    login = client.get("/en/workspace/login")
+    assert "stratmon_csrf=" in login.headers["set-cookie"] and login.headers["cache-control"] == "no-store"
+    assert "etag" not in login.headers
+
+
+def test_several_workers_see_a_write_on_the_next_request(portal_url):
+    process, address = start_server(portal_url, workers=2)
+    try:
+        path = "/api/v1/documents"
+        with httpx.Client(base_url=address, timeout=30) as http:
+            before = [http.get(path, headers={"connection": "close"}).json() for _ in range(6)]
+            assert all(answer == before[0] for answer in before)
+            with get_engine(portal_url).begin() as connection:
+                add_document(connection, kind="release", lang="en", title="Cache test release",
+                             published_on=date(2020, 1, 1), summary=None, body="Text.", file_name=None,
+                             media_type=None, content=None, created_by="ana")
+            # Each request on a new connection: both workers answer some of them.
+            after = [http.get(path, headers={"connection": "close"}).json() for _ in range(8)]
+        assert all(any(d["title"] == "Cache test release" for d in answer) for answer in after)
+    finally:
+        stop_server(process)
