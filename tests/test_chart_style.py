@@ -16,7 +16,7 @@ from stratmon.chart_style import OTHER_COLOUR, SERIES_COLOURS, line_colours, wra
 from stratmon.framework import load_framework
 from stratmon.reports.charts import chart_svg
 from stratmon.web.charts import bars_by_year
-from stratmon.web.views.common import line_year_chart
+from stratmon.web.portal.common import line_year_chart
 
 OTHER = "Outside the Strategy or not aligned"
 YEARS = range(2005, 2026)  # 21 fiscal years, as in an all-years report

@@ -33,9 +33,9 @@ from sqlalchemy import MetaData, create_engine, select
 
 from conftest import FIXTURES, Cli, database_for
 from stratmon.cli import app
-from stratmon.web import workspace_upload
-from stratmon.web.workspace_documents import MAX_PDF_BYTES
-from stratmon.web.workspace_upload import MAX_UPLOAD_BYTES
+from stratmon.web.workspace import upload as workspace_upload
+from stratmon.web.workspace.documents import MAX_PDF_BYTES
+from stratmon.web.workspace.upload import MAX_UPLOAD_BYTES
 from test_bad_input import Listener
 from webfixtures import PASSWORD, client_for, sign_in
 

@@ -15,8 +15,8 @@ from stratmon.store import data_version, schema
 from stratmon.store.data_version import read_data_version
 from stratmon.store.db import get_engine
 from stratmon.store.web import add_document
-from stratmon.web.views import activity as activity_view
-from stratmon.web.views import home as home_view
+from stratmon.web.portal import activity as activity_view
+from stratmon.web.portal import home as home_view
 
 from api_helpers import activity_of, bearer, token_for
 from conftest import FIXTURES, Cli

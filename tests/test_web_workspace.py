@@ -121,7 +121,7 @@ def test_a_form_without_the_right_csrf_token_is_refused_and_changes_nothing(clie
 
 
 def test_every_workspace_form_needs_the_csrf_token(client, portal_url):
-    from stratmon.web.workspace import PARTS
+    from stratmon.web.workspace.routes import PARTS
 
     posts = sorted(route.path for part in PARTS for route in part.router.routes if "POST" in route.methods)
     assert len(posts) >= 14

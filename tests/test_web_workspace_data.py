@@ -8,7 +8,7 @@ import uuid
 from conftest import FIXTURES
 from stratmon.analysis.alignment_state import alignment_state
 from stratmon.store.db import get_engine
-from stratmon.web.workspace_upload import MAX_UPLOAD_BYTES
+from stratmon.web.workspace.upload import MAX_UPLOAD_BYTES
 from webfixtures import PASSWORD, client_for, sign_in
 from workspace_helpers import counts, form_token, query, scalar
 

@@ -122,7 +122,7 @@ class Coverage:
 
 class CoverageData:
     """The sums coverage needs, read once and asked many times (a page asks for every country). Never
-    changed once made, so that requests may share one (web/views/span.coverage_data keeps one per data
+    changed once made, so that requests may share one (web/portal/span.coverage_data keeps one per data
     version)."""
 
     TYPES = ("obligation", "disbursement")

@@ -79,7 +79,10 @@ def _warm(site: Site) -> None:
 def create_app(database_url: str | None = None, *, served: bool = False) -> FastAPI:
     """The whole web application on the database at `database_url` (default as the CLI's); `served`
     when `stratmon serve` runs it, so that its process ends promptly once stopped (shutdown.py)."""
-    from stratmon.web import api, exports, pages, workspace
+    from stratmon.web import exports
+    from stratmon.web.api import routes as api
+    from stratmon.web.portal import pages
+    from stratmon.web.workspace import routes as workspace
     from stratmon.web.render import render
     from stratmon.web.shutdown import exit_promptly_after_shutdown
 

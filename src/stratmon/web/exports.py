@@ -24,16 +24,16 @@ from stratmon.analysis.errors import QueryError
 from stratmon.analysis.fiscal import parse_fiscal_years
 from stratmon.i18n import _, format_count
 from stratmon.iati.export import write_activities
-from stratmon.web.api import response_language
-from stratmon.web.api_auth import token_user
-from stratmon.web.api_common import AgencyParam, CountryParam, SortOrder, Db, FiscalYearsParam, LineParam, ObjectiveParam, \
+from stratmon.web.api.routes import response_language
+from stratmon.web.api.auth import token_user
+from stratmon.web.api.common import AgencyParam, CountryParam, SortOrder, Db, FiscalYearsParam, LineParam, ObjectiveParam, \
     StatusParam, TextParam, errors
 from stratmon.web.context import site
 from stratmon.web.download_cache import cache_for, snapshot_key
 from stratmon.web.page_cache import CACHE_CONTROL, etag_matches
-from stratmon.web.pages import page_language
-from stratmon.web.views.activities import read_filter
-from stratmon.web.views.common import alignment_is_current
+from stratmon.web.portal.pages import page_language
+from stratmon.web.portal.activities import read_filter
+from stratmon.web.portal.common import alignment_is_current
 
 # The most activities one file holds: the whole real data (some 6,000 activities, 45 MB) takes
 # seconds to write, so a download that large asks for a narrower filter instead.

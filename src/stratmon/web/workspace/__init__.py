@@ -1,0 +1,1 @@
+"""The workspace under /{lang}/workspace: `routes` gathers the routers of the modules beside it, one per concern."""
