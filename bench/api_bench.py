@@ -181,13 +181,7 @@ def measure_api(url: str, scale: int, engine_name: str, client_counts: list[int]
     with serving(url, log) as address:
         for path in PATHS:
             for clients in client_counts:
-                logged_before = log.stat().st_size
-                elapsed, latencies, errors = asyncio.run(_hammer(address, path, clients, seconds))
-                with log.open("rb") as text:
-                    text.seek(logged_before)
-                    logged = text.read().decode(errors="replace")
-                exceptions = list(dict.fromkeys(m.group(0).strip() for m in EXCEPTION_LINE.finditer(logged)))
-                loads.append(Load(path, clients, scale, engine_name, elapsed, latencies, errors, exceptions))
+                loads.append(_run(address, path, clients, seconds, log, scale, engine_name))
     return loads
 
 
