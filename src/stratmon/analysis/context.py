@@ -134,19 +134,19 @@ def baseline_year_words(row: AgainstBaseline) -> str:
 
 
 def change_words(row: AgainstBaseline, lang: str | None = None) -> str:
-    """The change as values and direction: "42.10 → 26.00 (−16.10), better"; "–" without both values."""
+    """The change and its direction: "−16.10, better"; "–" without both values. The baseline and the
+    latest value stand in columns of their own beside it, so they are not repeated here."""
     if row.change is None:
         return "–"
-    sign = "−" if row.change < 0 else "+" if row.change > 0 else "±"
-    change = format_measure(abs(row.change), lang, like=max(abs(row.baseline), abs(row.latest)))
-    if row.change and not any(digit in change for digit in "123456789"):
-        change = format_measure(abs(row.change), lang)  # too small for the values' decimals: its own
-    values = "{baseline} → {latest} ({sign}{change})".format(
-        baseline=format_measure(row.baseline, lang), latest=format_measure(row.latest, lang), sign=sign, change=change)
     if row.change == 0:
-        return _("{values}, no change").format(values=values)
+        return _("no change")
+    sign = "−" if row.change < 0 else "+"
+    change = format_measure(abs(row.change), lang, like=max(abs(row.baseline), abs(row.latest)))
+    if not any(digit in change for digit in "123456789"):
+        change = format_measure(abs(row.change), lang)  # too small for the values' decimals: its own
     verdict = {True: _("better"), False: _("worse")}.get(row.improved)
-    return _("{values}, {verdict}").format(values=values, verdict=verdict) if verdict else values
+    difference = sign + change
+    return _("{difference}, {verdict}").format(difference=difference, verdict=verdict) if verdict else difference
 
 
 def baseline_note(last_year: int | None, tolerance: int) -> str:
@@ -154,6 +154,6 @@ def baseline_note(last_year: int | None, tolerance: int) -> str:
     latest = (_("the latest value is the last up to {year}").format(year=last_year) if last_year is not None
               else _("the latest value is the last published"))
     return _("The baseline is each indicator's value in its baseline year or, where the source has none, in the "
-             "nearest year at most {tolerance} years away (the year used is shown); {latest}. The change reads "
-             "baseline → latest (difference), better or worse by the indicator's direction (a lower homicide "
+             "nearest year at most {tolerance} years away (the year used is shown); {latest}. The change is the "
+             "latest value less the baseline, better or worse by the indicator's direction (a lower homicide "
              "rate is better); values are as the source publishes them.").format(tolerance=tolerance, latest=latest)
