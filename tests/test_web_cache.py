@@ -16,6 +16,7 @@ from stratmon.store.data_version import read_data_version
 from stratmon.store.db import get_engine
 from stratmon.store.web import add_document
 from stratmon.web.portal import activity as activity_view
+from stratmon.web.portal import data as data_view
 from stratmon.web.portal import home as home_view
 
 from api_helpers import activity_of, bearer, token_for
@@ -164,6 +165,18 @@ def test_the_xml_download_is_revalidated_by_its_snapshot(small_portal):
         assert small_portal("alignment", "set", "US-GOV-11-ALIGN-CRIME", "P1", "--reason", "moved").exit_code == 0
         after = client.get("/en/activities.xml", params={"country": "GT"}, headers={"if-none-match": first.headers["etag"]})
         assert after.status_code == 200 and after.headers["etag"] != first.headers["etag"]
+
+
+def test_the_data_page_checks_are_made_again_after_any_write(small_portal, monkeypatch):
+    # The checks on what agencies publish are kept per data version, not per import: an override moves it too.
+    made = _counting(monkeypatch, data_view, "published_quality")
+    with client_for(small_portal.db_url) as client:
+        assert client.get("/en/data").status_code == 200
+        assert client.get("/en/data", params={"type": "obligation"}).status_code == 200
+        assert len(made) == 1, "the checks were made again for the same data"
+        assert small_portal("alignment", "set", UNALIGNED, "P1", "--reason", "checks test").exit_code == 0
+        assert client.get("/en/data").status_code == 200
+        assert len(made) == 2
 
 
 def test_without_a_data_version_nothing_is_kept(small_portal, monkeypatch):

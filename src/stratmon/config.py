@@ -50,6 +50,13 @@ def shared_data_dir() -> Path:
     explicit = os.environ.get("STRATMON_SHARED_DATA")
     if explicit:
         return Path(explicit)
+    return _beside_checkout()
+
+
+@lru_cache(maxsize=1)
+def _beside_checkout() -> Path:
+    # Resolved once: the checkout does not move while the process runs, and the web API looks codelists
+    # up (through this folder) for every code it names, tens of times per answer.
     return (Path(__file__).resolve().parents[2] / ".." / "shared" / "data").resolve()
 
 

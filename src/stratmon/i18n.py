@@ -177,9 +177,25 @@ def _as_moment(value: date | datetime | str) -> date | datetime | None:
         return None
 
 
+def _formatted(number, pattern: str, lang: str) -> str:
+    """`number` by a CLDR `pattern` in `lang`, as Babel's format_decimal and format_percent write it, with the
+    pattern and the locale read once each rather than on every figure (a page's tables show hundreds)."""
+    return _number_pattern(pattern).apply(number, _locale(lang))
+
+
+@lru_cache(maxsize=64)
+def _number_pattern(pattern: str) -> numbers.NumberPattern:
+    return numbers.parse_pattern(pattern)
+
+
+@lru_cache(maxsize=8)
+def _locale(lang: str) -> Locale:
+    return Locale.parse(lang)
+
+
 def format_money(value: Decimal, lang: str | None = None) -> str:
     """An amount with two decimals and the language's separators (1,234.50 / 1.234,50)."""
-    return numbers.format_decimal(value, format="#,##0.00", locale=lang or language())
+    return _formatted(value, "#,##0.00", lang or language())
 
 
 def format_usd_words(value: Decimal, lang: str | None = None) -> str:
@@ -188,12 +204,12 @@ def format_usd_words(value: Decimal, lang: str | None = None) -> str:
     locale = lang or language()
     sign, magnitude = ("-" if value < 0 else ""), abs(value)
     if magnitude >= 1_000_000_000:
-        amount = numbers.format_decimal(magnitude / 1_000_000_000, format="#,##0.00", locale=locale)
+        amount = _formatted(magnitude / 1_000_000_000, "#,##0.00", locale)
         return sign + _("US${amount} billion").format(amount=amount)
     if magnitude >= 1_000_000:
-        amount = numbers.format_decimal(magnitude / 1_000_000, format="#,##0.0", locale=locale)
+        amount = _formatted(magnitude / 1_000_000, "#,##0.0", locale)
         return sign + _("US${amount} million").format(amount=amount)
-    return sign + _("US${amount}").format(amount=numbers.format_decimal(magnitude, format="#,##0", locale=locale))
+    return sign + _("US${amount}").format(amount=_formatted(magnitude, "#,##0", locale))
 
 
 def format_measure(value: Decimal, lang: str | None = None, like: Decimal | None = None) -> str:
@@ -207,7 +223,7 @@ def format_measure(value: Decimal, lang: str | None = None, like: Decimal | None
         pattern = "#,##0.00"
     else:
         pattern = "#,##0.###"
-    return numbers.format_decimal(value, format=pattern, locale=lang or language())
+    return _formatted(value, pattern, lang or language())
 
 
 def format_percent(share: Decimal | None, lang: str | None = None, decimals: int = 1) -> str:
@@ -215,12 +231,12 @@ def format_percent(share: Decimal | None, lang: str | None = None, decimals: int
     if share is None:
         return "–"
     pattern = "#,##0" + ("." + "0" * decimals if decimals else "") + "%"
-    return numbers.format_percent(share, format=pattern, locale=lang or language())
+    return _formatted(share, pattern, lang or language())
 
 
 def format_count(value: int, lang: str | None = None) -> str:
     """A whole number with the language's grouping (1,234 / 1.234)."""
-    return numbers.format_decimal(value, format="#,##0", locale=lang or language())
+    return _formatted(value, "#,##0", lang or language())
 
 
 def territory_name(code: str, lang: str | None = None) -> str | None:

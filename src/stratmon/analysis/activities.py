@@ -13,7 +13,8 @@ from decimal import Decimal
 
 from sqlalchemy import Connection, and_, case, exists, func, or_, select
 
-from stratmon.analysis.activity_titles import Narrative, in_language, narratives_of, shown_title, title_matches
+from stratmon.analysis.activity_titles import Narrative, in_language, narratives_of, shown_title, shown_titles, \
+    title_matches
 from stratmon.analysis.alignment_state import require_current_alignment
 from stratmon.analysis.errors import QueryError
 from stratmon.analysis.fiscal import FiscalYears
@@ -99,7 +100,11 @@ def _money_rows(query: ActivityFilter):
                   *query.fiscal_years.conditions(table.c.fiscal_year)]
     if query.recipients:
         conditions.append(table.c.recipient_key.in_(query.recipients))
-    if query.geography is not None:
+    # Rows of the framework's own countries are all the Strategy's: a filter to some of them needs no
+    # geography condition beside it (which would cost the database planning and checking time only).
+    own_countries_only = bool(query.recipients) and query.geography is not None \
+        and query.geography.countries.issuperset(query.recipients)
+    if query.geography is not None and not own_countries_only:
         conditions.append(in_strategy(table, query.geography))
     if query.line:
         conditions.append(table.c.line_id == query.line)
@@ -124,13 +129,11 @@ def _without_money_in(activity, geography: Geography):
     return and_(~exists().where(split.c.activity_id == activity.c.id), names_one)
 
 
-def _date_of(types: tuple[str, ...], name: str, activity_ids: list[int] | None = None):
-    """Each activity's date of the first of `types` it has (of `activity_ids` only, when given)."""
+def _date_of(types: tuple[str, ...], name: str):
+    """Each activity's date of the first of `types` it has (the earliest where it has several of that type)."""
     dates = schema.activity_date
     preferred = case(*((dates.c.type == code, index) for index, code in enumerate(types)), else_=99)
     conditions = [dates.c.type.in_(types), dates.c.iso_date.is_not(None)]
-    if activity_ids is not None:
-        conditions.append(dates.c.activity_id.in_(activity_ids))
     ranked = (select(dates.c.activity_id, dates.c.iso_date,
                      func.row_number().over(partition_by=dates.c.activity_id,
                                             order_by=(preferred, dates.c.iso_date)).label("rank"))
@@ -141,7 +144,8 @@ def _date_of(types: tuple[str, ...], name: str, activity_ids: list[int] | None =
 def search_activities(connection: Connection, query: ActivityFilter) -> ActivityPage:
     """The page of activities `query` asks for. The page is chosen first, from the money and the sort
     key alone; titles and dates are then read for its activities only (reading them for every activity
-    the filter matches, to throw all but a page away, was most of the time)."""
+    the filter matches, to throw all but a page away, was most of the time), by the activities' ids
+    rather than by subqueries per row."""
     if query.line or query.objective:
         require_current_alignment(connection, query.crosswalk_digest)
     activity = schema.activity
@@ -173,8 +177,9 @@ def search_activities(connection: Connection, query: ActivityFilter) -> Activity
     order = [key.desc() if query.sort.startswith("-") else key.asc(), activity.c.iati_identifier]
     # The page and how many activities match, in one statement: both need the money of every match.
     chosen = connection.execute(
-        select(activity.c.id, money.c.d_units, money.c.d_rest, money.c.o_units, money.c.o_rest,
-               func.count().over().label("total"))
+        select(activity.c.id, activity.c.iati_identifier, activity.c.title, activity.c.reporting_org_ref,
+               activity.c.reporting_org_name, activity.c.status_code, money.c.d_units, money.c.d_rest,
+               money.c.o_units, money.c.o_rest, func.count().over().label("total"))
         .select_from(joined).where(*conditions).order_by(*order)
         .limit(query.per_page).offset((query.page - 1) * query.per_page)).all()
     total = chosen[0].total if chosen else _count(connection, query, money, conditions)
@@ -197,24 +202,36 @@ def _summaries(connection: Connection, chosen: list, lang: str) -> list[Activity
     """The activities of a page, in its order, with their titles (in `lang` where they have one) and dates."""
     if not chosen:
         return []
-    activity = schema.activity
     ids = [row.id for row in chosen]
-    start, end = _date_of(_START_DATE_TYPES, "start", ids), _date_of(_END_DATE_TYPES, "end", ids)
-    title, title_lang = shown_title(activity, lang)
-    described = {row.id: row for row in connection.execute(
-        select(activity.c.id, activity.c.iati_identifier, title, title_lang, activity.c.reporting_org_ref,
-               activity.c.reporting_org_name, activity.c.status_code, start.c.start, end.c.end)
-        .select_from(activity.join(start, start.c.activity_id == activity.c.id, isouter=True)
-                     .join(end, end.c.activity_id == activity.c.id, isouter=True))
-        .where(activity.c.id.in_(ids)))}
+    titles = shown_titles(connection, ids, lang)
+    dates = _first_dates(connection, ids)
     summaries = []
-    for money in chosen:
-        row = described[money.id]
-        summaries.append(ActivitySummary(row.iati_identifier, row.title, row.reporting_org_ref, row.reporting_org_name,
-                                         row.status_code, row.start, row.end,
-                                         to_usd(joined_sum(money.d_units, money.d_rest)),
-                                         to_usd(joined_sum(money.o_units, money.o_rest)), row.title_lang))
+    for row in chosen:
+        title, title_lang = titles[row.id]
+        start, end = dates.get(row.id, (None, None))
+        summaries.append(ActivitySummary(row.iati_identifier, row.title if title is None else title,
+                                         row.reporting_org_ref, row.reporting_org_name, row.status_code, start, end,
+                                         to_usd(joined_sum(row.d_units, row.d_rest)),
+                                         to_usd(joined_sum(row.o_units, row.o_rest)), title_lang))
     return summaries
+
+
+def _first_dates(connection: Connection, activity_ids: list[int]) -> dict[int, tuple[date | None, date | None]]:
+    """(start, end) of each activity that has either: the date of the first of `_START_DATE_TYPES`
+    (`_END_DATE_TYPES`) it has, the earliest where it has several of that type, as `_date_of` picks."""
+    dates = schema.activity_date
+    ranks = {code: (0, index) for index, code in enumerate(_START_DATE_TYPES)}
+    ranks.update({code: (1, index) for index, code in enumerate(_END_DATE_TYPES)})
+    best: dict[int, list] = {}
+    for row in connection.execute(select(dates.c.activity_id, dates.c.type, dates.c.iso_date)
+                                  .where(dates.c.activity_id.in_(activity_ids), dates.c.type.in_(tuple(ranks)),
+                                         dates.c.iso_date.is_not(None))):
+        which, rank = ranks[row.type]
+        kept = best.setdefault(row.activity_id, [None, None])
+        if kept[which] is None or (rank, row.iso_date) < kept[which]:
+            kept[which] = (rank, row.iso_date)
+    return {activity_id: tuple(None if found is None else found[1] for found in kept)
+            for activity_id, kept in best.items()}
 
 
 # --------------------------------------------------------------------------------- one activity
@@ -306,6 +323,7 @@ class ReportedValue:
 class ActivityDetail:
     """What an activity is, who runs it, where and when, its money, and its results."""
 
+    activity_id: int  # its row in the database, for reading more about it (`explain`)
     iati_identifier: str
     title: str | None  # as published (English where there is an English title)
     titles: list[Narrative]  # every language's
@@ -337,39 +355,52 @@ class ActivityDetail:
 def activity_detail(connection: Connection, iati_identifier: str) -> ActivityDetail:
     """Everything stored about one activity; QueryError when there is no such activity."""
     activity = schema.activity
-    found = connection.execute(select(activity).where(activity.c.iati_identifier == iati_identifier)).first()
+    found = connection.execute(select(
+        activity.c.id, activity.c.iati_identifier, activity.c.title, activity.c.default_lang,
+        activity.c.reporting_org_ref, activity.c.reporting_org_name, activity.c.status_code, activity.c.default_currency,
+        activity.c.last_updated_text).where(activity.c.iati_identifier == iati_identifier)).first()
     if found is None:
         raise QueryError(_("no activity with IATI identifier {identifier}").format(identifier=iati_identifier))
     aid = found.id
 
-    def rows(table, *order):
-        return connection.execute(select(table).where(table.c.activity_id == aid).order_by(*order)).all()
+    def rows(table, columns: str, *order, only_activity_level: bool = False):
+        """The activity's rows of `table`: the `columns` named, not every column (most tables keep the published
+        element beside, which a page never shows and which costs the most to read)."""
+        conditions = [table.c.activity_id == aid, *([table.c.transaction_id.is_(None)] if only_activity_level else [])]
+        return connection.execute(select(*(table.c[name] for name in columns.split()))
+                                  .where(*conditions).order_by(*order)).all()
 
     titles, descriptions = narratives_of(connection, aid, found.default_lang)
     organisations = schema.participating_org
     participants = [Participant(r.role, r.ref, r.name, r.type)
-                    for r in rows(organisations, organisations.c.role, organisations.c.name)]
-    dates = [ActivityDateEntry(r.type, r.iso_date) for r in rows(schema.activity_date, schema.activity_date.c.type)]
+                    for r in rows(organisations, "role ref name type", organisations.c.role, organisations.c.name)]
+    dates = [ActivityDateEntry(r.type, r.iso_date)
+             for r in rows(schema.activity_date, "type iso_date", schema.activity_date.c.type)]
     recipient = schema.recipient
+    # The activity's recipients and its transactions' in one read, by code (a transaction lists its own so).
+    named = rows(recipient, "transaction_id kind code percentage name", recipient.c.code)
     recipients = [RecipientShare(r.kind, r.code, r.percentage, r.name)
-                  for r in rows(recipient, recipient.c.kind, recipient.c.code) if r.transaction_id is None]
+                  for r in sorted(named, key=lambda r: r.kind) if r.transaction_id is None]
     by_transaction: dict[int, list[str]] = {}
-    for r in rows(recipient, recipient.c.code):
+    for r in named:
         if r.transaction_id is not None:
             by_transaction.setdefault(r.transaction_id, []).append(
                 r.code if r.kind == "country" else f"region-{r.code}")
     sector = schema.sector
     sectors = [SectorShare(r.vocabulary, r.code, r.percentage, r.name)
-               for r in rows(sector, sector.c.vocabulary, sector.c.code) if r.transaction_id is None]
+               for r in rows(sector, "vocabulary code percentage name", sector.c.vocabulary, sector.c.code,
+                             only_activity_level=True)]
     tx = schema.transaction
     transactions = [TransactionEntry(r.id, r.type_code, r.transaction_date, r.fiscal_year, r.value_text,
                                      None if r.value_micros is None else to_usd(r.value_micros),
                                      r.currency, r.description, r.provider_org_name or r.provider_org_ref,
                                      r.receiver_org_name or r.receiver_org_ref, tuple(by_transaction.get(r.id, ())))
-                    for r in rows(tx, tx.c.transaction_date, tx.c.id)]
+                    for r in rows(tx, "id type_code transaction_date fiscal_year value_text value_micros currency "
+                                      "description provider_org_name provider_org_ref receiver_org_name "
+                                      "receiver_org_ref", tx.c.transaction_date, tx.c.id)]
     links = schema.document_link
-    documents = [(r.title, r.url) for r in rows(links, links.c.title)]
-    return ActivityDetail(found.iati_identifier, found.title, titles, descriptions, found.reporting_org_ref,
+    documents = [(r.title, r.url) for r in rows(links, "title url", links.c.title)]
+    return ActivityDetail(aid, found.iati_identifier, found.title, titles, descriptions, found.reporting_org_ref,
                           found.reporting_org_name, found.status_code, found.default_currency,
                           found.last_updated_text, participants, dates, recipients, sectors, transactions,
                           _published_results(connection, aid), _reported_values(connection, iati_identifier),
@@ -377,15 +408,26 @@ def activity_detail(connection: Connection, iati_identifier: str) -> ActivityDet
 
 
 def _published_results(connection: Connection, activity_id: int) -> list[ResultEntry]:
-    result, indicator = schema.result, schema.result_indicator
+    result = schema.result
+    results = connection.execute(select(result.c.id, result.c.title, result.c.type_code)
+                                 .where(result.c.activity_id == activity_id).order_by(result.c.id)).all()
+    if not results:
+        return []  # most activities publish none: their indicators, periods and values are not looked for
+    indicators = _published_indicators(connection, activity_id)
+    return [ResultEntry(row.title, row.type_code, indicators.get(row.id, [])) for row in results]
+
+
+def _published_indicators(connection: Connection, activity_id: int) -> dict[int, list[ResultIndicatorEntry]]:
+    """An activity's indicators by result, with their baselines and periods."""
+    indicator = schema.result_indicator
     baseline, period, value = schema.indicator_baseline, schema.indicator_period, schema.indicator_period_value
     baselines: dict[int, tuple] = {}
-    for row in connection.execute(select(baseline).where(baseline.c.activity_id == activity_id)
-                                  .order_by(baseline.c.year)):
+    for row in connection.execute(select(baseline.c.indicator_id, baseline.c.value_text, baseline.c.year)
+                                  .where(baseline.c.activity_id == activity_id).order_by(baseline.c.year)):
         baselines.setdefault(row.indicator_id, (row.value_text, row.year))
     values: dict[tuple[int, str], str] = {}
-    for row in connection.execute(select(value).where(value.c.activity_id == activity_id,
-                                                      value.c.dimensions.is_(None))):
+    for row in connection.execute(select(value.c.period_id, value.c.kind, value.c.value_text)
+                                  .where(value.c.activity_id == activity_id, value.c.dimensions.is_(None))):
         values.setdefault((row.period_id, row.kind), row.value_text)
     periods: dict[int, list[ResultPeriodEntry]] = {}
     for row in connection.execute(select(period).where(period.c.activity_id == activity_id)
@@ -393,14 +435,13 @@ def _published_results(connection: Connection, activity_id: int) -> list[ResultE
         periods.setdefault(row.indicator_id, []).append(ResultPeriodEntry(
             row.period_start, row.period_end, values.get((row.id, "target")), values.get((row.id, "actual"))))
     indicators: dict[int, list[ResultIndicatorEntry]] = {}
-    for row in connection.execute(select(indicator).where(indicator.c.activity_id == activity_id)
-                                  .order_by(indicator.c.id)):
+    for row in connection.execute(select(indicator.c.id, indicator.c.result_id, indicator.c.title,
+                                         indicator.c.measure_code)
+                                  .where(indicator.c.activity_id == activity_id).order_by(indicator.c.id)):
         base_text, base_year = baselines.get(row.id, (None, None))
         indicators.setdefault(row.result_id, []).append(ResultIndicatorEntry(
             row.title, row.measure_code, base_text, base_year, periods.get(row.id, [])))
-    return [ResultEntry(row.title, row.type_code, indicators.get(row.id, []))
-            for row in connection.execute(select(result).where(result.c.activity_id == activity_id)
-                                          .order_by(result.c.id))]
+    return indicators
 
 
 def _reported_values(connection: Connection, iati_identifier: str) -> list[ReportedValue]:

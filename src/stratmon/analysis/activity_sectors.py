@@ -38,12 +38,15 @@ class SectorMoney:
         return self.code == UNSPECIFIED
 
 
-def sectors_from_transactions(connection: Connection, iati_identifier: str) -> list[SectorMoney]:
+def sectors_from_transactions(connection: Connection, iati_identifier: str,
+                              activity_id: int | None = None) -> list[SectorMoney]:
     """The activity's sectors with the USD of its transactions, vocabulary by vocabulary, the most
-    disbursed (then obligated) first; QueryError when there is no such activity."""
-    activity = schema.activity
-    activity_id = connection.execute(select(activity.c.id).where(
-        activity.c.iati_identifier == iati_identifier)).scalar_one_or_none()
+    disbursed (then obligated) first; QueryError when there is no such activity. `activity_id`, its row,
+    when the caller has read it already."""
+    if activity_id is None:
+        activity = schema.activity
+        activity_id = connection.execute(select(activity.c.id).where(
+            activity.c.iati_identifier == iati_identifier)).scalar_one_or_none()
     if activity_id is None:
         raise QueryError(_("no activity with IATI identifier {identifier}").format(identifier=iati_identifier))
     split = schema.transaction_split

@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from sqlalchemy import Connection, Table, exists, func, select
+from sqlalchemy import Connection, Table, case, exists, func, select
 from sqlalchemy.sql.elements import ColumnElement
 
 from stratmon.i18n import InLanguage
@@ -54,6 +54,39 @@ def shown_title(activity: Table, lang: str) -> tuple[ColumnElement, ColumnElemen
                    .scalar_subquery())
     return (func.coalesce(title_in(activity, lang), activity.c.title).label("title"),
             func.coalesce(wanted_lang, published_lang).label("title_lang"))
+
+
+def shown_titles(connection: Connection, activity_ids: list[int],
+                 lang: str) -> dict[int, tuple[str | None, str | None]]:
+    """For a page's activities, by id: `shown_title`'s title where it is the title in `lang` (else None:
+    the published title, `activity.title`, is shown) and `shown_title`'s language. The same answer from one
+    grouped read of their titles, for a list whose rows are already chosen (cheaper than correlated
+    subqueries per row)."""
+    activity, narrative = schema.activity, schema.activity_narrative
+    language = _narrative_language(activity, narrative).label("lang")
+    found: dict[int, tuple[str | None, str | None]] = {}
+    for start in range(0, len(activity_ids), _BATCH):
+        chunk = activity_ids[start:start + _BATCH]
+        in_lang: dict[int, str | None] = {}
+        published_langs: dict[int, list[str]] = {}
+        # Per activity and language: the least title in the database's order (as `title_in` takes it) and
+        # whether one of them is the published title.
+        rows = connection.execute(
+            select(narrative.c.activity_id, language, func.min(narrative.c.text).label("text"),
+                   func.max(case((narrative.c.text == activity.c.title, 1), else_=0)).label("is_published"))
+            .select_from(narrative.join(activity, activity.c.id == narrative.c.activity_id))
+            .where(narrative.c.activity_id.in_(chunk), narrative.c.element == TITLE)
+            .group_by(narrative.c.activity_id, language))
+        for row in rows:
+            if row.lang == lang:
+                in_lang[row.activity_id] = row.text
+            elif row.is_published and row.lang is not None:
+                published_langs.setdefault(row.activity_id, []).append(row.lang)
+        for activity_id in chunk:
+            published = published_langs.get(activity_id)
+            found[activity_id] = ((in_lang[activity_id], lang) if activity_id in in_lang
+                                  else (None, min(published) if published else None))
+    return found
 
 
 def titles_for(connection: Connection, identifiers: Iterable[str], lang: str) -> dict[str, InLanguage]:

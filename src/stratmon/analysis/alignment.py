@@ -8,6 +8,7 @@ from decimal import Decimal
 
 from sqlalchemy import Connection, case, func, or_, select
 
+from stratmon.analysis.activities import ActivityDetail, activity_detail
 from stratmon.analysis.fiscal import FiscalYears
 from stratmon.analysis.alignment_state import alignment_state, require_current_alignment
 from stratmon.analysis.errors import QueryError
@@ -222,20 +223,17 @@ class Explanation:
     outside_recipients: list[str] = field(default_factory=list)
 
 
-def explain(connection: Connection, iati_identifier: str, crosswalk_digest: str | None = None) -> Explanation:
-    """Per transaction, what was attributed where and why, with the activity's override history."""
-    activity = schema.activity
-    found = connection.execute(select(activity.c.id, activity.c.title, activity.c.reporting_org_ref)
-                               .where(activity.c.iati_identifier == iati_identifier)).first()
-    if found is None:
-        raise QueryError(_("no activity with IATI identifier {identifier}").format(identifier=iati_identifier))
-    activity_id = found.id
-    sector = schema.sector
-    sectors = [tuple(row) for row in connection.execute(
-        select(sector.c.vocabulary, sector.c.code, sector.c.name, sector.c.percentage)
-        .where(sector.c.activity_id == activity_id, sector.c.transaction_id.is_(None))
-        .order_by(sector.c.vocabulary, sector.c.code))]
-    tx, table = schema.transaction, schema.alignment_split
+def explain(connection: Connection, iati_identifier: str, crosswalk_digest: str | None = None, *,
+            detail: ActivityDetail | None = None, is_current: bool | None = None) -> Explanation:
+    """Per transaction, what was attributed where and why, with the activity's override history. What a
+    caller has read already is not read again: `detail`, the activity's `activity_detail`; `is_current`,
+    whether the alignment is current for `crosswalk_digest`."""
+    if detail is None:
+        detail = activity_detail(connection, iati_identifier)
+    if is_current is None:
+        is_current = alignment_state(connection, crosswalk_digest).is_current
+    activity_id = detail.activity_id
+    table = schema.alignment_split
     parts: dict[int, list[ExplainedPart]] = {}
     for row in connection.execute(select(table).where(table.c.activity_id == activity_id,
                                                       table.c.sector_vocabulary == NO_SECTOR_SPLIT)
@@ -244,17 +242,14 @@ def explain(connection: Connection, iati_identifier: str, crosswalk_digest: str 
         parts.setdefault(row.transaction_id, []).append(ExplainedPart(
             row.recipient_key, row.objective_id, row.line_id, row.outside_id, row.rule, row.evidence,
             to_usd(row.amount_micros), row.confidence, row.contest))
-    transactions = [
-        ExplainedTransaction(row.id, row.type_code, row.transaction_date, row.fiscal_year,
-                             None if row.value_micros is None else to_usd(row.value_micros), row.currency,
-                             parts.get(row.id, []))
-        for row in connection.execute(select(tx).where(tx.c.activity_id == activity_id)
-                                      .order_by(tx.c.transaction_date, tx.c.id))]
+    transactions = [ExplainedTransaction(t.transaction_id, t.type_code, t.transaction_date, t.fiscal_year, t.usd,
+                                         t.currency, parts.get(t.transaction_id, []))
+                    for t in detail.transactions]
     split = schema.transaction_split
     recipients = connection.execute(select(split.c.recipient_key).distinct().where(
         split.c.activity_id == activity_id, split.c.sector_vocabulary == NO_SECTOR_SPLIT)).scalars().all()
     placed = {part.recipient_key for found_parts in parts.values() for part in found_parts}
-    return Explanation(iati_identifier, found.title, found.reporting_org_ref, sectors,
-                       overrides(connection, iati_identifier), transactions,
-                       alignment_state(connection, crosswalk_digest).is_current,
+    sectors = [(s.vocabulary, s.code, s.name, s.percentage) for s in detail.sectors]
+    return Explanation(iati_identifier, detail.title, detail.reporting_org_ref, sectors,
+                       overrides(connection, iati_identifier), transactions, is_current,
                        decisions_of(connection, activity_id), sorted(set(recipients) - placed))

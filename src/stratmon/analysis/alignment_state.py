@@ -10,7 +10,7 @@ from sqlalchemy import Connection, desc, select
 from stratmon.analysis.errors import QueryError
 from stratmon.i18n import _
 from stratmon.store import schema
-from stratmon.store.alignment import newest_aligned_import
+from stratmon.store.alignment import newest_aligned_import_query
 
 
 @dataclass(frozen=True)
@@ -27,11 +27,12 @@ def alignment_state(connection: Connection, crosswalk_digest: str | None = None)
     """Whether the stored alignment reflects every IATI and ForeignAssistance.gov import and (when
     given) these crosswalks."""
     run = schema.alignment_run
-    last = connection.execute(select(run).order_by(desc(run.c.id)).limit(1)).first()
+    # The last run and the newest import in one statement: pages ask this several times per request.
+    newest_import = newest_aligned_import_query().scalar_subquery().label("newest_import")
+    last = connection.execute(select(run, newest_import).order_by(desc(run.c.id)).limit(1)).first()
     if last is None:
         return AlignmentState(None, None, False, _("nothing is aligned yet: run `stratmon align`"))
-    newest_import = newest_aligned_import(connection)
-    if newest_import is not None and newest_import != last.last_import_run_id:
+    if last.newest_import is not None and last.newest_import != last.last_import_run_id:
         return AlignmentState(last.finished_at, last.crosswalk_digest, False,
                               _("data was imported after the last alignment: run `stratmon align`"))
     if crosswalk_digest is not None and crosswalk_digest != last.crosswalk_digest:

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
+from operator import itemgetter
 
 from sqlalchemy import Connection, func, select
 
@@ -40,10 +41,11 @@ class Breakdown:
     def sums(self, keys: tuple[str, ...], transaction_type: str, **where) -> dict[tuple, Decimal]:
         """USD per value of `keys` for one transaction type, among the groups matching `where`
         (key=value, or key=a set of values)."""
-        positions = [self.by.index(key) for key in keys]
+        pick = itemgetter(*(self.by.index(key) for key in keys))
+        key_of = (lambda group: (pick(group),)) if len(keys) == 1 else pick  # one key's value, as a tuple too
         rolled: dict[tuple, int] = defaultdict(int)
         for group, amount in self._matching(transaction_type, where):
-            rolled[tuple(group[i] for i in positions)] += amount
+            rolled[key_of(group)] += amount
         return {key: to_usd(amount) for key, amount in rolled.items()}
 
     def total(self, transaction_type: str, **where) -> Decimal:
@@ -56,9 +58,9 @@ class Breakdown:
         return {group[index] for group in self.micros if test(group)}
 
     def _matching(self, transaction_type: str, where: dict):
-        test = self._test(where)
+        test = self._test(where) if where else None  # most roll-ups take every group: none is tested then
         for group, by_type in self.micros.items():
-            if transaction_type in by_type and test(group):
+            if transaction_type in by_type and (test is None or test(group)):
                 yield group, by_type[transaction_type]
 
     def _test(self, where: dict):
@@ -102,7 +104,7 @@ def breakdown(connection: Connection, by: tuple[str, ...], *, transaction_types:
                  .where(*conditions).group_by(*keys, table.c.type_code))
     micros: dict[tuple, dict[str, int]] = defaultdict(dict)
     width = len(keys)
-    for row in connection.execute(statement):
+    for row in connection.execute(statement).all():  # at once: row by row costs PostgreSQL's driver more
         micros[tuple(row[:width])][_TYPE_OF_CODE[row[width]]] = joined_sum(row[width + 1], row[width + 2])
     return Breakdown(tuple(by), dict(micros))
 
@@ -150,7 +152,7 @@ def largest_activities(connection: Connection, *, limit: int = 10, recipients: t
     sums = (select(table.c.activity_id, table.c.type_code, *exact_sum(table.c.amount_micros))
             .where(*conditions).group_by(table.c.activity_id, table.c.type_code))
     money: dict[int, dict[str, int]] = defaultdict(dict)
-    for activity_id, type_code, units, remainder in connection.execute(sums):
+    for activity_id, type_code, units, remainder in connection.execute(sums).all():
         money[activity_id][_TYPE_OF_CODE[type_code]] = joined_sum(units, remainder)
     ranked = sorted(money, key=lambda a: (-money[a].get("disbursement", 0), -money[a].get("obligation", 0), a))[:limit]
     if not ranked:

@@ -54,12 +54,15 @@ class AgainstBaseline:
 
 
 def context_points(connection: Connection, *, indicator: str | None = None, country: str | None = None,
-                   dimension: str = "", countries: list[str] | None = None) -> list[ContextPoint]:
+                   dimension: str = "", countries: list[str] | None = None,
+                   indicators: list[str] | None = None) -> list[ContextPoint]:
     """Stored values (totals unless `dimension` is given), ordered by indicator, country, year;
-    only of `country` (or `countries`) when given."""
+    only of `indicator` (or `indicators`) and of `country` (or `countries`) when given."""
     query = select(value_table).where(value_table.c.dimension == dimension)
     if indicator:
         query = query.where(value_table.c.indicator == indicator)
+    if indicators is not None:
+        query = query.where(value_table.c.indicator.in_(indicators))
     if country:
         query = query.where(value_table.c.country_key == country.upper())
     if countries:
@@ -79,13 +82,16 @@ def against_baseline(connection: Connection, framework: Framework, *, indicator:
     wanted = countries or [c.code for c in framework.countries]
     span = fiscal_years or FiscalYears()
     tolerance = framework.context_baseline.tolerance_years
+    specs = [spec for spec in framework.context_indicators if not indicator or spec.id == indicator]
+    # Only the wanted countries' values (sources such as OWID publish every country of the world), of the
+    # catalogue's indicators at once: one read rather than one per indicator.
+    points_of: dict[str, list[ContextPoint]] = {}
+    for point in context_points(connection, indicators=[spec.id for spec in specs], countries=wanted):
+        points_of.setdefault(point.indicator, []).append(point)
     results = []
-    for spec in framework.context_indicators:
-        if indicator and spec.id != indicator:
-            continue
+    for spec in specs:
         reference = framework.baseline_year(spec)
-        # Only the wanted countries' values: sources such as OWID publish every country of the world.
-        points = context_points(connection, indicator=spec.id, countries=wanted)
+        points = points_of.get(spec.id, [])
         for country in wanted:
             series = [p for p in points if p.country == country]
             if not series:

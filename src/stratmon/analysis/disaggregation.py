@@ -49,6 +49,12 @@ def published_disaggregates(indicators: list[tuple[Hashable, Hashable, str]]) ->
     titles: dict[tuple[Hashable, str], Hashable] = {}
     for key, result, title in indicators:
         titles.setdefault((result, _folded(title)), key)
+    # The titles a misspelt total may be, by result and length: a result's only, never the whole table's, and
+    # only those a letter or two longer or shorter are compared.
+    totals_by_length: dict[tuple[Hashable, int], list[tuple[str, Hashable, int]]] = {}
+    for order, ((result, folded), key) in enumerate(titles.items()):
+        if "(" not in folded:
+            totals_by_length.setdefault((result, len(folded)), []).append((folded, key, order))
     found = {}
     for key, result, title in indicators:
         title = " ".join((title or "").split())
@@ -56,7 +62,7 @@ def published_disaggregates(indicators: list[tuple[Hashable, Hashable, str]]) ->
             total, rest = title[:end].rstrip(), title[end:]
             if not _CATEGORIES.fullmatch(rest):
                 continue
-            parent = titles.get((result, _folded(total))) or _misspelt_total(titles, result, total)
+            parent = titles.get((result, _folded(total))) or _misspelt_total(totals_by_length, result, total)
             if parent is not None and parent != key:
                 found[key] = (parent, ", ".join(part.strip() for part in _CATEGORY.findall(rest)))
                 break
@@ -67,10 +73,20 @@ def _folded(title: str | None) -> str:
     return " ".join((title or "").split()).casefold()
 
 
-def _misspelt_total(titles: dict[tuple[Hashable, str], Hashable], result: Hashable, total: str) -> Hashable | None:
+def _misspelt_total(totals_by_length: dict[tuple[Hashable, int], list[tuple[str, Hashable, int]]],
+                    result: Hashable, total: str) -> Hashable | None:
     """The indicator of `result` whose title is `total` but for a letter or two, if there is one."""
     wanted = _folded(total)
-    close = [(SequenceMatcher(None, wanted, folded).ratio(), key) for (group, folded), key in titles.items()
-             if group == result and abs(len(folded) - len(wanted)) <= 2 and "(" not in folded]
+    if len(wanted) < 20:
+        return None
+    close = []
+    # In the order the titles were published, as the best of equally close ones is the first.
+    candidates = sorted((candidate for length in range(len(wanted) - 2, len(wanted) + 3)
+                         for candidate in totals_by_length.get((result, length), ())), key=lambda c: c[2])
+    for folded, key, _order in candidates:
+        matcher = SequenceMatcher(None, wanted, folded)
+        # The quick ratios bound the ratio from above: a title they rule out could never be close enough.
+        if matcher.real_quick_ratio() >= SAME_TITLE and matcher.quick_ratio() >= SAME_TITLE:
+            close.append((matcher.ratio(), key))
     best = max(close, key=lambda item: item[0], default=None)
-    return best[1] if best is not None and best[0] >= SAME_TITLE and len(wanted) >= 20 else None
+    return best[1] if best is not None and best[0] >= SAME_TITLE else None

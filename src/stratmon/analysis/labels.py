@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from sqlalchemy import Connection, func, select
 
 from stratmon.align.crosswalk import Crosswalks
 from stratmon.analysis.funding_accounts import funding_accounts, published_account_titles
 from stratmon.framework import Framework
-from stratmon.i18n import _, territory_name
+from stratmon.i18n import _, language, territory_name
 from stratmon.iati.codelists import SECTOR_CODELIST_BY_VOCABULARY, codelists
 from stratmon.store import schema
 from stratmon.store.splits import UNSPECIFIED
@@ -29,6 +30,8 @@ class Labels:
         self._sector_names: dict[str, str] | None = None
         self._region_names: dict[str, str] | None = None
         self._account_titles: dict[str, str] | None = None
+        self._line_and_objective_names: dict[tuple[str, str], str] | None = None
+        self._evidence_words: dict[str, str] = {}
 
     def recipient(self, key: str) -> str:
         """A country or `region-<code>` key as a name."""
@@ -103,13 +106,20 @@ class Labels:
 
     def line(self, line_id: str) -> str:
         """A line of action's name."""
-        line = next((line for line in self.framework.lines_of_action if line.id == line_id), None)
-        return line.name.get(self.lang) if line else line_id
+        return self._framework_names().get(("line", line_id), line_id)
 
     def objective(self, objective_id: str) -> str:
         """An objective's name."""
-        found = next((o for _l, o in self.framework.objectives() if o.id == objective_id), None)
-        return found.name.get(self.lang) if found else objective_id
+        return self._framework_names().get(("objective", objective_id), objective_id)
+
+    def _framework_names(self) -> dict[tuple[str, str], str]:
+        # Named once per Labels: tables name a line or objective on each of hundreds of rows, and finding
+        # one walks the framework's tree.
+        if self._line_and_objective_names is None:
+            self._line_and_objective_names = {
+                **{("line", line.id): line.name.get(self.lang) for line in self.framework.lines_of_action},
+                **{("objective", o.id): o.name.get(self.lang) for _line, o in self.framework.objectives()}}
+        return self._line_and_objective_names
 
     def outside(self, category_id: str) -> str:
         """An outside-the-Strategy category's name."""
@@ -131,23 +141,27 @@ class Labels:
 
     def rule(self, rule: str) -> str:
         """The signal that decided an attribution, in words."""
-        return {"override": _("manual override"), "program_area": _("U.S. program area"),
-                "dac": _("DAC purpose code"), "keyword": _("keywords"), "organisation": _("implementing organisation"),
-                "account": _("appropriation account"), "geography": _("places named (geography)"),
-                "none": _("no rule applies")}.get(rule, rule)
+        return _rule_names(language()).get(rule, rule)
 
     def confidence(self, level: str | None) -> str:
         """A confidence level in words."""
-        return {"high": _("high"), "medium": _("medium"), "low": _("low")}.get(level or "", _("none"))
+        names = _confidence_names(language())
+        return names.get(level or "", names["none"])
 
     def strength(self, strength: str) -> str:
         """How strongly a signal voted, in words."""
-        return {"fallback": _("fallback"), "broad": _("broad"), "specific": _("specific"), "strong": _("strong"),
-                "override": _("a person's decision")}.get(strength, strength)
+        return _strength_names(language()).get(strength, strength)
 
     def evidence(self, chain: str) -> str:
         """Evidence in words: votes (`99:2002=G2/broad + kw:x@title=S2/strong`), each with what it proposed
         and how strongly; or, as alignments before weighing wrote it, a chain (`99:5004 > 1:23630`)."""
+        # An activity's transactions mostly carry the same evidence: each chain is put in words once.
+        words = self._evidence_words.get(chain)
+        if words is None:
+            words = self._evidence_words[chain] = self._evidence_in_words(chain)
+        return words
+
+    def _evidence_in_words(self, chain: str) -> str:
         if "=" not in chain:  # sectors that said nothing (`99:9000 + 1:99810`), or a chain before weighing
             return " → ".join(self._evidence_step(step) for step in re.split(r" [+>] ", chain) if step)
         return "; ".join(self.vote(token) for token in chain.split(" + ") if token)
@@ -211,3 +225,24 @@ class Labels:
         sector = schema.sector
         return self._connection.execute(select(func.min(sector.c.name)).where(
             sector.c.vocabulary == vocabulary, sector.c.code == code)).scalar_one()
+
+
+# The words for rules, confidence levels and strengths, made once per language in use: an activity's
+# alignment table names them on every row.
+@lru_cache(maxsize=8)
+def _rule_names(lang: str) -> dict[str, str]:
+    return {"override": _("manual override"), "program_area": _("U.S. program area"),
+            "dac": _("DAC purpose code"), "keyword": _("keywords"), "organisation": _("implementing organisation"),
+            "account": _("appropriation account"), "geography": _("places named (geography)"),
+            "none": _("no rule applies")}
+
+
+@lru_cache(maxsize=8)
+def _confidence_names(lang: str) -> dict[str, str]:
+    return {"high": _("high"), "medium": _("medium"), "low": _("low"), "none": _("none")}
+
+
+@lru_cache(maxsize=8)
+def _strength_names(lang: str) -> dict[str, str]:
+    return {"fallback": _("fallback"), "broad": _("broad"), "specific": _("specific"), "strong": _("strong"),
+            "override": _("a person's decision")}

@@ -19,6 +19,9 @@ from stratmon.sources.errors import ImportRejected
 
 # Heavy modules are imported when a command runs, so that `stratmon` starts fast.
 if TYPE_CHECKING:
+    from sqlalchemy import Engine
+
+    from stratmon.store.import_workers import PreparedFiles
     from stratmon.store.runs import ImportReport
 
 app = typer.Typer(help=N_("Import data files."), no_args_is_help=True)
@@ -66,28 +69,37 @@ def import_iati(
 ) -> None:
     """Import IATI activity and organisation XML files: each file whole or not at all."""
     from stratmon.sources.iati_org import is_organisation_file
-    from stratmon.store.first_import import put_off
     from stratmon.store.import_workers import PreparedFiles, default_workers
-    from stratmon.store.load import import_prepared_file
-    from stratmon.store.load_organisation import import_organisation_file
 
-    engine = ready_engine(db)
     files = collect_files(paths, ".xml")
     # Organisation files (root <iati-organisations>) have a loader of their own; workers read the others.
     organisation_files = {path for path in files if is_organisation_file(path)}
     activity_files = [path for path in files if path not in organisation_files]
+    # Workers are forked first (before the progress bar starts its thread, and before this process opens
+    # the database, whose connections they should not share), so that they read while this process checks
+    # the schema and loads the writing side.
+    with PreparedFiles(activity_files, default_workers(len(activity_files)) if workers is None else workers,
+                       repair_invalid_characters=repair_invalid_characters) as prepared:
+        _import_iati_files(ready_engine(db), files, activity_files, prepared, strict)
+
+
+def _import_iati_files(engine: Engine, files: list[Path], activity_files: list[Path], prepared: PreparedFiles,
+                       strict: bool) -> None:
+    """Import `files` in order: activity files from `prepared`, the others by the organisation loader. A first
+    import makes the activity tables' secondary indexes (and PostgreSQL's foreign keys) once, at its end
+    (store/first_import.py)."""
+    from stratmon.store.first_import import put_off
+    from stratmon.store.load import import_prepared_file
+    from stratmon.store.load_organisation import import_organisation_file
+
+    activities = set(activity_files)
 
     def import_one(path: Path, on_progress: Callable[[int], None]) -> ImportReport:
-        if path in organisation_files:
+        if path not in activities:
             return import_organisation_file(engine, path, on_progress=on_progress)
         return import_prepared_file(engine, path, prepared.messages(path), strict=strict, on_progress=on_progress)
 
-    # Workers are forked here, before the progress bar starts its thread. A first import makes the
-    # activity tables' secondary indexes (and PostgreSQL's foreign keys) once, at its end
-    # (store/first_import.py).
-    with PreparedFiles(activity_files, default_workers(len(activity_files)) if workers is None else workers,
-                       repair_invalid_characters=repair_invalid_characters) as prepared, \
-            put_off(engine, activity_files):
+    with put_off(engine, activity_files):
         _import_files(files, import_one)
 
 

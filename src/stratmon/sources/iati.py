@@ -12,7 +12,6 @@ says what went. Memory stays bounded: each activity's subtree is dropped once re
 from __future__ import annotations
 
 import hashlib
-import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -22,7 +21,7 @@ from stratmon.i18n import _
 from stratmon.iati import standard
 from stratmon.sources import iati_elements as el
 from stratmon.sources.iati_activity import fill_activity
-from stratmon.sources.iati_common import small_int
+from stratmon.sources.iati_common import NAMESPACE_DECLARATION, small_int
 from stratmon.sources.errors import ContentError, ImportRejected
 from stratmon.sources.iati_records import Activity, Org, SkippedActivity
 from stratmon.sources.iati_upgrade import upgrade_activity
@@ -70,11 +69,15 @@ class IatiFile:
                 repaired = ForbiddenCharacterFilter(source) if self.repair_invalid_characters else None
                 context = etree.iterparse(repaired or source, events=("end",), tag=standard.ACTIVITY,
                                           **parser_options())
+                holder = None  # the activity that holds an activity deeper down, once one is met
                 for _event, element in context:
                     parent = element.getparent()
                     if parent is None or parent.getparent() is not None:
-                        continue  # nested in another activity, which reports it; dropping it would cut its parent
-                    yield self._read(element)
+                        # Nested: the activity that holds it, which ends later, reports it; dropping it would cut
+                        # its holder.
+                        holder = _top_level(element) if parent is not None else holder
+                        continue
+                    yield self._read(element, holds_activity=element is holder)
                     source.start_window(MAX_ACTIVITY_BYTES, element.sourceline)
                     _drop(element)
                 root = context.root
@@ -85,12 +88,12 @@ class IatiFile:
         if root is None or root.tag != standard.ACTIVITIES_ROOT:
             raise ImportRejected(self.path, None, _("not an IATI activity file"))
 
-    def _read(self, element: etree._Element) -> Activity | SkippedActivity:
+    def _read(self, element: etree._Element, *, holds_activity: bool) -> Activity | SkippedActivity:
         line = element.sourceline or 0
         identifier = el.identifier_of(element)
         if not identifier:
             return SkippedActivity(line, None, _("activity has no iati-identifier"))
-        if element.find(".//iati-activity") is not None:
+        if holds_activity:
             return SkippedActivity(line, identifier, _("activity contains another iati-activity"))
         serialised = etree.tostring(element, with_tail=False)
         published_hash = _hash(serialised)
@@ -138,9 +141,6 @@ def _version_problem(version: str | None) -> str | None:
     return None
 
 
-_NAMESPACE_DECLARATION = re.compile(rb'\s+xmlns(?::[\w.-]+)?="[^"]*"')
-
-
 def content_hash(element: etree._Element) -> str:
     """SHA-256 of the activity as serialised, without the namespace declarations that lxml
     copies onto its start tag from the file's root: the same activity published in two
@@ -151,10 +151,18 @@ def content_hash(element: etree._Element) -> str:
 def _hash(serialised: bytes) -> str:
     # lxml escapes ">" inside attribute values, so the first one ends the start tag.
     end_of_start_tag = serialised.index(b">")
-    start_tag = _NAMESPACE_DECLARATION.sub(b"", serialised[:end_of_start_tag])
+    start_tag = NAMESPACE_DECLARATION.sub(b"", serialised[:end_of_start_tag])
     digest = hashlib.sha256(start_tag)
     digest.update(serialised[end_of_start_tag:])
     return digest.hexdigest()
+
+
+def _top_level(element: etree._Element) -> etree._Element | None:
+    """The activity, a child of the root, that holds `element` deeper down; None when that child is no activity."""
+    ancestor, parent = element, element.getparent()
+    while parent.getparent() is not None:
+        ancestor, parent = parent, parent.getparent()
+    return ancestor if ancestor.tag == standard.ACTIVITY else None
 
 
 def _drop(element: etree._Element) -> None:

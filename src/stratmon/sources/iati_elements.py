@@ -12,9 +12,8 @@ from lxml import etree
 
 from stratmon.i18n import _
 from stratmon.iati import standard
-from stratmon.sources import iati_shapes as shapes
 from stratmon.sources.errors import ContentError
-from stratmon.sources.iati_common import code_of, extension_json, first_text, to_json
+from stratmon.sources.iati_common import code_of, first_text
 from stratmon.sources.iati_records import (
     Budget,
     DocumentLink,
@@ -24,7 +23,6 @@ from stratmon.sources.iati_records import (
     PlannedDisbursement,
     Recipient,
     Sector,
-    Transaction,
 )
 from stratmon.sources.values import Subject, parse_amount, parse_date, parse_percentage
 
@@ -38,7 +36,7 @@ _PLANNED_PERIOD = (lambda: _("planned-disbursement period-start"), lambda: _("pl
 
 def identifier_of(element: etree._Element) -> str | None:
     """The activity's `iati-identifier`, stripped; None when absent or empty."""
-    node = element.find("iati-identifier")
+    node = next(element.iterchildren("iati-identifier"), None)
     if node is None or node.text is None:
         return None
     return node.text.strip() or None
@@ -81,80 +79,27 @@ def sector(element: etree._Element) -> Sector:
     )
 
 
-def _value(element: etree._Element | None, default_currency: str | None, what: tuple[Subject, Subject]):
+def read_value(element: etree._Element | None, default_currency: str | None, what: tuple[Subject, Subject]):
     """(amount, text as published, currency, value-date) of a `value` element; `what` names the
     value and its value-date in messages."""
     if element is None:
         return None, None, default_currency, None
-    text = element.text
-    currency = (element.get("currency") or "").strip().upper() or default_currency
     try:
-        return (
-            parse_amount(text, what=what[0]),
-            text.strip() if text else None,
-            currency,
-            parse_date(element.get("value-date"), what=what[1]),
-        )
+        return value_columns(element.text, element.get("currency"), element.get("value-date"), default_currency,
+                             what)
     except ContentError as exc:
         raise exc.at(element)
 
 
-def transaction(element: etree._Element, default_currency: str | None, known_plain: bool = False) -> Transaction:
-    """One `transaction` element; kept whole too when its columns cannot hold all of it (unless it is
-    `known_plain` already: iati_shape_patterns.py)."""
-    line = element.sourceline or 0
-    type_code = transaction_date = value_element = None
-    record = Transaction(line, element.get("ref"), "", None, None, None, None, None)  # type: ignore[arg-type]
-    for child in element:
-        tag = child.tag
-        try:
-            if tag == "transaction-type":
-                type_code = child.get("code")
-            elif tag == "transaction-date":
-                transaction_date = parse_date(child.get("iso-date"), what="transaction-date")
-            elif tag == "value":
-                value_element = child
-            elif tag == "sector":
-                record.sectors.append(sector(child))
-            elif tag == "recipient-country":
-                record.recipients.append(recipient(child, "country"))
-            elif tag == "recipient-region":
-                record.recipients.append(recipient(child, "region"))
-            elif tag == "description":
-                record.description = first_text(child)
-            elif tag == "provider-org":
-                record.provider = organisation(child, "provider-activity-id")
-            elif tag == "receiver-org":
-                record.receiver = organisation(child, "receiver-activity-id")
-            elif tag == "disbursement-channel":
-                record.disbursement_channel = code_of(child)
-            elif tag == "flow-type":
-                record.flow_type = code_of(child)
-            elif tag == "finance-type":
-                record.finance_type = code_of(child)
-            elif tag == "aid-type":
-                if record.aid_type is None and is_dac_vocabulary(child):
-                    record.aid_type = code_of(child)
-            elif tag == "tied-status":
-                record.tied_status = code_of(child)
-            elif isinstance(tag, str) and tag[0] == "{":
-                record.extensions.append(extension_json(child))
-        except ContentError as exc:
-            raise exc.at(child)
-    if not type_code or not type_code.strip():
-        raise ContentError(_("transaction at line {line} has no transaction-type").format(line=line)).at(element)
-    if transaction_date is None:
-        raise ContentError(_("transaction at line {line} has no transaction-date").format(line=line)).at(element)
-    record.type_code = standard.transaction_type_code(type_code)
-    record.transaction_date = transaction_date
-    record.value, record.value_text, record.currency, record.value_date = _value(
-        value_element, default_currency,
-        (lambda: _("transaction value at line {line}").format(line=line),
-         lambda: _("transaction value at line {line} value-date").format(line=line)))
-    record.humanitarian = standard.flag(element.get("humanitarian"))
-    if not known_plain and not shapes.is_plain(element, shapes.TRANSACTION):
-        record.published = to_json(element)
-    return record
+def value_columns(text: str | None, currency: str | None, value_date: str | None, default_currency: str | None,
+                  what: tuple[Subject, Subject]):
+    """`read_value` of a value element's text, currency and value-date (unlocated errors)."""
+    return (
+        parse_amount(text, what=what[0]),
+        text.strip() if text else None,
+        (currency or "").strip().upper() or default_currency,
+        parse_date(value_date, what=what[1]),
+    )
 
 
 def is_dac_vocabulary(element: etree._Element) -> bool:
@@ -182,7 +127,7 @@ def _period_and_value(element: etree._Element, default_currency: str | None, per
                 others.setdefault(tag, child)
         except ContentError as exc:
             raise exc.at(child)
-    return (start, end, *_value(value_element, default_currency, value), others)
+    return (start, end, *read_value(value_element, default_currency, value), others)
 
 
 def budget(element: etree._Element, default_currency: str | None) -> Budget:

@@ -16,7 +16,7 @@ Whitespace around texts and attribute values is not held: IATI gives it no meani
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
@@ -31,11 +31,12 @@ NARRATIVE = "narrative"
 @dataclass(frozen=True, slots=True)
 class Check:
     """How a value (an attribute's, or an element's text) must be written for its column to give it back
-    as published: `holds` decides; `pattern` (iati_shape_patterns.py) matches, in an element's
-    serialisation, values that certainly do — it may refuse one that does, never accept one that does not."""
+    as published: `holds` decides; `pattern` (iati_shape_patterns.py, for a transaction's head) matches, in
+    an element's serialisation, values that certainly do, and holds no character reference — it may refuse
+    one that does, never accept one that does not (by default it refuses every one)."""
 
     holds: Callable[[str], bool]
-    pattern: bytes
+    pattern: bytes = rb'(?!)'
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,9 +53,15 @@ class Shape:
     extensions: bool = False  # namespaced children are held (an `extensions` column)
     any_attributes: bool = False  # every attribute is held (the columns keep them as a mapping)
     holds: Callable[[etree._Element], bool] = field(init=False, repr=False, compare=False)
+    # Whether the columns hold some children of an element, given the tags met before them (iati_transactions.py
+    # checks a transaction's tail apart from its head).
+    children_hold: Callable[[Iterable[etree._Element], set[str]], bool] = field(init=False, repr=False,
+                                                                                 compare=False)
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "holds", _checker(self))
+        holds, children_hold = _checkers(self)
+        object.__setattr__(self, "holds", holds)
+        object.__setattr__(self, "children_hold", children_hold)
 
 
 MANY = 2
@@ -65,9 +72,10 @@ def is_plain(element: etree._Element, shape: Shape) -> bool:
     return shape.holds(element)
 
 
-def _checker(shape: Shape) -> Callable[[etree._Element], bool]:
-    """The check of one shape, with what it needs bound as locals: it runs on every transaction and
-    every child of every activity, so it walks each element once, in as few lxml calls as it can."""
+def _checkers(shape: Shape) -> tuple[Callable, Callable]:
+    """The checks of one shape (the element; its children), with what they need bound as locals:
+    they run on every transaction and every child of every activity, so they walk each element once, in
+    as few lxml calls as they can."""
     allowed, any_attributes = shape.attributes, shape.any_attributes
     checks = {name: check.holds for name, check in shape.checks}
     required, repeatable = tuple(shape.required), shape.repeatable
@@ -89,11 +97,11 @@ def _checker(shape: Shape) -> Callable[[etree._Element], bool]:
         text = element.text
         if text is not None and not text.isspace() and (holds_text is None or not holds_text(text)):
             return False
-        if not len(element):
-            return True
-        seen: set[str] = set()
+        return not len(element) or children_hold(element, set())
+
+    def children_hold(children: Iterable[etree._Element], seen: set[str]) -> bool:
         narrated = 0
-        for child in element:
+        for child in children:
             tag = child.tag
             if tag == NARRATIVE and narratives:
                 narrated += 1
@@ -120,7 +128,7 @@ def _checker(shape: Shape) -> Callable[[etree._Element], bool]:
                 return False
         return True
 
-    return holds
+    return holds, children_hold
 
 
 # --------------------------------------------------------------------------- values the columns give back
@@ -165,13 +173,13 @@ ISO_DATE = Check(_is_iso_date, rb' *+\d{4}-\d\d-\d\d *+')
 UPPER = Check(_is_upper, rb' *+[A-Z]++ *+')
 # An xsd:boolean: the column writes 1 or 0 for it, the same value.
 BOOLEAN = Check(_is_boolean, rb' *+(?:[01]|(?i:true|false)) *+')
-WHOLE_NUMBER = Check(_is_whole_number, rb' *+(?:0|[1-9]\d*+) *+')
-# A number a float column gives back as the same number (at most 15 digits always is).
-FLOAT_EXACT = Check(_is_float_exact, rb' *+(?=[\d.]{1,16} *+")(?:\d++\.?+\d*+|\.\d++) *+')
+WHOLE_NUMBER = Check(_is_whole_number)
+# A number a float column gives back as the same number.
+FLOAT_EXACT = Check(_is_float_exact)
 # A `value` text whose stored form is the same number or text: no spaces inside it.
 AMOUNT_TEXT = Check(lambda value: len(value.split()) <= 1, rb'\s*+[^\s<&]*+\s*+')
-POSITION = Check(_is_position, rb'(?!)')
-ANY_TEXT = Check(lambda value: True, rb'[^<]*+')
+POSITION = Check(_is_position)
+ANY_TEXT = Check(lambda value: True)
 
 
 def _same(convert: Callable[[str], str | None]) -> Check:

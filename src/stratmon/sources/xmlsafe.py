@@ -206,11 +206,16 @@ def refuse_doctype(path: Path, source: BinaryIO, part: str | None = None) -> Non
     raise ImportRejected(path, None, _("part {part}: DOCTYPE declarations are not allowed").format(part=part))
 
 
+# The root's start tag is looked for a kilobyte at a time: lxml's iterparse reads and parses 32 KB first, a
+# millisecond a file, and an import looks at each file's root twice (which loader, then its reader).
+_ROOT_CHUNK = 1024
+
+
 def inspect_root(path: Path, *, repair_invalid_characters: bool = False) -> etree._Element:
     """The root element's start tag (no children read), refusing any DOCTYPE; with
     `repair_invalid_characters`, read without the characters XML 1.0 forbids (xmlchars.py).
 
-    Reading stops at the first start tag, so this costs one buffer of the file.
+    Reading stops at the first start tag, so this costs the file's first kilobytes.
     """
     try:
         with path.open("rb") as handle:
@@ -223,12 +228,15 @@ def inspect_root(path: Path, *, repair_invalid_characters: bool = False) -> etre
             refuse_doctype(path, handle)
             handle.seek(0)
             source = ForbiddenCharacterFilter(handle) if repair_invalid_characters else handle
-            context = etree.iterparse(source, events=("start",), **parser_options())
-            for _event, element in context:
-                docinfo = element.getroottree().docinfo
-                if docinfo.internalDTD is not None or docinfo.externalDTD is not None or docinfo.system_url:
-                    raise ImportRejected(path, element.sourceline, _("DOCTYPE declarations are not allowed"))
-                return element
+            parser = etree.XMLPullParser(events=("start",), **parser_options())
+            while chunk := source.read(_ROOT_CHUNK):
+                parser.feed(chunk)
+                for _event, element in parser.read_events():
+                    docinfo = element.getroottree().docinfo
+                    if docinfo.internalDTD is not None or docinfo.externalDTD is not None or docinfo.system_url:
+                        raise ImportRejected(path, element.sourceline, _("DOCTYPE declarations are not allowed"))
+                    return element
+            parser.close()
     except etree.XMLSyntaxError as exc:
         raise syntax_error(path, exc, repairing=repair_invalid_characters) from None
     raise ImportRejected(path, None, _("not well-formed XML: no root element"))

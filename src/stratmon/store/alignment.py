@@ -7,7 +7,7 @@ from itertools import islice
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Connection, bindparam, delete, func, insert, or_, select, update
+from sqlalchemy import Connection, Select, bindparam, delete, func, insert, or_, select, update
 
 from stratmon.store import rollups, schema
 from stratmon.store.bulk import BulkWriter, driver_rows
@@ -114,10 +114,14 @@ ALIGNED_SOURCES = ("iati", "fagov")
 
 def newest_aligned_import(connection: Connection) -> int | None:
     """The ledger id of the newest import, of a source that alignment covers, that changed data."""
+    return connection.execute(newest_aligned_import_query()).scalar_one()
+
+
+def newest_aligned_import_query() -> Select:
+    """`newest_aligned_import` as a query, for a reader that asks it with more (`alignment_state`)."""
     # Runs that found a file unchanged wrote nothing, so they cannot make alignment stale.
     run = schema.import_run
-    return connection.execute(select(func.max(run.c.id)).where(
-        run.c.source_kind.in_(ALIGNED_SOURCES), run.c.status == "imported")).scalar_one()
+    return select(func.max(run.c.id)).where(run.c.source_kind.in_(ALIGNED_SOURCES), run.c.status == "imported")
 
 
 def add_override(connection: Connection, iati_identifier: str, target: str, reason: str, user: str) -> int:

@@ -16,7 +16,7 @@ from itertools import islice
 from operator import itemgetter
 from typing import Any
 
-from sqlalchemy import JSON, Connection, Table
+from sqlalchemy import JSON, Connection, Dialect, Table
 from sqlalchemy.exc import DBAPIError
 
 # sqlite3 binds ints, floats and text as they are but looks any other value up in its adapter registry:
@@ -59,17 +59,14 @@ class BulkWriter:
 
     def __init__(self, connection: Connection) -> None:
         self._connection = connection
-        self._placeholder = "?" if connection.dialect.paramstyle == "qmark" else "%s"
-        self._inserts: dict[str, str] = {}
 
     def _sql(self, table: Table, names: Sequence[str], add: dict[int, int] | None = None) -> str:
-        quote = self._connection.dialect.identifier_preparer.quote
-        values = [self._placeholder] * len(names)
+        start, placeholder = _insert_start(self._connection.dialect, table.name, tuple(names))
+        values = [placeholder] * len(names)
         for place, number in (add or {}).items():
             if number:
-                values[place] = f"{self._placeholder} + {int(number)}"
-        return (f"INSERT INTO {quote(table.name)} ({', '.join(quote(n) for n in names)}) "
-                f"VALUES ({', '.join(values)})")
+                values[place] = f"{placeholder} + {int(number)}"
+        return f"{start}({', '.join(values)})"
 
     def insert(self, table: Table, rows: Iterable[dict[str, Any]]) -> None:
         """Insert `rows` (dicts keyed by column name; every column present) into `table`."""
@@ -83,18 +80,11 @@ class BulkWriter:
         so that no row is rebuilt in Python (the ids of the real files' 280,000 rows took about a tenth
         of the loader's time); the statement is then made for the batch, a few dozen microseconds.
         """
-        names = [column.name for column in table.columns]
+        names = _column_names(table)
         if self._connection.dialect.name == "postgresql":
             self._copy(table, names, _added(rows, add) if add and any(add.values()) else rows)
             return
-        if add and any(add.values()):
-            self._connection.exec_driver_sql(self._sql(table, names, add), rows)
-            return
-        # Built once per table: the loader inserts batch after batch into the same tables.
-        sql = self._inserts.get(table.name)
-        if sql is None:
-            sql = self._inserts[table.name] = self._sql(table, names)
-        self._connection.exec_driver_sql(sql, rows)
+        self._connection.exec_driver_sql(self._sql(table, names, add), rows)
 
     def insert_stream(self, table: Table, names: Sequence[str], rows: Iterable[tuple], batch_rows: int) -> None:
         """Insert every row of `rows`, tuples of values for the columns `names` already as the driver
@@ -120,6 +110,20 @@ class BulkWriter:
         except psycopg.Error as error:
             # Wrapped as SQLAlchemy wraps the driver's errors elsewhere, so callers handle one kind.
             raise DBAPIError.instance(statement, None, error, psycopg.Error) from error
+
+
+@lru_cache(maxsize=None)
+def _column_names(table: Table) -> tuple[str, ...]:
+    return tuple(column.name for column in table.columns)
+
+
+@lru_cache(maxsize=256)
+def _insert_start(dialect: Dialect, table_name: str, names: tuple[str, ...]) -> tuple[str, str]:
+    """An INSERT of `names` into the table up to its VALUES, and the driver's placeholder: made once, as the
+    loader inserts batch after batch into the same tables."""
+    quote = dialect.identifier_preparer.quote
+    placeholder = "?" if dialect.paramstyle == "qmark" else "%s"
+    return f"INSERT INTO {quote(table_name)} ({', '.join(quote(n) for n in names)}) VALUES ", placeholder
 
 
 def _added(rows: list[tuple], add: dict[int, int]) -> Iterator[tuple]:

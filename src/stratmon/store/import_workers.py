@@ -5,8 +5,10 @@ worker processes do it: with W workers, worker w reads files w, w + W, w + 2W, .
 sends each message through its own pipe. The importer takes the files in the order given and writes
 each in its own transaction, as before; only where the rows are built changes.
 
-A pipe holds one batch at most, so a worker is never more than one batch ahead of the importer and
-memory stays bounded whatever the file sizes. A worker whose importer has died (a kill mid-import)
+A worker is never more than its pipe's buffer (`PIPE_BYTES`, on Linux) and one batch ahead of the
+importer, so memory stays bounded whatever the file sizes. The buffer lets a worker go on reading while
+the importer writes what the worker sent last: with the system's default (64 KiB, less than most
+batches) each waited for the other. A worker whose importer has died (a kill mid-import)
 gets a broken pipe on its next send and ends; an importer whose worker has died gets an error
 instead of waiting forever.
 """
@@ -24,6 +26,10 @@ from pathlib import Path
 from stratmon.i18n import _
 from stratmon.store.prepare import FileRead, FileRefused, Message, prepare_file
 from stratmon.store.runs import without_cyclic_gc
+
+# A pipe's buffer, where the system lets a process set it (Linux: up to /proc/sys/fs/pipe-max-size, 1 MiB
+# by default): most batches of the real files fit.
+PIPE_BYTES = 2**20
 
 
 class WorkerFailed(Exception):
@@ -63,6 +69,7 @@ class PreparedFiles:
         context = multiprocessing.get_context("fork")
         for index in range(self._workers):
             receiving, sending = context.Pipe(duplex=False)
+            _enlarge(receiving)
             process = context.Process(
                 target=_work, name=f"stratmon-import-{index}", daemon=True,
                 args=(self._paths[index::self._workers], sending, [*self._pipes, receiving], self._repair))
@@ -93,6 +100,16 @@ class PreparedFiles:
             return prepare_file(path, repair_invalid_characters=self._repair)
         self._current = _received(self._pipes[index % self._workers], self._processes[index % self._workers])
         return self._current
+
+
+def _enlarge(pipe: Connection) -> None:
+    """Give `pipe` a buffer of PIPE_BYTES where the system allows it; else it keeps the default."""
+    try:
+        import fcntl  # not on every system that can fork
+
+        fcntl.fcntl(pipe.fileno(), fcntl.F_SETPIPE_SZ, PIPE_BYTES)
+    except (ImportError, AttributeError, OSError):
+        pass  # not Linux, or a smaller limit: the default buffer only costs some waiting
 
 
 def _received(pipe: Connection, process: multiprocessing.Process) -> Iterator[Message]:

@@ -71,53 +71,68 @@ class _FileLoader:
             self._skipped(record, strict)
         if not batch.activities:
             return
-        shifts, replaced = self._decide(batch)
-        if not shifts:
+        kept, replaced = self._decide(batch)
+        if not kept:
             return
         if replaced:
             self._delete(replaced)
-        offsets = _consecutive(shifts) if BULK and not replaced and len(shifts) == len(batch.activities) else None
-        if offsets is not None:
-            for table in (schema.activity, *reversed(schema.ACTIVITY_CONTENT)):
-                if rows := batch.rows.get(table.name):
-                    self.writer.insert_rows(table, rows, add=_additions(table, offsets, self.run_id))
-            rollups.add_groups(self.connection, schema.transaction_split, batch.split_groups)
+        if BULK and not replaced and len(kept) == len(batch.activities):
+            self._insert_new(batch, kept[1])
             return
+        shifts = self._shifts(batch, kept)
         for table in (schema.activity, *reversed(schema.ACTIVITY_CONTENT)):
             if rows := _stored_ids(table, batch.rows.get(table.name, ()), shifts, self.run_id):
                 self.writer.insert_rows(table, rows)
                 if table is schema.transaction_split:
                     rollups.count_in(self.connection, table, rows)
 
-    def _decide(self, batch: PreparedBatch) -> tuple[dict[int, tuple[int, ...]], list[int]]:
-        """Which activities to store: local activity id (its place in the batch) → its database id,
-        then what to add to each LOCAL_ID_TABLES id of its rows; and the stored ids they replace."""
+    def _insert_new(self, batch: PreparedBatch, first_activity_id: int) -> None:
+        """Insert a batch whose activities are all new, as the reader made it: its activities take
+        consecutive ids from `first_activity_id`, as do the ids its rows hand out, table by table, so one
+        number per kind of id turns the batch's local ids into database ids."""
+        offsets = (first_activity_id - 1, *(
+            self.ids.reserve(table, end - 1) - 1 for table, end in zip(LOCAL_ID_TABLES, batch.next_ids)))
+        for table in (schema.activity, *reversed(schema.ACTIVITY_CONTENT)):
+            if rows := batch.rows.get(table.name):
+                self.writer.insert_rows(table, rows, add=_additions(table, offsets, self.run_id))
+        rollups.add_groups(self.connection, schema.transaction_split, batch.split_groups)
+
+    def _decide(self, batch: PreparedBatch) -> tuple[dict[int, int], list[int]]:
+        """Which activities to store: local activity id (its place in the batch) → its database id, in the
+        batch's order; and the stored ids they replace."""
         stored = {row.iati_identifier: row for row in self.connection.execute(
             _STORED, {"identifiers": [a.identifier for a in batch.activities]})}
-        shifts: dict[int, tuple[int, ...]] = {}
+        kept: dict[int, int] = {}
         replaced: list[int] = []
         for local_id, key in enumerate(batch.activities, 1):
             self.report.transactions += key.transactions
             existing = stored.get(key.identifier)
             if existing is None:
                 self.report.records_new += 1
-                activity_id = self.ids("activity")
+                kept[local_id] = self.ids("activity")
             elif existing.content_hash == key.content_hash:
                 self.report.records_unchanged += 1
-                continue
             elif _later(key, existing):
                 self.report.records_updated += 1
-                replaced.append(activity_id := existing.id)
+                replaced.append(existing.id)
+                kept[local_id] = existing.id
                 self._conflict(key, existing, kept_this_file=True)
             else:
                 self.report.records_unchanged += 1
                 self._conflict(key, existing, kept_this_file=False)
-                continue
+        return kept, replaced
+
+    def _shifts(self, batch: PreparedBatch, kept: dict[int, int]) -> dict[int, tuple[int, ...]]:
+        """For each activity kept (local id → database id): its database id, then what to add to each
+        LOCAL_ID_TABLES id of its rows (ids reserved for them, in the batch's order)."""
+        shifts: dict[int, tuple[int, ...]] = {}
+        for local_id, activity_id in kept.items():
+            key = batch.activities[local_id - 1]
             ends = batch.activities[local_id].first_ids if local_id < len(batch.activities) else batch.next_ids
             shifts[local_id] = (activity_id, *(
                 self.ids.reserve(table, end - first) - first
                 for table, first, end in zip(LOCAL_ID_TABLES, key.first_ids, ends)))
-        return shifts, replaced
+        return shifts
 
     def _skipped(self, record: SkippedActivity, strict: bool) -> None:
         if strict:
@@ -190,17 +205,6 @@ def _owned_elsewhere() -> tuple[tuple[Column, ...], bool]:
 
 
 _OWNED_ELSEWHERE, _MAY_SKIP_REFERENCE_CHECKS = _owned_elsewhere()
-
-
-def _consecutive(shifts: dict[int, tuple[int, ...]]) -> tuple[int, ...] | None:
-    """When a batch's activities are all stored under new ids that follow their order in the batch, as
-    the ids their rows hand out do (the usual batch): the one number to add to each kind of local id
-    (the activity's, then each LOCAL_ID_TABLES table's); else None."""
-    first = shifts[1]
-    for local_id, shift in shifts.items():
-        if shift[0] != first[0] + local_id - 1 or shift[1:] != first[1:]:
-            return None
-    return (first[0] - 1, *first[1:])
 
 
 def _additions(table: Table, offsets: tuple[int, ...], run_id: int) -> dict[int, int]:

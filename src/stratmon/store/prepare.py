@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import NamedTuple
 
 from stratmon.sources.errors import ImportRejected
 from stratmon.sources.iati import IatiFile
@@ -29,9 +30,11 @@ LOCAL_ID_TABLES = ("iati_transaction", "result", "result_indicator", "indicator_
 NO_RUN = 0
 
 
-@dataclass(frozen=True, slots=True)
-class ActivityKey:
-    """What the loader needs to know of one activity to decide whether to store it."""
+class ActivityKey(NamedTuple):
+    """What the loader needs to know of one activity to decide whether to store it.
+
+    A named tuple rather than a dataclass: a batch carries hundreds through a pipe, and a tuple is rebuilt
+    from a pickle in C where a dataclass's state is set back field by field in Python."""
 
     identifier: str
     line: int

@@ -11,7 +11,6 @@ from collections.abc import Iterable, Sequence
 from functools import lru_cache
 
 from sqlalchemy import Connection, Table, delete, func, literal, select
-from sqlalchemy.dialects import postgresql, sqlite
 
 from stratmon.store import schema
 from stratmon.store.splits import NO_SECTOR_SPLIT
@@ -126,6 +125,9 @@ def _merge(connection: Connection, rollup: Table, keys: list[str], groups: list[
 @lru_cache(maxsize=None)
 def _upsert(dialect_name: str, rollup: Table, keys: tuple[str, ...]):
     """The statement `_merge` runs: made once, as the importer merges groups batch after batch."""
+    # Imported here: an import into SQLite need not load PostgreSQL's dialect (a few hundredths of a second).
+    from sqlalchemy.dialects import postgresql, sqlite
+
     dialect = postgresql if dialect_name == "postgresql" else sqlite
     statement = dialect.insert(rollup)
     # Two remainders make 0 to 2 units less 2 millionths; grouped, or the division binds tighter.

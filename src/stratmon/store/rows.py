@@ -102,6 +102,49 @@ def _json(value):
     return encode_json(value) if value else None
 
 
+# What the rows hold of an element the reader shares (sources/iati_common.shared_json: the JSON of the elements
+# it keeps whole), worked out once per element and found again by identity: its JSON text; for a transaction's
+# one extension element (the U.S. treasury account), the `extensions` and `treasury_account` columns. Each
+# entry holds its element, so no other object can take its id meanwhile.
+_ENCODED: dict[int, tuple[object, str]] = {}
+_EXTENSION_COLUMNS: dict[int, tuple[object, tuple[str, str | None]]] = {}
+MAX_ELEMENTS_KNOWN = 4096
+
+
+def _once_per_element(known: dict, element, work: Callable):
+    """`work(element)`, remembered in `known` by the element's identity."""
+    found = known.get(id(element))
+    if found is None or found[0] is not element:
+        if len(known) >= MAX_ELEMENTS_KNOWN:
+            known.clear()
+        found = known[id(element)] = (element, work(element))
+    return found[1]
+
+
+def _encoded(element) -> str:
+    return _once_per_element(_ENCODED, element, encode_json)
+
+
+def _extension_columns(extensions: list) -> tuple[str, str | None]:
+    """The `extensions` and `treasury_account` columns of a transaction with extensions."""
+    if len(extensions) != 1:
+        return encode_json(extensions), treasury_account(extensions)
+    return _once_per_element(_EXTENSION_COLUMNS, extensions[0], _one_extension_columns)
+
+
+def _one_extension_columns(element) -> tuple[str, str | None]:
+    return encode_json([element]), treasury_account([element])
+
+
+def _shared_json(value):
+    """`_json` of an element the reader shares, or of a list of them (encoded as the list's encoder would)."""
+    if not value:
+        return None
+    if isinstance(value, list):
+        return "[" + ",".join(map(_encoded, value)) + "]"
+    return _encoded(value)
+
+
 def activity_rows(activity: Activity, activity_id: int, run_id: int, next_id: Callable[[str], int], rows: Rows) -> None:
     """Append the rows for `activity` (stored under `activity_id`) to `rows`, keyed by table name."""
     org = activity.reporting_org
@@ -111,8 +154,8 @@ def activity_rows(activity: Activity, activity_id: int, run_id: int, next_id: Ca
         activity.default_lang, activity.hierarchy, activity.humanitarian, org.ref, org.type, org.name,
         activity.secondary_reporter, activity.title("en"), activity.status, activity.scope,
         activity.collaboration_type, activity.default_flow_type, activity.default_finance_type,
-        activity.default_aid_type, activity.default_tied_status, _json(activity.extensions),
-        _json(activity.other_elements), activity.linked_data_uri, activity.budget_not_provided,
+        activity.default_aid_type, activity.default_tied_status, _shared_json(activity.extensions),
+        _shared_json(activity.other_elements), activity.linked_data_uri, activity.budget_not_provided,
         activity.linked_data_default, _json(activity.published_attributes),
     ))
     narratives = rows["activity_narrative"]
@@ -121,12 +164,12 @@ def activity_rows(activity: Activity, activity_id: int, run_id: int, next_id: Ca
     for kind, text in activity.descriptions:
         narratives.append((activity_id, "description", kind, text.lang, text.text))
     rows["participating_org"].extend(
-        (activity_id, p.role, p.ref, p.type, p.name, p.activity_id, p.crs_channel_code, _json(p.published))
+        (activity_id, p.role, p.ref, p.type, p.name, p.activity_id, p.crs_channel_code, _shared_json(p.published))
         for p in activity.participating_orgs)
     rows["activity_date"].extend(
-        (activity_id, d.type, d.iso_date, d.narrative, _json(d.published)) for d in activity.dates)
+        (activity_id, d.type, d.iso_date, d.narrative, _shared_json(d.published)) for d in activity.dates)
     rows["related_activity"].extend(
-        (activity_id, r.type, r.ref, _json(r.published)) for r in activity.related)
+        (activity_id, r.type, r.ref, _shared_json(r.published)) for r in activity.related)
     _recipients_and_sectors(activity.recipients, activity.sectors, activity_id, None, rows)
     _transactions(activity, activity_id, next_id, rows)
     _plans(activity, activity_id, rows)
@@ -137,11 +180,11 @@ def _recipients_and_sectors(recipients, sectors, activity_id: int, transaction_i
     if recipients:
         rows["recipient"].extend(
             (activity_id, transaction_id, r.kind, r.code, r.vocabulary, _number(r.percentage), r.name,
-             r.vocabulary_uri, _json(r.published)) for r in recipients)
+             r.vocabulary_uri, _shared_json(r.published)) for r in recipients)
     if sectors:
         rows["sector"].extend(
             (activity_id, transaction_id, s.vocabulary, s.vocabulary_uri, s.code, _number(s.percentage), s.name,
-             _json(s.published)) for s in sectors)
+             _shared_json(s.published)) for s in sectors)
 
 
 def _transactions(activity: Activity, activity_id: int, next_id, rows: Rows) -> None:
@@ -172,25 +215,6 @@ def _transactions(activity: Activity, activity_id: int, next_id, rows: Rows) -> 
             for key, vocabulary, code, amount in split_rows(micros, recipients, shares.sectors(tx))]
 
 
-# A transaction's one extension element (the U.S. treasury account) as its columns hold it: JSON text and
-# account symbol, worked out once per element the reader shares (sources/iati_common.extension_json) and
-# found again by identity. Each entry holds its element, so no other object can take its id meanwhile.
-_EXTENSION_COLUMNS: dict[int, tuple[object, str, str | None]] = {}
-
-
-def _extension_columns(extensions: list) -> tuple[str, str | None]:
-    """The `extensions` and `treasury_account` columns of a transaction with extensions."""
-    if len(extensions) != 1:
-        return encode_json(extensions), treasury_account(extensions)
-    element = extensions[0]
-    known = _EXTENSION_COLUMNS.get(id(element))
-    if known is None or known[0] is not element:
-        if len(_EXTENSION_COLUMNS) >= 4096:
-            _EXTENSION_COLUMNS.clear()
-        known = _EXTENSION_COLUMNS[id(element)] = (element, encode_json(extensions), treasury_account(extensions))
-    return known[1], known[2]
-
-
 def _normalised(value, text):
     return format(value, "f") if value is not None else text
 
@@ -199,23 +223,23 @@ def _plans(activity: Activity, activity_id: int, rows: Rows) -> None:
     if activity.budgets:
         rows["budget"].extend(
             (activity_id, b.type, b.status, b.period_start, b.period_end, _normalised(b.value, b.value_text),
-             _micros(b.value), b.currency, b.value_date, _json(b.published)) for b in activity.budgets)
+             _micros(b.value), b.currency, b.value_date, _shared_json(b.published)) for b in activity.budgets)
     for p in activity.planned_disbursements:
         provider, receiver = p.provider or _NO_ORG, p.receiver or _NO_ORG
         rows["planned_disbursement"].append((
             activity_id, p.type, p.period_start, p.period_end, _normalised(p.value, p.value_text), _micros(p.value),
             p.currency, p.value_date, provider.ref, provider.name, receiver.ref, receiver.name, provider.type,
-            provider.activity_id, receiver.type, receiver.activity_id, _json(p.published)))
+            provider.activity_id, receiver.type, receiver.activity_id, _shared_json(p.published)))
     if activity.locations:
         rows["location"].extend(
             (activity_id, loc.ref, loc.reach, loc.name, loc.description, loc.activity_description, loc.srs_name,
              loc.latitude, loc.longitude, loc.exactness, loc.location_class, loc.feature_designation,
-             _json(loc.location_ids), _json(loc.administratives), _json(loc.published))
+             _json(loc.location_ids), _json(loc.administratives), _shared_json(loc.published))
             for loc in activity.locations)
     if activity.documents:
         rows["document_link"].extend(
             (activity_id, d.url, d.format, d.title, d.description, _json(d.categories), _json(d.languages),
-             d.document_date, _json(d.published)) for d in activity.documents)
+             d.document_date, _shared_json(d.published)) for d in activity.documents)
 
 
 def _value_columns(value: IndicatorValue) -> tuple:
@@ -228,7 +252,7 @@ def _results(activity: Activity, activity_id: int, next_id, rows: Rows) -> None:
     for result in activity.results:
         result_id = next_id("result")
         rows["result"].append((result_id, activity_id, result.type, result.aggregation_status, result.title,
-                               result.description, _json(result.published)))
+                               result.description, _shared_json(result.published)))
         for indicator in result.indicators:
             indicator_id = next_id("result_indicator")
             rows["result_indicator"].append((

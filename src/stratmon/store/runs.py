@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import gc
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
-from sqlalchemy import Connection, Engine, func, insert, select, update
+from sqlalchemy import Connection, Engine, bindparam, func, insert, select, update
 
 from stratmon.i18n import _
 from stratmon.sources.xmlchars import CharactersRemoved
@@ -115,35 +115,51 @@ def without_cyclic_gc():
 @contextmanager
 def import_transaction(engine: Engine, *, check_references: bool = True) -> Iterator[Connection]:
     """One file's import: a write transaction holding the import lock, committed on success and
-    rolled back whole on any error, with the cyclic collector paused.
+    rolled back whole on any error, with the cyclic collector paused (and on SQLite, the settings of
+    `_sqlite_import_settings`).
 
     `check_references=False` is for a writer that makes every reference it writes itself (the IATI
     loader hands out the ids its rows refer to): on SQLite the transaction then runs without foreign key
     enforcement, which otherwise looks up the parent of every row inserted (about a tenth of the real
     files' insert time). Such a writer deletes what ON DELETE CASCADE would have taken with it itself.
-    SQLite reads the setting only outside a transaction, so it is set before BEGIN and set back after the
-    commit or rollback, before the connection returns to the pool (or the connection is discarded).
     """
-    unchecked = not check_references and is_sqlite(engine)
     with without_cyclic_gc(), engine.connect().execution_options(sqlite_immediate=True) as connection:
-        if unchecked:
-            _enforce_foreign_keys(connection, False)
-        try:
-            with connection.begin():
-                take_import_lock(connection, engine)
-                yield connection
-        finally:
-            if unchecked:
-                try:
-                    _enforce_foreign_keys(connection, True)
-                except Exception:
-                    connection.invalidate()  # never back to the pool unchecked
-                    raise
+        settings = _sqlite_import_settings(connection, check_references) if is_sqlite(engine) else nullcontext()
+        with settings, connection.begin():
+            take_import_lock(connection, engine)
+            yield connection
 
 
-def _enforce_foreign_keys(connection: Connection, on: bool) -> None:
+# How many pages SQLite's write-ahead log may hold before an import's commit copies them into the database
+# (SQLite's default: 1,000, 4 MB). Each copy waits for the disk twice, and the pages an import's files all
+# write (the last of each table) are copied again at each: one file after another, the real files' import
+# made about twenty. The log may grow to this before the next commit copies it (64 MB).
+IMPORT_CHECKPOINT_PAGES = 16_384
+
+
+@contextmanager
+def _sqlite_import_settings(connection: Connection, check_references: bool) -> Iterator[None]:
+    """Around a SQLite import's transaction: the write-ahead log copied into the database less often, and
+    without `check_references`, no foreign key enforcement (import_transaction). SQLite reads
+    `foreign_keys` only outside a transaction, so both are set before BEGIN and set back after the commit or
+    rollback, before the connection returns to the pool (or the connection is discarded)."""
     # On the driver's connection, which runs outside a transaction here (store/db.py: autocommit mode).
-    connection.connection.dbapi_connection.execute(f"PRAGMA foreign_keys={'ON' if on else 'OFF'}")
+    driver = connection.connection.dbapi_connection
+    checkpoint_pages = driver.execute("PRAGMA wal_autocheckpoint").fetchone()[0]
+    settings = {"wal_autocheckpoint": (IMPORT_CHECKPOINT_PAGES, checkpoint_pages)}
+    if not check_references:
+        settings["foreign_keys"] = ("OFF", "ON")
+    for name, (during, _after) in settings.items():
+        driver.execute(f"PRAGMA {name}={during}")
+    try:
+        yield
+    finally:
+        try:
+            for name, (_during, after) in settings.items():
+                driver.execute(f"PRAGMA {name}={after}")
+        except Exception:
+            connection.invalidate()  # never back to the pool as the import left it
+            raise
 
 
 def take_import_lock(connection: Connection, engine: Engine) -> None:
@@ -152,29 +168,37 @@ def take_import_lock(connection: Connection, engine: Engine) -> None:
         connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({IMPORT_LOCK_KEY})")
 
 
+# The ledger's statements, made once and given their values when they run: statements built with their
+# values would be coerced value by value at every file.
+_START = insert(schema.import_run)
+_FINISH = update(schema.import_run).where(schema.import_run.c.id == bindparam("run_id"))
+_COUNT = insert(schema.import_count)
+_ISSUE = insert(schema.import_issue)
+# The counts of a report that the ledger keeps, in columns of the same names.
+_LEDGER_COUNTS = ("records_new", "records_updated", "records_unchanged", "records_skipped", "conflicts", "transactions")
+
+
 def start_run(connection: Connection, run_id: int, source_kind: str, path: Path, started: datetime, *,
               record_kind: str, format_version: str | None = None, content_hash: str = "",
               size_bytes: int = 0) -> None:
     """Open the ledger entry of an import (it commits or rolls back with the import)."""
-    connection.execute(insert(schema.import_run).values(
-        id=run_id, source_kind=source_kind, path=str(path), content_hash=content_hash, size_bytes=size_bytes,
-        format_version=format_version, started_at=started, status="running", record_kind=record_kind,
-        records_total=0, records_new=0, records_updated=0, records_unchanged=0, records_skipped=0,
-        conflicts=0, transactions=0))
+    connection.execute(_START, {
+        "id": run_id, "source_kind": source_kind, "path": str(path), "content_hash": content_hash,
+        "size_bytes": size_bytes, "format_version": format_version, "started_at": started, "status": "running",
+        "record_kind": record_kind, "records_total": 0, **dict.fromkeys(_LEDGER_COUNTS, 0)})
 
 
 def finish_run(connection: Connection, report: ImportReport, content_hash: str, path: Path) -> None:
-    connection.execute(update(schema.import_run).where(schema.import_run.c.id == report.run_id).values(
-        content_hash=content_hash, size_bytes=path.stat().st_size, finished_at=now(), status=report.status,
-        records_total=report.records_total, records_new=report.records_new,
-        records_updated=report.records_updated, records_unchanged=report.records_unchanged,
-        records_skipped=report.records_skipped, conflicts=report.conflicts,
-        transactions=report.transactions))
+    """Close the ledger entry of an import with what it did: counts, status, issues."""
+    connection.execute(_FINISH, {
+        "run_id": report.run_id, "content_hash": content_hash, "size_bytes": path.stat().st_size,
+        "finished_at": now(), "status": report.status, "records_total": report.records_total,
+        **{name: getattr(report, name) for name in _LEDGER_COUNTS}})
     if report.counts:
-        connection.execute(insert(schema.import_count), [
+        connection.execute(_COUNT, [
             {"import_run_id": report.run_id, "name": name, "count": count} for name, count in report.counts.items()])
     if report.issues:
-        connection.execute(insert(schema.import_issue), [
+        connection.execute(_ISSUE, [
             {"import_run_id": report.run_id, "kind": i.kind, "line": i.line, "iati_identifier": i.identifier,
              "message": i.message} for i in report.issues])
 

@@ -20,30 +20,43 @@ class ActivityShares:
     """The recipient and sector shares of one activity's transactions.
 
     A transaction's own recipients win over the activity's, and so do its own sectors, vocabulary
-    by vocabulary. The activity's shares are worked out once, not once per transaction; the lists
-    returned are shared between transactions and must not be changed.
+    by vocabulary. The activity's shares are worked out once, not once per transaction, and so are those
+    of each set of a transaction's own records: transactions that repeat their recipients and sectors share
+    the records (sources/iati_transactions.py), which are known by identity while the activity lives. The
+    lists returned are shared between transactions and must not be changed.
     """
 
     def __init__(self, activity: Activity) -> None:
         self._recipients = _recipient_weights(activity.recipients)
         self._sectors = _sector_weights(activity.sectors)
+        self._own_recipients: dict[tuple[int, ...], tuple[list[Share], bool]] = {}
+        self._own_sectors: dict[tuple[int, ...], dict[str, list[Share]]] = {}
 
     def recipients(self, tx: Transaction) -> tuple[list[Share], bool]:
         """(recipient key, weight) pairs for a transaction, and whether percentages were rebased.
 
         Regions keep their own key (`region-<code>`) and are never spread over countries.
         """
-        return _recipient_weights(tx.recipients) if tx.recipients else self._recipients
+        if not tx.recipients:
+            return self._recipients
+        key = tuple(map(id, tx.recipients))
+        found = self._own_recipients.get(key)
+        if found is None:
+            found = self._own_recipients[key] = _recipient_weights(tx.recipients)
+        return found
 
     def sectors(self, tx: Transaction) -> dict[str, list[Share]]:
         """Per sector vocabulary, (sector code, weight) pairs: the transaction's sectors if it
         has any in that vocabulary, else the activity's."""
         if not tx.sectors:
             return self._sectors
-        own = _sector_weights(tx.sectors)
-        if not self._sectors:
-            return own
-        return {**self._sectors, **own}  # the activity's vocabularies first, as it lists them
+        key = tuple(map(id, tx.sectors))
+        found = self._own_sectors.get(key)
+        if found is None:
+            own = _sector_weights(tx.sectors)
+            # The activity's vocabularies first, as it lists them.
+            found = self._own_sectors[key] = {**self._sectors, **own} if self._sectors else own
+        return found
 
 
 def _recipient_weights(recipients: list[Recipient]) -> tuple[list[Share], bool]:
@@ -125,10 +138,28 @@ def split_rows(total: int, recipients: list[Share], sectors: dict[str, list[Shar
     Rows with sector_vocabulary '' split by recipient only; for every vocabulary present,
     rows split by recipient × sector. Each group sums exactly to `total`.
     """
+    if len(recipients) == 1:
+        return _one_recipient_rows(total, recipients[0], sectors)
     rows = [(key, NO_SECTOR_SPLIT, NO_SECTOR_SPLIT, amount)
             for (key, _), amount in zip(recipients, allocate(total, [w for _, w in recipients]))]
     for vocabulary, shares in sectors.items():
         cells = [(rk, sk, rw * sw) for rk, rw in recipients for sk, sw in shares]
         rows += [(rk, vocabulary, sk, amount)
                  for (rk, sk, _), amount in zip(cells, allocate(total, [w for _, _, w in cells]))]
+    return rows
+
+
+def _one_recipient_rows(total: int, recipient: Share,
+                        sectors: dict[str, list[Share]]) -> list[tuple[str, str, str, int]]:
+    """`split_rows` for the usual transaction, with one recipient, written without the general path's lists:
+    the recipient has all of it, and so has each vocabulary's one sector. (Where a vocabulary has several, they
+    are weighed as the general path weighs them, times the recipient's weight, so that they round alike.)"""
+    key, weight = recipient
+    rows = [(key, NO_SECTOR_SPLIT, NO_SECTOR_SPLIT, total)]
+    for vocabulary, shares in sectors.items():
+        if len(shares) == 1:
+            rows.append((key, vocabulary, shares[0][0], total))
+        else:
+            amounts = allocate(total, [weight * share for _, share in shares])
+            rows += [(key, vocabulary, code, amount) for (code, _), amount in zip(shares, amounts)]
     return rows

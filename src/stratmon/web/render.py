@@ -6,7 +6,6 @@ The language of a page comes from its path (`/en/...`, `/es/...`), set for the r
 
 from __future__ import annotations
 
-import re
 from decimal import Decimal
 from functools import lru_cache
 from urllib.parse import quote, urlencode
@@ -14,6 +13,7 @@ from urllib.parse import quote, urlencode
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, PackageLoader, select_autoescape
+from markupsafe import escape
 
 from stratmon.i18n import SUPPORTED, InLanguage, _, format_count, format_day, format_fiscal_year, format_measure, \
     format_moment, format_money, format_percent, language, language_name, ngettext, npgettext, pgettext
@@ -21,6 +21,7 @@ from stratmon.indicators.status import status_count
 from stratmon.markup import with_code
 from stratmon.web.context import session_of
 from stratmon.web.security import CSRF_COOKIE, is_form_token, new_form_token
+from stratmon.web.table_html import in_language, table_cell, table_cells, unbroken_year
 
 _SCALES = ((Decimal(10) ** 9, "bn"), (Decimal(10) ** 6, "M"), (Decimal(10) ** 3, "k"))
 
@@ -36,17 +37,6 @@ def usd_short(value) -> str:
             number = format_money((amount / scale).quantize(Decimal("0.01")))
             return _("${amount} {scale}").format(amount=number, scale=words)
     return _("${amount}").format(amount=format_money(amount))
-
-
-_YEAR_LABEL = re.compile(r"^(\S+) (\d{4})$")
-
-
-def unbroken_year(value):
-    """A label ending in a year ("AF 2019") with a no-break space, so that a narrow column keeps it on one
-    line; anything else (a text the data holds above all) as it is."""
-    if isinstance(value, str) and not isinstance(value, InLanguage):
-        return _YEAR_LABEL.sub("\\1\u00a0\\2", value)
-    return value
 
 
 def other_language() -> str:
@@ -87,7 +77,8 @@ def environment() -> Environment:
                        short_date=lambda v: format_day(v, width="medium"), moment=format_moment,
                        fy=format_fiscal_year, with_code=with_code, unbroken_year=unbroken_year,
                        measure=lambda v: "–" if v is None else format_measure(Decimal(v)))
-    env.globals.update(language_name=language_name, status_count=status_count)
+    env.globals.update(language_name=language_name, status_count=status_count, in_language=in_language,
+                       cell=table_cell, table_cells=table_cells)
     # `value is published_text`: a text the data holds (`InLanguage`), not the portal's own words.
     env.tests["published_text"] = lambda value: isinstance(value, InLanguage)
     return env
@@ -118,8 +109,6 @@ class _FormToken:
         return csrf_token(self.request)
 
     def __html__(self) -> str:
-        from markupsafe import escape
-
         return str(escape(str(self)))
 
 

@@ -57,11 +57,13 @@ def activities(
     found = search_activities(db, query)
     names = labels(db, request)
     href = activity_href(request, "")  # the route's address, looked up once: each item adds its identifier
+    # A handful of statuses name a whole page: each looked up once.
+    status_names = {code: code_name("ActivityStatus", code) for code in {a.status_code for a in found.activities}}
     items = [m.ActivityItem(identifier=a.iati_identifier, title=a.title, title_lang=a.title_lang,
                             agency=a.reporting_org_ref,
                             agency_name=names.agency(a.reporting_org_ref) if a.reporting_org_ref else
                             a.reporting_org_name, status=a.status_code,
-                            status_name=code_name("ActivityStatus", a.status_code), start=a.start, end=a.end,
+                            status_name=status_names[a.status_code], start=a.start, end=a.end,
                             disbursed_usd=usd(a.disbursed_usd), obligated_usd=usd(a.obligated_usd),
                             href=href + quote(a.iati_identifier, safe="/"))
              for a in found.activities]
@@ -96,7 +98,7 @@ def activity(request: Request, db: Db, identifier: str,
     except QueryError as error:
         raise HTTPException(404, str(error)) from None
     names = labels(db, request)
-    explanation = explain(db, identifier, site(request).crosswalks.digest)
+    explanation = explain(db, identifier, site(request).crosswalks.digest, detail=detail)
     values, _total = entered_values(db, audience_of(user, approved_too=True), activity=identifier, limit=10_000)
     title = detail.title_for(language())
     # The asked-for language's descriptions first (a stable sort keeps the publisher's order within each).
@@ -120,7 +122,7 @@ def activity(request: Request, db: Db, identifier: str,
                  for s in detail.sectors],
         transaction_sectors=[m.SectorMoneyOut(vocabulary=s.vocabulary, code=s.code, name=s.name,
                                               usd={kind: usd(amount) for kind, amount in s.usd.items()})
-                             for s in sectors_from_transactions(db, identifier)],
+                             for s in sectors_from_transactions(db, identifier, detail.activity_id)],
         totals={kind: usd(detail.total_usd(code)) for kind, code in TRANSACTION_TYPES.items()},
         transactions=_transactions(detail),
         alignment=_alignment(explanation, names),

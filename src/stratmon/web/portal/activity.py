@@ -58,7 +58,8 @@ def activity_page(db: Connection, site: Site, identifier: str, pages: Mapping[st
     detail = activity_detail(db, identifier)
     names = labels(db, site)
     aligned = alignment_is_current(db, site)
-    explanation = explain(db, identifier, site.crosswalks.digest) if aligned else None
+    explanation = explain(db, identifier, site.crosswalks.digest, detail=detail, is_current=aligned) \
+        if aligned else None
     title = detail.title_for(language())
     shown_title = InLanguage(title.text, title.lang) if title else detail.iati_identifier
     descriptions, others = _texts_by_language(detail, title)
@@ -68,7 +69,7 @@ def activity_page(db: Connection, site: Site, identifier: str, pages: Mapping[st
     page.tables = [_participants(detail), _recipients(detail, names), _dates(detail), _sectors(detail, site)]
     if not detail.sectors:
         # Some publishers (USAID) name sectors on each transaction only.
-        page.tables.append(_transaction_sectors(sectors_from_transactions(db, identifier), site))
+        page.tables.append(_transaction_sectors(sectors_from_transactions(db, identifier, detail.activity_id), site))
     page.tables.append(_transactions(detail, names))
     if explanation is not None:
         page.tables += _alignment(explanation, names)
@@ -298,9 +299,10 @@ def _published_results(detail: ActivityDetail) -> DataTable:
 
 def _reported_values(db: Connection, detail: ActivityDetail) -> DataTable:
     lang = language()
-    indicator_names = {i.code: i.name(lang) for i in registered_indicators(db)}
-    kinds = {"baseline": _("Baseline"), "target": _("Target"), "actual": _("Actual")}
     approved = [v for v in detail.reported_values if v.status == "approved"]
+    # The registry names the indicators of the values; most activities have none to name.
+    indicator_names = {i.code: i.name(lang) for i in registered_indicators(db)} if approved else {}
+    kinds = {"baseline": _("Baseline"), "target": _("Target"), "actual": _("Actual")}
     return DataTable("reported", _("Results reported through Strategy Monitor (approved)"), [
         Column("code", _("Indicator code"), as_published=True), Column("indicator", _("Indicator")),
         Column("start", _("Period start"), "date"), Column("end", _("Period end"), "date"), Column("kind", _("Value")),

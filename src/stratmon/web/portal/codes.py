@@ -7,11 +7,16 @@ Codes these lists do not know fall back to the loaded codelist, then to the code
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from stratmon.i18n import _, language
 from stratmon.iati.codelists import codelists
 
 
-def _names(codelist: str) -> dict[str, str]:
+@lru_cache(maxsize=64)
+def _names(codelist: str, lang: str) -> dict[str, str]:
+    """The names of `codelist`'s codes in `lang`, the language in use: made once per language, as a page
+    names hundreds of codes (each transaction's type, each alignment row's)."""
     if codelist == "TransactionType":
         return {"1": _("Incoming funds"), "2": _("Obligation (outgoing commitment)"), "3": _("Disbursement"),
                 "4": _("Expenditure"), "5": _("Interest payment"), "6": _("Loan repayment"),
@@ -45,9 +50,9 @@ def code_name(codelist: str, code: str | None) -> str:
     """The name of `code` in `codelist`, in the request's language ("–" when there is no code)."""
     if code is None or code == "":
         return "–"
-    return _names(codelist).get(code) or codelists().name(codelist, code, language())
+    return _names(codelist, language()).get(code) or codelists().name(codelist, code, language())
 
 
 def code_choices(codelist: str) -> list[tuple[str, str]]:
     """(code, name) pairs of a codelist named here, in code order (for a form's options)."""
-    return sorted(_names(codelist).items(), key=lambda item: int(item[0]) if item[0].isdigit() else 0)
+    return sorted(_names(codelist, language()).items(), key=lambda item: int(item[0]) if item[0].isdigit() else 0)

@@ -24,13 +24,14 @@ from stratmon.analysis.coverage_words import agency_name, span_words, strategy_c
 from stratmon.analysis.published_quality import by_check, published_quality
 from stratmon.analysis.reconcile import RECONCILED_TYPES, reason_text, reconcile
 from stratmon.i18n import _, format_fiscal_year, language, pgettext
+from stratmon.store.data_version import PerDataVersion
 from stratmon.store.ledger import import_runs
 from stratmon.web.context import Site
 from stratmon.web.tables import Column, DataTable
 from stratmon.web.portal.common import alignment_is_current, labels, link
 from stratmon.web.portal.geography_tables import outside_table, regional_table
 from stratmon.web.portal.organisation_budgets import organisation_budget_table
-from stratmon.web.portal.span import Span, with_span
+from stratmon.web.portal.span import Span, coverage_data, with_span
 
 
 # The page's long tables, each shown a page at a time: (table name or name prefix, query parameter, rows per page).
@@ -90,7 +91,7 @@ def data_page(db: Connection, site: Site, reconciled_type: str | None, span: Spa
     names = labels(db, site)
     page = DataPage(alignment_is_current(db, site), reconciled_type, span)
     runs = sorted(import_runs(db), key=lambda run: run.id, reverse=True)
-    sums = CoverageData(db, site.framework.geography)  # read once for the coverage table and the reconciliation
+    sums = coverage_data(db, site.framework.geography)  # for the coverage table and the reconciliation
     page.tables += [_coverage_by_country(sums, site, names, span), outside_table(db, site, names, span),
                     regional_table(db, site, names, span), _budget_gaps(db, site, names, span),
                     organisation_budget_table(db, site, names, span)]
@@ -102,7 +103,7 @@ def data_page(db: Connection, site: Site, reconciled_type: str | None, span: Spa
         if precision := _precision(db, site):
             page.tables.append(precision)
     page.tables.append(_reconciliation(db, site, names, reconciled_type, span, sums))
-    page.tables.append(_published_checks(db, runs))
+    page.tables.append(_published_checks(db))
     for table in page.tables:
         for name, param, per_page in PAGED_TABLES:
             if table.name == name or (name.endswith("-") and table.name.startswith(name)):
@@ -156,26 +157,19 @@ def _budget_gaps(db: Connection, site: Site, names, span: Span, largest: int = 2
         + programme_notes(site.framework, language()))
 
 
-# The checks read every activity, transaction and narrative: made once per data version, day and language
-# (a handful of entries), not on every render of the page.
-_CHECKS_MADE: dict[tuple, list] = {}
+# The checks read every activity, transaction and narrative: made once per data version, day (some checks
+# compare dates with today) and language, not on every render of the page.
+_CHECKS_MADE = PerDataVersion(size=8)
 
 
-def _checks_by_kind(db: Connection, runs) -> list:
-    newest = max((run.id for run in runs), default=None)
-    key = (db.engine.url.render_as_string(hide_password=False), newest, date.today(), language())
-    found = _CHECKS_MADE.get(key)
-    if found is None:
-        if len(_CHECKS_MADE) >= 8:
-            _CHECKS_MADE.clear()
-        found = _CHECKS_MADE[key] = by_check(published_quality(db))
-    return found
+def _checks_by_kind(db: Connection) -> list:
+    return _CHECKS_MADE.get(db, (date.today(), language()), lambda: by_check(published_quality(db)))
 
 
-def _published_checks(db: Connection, runs) -> DataTable:
+def _published_checks(db: Connection) -> DataTable:
     """What `stratmon quality --published` finds, by check: how often and how many dollars it touches."""
     rows = [{"check": c.name, "findings": c.findings, "usd": c.usd or None,
-             "publishers": len([ref for ref in c.publishers if ref])} for c in _checks_by_kind(db, runs)]
+             "publishers": len([ref for ref in c.publishers if ref])} for c in _checks_by_kind(db)]
     return DataTable("published-checks", _("Checks on what agencies publish"), [
         Column("check", _("Check")), Column("findings", _("Findings"), "count"),
         Column("publishers", _("Publishers"), "count"), Column("usd", _("USD touched"), "usd")], rows,
@@ -297,8 +291,13 @@ def _confidence(placed: dict[str, Decimal]) -> DataTable:
          for key, amount in placed.items()])
 
 
+# The evaluation reads the labelled set and the alignment of its activities: once per data version and
+# crosswalks, as the published-quality checks are.
+_PRECISION_MEASURED = PerDataVersion(size=4)
+
+
 def _precision(db: Connection, site: Site) -> DataTable | None:
-    measured = published_precision(db, site.crosswalks)
+    measured = _PRECISION_MEASURED.get(db, site.crosswalks.digest, lambda: published_precision(db, site.crosswalks))
     if measured is None or not measured.activities:
         return None
     return DataTable("precision", _("Attribution precision on activities people labelled"), [

@@ -51,11 +51,16 @@ class Span:
         return f"?fy={self.asked}" if self.asked else ""
 
 
+# The fiscal years with money bound every page's span: read once per data version and geography.
+_FUNDED_YEARS = PerDataVersion(size=4)
+
+
 def page_span(db: Connection, site: Site, asked: str | None) -> Span:
     """The span `?fy=` asks for (`2017:2019`, `2019`, `all`), else the Strategy's period."""
     period = strategy_period(site.framework)
     fiscal_years = chosen_span(asked, period)
-    years = tuple(funded_fiscal_years(db, site.framework.geography))
+    geography = site.framework.geography
+    years = _FUNDED_YEARS.get(db, geography, lambda: tuple(funded_fiscal_years(db, geography)))
     first = fiscal_years.first if fiscal_years.first is not None else (years[0] if years else None)
     last = fiscal_years.last if fiscal_years.last is not None else (years[-1] if years else None)
     is_all = fiscal_years == FiscalYears()
