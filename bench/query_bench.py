@@ -19,6 +19,7 @@ from sqlalchemy import select
 from stratmon.analysis.funding import NOT_ALIGNED, OUTSIDE_PREFIX, TRANSACTION_TYPES, USD, funding, to_usd
 from stratmon.analysis.funding_request import build_query
 from stratmon.framework import load_framework
+from stratmon.framework.model import Geography
 from stratmon.store import schema
 from stratmon.store.db import get_engine
 from stratmon.store.splits import NO_SECTOR_SPLIT
@@ -27,8 +28,8 @@ from measure import best_within
 from table import Row, scale_label, seconds_text
 
 TRANSACTION_TYPE = "disbursement"
-SPLIT_COLUMNS = ("type_code", "fiscal_year", "currency", "reporting_org_ref", "recipient_key", "sector_vocabulary",
-                 "sector_code", "amount_micros")
+SPLIT_COLUMNS = ("type_code", "fiscal_year", "currency", "reporting_org_ref", "recipient_key", "geography",
+                 "sector_vocabulary", "sector_code", "amount_micros")
 # The columns copied to DuckDB, per table, with their DuckDB types.
 DUCKDB_TABLES = {
     "transaction_split": SPLIT_COLUMNS,
@@ -105,15 +106,30 @@ def load_duckdb(url: str, folder: Path, scale: int) -> tuple[duckdb.DuckDBPyConn
     return connection, DuckdbLoad(scale, seconds, rows)
 
 
-def _duckdb_funding(connection: duckdb.DuckDBPyConnection, case: FundingCase) -> tuple[list, list]:
+def _duckdb_in_strategy(geography: Geography) -> tuple[str, list[str]]:
+    """DESIGN.md rule 9 written again for DuckDB, from the framework's geography: the framework's
+    countries; its own regions unless `align` found the money is for places elsewhere; its context
+    regions where `align` found their texts name a Strategy country."""
+    parts, params = [], []
+    for keys, decided in ((geography.countries, ""), (geography.own_regions, " AND coalesce(geography, '') <> 'out'"),
+                          (geography.context_regions, " AND geography = 'in'")):
+        if keys:
+            parts.append(f"(recipient_key IN ({', '.join('?' * len(keys))}){decided})")
+            params += sorted(keys)
+    return (f"({' OR '.join(parts)})" if parts else "FALSE"), params
+
+
+def _duckdb_funding(connection: duckdb.DuckDBPyConnection, case: FundingCase,
+                    geography: Geography) -> tuple[list, list]:
     type_code = TRANSACTION_TYPES[TRANSACTION_TYPE]
+    in_strategy, places = _duckdb_in_strategy(geography)
     groups = connection.execute(
         f"SELECT {case.duckdb_keys}, sum(amount_micros) FROM {case.duckdb_table} "
-        "WHERE sector_vocabulary = ? AND type_code = ? AND currency = ? GROUP BY ALL",
-        [NO_SECTOR_SPLIT, type_code, USD]).fetchall()
+        f"WHERE sector_vocabulary = ? AND type_code = ? AND currency = ? AND {in_strategy} GROUP BY ALL",
+        [NO_SECTOR_SPLIT, type_code, USD, *places]).fetchall()
     by_currency = connection.execute(
         "SELECT currency, sum(amount_micros) FROM transaction_split WHERE sector_vocabulary = ? AND type_code = ? "
-        "GROUP BY currency", [NO_SECTOR_SPLIT, type_code]).fetchall()
+        f"AND {in_strategy} GROUP BY currency", [NO_SECTOR_SPLIT, type_code, *places]).fetchall()
     return groups, by_currency
 
 
@@ -126,9 +142,9 @@ def time_queries(url: str, duck: duckdb.DuckDBPyConnection, scale: int, engine_n
         for case in CASES:
             query = build_query(framework, case.by, TRANSACTION_TYPE, None, "1", None)
             ours = best_within(lambda: funding(connection, query))
-            theirs = best_within(lambda: _duckdb_funding(duck, case))
+            theirs = best_within(lambda: _duckdb_funding(duck, case, framework.geography))
             result = funding(connection, query)
-            groups, by_currency = _duckdb_funding(duck, case)
+            groups, by_currency = _duckdb_funding(duck, case, framework.geography)
             usd_total = sum(int(micros) for currency, micros in by_currency if currency == USD)
             same = (len(groups) == len(result.rows) and to_usd(usd_total) == result.total_usd
                     and sum(to_usd(micros) for *_keys, micros in groups) == sum(r.usd for r in result.rows))
