@@ -281,7 +281,7 @@ def align_in(connection: Connection, crosswalks: Crosswalks,
             select(activity.c.id).where(activity.c.iati_identifier.in_(iati_identifiers)))]
     passes = _candidate_activities(connection, geography) if activity_ids is None else [activity_ids]
     split = schema.transaction_split
-    candidates = sorted(geography.candidates)
+    candidates = frozenset(geography.candidates)
     seen = {"transactions": 0, "activities": 0}
     seen_texts: dict[bytes, tuple[Vote, ...]] = {}
     decisions: dict[tuple[int, str], tuple[str, str, str | None]] = {}
@@ -291,8 +291,10 @@ def align_in(connection: Connection, crosswalks: Crosswalks,
             aligner = Aligner(crosswalks, _Inputs(connection, crosswalks, scope), seen_texts, decisions)
             # A pass's split rows (a bounded number) are read whole before its alignment rows are
             # written through the same connection, rather than holding a cursor open across writes.
-            statement = select(split).where(split.c.recipient_key.in_(candidates))
-            splits = [dict(row._mapping) for row in _scoped(connection, statement, split.c.activity_id, scope)]
+            # They are found by activity and their recipient kept here: given both conditions, SQLite
+            # chose the recipient index, so that every pass read every pass's rows (quadratic in the data).
+            splits = [dict(row._mapping) for row in _scoped(connection, select(split), split.c.activity_id, scope)
+                      if row.recipient_key in candidates]
             seen["transactions"] += len({row["transaction_id"] for row in splits})
             seen["activities"] += len({row["activity_id"] for row in splits})
             for row in splits:
