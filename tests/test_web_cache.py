@@ -11,6 +11,7 @@ import httpx
 import pytest
 from sqlalchemy import text
 
+from stratmon.analysis import published_results
 from stratmon.store import data_version, schema
 from stratmon.store.data_version import read_data_version
 from stratmon.store.db import get_engine
@@ -176,6 +177,18 @@ def test_the_data_page_checks_are_made_again_after_any_write(small_portal, monke
         assert len(made) == 1, "the checks were made again for the same data"
         assert small_portal("alignment", "set", UNALIGNED, "P1", "--reason", "checks test").exit_code == 0
         assert client.get("/en/data").status_code == 200
+        assert len(made) == 2
+
+
+def test_the_published_results_are_read_again_after_any_write(small_portal, monkeypatch):
+    # What activities publish is read once per data version for every tracking table built from it.
+    made = _counting(monkeypatch, published_results, "_read")
+    with client_for(small_portal.db_url) as client:
+        for path in ("/en/lines/prosperity", "/es/lines/prosperity", "/en/lines/prosperity?fy=all"):
+            assert client.get(path).status_code == 200, path
+        assert len(made) == 1, "the published results were read again for the same data"
+        assert small_portal("alignment", "set", UNALIGNED, "P1", "--reason", "results test").exit_code == 0
+        assert client.get("/es/lines/prosperity").status_code == 200
         assert len(made) == 2
 
 

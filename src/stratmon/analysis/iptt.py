@@ -15,16 +15,16 @@ from decimal import Decimal
 from sqlalchemy import Connection, func, select
 
 from stratmon.analysis.activity_families import activity_families
-from stratmon.analysis.disaggregation import category_name, published_disaggregates, to_latest
+from stratmon.analysis.disaggregation import category_name, to_latest
 from stratmon.analysis.fiscal import FiscalYears
 from stratmon.analysis.funding import exact_sum, joined_sum
 from stratmon.analysis.iptt_types import COLUMNS, IpttCell, IpttRow, IpttTable
 from stratmon.analysis.labels import Labels
+from stratmon.analysis.published_results import PublishedIndicator, number_and_words, published_indicators
 from stratmon.framework import Framework
 from stratmon.i18n import InLanguage, _, format_day, format_fiscal_year
 from stratmon.indicators.status import percent_achieved, status_label, status_of
-from stratmon.sources.errors import ContentError
-from stratmon.sources.values import fiscal_year, parse_number
+from stratmon.sources.values import fiscal_year
 from stratmon.store import schema
 from stratmon.store.data_version import PerDataVersion
 from stratmon.store.results import scheme_versions
@@ -65,22 +65,7 @@ def _quarter_end(start: date) -> date:
 def _decimal(text: str | None) -> Decimal | None:
     """A stored value as a number: as the importer reads numbers ("307,000,000.00"; NULL missing);
     None for words."""
-    return _number_and_words(text)[0]
-
-
-def _published_text(text: str | None) -> str | None:
-    """A value published as words rather than a number, as published (None when it is a number or missing)."""
-    return _number_and_words(text)[1]
-
-
-def _number_and_words(text: str | None) -> tuple[Decimal | None, str | None]:
-    """A stored value as (`_decimal`, `_published_text`), read once."""
-    if text is None:
-        return None, None
-    try:
-        return parse_number(text), None
-    except ContentError:
-        return None, " ".join(text.split())
+    return number_and_words(text)[0]
 
 
 class _Context:
@@ -165,69 +150,42 @@ def _iati_rows(connection: Connection, context: _Context, country: str | None, l
     chosen = [activity_id for activity_id in activity_ids
               if (not country or country in countries.get(activity_id, ()))
               and (not line or context.line_of_objective.get(objectives.get(activity_id)) == line)]
-    indicators = _indicators_of(connection, chosen)
-    baseline, period, value = schema.indicator_baseline, schema.indicator_period, schema.indicator_period_value
-    baselines = _grouped(connection, baseline.c.indicator_id, chosen, baseline.c.year, baseline.c.iso_date,
-                         baseline.c.value_text)
-    periods = _grouped(connection, period.c.indicator_id, chosen, period.c.id, period.c.period_start,
-                       period.c.period_end)
-    values = _grouped(connection, value.c.period_id, chosen, value.c.kind, value.c.value_text, value.c.comment,
-                      value.c.dimensions)
     about = {activity_id: _ActivityFacts(context, objectives.get(activity_id), countries.get(activity_id, ()))
              for activity_id in chosen}
-    codes = _indicator_codes(indicators)
-    # Disaggregates published as indicators of their own are marked as parts of their totals.
-    parts = published_disaggregates([(row.id, row.result_id, row.title) for row in indicators])
+    percentage = _("percentage")
     rows = []
-    for indicator in indicators:
-        part_of, category = parts.get(indicator.id, (None, None))
-        cells, lone_period, baseline = _indicator_cells(context, indicator, baselines.get(indicator.id, []),
-                                                        periods.get(indicator.id, []), values, fiscal_years)
+    for indicator in published_indicators(connection, chosen):
+        cells = _indicator_cells(context, indicator, fiscal_years)
         facts = about[indicator.activity_id]
         rows.append(IpttRow(
-            indicator_code=codes[indicator.id],
+            indicator_code=indicator.code,
             # The publisher's words, in whatever language it wrote them: pages mark them as the data's.
             indicator_name=InLanguage(indicator.title or "", None),
-            unit=_("percentage") if indicator.measure_code == "2" else None, direction=_direction(indicator),
+            unit=percentage if indicator.measure_code == "2" else None, direction=_direction(indicator),
             line_name=facts.line_name, objective_name=facts.objective_name,
             activity=indicator.iati_identifier, activity_title=indicator.activity_title,
-            country=facts.country, baseline=_decimal(baseline.value_text) if baseline else None,
-            baseline_year=baseline.year if baseline else None,
+            country=facts.country, baseline=indicator.baseline, baseline_year=indicator.baseline_year,
             # A lone period of an indicator spans its life of project (MCC reports them so).
-            lop_target=cells[0].target if lone_period and cells else None, cells=cells,
-            baseline_text=_published_text(baseline.value_text) if baseline else None,
-            objective_id=facts.objective_id, country_codes=facts.country_codes,
-            counts_units=indicator.measure_code == "1",
-            disaggregate_of=codes[part_of] if part_of is not None else None, category=category))
+            lop_target=cells[0].target if indicator.lone_period and cells else None, cells=cells,
+            baseline_text=indicator.baseline_text, objective_id=facts.objective_id,
+            country_codes=facts.country_codes, counts_units=indicator.measure_code == "1",
+            disaggregate_of=indicator.disaggregate_of, category=indicator.category))
     return rows
 
 
-def _indicator_codes(indicators: list) -> dict[int, str]:
-    """Each indicator's code: its activity's identifier and its place in the activity ("…#3"), stable across
-    re-imports, unlike row ids."""
-    positions: dict[int, int] = defaultdict(int)
-    codes = {}
-    for indicator in indicators:
-        positions[indicator.activity_id] += 1
-        codes[indicator.id] = f"{indicator.iati_identifier}#{positions[indicator.activity_id]}"
-    return codes
-
-
-def _direction(indicator) -> str:
+def _direction(indicator: PublishedIndicator) -> str:
     return "lower" if indicator.ascending is False else "higher"
 
 
-def _indicator_cells(context: _Context, indicator, baselines: list, periods: list, values: dict[int, list],
-                     fiscal_years: FiscalYears) -> tuple[list[IpttCell], bool, object | None]:
-    """An indicator's cells in the fiscal years, whether it has a lone period, and its baseline (the
-    earliest published)."""
-    baseline = min(baselines, key=lambda b: (b.year or 0, b.iso_date or date.min, b.value_text or ""), default=None)
-    baseline_value = _decimal(baseline.value_text) if baseline else None
-    cells = []
-    for period in sorted(periods, key=lambda p: (p.period_start or date.min, p.id)):
-        if _overlaps(fiscal_years, period.period_start, period.period_end):
-            cells += _period_cells(context, _direction(indicator), period, values.get(period.id, []), baseline_value)
-    return cells, len(periods) == 1, baseline
+def _indicator_cells(context: _Context, indicator: PublishedIndicator, fiscal_years: FiscalYears) -> list[IpttCell]:
+    """An indicator's cells in the fiscal years: per period its total, then a cell per disaggregate the
+    publisher gave as IATI <dimension>s."""
+    direction = _direction(indicator)
+    return [context.cell(direction, period.start, period.end, value.category, value.target, value.actual, False,
+                         value.reason, indicator.baseline if value.category is None else None, value.target_text,
+                         value.actual_text)
+            for period in indicator.periods if _overlaps(fiscal_years, period.start, period.end)
+            for value in period.values]
 
 
 class _ActivityFacts:
@@ -256,70 +214,6 @@ def _indicator_activities(connection: Connection) -> tuple[list[int], dict[int, 
                 _activity_objectives(connection, activity_ids))
 
     return _INDICATOR_ACTIVITIES.get(connection, "indicator-activities", read)
-
-
-def _indicators_of(connection: Connection, activity_ids: list[int]) -> list:
-    """The indicators of the activities, by the activity's IATI identifier and then as published."""
-    activity, ind = schema.activity, schema.result_indicator
-    found = []
-    for start in range(0, len(activity_ids), 500):
-        found += connection.execute(
-            select(ind.c.id, ind.c.activity_id, ind.c.result_id, ind.c.title, ind.c.measure_code, ind.c.ascending,
-                   activity.c.iati_identifier, activity.c.title.label("activity_title"))
-            .join(activity, activity.c.id == ind.c.activity_id)
-            .where(ind.c.activity_id.in_(activity_ids[start:start + 500]))).all()
-    return sorted(found, key=lambda row: (row.iati_identifier, row.id))
-
-
-def _reason(comment: str | None, kind: str) -> str | None:
-    """A value's comment as the publisher's explanation; None when it only labels the value: MCC writes
-    "Indicator for Education Project Actual" on every actual (and "... Target" on every target)."""
-    if not comment:
-        return None
-    text = " ".join(comment.split())
-    if not text or (text.lower().startswith("indicator for ") and text.lower().endswith(f" {kind}")):
-        return None
-    return text
-
-
-def _period_cells(context: _Context, direction: str, period, values: list, baseline: Decimal | None) -> list[IpttCell]:
-    """One period's total, then a cell per disaggregate the publisher gave as IATI <dimension>s."""
-    by_category: dict[str | None, dict] = {None: {}}
-    for value in values:
-        by_category.setdefault(_category(value.dimensions), {})[value.kind] = value
-    cells = []
-    for category in sorted(by_category, key=lambda c: (c is not None, c or "")):
-        by_kind = by_category[category]
-        target, actual = by_kind.get("target"), by_kind.get("actual")
-        target_number, target_words = _number_and_words(getattr(target, "value_text", None))
-        actual_number, actual_words = _number_and_words(getattr(actual, "value_text", None))
-        reason = _reason(getattr(actual, "comment", None), "actual") or _reason(getattr(target, "comment", None),
-                                                                                "target")
-        cells.append(context.cell(direction, period.period_start, period.period_end, category, target_number,
-                                  actual_number, False, reason, baseline if category is None else None, target_words,
-                                  actual_words))
-    return cells
-
-
-def _category(dimensions: list[dict] | None) -> str | None:
-    """A value's disaggregate from its IATI <dimension>s ("Female (sex); Rural (area)"), None for the total."""
-    if not dimensions:
-        return None
-    named = sorted((d.get("name") or "", d.get("value") or "") for d in dimensions)
-    return "; ".join(f"{text} ({name})" if name else text for name, text in named) or None
-
-
-def _grouped(connection: Connection, key, activity_ids: list[int], *columns) -> dict[int, list]:
-    """`columns` of the rows of `key`'s table that belong to the activities, by `key` (an indicator's
-    baselines and periods, a period's values); read by activity, a handful of ids rather than hundreds."""
-    table = key.table
-    found: dict[int, list] = defaultdict(list)
-    for start in range(0, len(activity_ids), 500):
-        # Fetched at once (`all`): row by row costs PostgreSQL's driver twice as much.
-        for row in connection.execute(select(key, *columns)
-                                      .where(table.c.activity_id.in_(activity_ids[start:start + 500]))).all():
-            found[row[0]].append(row)
-    return found
 
 
 def _entered_rows(connection: Connection, context: _Context, country: str | None, line: str | None,
