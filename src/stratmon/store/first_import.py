@@ -25,14 +25,18 @@ which the migrations keep equal to the database (`stratmon init` makes them once
 
 from __future__ import annotations
 
+import sqlite3
+import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 
 from sqlalchemy import Connection, Engine, ForeignKeyConstraint, Index, select, text
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.schema import AddConstraint, CreateIndex, DropConstraint, DropIndex
 
 from stratmon.store import schema
+from stratmon.store.db import is_sqlite
 from stratmon.store.runs import import_transaction
 
 # Below this much to import in one command, keeping indexes and keys row by row costs little: no DDL.
@@ -111,4 +115,29 @@ def put_off(engine: Engine, paths: list[Path], *, min_bytes: int = DEFER_FROM_BY
     try:
         yield True
     finally:
-        restore_missing(engine)
+        with _log_copied_meanwhile(engine):
+            restore_missing(engine)
+
+
+@contextmanager
+def _log_copied_meanwhile(engine: Engine) -> Iterator[None]:
+    """On SQLite, while the block runs: the write-ahead log copied into the database file by a thread of
+    its own. A first import leaves its whole content in the log (store/runs.IMPORT_CHECKPOINT_PAGES), which
+    SQLite would otherwise copy alone at the last connection's close; here the copy overlaps the making of
+    the indexes (the reading side is done, so a core is free). A copy that cannot finish is no loss: SQLite
+    copies what remains later."""
+    if not is_sqlite(engine):
+        yield
+        return
+
+    def copy() -> None:
+        with suppress(DBAPIError, sqlite3.Error), engine.connect() as connection:
+            # On the driver's connection, outside any transaction (a checkpoint cannot run inside one).
+            connection.connection.dbapi_connection.execute("PRAGMA wal_checkpoint(PASSIVE)")
+
+    thread = threading.Thread(target=copy, name="stratmon-log-copy", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        thread.join()
