@@ -12,6 +12,7 @@ from sqlalchemy import Connection, Select, bindparam, delete, func, insert, or_,
 from stratmon.store import rollups, schema
 from stratmon.store.bulk import BulkWriter, driver_rows
 from stratmon.store.runs import now
+from stratmon.store.splits import NO_SECTOR_SPLIT
 
 BATCH = 5_000
 
@@ -62,13 +63,13 @@ def record_geography(connection: Connection, decisions: dict[tuple[int, str], tu
     For `activity_ids` only, or for every activity (decisions of earlier runs not made again are cleared)."""
     split, scope = schema.transaction_split, schema.regional_scope
     stored: dict[tuple[int, str], str | None] = {}
-    statement = select(split.c.activity_id, split.c.recipient_key, split.c.geography).distinct().where(
-        split.c.sector_vocabulary == "")
+    statement = select(split.c.activity_id, split.c.recipient_key, split.c.geography).distinct()
     keys = sorted({key for _activity, key in decisions})
     if activity_ids is None:
-        statement = statement.where(or_(split.c.geography.is_not(None), split.c.recipient_key.in_(keys)))
-        chunks = [statement]
+        chunks = [statement.where(split.c.sector_vocabulary == NO_SECTOR_SPLIT,
+                                  or_(split.c.geography.is_not(None), split.c.recipient_key.in_(keys)))]
     else:
+        # By the activities' index alone (see rollups._count_stored): every split shares its row's geography.
         chunks = [statement.where(split.c.activity_id.in_(activity_ids[start:start + 500]))
                   for start in range(0, len(activity_ids), 500)]
     for chunk in chunks:
