@@ -410,6 +410,10 @@ alignment_split = Table(
     Column("amount_micros", BigInteger, nullable=False),
 )
 _split_query_index(alignment_split)
+# A line's rows alone (its page ranks its largest activities from them), rather than every row of the years
+# read through the query index and most thrown away.
+Index("ix_alignment_split_line", alignment_split.c.line_id, alignment_split.c.sector_vocabulary,
+      alignment_split.c.type_code, alignment_split.c.fiscal_year)
 
 # Funding roll-ups: the split rows of no sector vocabulary (one per transaction part by recipient)
 # summed by every key a funding table can group or filter by except the sector, so that funding
