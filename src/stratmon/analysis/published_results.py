@@ -82,12 +82,15 @@ _PUBLISHED = PerDataVersion(size=8)
 
 
 def published_indicators(connection: Connection, activity_ids: list[int]) -> tuple[PublishedIndicator, ...]:
-    """The indicators of the activities, by the activity's IATI identifier and then as published."""
+    """The indicators of the activities, by the activity's IATI identifier and then as published: read once
+    per data version and shared by every caller and thread (never change them). Outside a write transaction
+    only: on PostgreSQL the version moves at the commit."""
     chosen = tuple(activity_ids)
     return _PUBLISHED.get(connection, ("published-indicators", chosen), lambda: _read(connection, list(chosen)))
 
 
 def _read(connection: Connection, activity_ids: list[int]) -> tuple[PublishedIndicator, ...]:
+    """What `published_indicators` keeps, read from the database."""
     baseline, period, value = schema.indicator_baseline, schema.indicator_period, schema.indicator_period_value
     indicators = _indicators_of(connection, activity_ids)
     baselines = _grouped(connection, baseline.c.indicator_id, activity_ids, baseline.c.year, baseline.c.iso_date,

@@ -69,7 +69,9 @@ def record_geography(connection: Connection, decisions: dict[tuple[int, str], tu
         chunks = [statement.where(split.c.sector_vocabulary == NO_SECTOR_SPLIT,
                                   or_(split.c.geography.is_not(None), split.c.recipient_key.in_(keys)))]
     else:
-        # By the activities' index alone (see rollups._count_stored): every split shares its row's geography.
+        # By the activities' index alone (see rollups._count_stored), with every sector vocabulary: the rows of
+        # one (activity, recipient) share its geography, as the importer writes them (none) and as the updates
+        # below set it (by activity and recipient), and each recipient has a row of no vocabulary (splits.py).
         chunks = [statement.where(split.c.activity_id.in_(activity_ids[start:start + 500]))
                   for start in range(0, len(activity_ids), 500)]
     for chunk in chunks:

@@ -67,7 +67,9 @@ class PerDataVersion:
     """Values computed from the data, kept while the data version stays the same: `get` reads the version
     (one short query, on the caller's connection, so in the same snapshot as the rest of its reads) and
     computes the value only when this version of that key has not been computed in this process yet.
-    At most `size` values are kept; a database without a version keeps none."""
+    At most `size` values are kept, of one version per database (keeping a new version's first value drops
+    the older version's); a database without a version keeps none. The values are shared by every caller and
+    thread: they must not be changed."""
 
     def __init__(self, size: int = 16) -> None:
         self.size = size
@@ -85,6 +87,10 @@ class PerDataVersion:
                 return self._kept[full]  # type: ignore[return-value]
         value = make()
         with self._lock:
+            # This database's other versions' values are dropped rather than left to age out (a request still
+            # reading an older snapshot computes its own again).
+            for stale in [kept for kept in self._kept if kept[0] == full[0] and kept[1] != version]:
+                del self._kept[stale]
             self._kept[full] = value
             while len(self._kept) > self.size:
                 self._kept.popitem(last=False)
