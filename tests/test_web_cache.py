@@ -96,6 +96,7 @@ def test_values_are_kept_per_data_version_and_an_older_versions_dropped(engine):
     assert value("a") == "a3" and len(kept._kept) == 1, "the older version's values are still kept"
     assert value("a") == "a3"
 
+
 # ------------------------------------------------------------------------ a small portal on both engines
 
 @pytest.fixture
@@ -108,12 +109,12 @@ def small_portal(cli: Cli) -> Cli:
 
 
 def _counting(monkeypatch, module, name: str) -> list:
-    """Counts the calls of `module.name` (a view the pages call through its module)."""
+    """The arguments of each call of `module.name` (a view, or a reader, called through its module)."""
     calls = []
     real = getattr(module, name)
 
     def counted(*args, **kwargs):
-        calls.append(1)
+        calls.append(args)
         return real(*args, **kwargs)
 
     monkeypatch.setattr(module, name, counted)
@@ -201,13 +202,12 @@ def test_the_published_results_are_read_again_after_any_write(small_portal, monk
     # languages and any years share it; any write (here an override) has it read again.
     assert small_portal("import", "iati", str(FIXTURES / "results" / "disaggregated.xml")).exit_code == 0
     assert small_portal("align").exit_code == 0
-    read, real = [], published_results._read
-    monkeypatch.setattr(published_results, "_read", lambda connection, ids: read.append(ids) or real(connection, ids))
+    read = _counting(monkeypatch, published_results, "_read")
     with client_for(small_portal.db_url) as client:
         pages = [client.get(path) for path in ("/en/indicators", "/es/indicators", "/en/indicators?fy=2019")]
         assert all(page.status_code == 200 for page in pages)
         assert "Students trained (Female)" in pages[0].text and "Students trained (Female)" in pages[1].text
-        assert len(read) == 1 and read[0], "the published results were read again for the same data, or not at all"
+        assert len(read) == 1 and read[0][1], "the published results were read again for the same data, or not at all"
         assert small_portal("alignment", "set", UNALIGNED, "P1", "--reason", "results test").exit_code == 0
         assert "Students trained (Female)" in client.get("/es/indicators").text
         assert len(read) == 2
