@@ -6,7 +6,11 @@ beside its figures, in the reader's language or marked as in the other, and list
 
 from __future__ import annotations
 
+import json
 import re
+from decimal import Decimal
+
+from stratmon.web.render import usd_short
 
 from conftest import Cli, run_stratmon
 from webfixtures import PASSWORD, client_for, sign_in
@@ -84,6 +88,13 @@ def test_an_analyst_writes_another_analyst_approves_and_the_portal_shows_it(clie
         assert 'href="/en/countries/HN"' in line_page
         country_page = reader.get("/en/countries/HN").text
         assert "Extend community policing to San Pedro Sula." in country_page
+        # Beside the text, what the line disbursed in the country over the span, as `stratmon funding` sums it;
+        # each page takes it from its own figures (the line's by country, the country's by line).
+        funding = json.loads(Cli(portal_url)("funding", "--by", "line,country", "--type", "disbursement", "--fy", FY,
+                                             "--format", "json").stdout)
+        usd = next(Decimal(row["usd"]) for row in funding["rows"] if (row["line"], row["country"]) == ("security", "HN"))
+        shown = f"Disbursed, FY2016–FY2021: {usd_short(usd)}</p>"
+        assert usd > 0 and shown in line_page and shown in country_page
         assert "No approved narrative for Promoting Prosperity, Honduras, FY2016–FY2021." in country_page
         # A Spanish reader is shown the English text, marked as English.
         spanish = reader.get("/es/countries/HN").text

@@ -11,7 +11,8 @@ import httpx
 import pytest
 from sqlalchemy import text
 
-from stratmon.analysis import published_results
+from stratmon.analysis import alignment_state as alignment_state_module
+from stratmon.analysis import indicator_registry, published_results
 from stratmon.store import data_version, schema
 from stratmon.store.data_version import PerDataVersion, read_data_version
 from stratmon.store.db import get_engine
@@ -211,6 +212,28 @@ def test_the_published_results_are_read_again_after_any_write(small_portal, monk
         assert small_portal("alignment", "set", UNALIGNED, "P1", "--reason", "results test").exit_code == 0
         assert "Students trained (Female)" in client.get("/es/indicators").text
         assert len(read) == 2
+
+
+def test_a_page_asks_what_its_parts_share_once_and_a_command_every_time(small_portal, monkeypatch):
+    # A line's page has several parts that each ask whether the alignment is current, read the data version
+    # (for what they keep per version) and list registered indicators: its GET request asks the database once.
+    states = _counting(monkeypatch, alignment_state_module, "_alignment_state")
+    versions = _counting(monkeypatch, data_version, "_read_data_version")
+    registries = _counting(monkeypatch, indicator_registry, "_every_indicator")
+    with client_for(small_portal.db_url) as client:
+        page = client.get("/en/lines/security")
+        assert page.status_code == 200 and "Enhancing Security" in page.text
+    # The data version twice: once by the page cache, on a connection of its own, and once by the page.
+    assert (len(states), len(versions), len(registries)) == (1, 2, 1)
+    # Any other connection (a command's, a form's) asks every time: a command that aligns and then reads
+    # must see its own write.
+    with get_engine(small_portal.db_url).connect() as connection:
+        first = alignment_state_module.alignment_state(connection)
+        assert alignment_state_module.alignment_state(connection) == first and len(states) == 3
+        assert read_data_version(connection) == read_data_version(connection) and len(versions) == 4
+        assert indicator_registry.registered_indicators(connection, ["S1"]) == [
+            i for i in indicator_registry.registered_indicators(connection) if i.objective_id == "S1"]
+        assert len(registries) == 3
 
 
 def test_without_a_data_version_nothing_is_kept(small_portal, monkeypatch):

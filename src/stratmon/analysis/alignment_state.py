@@ -11,6 +11,7 @@ from stratmon.analysis.errors import QueryError
 from stratmon.i18n import _
 from stratmon.store import schema
 from stratmon.store.alignment import newest_aligned_import_query
+from stratmon.store.read_memo import remembered
 
 
 @dataclass(frozen=True)
@@ -25,9 +26,15 @@ class AlignmentState:
 
 def alignment_state(connection: Connection, crosswalk_digest: str | None = None) -> AlignmentState:
     """Whether the stored alignment reflects every IATI and ForeignAssistance.gov import and (when
-    given) these crosswalks."""
+    given) these crosswalks. Asked once per read-only request (store/read_memo.py): a page asks it from
+    most of its parts."""
+    return remembered(connection, ("alignment_state", crosswalk_digest),
+                      lambda: _alignment_state(connection, crosswalk_digest))
+
+
+def _alignment_state(connection: Connection, crosswalk_digest: str | None) -> AlignmentState:
     run = schema.alignment_run
-    # The last run and the newest import in one statement: pages ask this several times per request.
+    # The last run and the newest import in one statement.
     newest_import = newest_aligned_import_query().scalar_subquery().label("newest_import")
     last = connection.execute(select(run, newest_import).order_by(desc(run.c.id)).limit(1)).first()
     if last is None:

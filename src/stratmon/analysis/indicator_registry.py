@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from sqlalchemy import Connection, select
 
 from stratmon.store import schema
+from stratmon.store.read_memo import remembered
 
 
 @dataclass(frozen=True)
@@ -28,11 +29,18 @@ class RegisteredIndicator:
 
 
 def registered_indicators(connection: Connection, objectives: Collection[str] | None = None) -> list[RegisteredIndicator]:
-    """Registered indicators by code; only those under `objectives` when given."""
+    """Registered indicators by code; only those under `objectives` when given. The registry is read
+    once per read-only request (store/read_memo.py): a page's tables each list some of it."""
+    every = remembered(connection, "registered_indicators", lambda: _every_indicator(connection))
+    if objectives is None:
+        return list(every)
+    wanted = set(objectives)
+    return [indicator for indicator in every if indicator.objective_id in wanted]
+
+
+def _every_indicator(connection: Connection) -> tuple[RegisteredIndicator, ...]:
     table = schema.indicator
     statement = select(table.c.code, table.c.level, table.c.objective_id, table.c.name_en, table.c.name_es,
                        table.c.unit, table.c.direction, table.c.reference).order_by(table.c.code)
-    if objectives is not None:
-        statement = statement.where(table.c.objective_id.in_(list(objectives)))
-    return [RegisteredIndicator(*row[:-1], data_source=(row.reference or {}).get("data_source"))
-            for row in connection.execute(statement)]
+    return tuple(RegisteredIndicator(*row[:-1], data_source=(row.reference or {}).get("data_source"))
+                 for row in connection.execute(statement))

@@ -37,6 +37,8 @@ from typing import TypeVar
 from sqlalchemy import Connection, text
 from sqlalchemy.exc import DBAPIError
 
+from stratmon.store.read_memo import remembered
+
 TRACKED = ("import_run", "alignment_run", "alignment_override", "result_value", "indicator", "disaggregation_scheme",
            "dq_assessment", "document", "narrative_version")
 BULK = ("import_issue", "import_count", "activity", "activity_narrative", "participating_org", "activity_date",
@@ -53,7 +55,12 @@ T = TypeVar("T")
 
 def read_data_version(connection: Connection) -> str | None:
     """The data version as a short text (`epoch.version`), or None when the database has none (a schema
-    before migration 0016, or a row someone removed): then nothing may be served from a cache."""
+    before migration 0016, or a row someone removed): then nothing may be served from a cache. Read once
+    per read-only request (store/read_memo.py), however many of its parts keep values per version."""
+    return remembered(connection, "data_version", lambda: _read_data_version(connection))
+
+
+def _read_data_version(connection: Connection) -> str | None:
     try:
         found = connection.execute(_READ).first()
     except DBAPIError:

@@ -14,6 +14,7 @@ from stratmon.align.crosswalk import Crosswalks, load_crosswalks
 from stratmon.framework import Framework, load_framework
 from stratmon.indicators.workflow import User
 from stratmon.store import web as web_store
+from stratmon.store.read_memo import with_read_memo
 from stratmon.store.runs import now
 from stratmon.web.security import SESSION_COOKIE
 
@@ -42,11 +43,12 @@ def site(request: Request) -> Site:
 def connection(request: Request) -> Iterator[Connection]:
     """A read connection for the length of one request. Who is asking (API token, session cookie)
     is looked up first, on connections given back before this one is taken: requests that each
-    hold a connection while waiting for a second would deadlock a busy pool."""
+    hold a connection while waiting for a second would deadlock a busy pool. A GET or HEAD request
+    writes nothing through it, so the small questions its parts each ask are asked once (store/read_memo.py)."""
     api_user(request)
     session_of(request)
     with site(request).engine.connect() as open_connection:
-        yield open_connection
+        yield with_read_memo(open_connection) if request.method in ("GET", "HEAD") else open_connection
 
 
 @contextmanager

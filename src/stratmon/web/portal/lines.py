@@ -8,7 +8,7 @@ from decimal import Decimal
 
 from sqlalchemy import Connection
 
-from stratmon.analysis.breakdown import largest_activities
+from stratmon.analysis.breakdown import Breakdown, largest_activities
 from stratmon.analysis.events import events_in
 from stratmon.analysis.indicator_registry import registered_indicators
 from stratmon.analysis.iptt import iptt
@@ -89,8 +89,8 @@ def line_page(db: Connection, site: Site, line: LineOfAction, span: Span, result
                      line.source, [(_("Lines of action"), link("lines") + span.query), (line.name.get(lang), None)],
                      alignment_is_current(db, site), span)
     objectives = list(line.all_objectives())
-    _fill(db, site, page, {"lines": (line.id,)}, objectives, results_page)
-    page.narratives = narrative_panel(db, site, span, line=line.id)
+    money_by = _fill(db, site, page, {"lines": (line.id,)}, objectives, results_page)
+    page.narratives = narrative_panel(db, site, span, line=line.id, focus_money=money_by)
     context = [spec for spec in site.framework.context_indicators if spec.line == line.id]
     table, page.missing_context = context_table(db, site, span, context)
     page.tables.append(table)
@@ -130,11 +130,13 @@ def find_objective(site: Site, objective_id: str) -> tuple[LineOfAction, Objecti
 
 
 def _fill(db: Connection, site: Site, page: FocusPage, focus: dict, objectives: list[Objective],
-          results_page: int = 1) -> None:
+          results_page: int = 1) -> Breakdown | None:
     """Money, objectives, indicators and activities of a line (`focus` {"lines": ...}) or an
     objective with its sub-objectives (`focus` {"objectives": ...}); `results_page`, the page of its
-    indicators' results shown."""
+    indicators' results shown. Returns the focus's money by year, country, agency and objective (None when
+    the alignment is not current)."""
     names, span = labels(db, site), page.span
+    money_by = None
     if page.aligned:
         money_by = money(db, site, ("fy", "country", "agency", "objective"), True, fiscal_years=span.fiscal_years,
                          **focus)
@@ -157,6 +159,7 @@ def _fill(db: Connection, site: Site, page: FocusPage, focus: dict, objectives: 
         page.tables.append(_objectives_table(db, site, objectives, names, span))
     focus_ids = {o.id for o in (page.objective.walk() if page.objective else page.line.all_objectives())}
     page.tables.append(_indicator_table(db, site, page, focus_ids, names, results_page))
+    return money_by
 
 
 def _country_link(site: Site, span: Span):

@@ -10,6 +10,7 @@ from decimal import Decimal
 
 from sqlalchemy import Connection
 
+from stratmon.analysis.breakdown import Breakdown
 from stratmon.analysis.narratives import NarrativeVersion, framework_cells, is_bounded, shown_narratives
 from stratmon.analysis.report_narratives import approval_words, gap_sentence, language_note
 from stratmon.i18n import _, language
@@ -47,8 +48,10 @@ class NarrativePanel:
 
 
 def narrative_panel(db: Connection, site: Site, span: Span, *, line: str | None = None,
-                    country: str | None = None) -> NarrativePanel:
-    """A line of action's narratives by country (`line`), or a country's by line of action (`country`)."""
+                    country: str | None = None, focus_money: Breakdown | None = None) -> NarrativePanel:
+    """A line of action's narratives by country (`line`), or a country's by line of action (`country`).
+    `focus_money`: that line's money in the span with `country` among its keys (or that country's, with
+    `line`), when the caller has read it already, as the line's and the country's pages have."""
     if not is_bounded(span.fiscal_years):
         return NarrativePanel([], [], _("Narratives are written for a span of fiscal years; choose one to read "
                                         "them."))
@@ -56,8 +59,15 @@ def narrative_panel(db: Connection, site: Site, span: Span, *, line: str | None 
     cells = [cell for cell in framework_cells(framework, span.fiscal_years, [country] if country else None)
              if line is None or cell.line == line]
     aligned = alignment_is_current(db, site)
-    disbursed = (money(db, site, ("line", "country"), True, fiscal_years=span.fiscal_years)
-                 .sums(("line", "country"), "disbursement") if aligned else {})
+    if not aligned:
+        disbursed = {}
+    elif focus_money is not None and line is not None:
+        disbursed = {(line, key): usd for (key,), usd in focus_money.sums(("country",), "disbursement").items()}
+    elif focus_money is not None and country is not None:
+        disbursed = {(key, country): usd for (key,), usd in focus_money.sums(("line",), "disbursement").items()}
+    else:
+        disbursed = (money(db, site, ("line", "country"), True, fiscal_years=span.fiscal_years)
+                     .sums(("line", "country"), "disbursement"))
     line_names = {item.id: item.name.get(lang) for item in framework.lines_of_action}
     cards, gaps = [], []
     for shown in shown_narratives(db, cells, lang):

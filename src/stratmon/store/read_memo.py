@@ -1,0 +1,36 @@
+"""Answers one read-only connection asks more than once, kept for as long as that connection lives.
+
+A portal page asks some small questions from several of its parts (whether the alignment is current, the
+data version, the registered indicators): each part asks on its own, as a page is made of parts that are
+also used alone. On a connection opened with `with_read_memo`, which writes nothing for its whole life (a
+GET request's), each such question goes to the database once and its answer is kept on the connection
+itself, so that it is gone when the connection is. Any other connection asks every time: a command that
+aligns and then reports must see its own writes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Hashable
+from typing import TypeVar
+
+from sqlalchemy import Connection
+
+_OPTION = "stratmon_read_memo"  # an execution option: it belongs to this Connection object, not to the pool's
+T = TypeVar("T")
+
+
+def with_read_memo(connection: Connection) -> Connection:
+    """`connection`, remembering the answers asked through `remembered` from now on; only for a
+    connection that writes nothing while it is open."""
+    return connection.execution_options(**{_OPTION: {}})
+
+
+def remembered(connection: Connection, key: Hashable, make: Callable[[], T]) -> T:
+    """`make()`, asked once per `key` on a connection opened `with_read_memo`, else every time. The
+    answer is shared by every later caller on the connection: it must not be changed."""
+    memo = connection.get_execution_options().get(_OPTION)
+    if memo is None:
+        return make()
+    if key not in memo:
+        memo[key] = make()
+    return memo[key]
