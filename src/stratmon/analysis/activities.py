@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import Connection, and_, case, exists, func, or_, select
+from sqlalchemy import Connection, Select, Table, and_, bindparam, case, exists, func, or_, select
 
 from stratmon.analysis.activity_titles import Narrative, in_language, narratives_of, shown_title, shown_titles, \
     title_matches
@@ -24,6 +24,7 @@ from stratmon.framework.model import Geography
 from stratmon.i18n import _
 from stratmon.store import schema
 from stratmon.store.splits import NO_SECTOR_SPLIT
+from stratmon.store.statements import made_once
 from stratmon.analysis.paging import Paged
 
 SORTS = ("title", "identifier", "disbursed", "obligated", "start")
@@ -354,31 +355,24 @@ class ActivityDetail:
 
 def activity_detail(connection: Connection, iati_identifier: str) -> ActivityDetail:
     """Everything stored about one activity; QueryError when there is no such activity."""
-    activity = schema.activity
-    found = connection.execute(select(
-        activity.c.id, activity.c.iati_identifier, activity.c.title, activity.c.default_lang,
-        activity.c.reporting_org_ref, activity.c.reporting_org_name, activity.c.status_code, activity.c.default_currency,
-        activity.c.last_updated_text).where(activity.c.iati_identifier == iati_identifier)).first()
+    found = connection.execute(_activity_statement(), {"identifier": iati_identifier}).first()
     if found is None:
         raise QueryError(_("no activity with IATI identifier {identifier}").format(identifier=iati_identifier))
     aid = found.id
 
-    def rows(table, columns: str, *order, only_activity_level: bool = False):
-        """The activity's rows of `table`: the `columns` named, not every column (most tables keep the published
-        element beside, which a page never shows and which costs the most to read)."""
-        conditions = [table.c.activity_id == aid, *([table.c.transaction_id.is_(None)] if only_activity_level else [])]
-        return connection.execute(select(*(table.c[name] for name in columns.split()))
-                                  .where(*conditions).order_by(*order)).all()
+    def rows(table, columns: str, order: str, only_activity_level: bool = False):
+        return connection.execute(_rows_statement(table, columns, order, only_activity_level),
+                                  {"activity_id": aid}).all()
 
     titles, descriptions = narratives_of(connection, aid, found.default_lang)
     organisations = schema.participating_org
     participants = [Participant(r.role, r.ref, r.name, r.type)
-                    for r in rows(organisations, "role ref name type", organisations.c.role, organisations.c.name)]
+                    for r in rows(organisations, "role ref name type", "role name")]
     dates = [ActivityDateEntry(r.type, r.iso_date)
-             for r in rows(schema.activity_date, "type iso_date", schema.activity_date.c.type)]
+             for r in rows(schema.activity_date, "type iso_date", "type")]
     recipient = schema.recipient
     # The activity's recipients and its transactions' in one read, by code (a transaction lists its own so).
-    named = rows(recipient, "transaction_id kind code percentage name", recipient.c.code)
+    named = rows(recipient, "transaction_id kind code percentage name", "code")
     recipients = [RecipientShare(r.kind, r.code, r.percentage, r.name)
                   for r in sorted(named, key=lambda r: r.kind) if r.transaction_id is None]
     by_transaction: dict[int, list[str]] = {}
@@ -388,7 +382,7 @@ def activity_detail(connection: Connection, iati_identifier: str) -> ActivityDet
                 r.code if r.kind == "country" else f"region-{r.code}")
     sector = schema.sector
     sectors = [SectorShare(r.vocabulary, r.code, r.percentage, r.name)
-               for r in rows(sector, "vocabulary code percentage name", sector.c.vocabulary, sector.c.code,
+               for r in rows(sector, "vocabulary code percentage name", "vocabulary code",
                              only_activity_level=True)]
     tx = schema.transaction
     transactions = [TransactionEntry(r.id, r.type_code, r.transaction_date, r.fiscal_year, r.value_text,
@@ -397,9 +391,9 @@ def activity_detail(connection: Connection, iati_identifier: str) -> ActivityDet
                                      r.receiver_org_name or r.receiver_org_ref, tuple(by_transaction.get(r.id, ())))
                     for r in rows(tx, "id type_code transaction_date fiscal_year value_text value_micros currency "
                                       "description provider_org_name provider_org_ref receiver_org_name "
-                                      "receiver_org_ref", tx.c.transaction_date, tx.c.id)]
+                                      "receiver_org_ref", "transaction_date id")]
     links = schema.document_link
-    documents = [(r.title, r.url) for r in rows(links, "title url", links.c.title)]
+    documents = [(r.title, r.url) for r in rows(links, "title url", "title")]
     return ActivityDetail(aid, found.iati_identifier, found.title, titles, descriptions, found.reporting_org_ref,
                           found.reporting_org_name, found.status_code, found.default_currency,
                           found.last_updated_text, participants, dates, recipients, sectors, transactions,
@@ -407,51 +401,91 @@ def activity_detail(connection: Connection, iati_identifier: str) -> ActivityDet
                           documents)
 
 
+@made_once
+def _activity_statement() -> Select:
+    activity = schema.activity
+    return select(activity.c.id, activity.c.iati_identifier, activity.c.title, activity.c.default_lang,
+                  activity.c.reporting_org_ref, activity.c.reporting_org_name, activity.c.status_code,
+                  activity.c.default_currency, activity.c.last_updated_text).where(
+        activity.c.iati_identifier == bindparam("identifier"))
+
+
+@made_once
+def _rows_statement(table: Table, columns: str, order: str, only_activity_level: bool) -> Select:
+    """An activity's rows of `table` (bind parameter `activity_id`), by the columns named in `order`: the
+    `columns` named, not every column (most tables keep the published element beside, which a page never
+    shows and which costs the most to read); only those of no transaction with `only_activity_level`."""
+    conditions = [table.c.activity_id == bindparam("activity_id"),
+                  *([table.c.transaction_id.is_(None)] if only_activity_level else [])]
+    return (select(*(table.c[name] for name in columns.split())).where(*conditions)
+            .order_by(*(table.c[name] for name in order.split())))
+
+
 def _published_results(connection: Connection, activity_id: int) -> list[ResultEntry]:
-    result = schema.result
-    results = connection.execute(select(result.c.id, result.c.title, result.c.type_code)
-                                 .where(result.c.activity_id == activity_id).order_by(result.c.id)).all()
+    results = connection.execute(_results_statement(), {"activity_id": activity_id}).all()
     if not results:
         return []  # most activities publish none: their indicators, periods and values are not looked for
     indicators = _published_indicators(connection, activity_id)
     return [ResultEntry(row.title, row.type_code, indicators.get(row.id, [])) for row in results]
 
 
+@made_once
+def _results_statement() -> Select:
+    result = schema.result
+    return (select(result.c.id, result.c.title, result.c.type_code)
+            .where(result.c.activity_id == bindparam("activity_id")).order_by(result.c.id))
+
+
 def _published_indicators(connection: Connection, activity_id: int) -> dict[int, list[ResultIndicatorEntry]]:
-    """An activity's indicators by result, with their baselines and periods."""
-    indicator = schema.result_indicator
-    baseline, period, value = schema.indicator_baseline, schema.indicator_period, schema.indicator_period_value
+    """An activity's indicators by result, with their baselines and periods (some publish hundreds)."""
+    baselines_sql, values_sql, periods_sql, indicators_sql = _indicator_statements()
+    activity = {"activity_id": activity_id}
     baselines: dict[int, tuple] = {}
-    for row in connection.execute(select(baseline.c.indicator_id, baseline.c.value_text, baseline.c.year)
-                                  .where(baseline.c.activity_id == activity_id).order_by(baseline.c.year)):
-        baselines.setdefault(row.indicator_id, (row.value_text, row.year))
+    for indicator_id, value_text, year in connection.execute(baselines_sql, activity):
+        baselines.setdefault(indicator_id, (value_text, year))
     values: dict[tuple[int, str], str] = {}
-    for row in connection.execute(select(value.c.period_id, value.c.kind, value.c.value_text)
-                                  .where(value.c.activity_id == activity_id, value.c.dimensions.is_(None))):
-        values.setdefault((row.period_id, row.kind), row.value_text)
+    for period_id, kind, value_text in connection.execute(values_sql, activity):
+        values.setdefault((period_id, kind), value_text)
     periods: dict[int, list[ResultPeriodEntry]] = {}
-    for row in connection.execute(select(period).where(period.c.activity_id == activity_id)
-                                  .order_by(period.c.period_start, period.c.id)):
-        periods.setdefault(row.indicator_id, []).append(ResultPeriodEntry(
-            row.period_start, row.period_end, values.get((row.id, "target")), values.get((row.id, "actual"))))
+    for period_id, indicator_id, start, end in connection.execute(periods_sql, activity):
+        periods.setdefault(indicator_id, []).append(ResultPeriodEntry(
+            start, end, values.get((period_id, "target")), values.get((period_id, "actual"))))
     indicators: dict[int, list[ResultIndicatorEntry]] = {}
-    for row in connection.execute(select(indicator.c.id, indicator.c.result_id, indicator.c.title,
-                                         indicator.c.measure_code)
-                                  .where(indicator.c.activity_id == activity_id).order_by(indicator.c.id)):
-        base_text, base_year = baselines.get(row.id, (None, None))
-        indicators.setdefault(row.result_id, []).append(ResultIndicatorEntry(
-            row.title, row.measure_code, base_text, base_year, periods.get(row.id, [])))
+    for indicator_id, result_id, title, measure_code in connection.execute(indicators_sql, activity):
+        base_text, base_year = baselines.get(indicator_id, (None, None))
+        indicators.setdefault(result_id, []).append(ResultIndicatorEntry(
+            title, measure_code, base_text, base_year, periods.get(indicator_id, [])))
     return indicators
 
 
+@made_once
+def _indicator_statements() -> tuple[Select, Select, Select, Select]:
+    """An activity's (bind parameter `activity_id`) baselines, total values, periods and indicators."""
+    indicator = schema.result_indicator
+    baseline, period, value = schema.indicator_baseline, schema.indicator_period, schema.indicator_period_value
+    activity_id = bindparam("activity_id")
+    return (select(baseline.c.indicator_id, baseline.c.value_text, baseline.c.year)
+            .where(baseline.c.activity_id == activity_id).order_by(baseline.c.year),
+            select(value.c.period_id, value.c.kind, value.c.value_text)
+            .where(value.c.activity_id == activity_id, value.c.dimensions.is_(None)),
+            select(period.c.id, period.c.indicator_id, period.c.period_start, period.c.period_end)
+            .where(period.c.activity_id == activity_id).order_by(period.c.period_start, period.c.id),
+            select(indicator.c.id, indicator.c.result_id, indicator.c.title, indicator.c.measure_code)
+            .where(indicator.c.activity_id == activity_id).order_by(indicator.c.id))
+
+
 def _reported_values(connection: Connection, iati_identifier: str) -> list[ReportedValue]:
+    return [ReportedValue(*row) for row in connection.execute(_reported_statement(), {"identifier": iati_identifier})]
+
+
+@made_once
+def _reported_statement() -> Select:
     value, indicator = schema.result_value, schema.indicator
-    statement = (select(value.c.id, indicator.c.code, value.c.period_start, value.c.period_end, value.c.value_type,
-                        value.c.category, value.c.value_text, value.c.status)
-                 .join(indicator, indicator.c.id == value.c.indicator_id)
-                 .where(value.c.activity == iati_identifier, value.c.status == "approved")
-                 .order_by(indicator.c.code, value.c.period_start, value.c.value_type, value.c.category))
-    return [ReportedValue(*row) for row in connection.execute(statement)]
+    return (select(value.c.id, indicator.c.code, value.c.period_start, value.c.period_end, value.c.value_type,
+                   value.c.category, value.c.value_text, value.c.status)
+            .join(indicator, indicator.c.id == value.c.indicator_id)
+            .where(value.c.activity == bindparam("identifier"), value.c.status == "approved")
+            .order_by(indicator.c.code, value.c.period_start, value.c.value_type, value.c.category))
 
 
 def activity_organisations(connection: Connection) -> list[tuple[str, str]]:

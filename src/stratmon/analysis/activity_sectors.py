@@ -13,12 +13,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection, Select, bindparam, func, select
 
 from stratmon.analysis.errors import QueryError
 from stratmon.analysis.funding import TRANSACTION_TYPES, USD, exact_sum, joined_sum, to_usd
 from stratmon.i18n import _
 from stratmon.store import schema
+from stratmon.store.statements import made_once
 from stratmon.store.splits import NO_SECTOR_SPLIT, UNSPECIFIED
 
 _TYPE_NAMES = {code: name for name, code in TRANSACTION_TYPES.items()}
@@ -49,24 +50,33 @@ def sectors_from_transactions(connection: Connection, iati_identifier: str,
             activity.c.iati_identifier == iati_identifier)).scalar_one_or_none()
     if activity_id is None:
         raise QueryError(_("no activity with IATI identifier {identifier}").format(identifier=iati_identifier))
-    split = schema.transaction_split
-    units, rest = exact_sum(split.c.amount_micros)
-    sums = connection.execute(
-        select(split.c.sector_vocabulary, split.c.sector_code, split.c.type_code, units, rest)
-        .where(split.c.activity_id == activity_id, split.c.sector_vocabulary != NO_SECTOR_SPLIT,
-               split.c.currency == USD)
-        .group_by(split.c.sector_vocabulary, split.c.sector_code, split.c.type_code))
+    sums = connection.execute(_sector_sums_statement(), {"activity_id": activity_id})
     by_sector: dict[tuple[str, str], dict[str, Decimal]] = {}
     for row in sums:
         kind = _TYPE_NAMES.get(row.type_code, row.type_code)
         by_sector.setdefault((row.sector_vocabulary, row.sector_code), {})[kind] = to_usd(
             joined_sum(row.units, row.remainder))
-    sector = schema.sector
-    names = {(row.vocabulary, row.code): row.name for row in connection.execute(
-        select(sector.c.vocabulary, sector.c.code, func.min(sector.c.name).label("name"))
-        .where(sector.c.activity_id == activity_id).group_by(sector.c.vocabulary, sector.c.code))}
+    names = {(row.vocabulary, row.code): row.name
+             for row in connection.execute(_sector_names_statement(), {"activity_id": activity_id})}
     found = [SectorMoney(vocabulary, code, names.get((vocabulary, code)), usd)
              for (vocabulary, code), usd in by_sector.items()]
     zero = Decimal(0)
     return sorted(found, key=lambda s: (s.vocabulary, s.is_unspecified, -s.usd.get("disbursement", zero),
                                         -s.usd.get("obligation", zero), s.code))
+
+
+@made_once
+def _sector_sums_statement() -> Select:
+    split = schema.transaction_split
+    units, rest = exact_sum(split.c.amount_micros)
+    return (select(split.c.sector_vocabulary, split.c.sector_code, split.c.type_code, units, rest)
+            .where(split.c.activity_id == bindparam("activity_id"), split.c.sector_vocabulary != NO_SECTOR_SPLIT,
+                   split.c.currency == USD)
+            .group_by(split.c.sector_vocabulary, split.c.sector_code, split.c.type_code))
+
+
+@made_once
+def _sector_names_statement() -> Select:
+    sector = schema.sector
+    return (select(sector.c.vocabulary, sector.c.code, func.min(sector.c.name).label("name"))
+            .where(sector.c.activity_id == bindparam("activity_id")).group_by(sector.c.vocabulary, sector.c.code))

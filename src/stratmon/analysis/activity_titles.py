@@ -14,11 +14,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from sqlalchemy import Connection, Table, case, exists, func, select
+from sqlalchemy import Connection, Select, Table, bindparam, case, exists, func, select
 from sqlalchemy.sql.elements import ColumnElement
 
 from stratmon.i18n import InLanguage
 from stratmon.store import schema
+from stratmon.store.statements import made_once
 
 TITLE, DESCRIPTION = "title", "description"
 _BATCH = 500  # identifiers per query: well inside every engine's limit on bound parameters
@@ -122,16 +123,20 @@ class Narrative:
 def narratives_of(connection: Connection, activity_id: int,
                   default_lang: str | None) -> tuple[list[Narrative], list[Narrative]]:
     """One activity's titles and descriptions, each in a stable order (by type, language, text)."""
-    narrative = schema.activity_narrative
-    rows = connection.execute(
-        select(narrative.c.element, narrative.c.description_type, narrative.c.lang, narrative.c.text)
-        .where(narrative.c.activity_id == activity_id, narrative.c.text != "")
-        .order_by(narrative.c.description_type, narrative.c.lang, narrative.c.text))
+    rows = connection.execute(_narratives_statement(), {"activity_id": activity_id})
     found: dict[str, list[Narrative]] = {TITLE: [], DESCRIPTION: []}
     for row in rows:
         lang = (row.lang or default_lang or "").lower() or None
         found.setdefault(row.element, []).append(Narrative(row.text, lang, row.description_type))
     return found[TITLE], found[DESCRIPTION]
+
+
+@made_once
+def _narratives_statement() -> Select:
+    narrative = schema.activity_narrative
+    return (select(narrative.c.element, narrative.c.description_type, narrative.c.lang, narrative.c.text)
+            .where(narrative.c.activity_id == bindparam("activity_id"), narrative.c.text != "")
+            .order_by(narrative.c.description_type, narrative.c.lang, narrative.c.text))
 
 
 def in_language(narratives: list[Narrative], lang: str, published: str | None) -> Narrative | None:

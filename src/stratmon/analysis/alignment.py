@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from sqlalchemy import Connection, case, func, or_, select
+from sqlalchemy import Connection, Select, bindparam, case, func, or_, select
 
 from stratmon.analysis.activities import ActivityDetail, activity_detail
 from stratmon.analysis.fiscal import FiscalYears
@@ -16,6 +16,7 @@ from stratmon.analysis.funding import TRANSACTION_TYPES, USD, exact_sum, joined_
 from stratmon.analysis.regional_scope import decisions_of
 from stratmon.i18n import _
 from stratmon.store import schema
+from stratmon.store.statements import made_once
 from stratmon.store.alignment import Override, overrides
 from stratmon.store.splits import NO_SECTOR_SPLIT
 
@@ -233,23 +234,33 @@ def explain(connection: Connection, iati_identifier: str, crosswalk_digest: str 
     if is_current is None:
         is_current = alignment_state(connection, crosswalk_digest).is_current
     activity_id = detail.activity_id
-    table = schema.alignment_split
     parts: dict[int, list[ExplainedPart]] = {}
-    for row in connection.execute(select(table).where(table.c.activity_id == activity_id,
-                                                      table.c.sector_vocabulary == NO_SECTOR_SPLIT)
-                                  .order_by(table.c.transaction_id, table.c.recipient_key, table.c.rule,
-                                            table.c.evidence, table.c.amount_micros)):
+    for row in connection.execute(_explained_parts_statement(), {"activity_id": activity_id}):
         parts.setdefault(row.transaction_id, []).append(ExplainedPart(
             row.recipient_key, row.objective_id, row.line_id, row.outside_id, row.rule, row.evidence,
             to_usd(row.amount_micros), row.confidence, row.contest))
     transactions = [ExplainedTransaction(t.transaction_id, t.type_code, t.transaction_date, t.fiscal_year, t.usd,
                                          t.currency, parts.get(t.transaction_id, []))
                     for t in detail.transactions]
-    split = schema.transaction_split
-    recipients = connection.execute(select(split.c.recipient_key).distinct().where(
-        split.c.activity_id == activity_id, split.c.sector_vocabulary == NO_SECTOR_SPLIT)).scalars().all()
+    recipients = connection.execute(_split_recipients_statement(), {"activity_id": activity_id}).scalars().all()
     placed = {part.recipient_key for found_parts in parts.values() for part in found_parts}
     sectors = [(s.vocabulary, s.code, s.name, s.percentage) for s in detail.sectors]
     return Explanation(iati_identifier, detail.title, detail.reporting_org_ref, sectors,
                        overrides(connection, iati_identifier), transactions, is_current,
                        decisions_of(connection, activity_id), sorted(set(recipients) - placed))
+
+
+@made_once
+def _explained_parts_statement() -> Select:
+    table = schema.alignment_split
+    return (select(table).where(table.c.activity_id == bindparam("activity_id"),
+                                table.c.sector_vocabulary == NO_SECTOR_SPLIT)
+            .order_by(table.c.transaction_id, table.c.recipient_key, table.c.rule, table.c.evidence,
+                      table.c.amount_micros))
+
+
+@made_once
+def _split_recipients_statement() -> Select:
+    split = schema.transaction_split
+    return select(split.c.recipient_key).distinct().where(
+        split.c.activity_id == bindparam("activity_id"), split.c.sector_vocabulary == NO_SECTOR_SPLIT)

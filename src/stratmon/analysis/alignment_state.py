@@ -5,13 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Connection, desc, select
+from sqlalchemy import Connection, Select, desc, select
 
 from stratmon.analysis.errors import QueryError
 from stratmon.i18n import _
 from stratmon.store import schema
 from stratmon.store.alignment import newest_aligned_import_query
 from stratmon.store.read_memo import remembered
+from stratmon.store.statements import made_once
 
 
 @dataclass(frozen=True)
@@ -24,6 +25,14 @@ class AlignmentState:
     reason: str | None
 
 
+@made_once
+def _last_run_and_newest_import() -> Select:
+    """The last alignment run and the newest import, in one statement."""
+    run = schema.alignment_run
+    newest_import = newest_aligned_import_query().scalar_subquery().label("newest_import")
+    return select(run, newest_import).order_by(desc(run.c.id)).limit(1)
+
+
 def alignment_state(connection: Connection, crosswalk_digest: str | None = None) -> AlignmentState:
     """Whether the stored alignment reflects every IATI and ForeignAssistance.gov import and (when
     given) these crosswalks. Asked once per read-only request (store/read_memo.py): a page asks it from
@@ -33,10 +42,7 @@ def alignment_state(connection: Connection, crosswalk_digest: str | None = None)
 
 
 def _alignment_state(connection: Connection, crosswalk_digest: str | None) -> AlignmentState:
-    run = schema.alignment_run
-    # The last run and the newest import in one statement.
-    newest_import = newest_aligned_import_query().scalar_subquery().label("newest_import")
-    last = connection.execute(select(run, newest_import).order_by(desc(run.c.id)).limit(1)).first()
+    last = connection.execute(_last_run_and_newest_import()).first()
     if last is None:
         return AlignmentState(None, None, False, _("nothing is aligned yet: run `stratmon align`"))
     if last.newest_import is not None and last.newest_import != last.last_import_run_id:

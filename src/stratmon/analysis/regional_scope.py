@@ -6,12 +6,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, Select, bindparam, select
 
 from stratmon.analysis.fiscal import FiscalYears
 from stratmon.analysis.funding import TRANSACTION_TYPES, USD, exact_sum, joined_sum, to_usd
 from stratmon.i18n import _
 from stratmon.store import schema
+from stratmon.store.statements import made_once
 from stratmon.store.splits import NO_SECTOR_SPLIT
 
 
@@ -68,7 +69,11 @@ def reason_text(reason: str) -> str:
 
 def decisions_of(connection: Connection, activity_id: int) -> list[tuple[str, str, str, str | None]]:
     """One activity's decisions: (region key, in|out, reason, places named), by region."""
+    return [tuple(row) for row in connection.execute(_decisions_statement(), {"activity_id": activity_id})]
+
+
+@made_once
+def _decisions_statement() -> Select:
     scope = schema.regional_scope
-    return [tuple(row) for row in connection.execute(
-        select(scope.c.recipient_key, scope.c.geography, scope.c.reason, scope.c.places)
-        .where(scope.c.activity_id == activity_id).order_by(scope.c.recipient_key))]
+    return (select(scope.c.recipient_key, scope.c.geography, scope.c.reason, scope.c.places)
+            .where(scope.c.activity_id == bindparam("activity_id")).order_by(scope.c.recipient_key))
