@@ -5,6 +5,7 @@ registry of Strategy-level indicators next to what agencies publish."""
 
 from __future__ import annotations
 
+import json
 from decimal import Decimal
 from importlib import resources
 from pathlib import Path
@@ -87,6 +88,16 @@ def test_no_cost_per_unit_is_computed_on_a_disaggregate(results_db):
     assert all("(" not in _text(row, "indicator") for row in costs_shown)
     assert _text(costs_shown[0], "computed") == ("US$1.2 million disbursed by MCC through “Education Project” in "
                                                 "Guatemala, FY2019, ÷ 27,000 Students trained")
+
+
+def test_the_performance_command_gives_the_cost_per_unit_in_json(results_db):
+    # The records hold titles that know their language (i18n.InLanguage), which json output copies.
+    result = results_db("performance", "--format", "json")
+    assert result.exit_code == 0, result.output
+    students = next(cost for cost in json.loads(result.stdout)["unit_costs"]
+                    if cost["indicator_name"] == "Students trained")
+    assert (students["activity_title"], students["actual"], students["disbursed_usd"], students["usd_per_unit"]) == (
+        "Education Project", "27000", "1200000.00", "44.44")
 
 
 def test_disaggregates_are_nested_under_their_indicator_and_not_counted(results_db):

@@ -4,8 +4,10 @@ API answers, workspace and report."""
 
 from __future__ import annotations
 
+import copy
 import csv
 import io
+import pickle
 import re
 from datetime import datetime
 from urllib.parse import quote
@@ -47,6 +49,12 @@ def _text(html: str) -> str:
     for element in document.xpath('//script | //*[@lang="en"] | //*[contains(@class, "lang-mark")]'):
         element.drop_tree()
     return " ".join(" ".join(document.itertext()).split())
+
+
+def test_a_text_keeps_its_language_when_copied_or_pickled():
+    title = InLanguage("Sociedad civil", "ES")
+    for again in (copy.copy(title), copy.deepcopy(title), pickle.loads(pickle.dumps(title))):
+        assert isinstance(again, InLanguage) and (again, again.lang) == ("Sociedad civil", "es")
 
 
 def test_fiscal_years_dates_and_times_in_the_readers_language():

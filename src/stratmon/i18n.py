@@ -114,6 +114,11 @@ class InLanguage(str):
         made.lang = lang.lower() if lang else None
         return made
 
+    def __getnewargs__(self) -> tuple[str, str | None]:
+        # What copy, deepcopy (dataclasses.asdict of a record holding one) and pickle make it again from:
+        # str's own would leave out the language.
+        return str(self), self.lang
+
     @property
     def is_foreign(self) -> bool:
         """Whether the text is in another language than the one in use (a fallback the reader is told of)."""
