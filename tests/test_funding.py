@@ -5,6 +5,9 @@ from __future__ import annotations
 import json
 
 import pytest
+from sqlalchemy import Column, Integer, MetaData, Table, create_engine, insert, select
+
+from stratmon.analysis.fiscal import FiscalYears
 
 from conftest import FIXTURES
 
@@ -117,3 +120,17 @@ def test_bad_options_are_one_line_errors(loaded):
         result = loaded("funding", *args)
         assert result.exit_code == 2, args
         assert result.stderr.strip().startswith("error:") and result.stderr.strip().count("\n") == 0
+
+
+@pytest.mark.parametrize("years", [FiscalYears(), FiscalYears(2016, None), FiscalYears(None, 2020),
+                                   FiscalYears(2019, 2019), FiscalYears(2016, 2020)])
+def test_a_range_of_fiscal_years_holds_the_years_its_sql_conditions_keep(years):
+    # Readers that filter rows in Python (to keep SQLite on the activities' index) must keep what SQL would.
+    table = Table("t", MetaData(), Column("fiscal_year", Integer))
+    engine = create_engine("sqlite://")
+    with engine.begin() as connection:
+        table.create(connection)
+        connection.execute(insert(table), [{"fiscal_year": year} for year in (None, 2015, 2016, 2019, 2020, 2024)])
+        kept = connection.execute(select(table.c.fiscal_year).where(*years.conditions(table.c.fiscal_year))).scalars()
+        assert sorted(kept, key=str) == sorted((year for year in (None, 2015, 2016, 2019, 2020, 2024) if year in years),
+                                               key=str)

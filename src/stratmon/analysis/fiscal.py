@@ -32,6 +32,13 @@ class FiscalYears:
             found.append(column <= self.last)
         return found
 
+    def __contains__(self, year: int | None) -> bool:
+        """Whether `year` is inside this range, as `conditions` decide it in SQL (an unknown year only when
+        the range is unbounded on both sides)."""
+        if year is None:
+            return self.first is None and self.last is None
+        return (self.first is None or year >= self.first) and (self.last is None or year <= self.last)
+
     def __str__(self) -> str:
         """The range in the language in use: "FY2019", "FY2016–2021", "FY2017–", "–FY2020"."""
         if self.first is not None and self.last is not None:

@@ -149,13 +149,19 @@ def _unit_costs(connection: Connection, rows: list[IpttRow], country: str | None
     spent: dict[tuple[str, str], _Spent] = defaultdict(_Spent)
     members = sorted(member_of)
     for start in range(0, len(members), 500):
+        # Only the activities are asked for in SQL, the rest is kept here: given the vocabulary, type and years
+        # too, SQLite reads every disbursement row of the table through the funding index for each chunk of 500
+        # (quadratic in the data), where the activities' own index reads only theirs.
         statement = (select(split.c.activity_id, split.c.recipient_key, split.c.fiscal_year,
+                            split.c.sector_vocabulary, split.c.type_code, split.c.currency,
                             *exact_sum(split.c.amount_micros))
-                     .where(split.c.activity_id.in_(members[start:start + 500]),
-                            split.c.sector_vocabulary == NO_SECTOR_SPLIT, split.c.type_code == "3",
-                            split.c.currency == "USD", *fiscal_years.conditions(split.c.fiscal_year))
-                     .group_by(split.c.activity_id, split.c.recipient_key, split.c.fiscal_year))
-        for activity_id, recipient, fiscal_year, units, remainder in connection.execute(statement):
+                     .where(split.c.activity_id.in_(members[start:start + 500]))
+                     .group_by(split.c.activity_id, split.c.recipient_key, split.c.fiscal_year,
+                               split.c.sector_vocabulary, split.c.type_code, split.c.currency))
+        for activity_id, recipient, fiscal_year, vocabulary, type_code, currency, units, remainder in \
+                connection.execute(statement):
+            if (vocabulary, type_code, currency) != (NO_SECTOR_SPLIT, "3", "USD") or fiscal_year not in fiscal_years:
+                continue
             for identifier in member_of[activity_id]:
                 key = (identifier, recipient)
                 spent[key] = spent[key].plus(to_usd(joined_sum(units, remainder)), fiscal_year)
