@@ -6,6 +6,8 @@ beside its figures, in the reader's language or marked as in the other, and list
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import re
 from decimal import Decimal
@@ -52,6 +54,11 @@ def _error(response) -> str:
     return found.group(1) if found else ""
 
 
+def _cells(csv_text: str, name: str) -> list[str]:
+    """The cells after the name of the downloaded table's row named `name`."""
+    return next(row for row in csv.reader(io.StringIO(csv_text)) if row and row[0] == name)[1:]
+
+
 def _add_analyst(db_url: str, name: str) -> None:
     assert Cli(db_url)("users", "add", name, "--role", "analyst", "--user", "ada").exit_code == 0
     done = run_stratmon("users", "password", name, "--password-stdin", "--db", db_url, input_text=PASSWORD + "\n")
@@ -89,12 +96,17 @@ def test_an_analyst_writes_another_analyst_approves_and_the_portal_shows_it(clie
         country_page = reader.get("/en/countries/HN").text
         assert "Extend community policing to San Pedro Sula." in country_page
         # Beside the text, what the line disbursed in the country over the span, as `stratmon funding` sums it;
-        # each page takes it from its own figures (the line's by country, the country's by line).
+        # each page takes it from its own figures (the line's by country, the country's by line), whose
+        # downloads give it to the cent.
         funding = json.loads(Cli(portal_url)("funding", "--by", "line,country", "--type", "disbursement", "--fy", FY,
                                              "--format", "json").stdout)
         usd = next(Decimal(row["usd"]) for row in funding["rows"] if (row["line"], row["country"]) == ("security", "HN"))
         shown = f"Disbursed, FY2016–FY2021: {usd_short(usd)}</p>"
         assert usd > 0 and shown in line_page and shown in country_page
+        by_country = reader.get("/en/lines/security?download=by-country&format=csv").text
+        by_line = reader.get("/en/countries/HN?download=by-line&format=csv").text
+        assert f"Honduras,{_cells(by_country, 'Honduras')[0]},{usd}" in by_country
+        assert f"Enhancing Security,{_cells(by_line, 'Enhancing Security')[0]},{usd}" in by_line
         assert "No approved narrative for Promoting Prosperity, Honduras, FY2016–FY2021." in country_page
         # A Spanish reader is shown the English text, marked as English.
         spanish = reader.get("/es/countries/HN").text

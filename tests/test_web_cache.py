@@ -16,6 +16,7 @@ from stratmon.analysis import indicator_registry, published_results
 from stratmon.store import data_version, schema
 from stratmon.store.data_version import PerDataVersion, read_data_version
 from stratmon.store.db import get_engine
+from stratmon.store.read_memo import ReadOnlyConnection, with_read_memo
 from stratmon.store.web import add_document
 from stratmon.web.portal import activity as activity_view
 from stratmon.web.portal import data as data_view
@@ -234,6 +235,10 @@ def test_a_page_asks_what_its_parts_share_once_and_a_command_every_time(small_po
         assert indicator_registry.registered_indicators(connection, ["S1"]) == [
             i for i in indicator_registry.registered_indicators(connection) if i.objective_id == "S1"]
         assert len(registries) == 3
+        # A connection that keeps answers refuses to write: what it kept would be stale.
+        kept = with_read_memo(connection)
+        with pytest.raises(ReadOnlyConnection):
+            kept.execute(text("UPDATE data_version SET version = version WHERE id = 1"))
 
 
 def test_without_a_data_version_nothing_is_kept(small_portal, monkeypatch):

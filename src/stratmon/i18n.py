@@ -115,8 +115,8 @@ class InLanguage(str):
         return made
 
     def __getnewargs__(self) -> tuple[str, str | None]:
-        # What copy, deepcopy (dataclasses.asdict of a record holding one) and pickle make it again from:
-        # str's own would leave out the language.
+        # The arguments copy, deepcopy (dataclasses.asdict of a record holding one) and pickle call __new__
+        # with: str's own pass the text alone, and __new__ needs the language too.
         return str(self), self.lang
 
     @property

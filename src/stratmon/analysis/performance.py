@@ -19,8 +19,8 @@ from statistics import median
 from sqlalchemy import Connection, select
 
 from stratmon.analysis.fiscal import FiscalYears
-from stratmon.analysis.funding import NOT_ALIGNED, OUTSIDE_PREFIX, FundingQuery, exact_sum, funding, joined_sum, \
-    to_usd
+from stratmon.analysis.funding import NOT_ALIGNED, OUTSIDE_PREFIX, TRANSACTION_TYPES, USD, FundingQuery, exact_sum, \
+    funding, joined_sum, to_usd
 from stratmon.analysis.activity_families import activity_families
 from stratmon.analysis.iptt import iptt
 from stratmon.analysis.iptt_types import IpttCell, IpttRow, IpttTable
@@ -148,6 +148,7 @@ def _unit_costs(connection: Connection, rows: list[IpttRow], country: str | None
     split = schema.transaction_split
     spent: dict[tuple[str, str], _Spent] = defaultdict(_Spent)
     members = sorted(member_of)
+    wanted = (NO_SECTOR_SPLIT, TRANSACTION_TYPES["disbursement"], USD)  # the recipient-only split of USD disbursements
     for start in range(0, len(members), 500):
         # Only the activities are asked for in SQL, the rest is kept here: given the vocabulary, type and years
         # too, SQLite reads every disbursement row of the table through the funding index for each chunk of 500
@@ -160,7 +161,7 @@ def _unit_costs(connection: Connection, rows: list[IpttRow], country: str | None
                                split.c.sector_vocabulary, split.c.type_code, split.c.currency))
         for activity_id, recipient, fiscal_year, vocabulary, type_code, currency, units, remainder in \
                 connection.execute(statement):
-            if (vocabulary, type_code, currency) != (NO_SECTOR_SPLIT, "3", "USD") or fiscal_year not in fiscal_years:
+            if (vocabulary, type_code, currency) != wanted or fiscal_year not in fiscal_years:
                 continue
             for identifier in member_of[activity_id]:
                 key = (identifier, recipient)

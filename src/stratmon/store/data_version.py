@@ -72,8 +72,10 @@ def _read_data_version(connection: Connection) -> str | None:
 
 class PerDataVersion:
     """Values computed from the data, kept while the data version stays the same: `get` reads the version
-    (one short query, on the caller's connection, so in the same snapshot as the rest of its reads) and
-    computes the value only when this version of that key has not been computed in this process yet.
+    (one short query on the caller's connection, once per read-only request) and computes the value only
+    when this version of that key has not been computed in this process yet. On PostgreSQL (read committed)
+    a write committed between that read and the computation can leave a newer value under the older
+    version: the next request, which reads the newer version, computes it again.
     At most `size` values are kept, of one version per database (keeping a new version's first value drops
     the older version's); a database without a version keeps none. The values are shared by every caller and
     thread: they must not be changed."""

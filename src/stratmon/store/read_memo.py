@@ -4,8 +4,9 @@ A portal page asks some small questions from several of its parts (whether the a
 data version, the registered indicators): each part asks on its own, as a page is made of parts that are
 also used alone. On a connection opened with `with_read_memo`, which writes nothing for its whole life (a
 GET request's), each such question goes to the database once and its answer is kept on the connection
-itself, so that it is gone when the connection is. Any other connection asks every time: a command that
-aligns and then reports must see its own writes.
+itself, so that it is gone when the connection is. Such a connection refuses to write (an answer kept from
+before a write would be stale). Any other connection asks every time: a command that aligns and then reports
+must see its own writes.
 """
 
 from __future__ import annotations
@@ -13,16 +14,27 @@ from __future__ import annotations
 from collections.abc import Callable, Hashable
 from typing import TypeVar
 
-from sqlalchemy import Connection
+from sqlalchemy import Connection, event
 
+_WRITES = ("INSERT", "UPDATE", "DELETE")
 _OPTION = "stratmon_read_memo"  # an execution option: it belongs to this Connection object, not to the pool's
 T = TypeVar("T")
 
 
 def with_read_memo(connection: Connection) -> Connection:
-    """`connection`, remembering the answers asked through `remembered` from now on; only for a
-    connection that writes nothing while it is open."""
+    """`connection`, remembering the answers asked through `remembered` from now on, and refusing any write
+    (ReadOnlyConnection) while it is open."""
+    event.listen(connection, "before_cursor_execute", _refuse_writes)
     return connection.execution_options(**{_OPTION: {}})
+
+
+class ReadOnlyConnection(RuntimeError):
+    """A statement that writes, sent through a connection opened `with_read_memo`."""
+
+
+def _refuse_writes(_connection, _cursor, statement: str, *_rest) -> None:
+    if statement.lstrip()[:6].upper() in _WRITES:
+        raise ReadOnlyConnection(f"a read-only request's connection was asked to write: {statement[:60]}")
 
 
 def remembered(connection: Connection, key: Hashable, make: Callable[[], T]) -> T:

@@ -12,12 +12,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import lru_cache
-from typing import TypeVar
+from typing import ParamSpec, TypeVar
 
+P = ParamSpec("P")
 T = TypeVar("T")
 
 
-def made_once(build: Callable[..., T]) -> Callable[..., T]:
+def made_once(build: Callable[P, T]) -> Callable[P, T]:
     """`build`, remembered per arguments: for functions that return a statement whose values are bind
     parameters, never a value of the call's."""
     return lru_cache(maxsize=None)(build)

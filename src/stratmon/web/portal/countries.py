@@ -115,7 +115,7 @@ def country_page(db: Connection, site: Site, country: Country, span: Span) -> Co
     page.tables.append(activities_table("top-activities", _("Largest activities by disbursements in the country (USD)"),
                                         top, names))
     with_span(page.tables, span)
-    page.narratives = narrative_panel(db, site, span, country=country.code, focus_money=money_by)
+    page.narratives = narrative_panel(db, site, span, country=country.code, focus_money=money_by if aligned else None)
     specs = list(framework.context_indicators)
     table, page.missing_context = context_table(db, site, span, specs, countries=[country.code])
     page.tables.append(table)

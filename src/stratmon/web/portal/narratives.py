@@ -16,7 +16,7 @@ from stratmon.analysis.report_narratives import approval_words, gap_sentence, la
 from stratmon.i18n import _, language
 from stratmon.narratives.workflow import PARTS, part_names
 from stratmon.web.context import Site
-from stratmon.web.portal.common import alignment_is_current, labels, link, money
+from stratmon.web.portal.common import labels, link
 from stratmon.web.portal.span import Span
 
 
@@ -48,26 +48,24 @@ class NarrativePanel:
 
 
 def narrative_panel(db: Connection, site: Site, span: Span, *, line: str | None = None,
-                    country: str | None = None, focus_money: Breakdown | None = None) -> NarrativePanel:
+                    country: str | None = None, focus_money: Breakdown | None) -> NarrativePanel:
     """A line of action's narratives by country (`line`), or a country's by line of action (`country`).
-    `focus_money`: that line's money in the span with `country` among its keys (or that country's, with
-    `line`), when the caller has read it already, as the line's and the country's pages have."""
+    `focus_money`: the page's own breakdown of its money over `span`, keyed by `country` (among others) on a
+    line's page and by `line` on a country's; None when the alignment is not current, and then the cards
+    show no figures."""
     if not is_bounded(span.fiscal_years):
         return NarrativePanel([], [], _("Narratives are written for a span of fiscal years; choose one to read "
                                         "them."))
     framework, lang, names = site.framework, language(), labels(db, site)
     cells = [cell for cell in framework_cells(framework, span.fiscal_years, [country] if country else None)
              if line is None or cell.line == line]
-    aligned = alignment_is_current(db, site)
-    if not aligned:
+    aligned = focus_money is not None
+    if focus_money is None:
         disbursed = {}
-    elif focus_money is not None and line is not None:
+    elif line is not None:
         disbursed = {(line, key): usd for (key,), usd in focus_money.sums(("country",), "disbursement").items()}
-    elif focus_money is not None and country is not None:
-        disbursed = {(key, country): usd for (key,), usd in focus_money.sums(("line",), "disbursement").items()}
     else:
-        disbursed = (money(db, site, ("line", "country"), True, fiscal_years=span.fiscal_years)
-                     .sums(("line", "country"), "disbursement"))
+        disbursed = {(key, country): usd for (key,), usd in focus_money.sums(("line",), "disbursement").items()}
     line_names = {item.id: item.name.get(lang) for item in framework.lines_of_action}
     cards, gaps = [], []
     for shown in shown_narratives(db, cells, lang):
