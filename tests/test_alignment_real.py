@@ -55,6 +55,15 @@ def test_at_least_95_percent_of_disbursed_dollars_are_attributed_with_a_reason(r
     assert Decimal(document["not_aligned_usd"]) == overall.not_aligned_usd
 
 
+def test_money_on_an_objective_is_on_that_objectives_line(connection):
+    # Pages filter an objective's money by its line as well (the line's index serves them): it must change nothing.
+    line_of = {objective.id: line.id for line, objective in load_framework().objectives()}
+    split = schema.alignment_split
+    pairs = connection.execute(select(split.c.objective_id, split.c.line_id).distinct()
+                               .where(split.c.objective_id.is_not(None))).all()
+    assert pairs and all(line == line_of[objective] for objective, line in pairs)
+
+
 def _groups() -> tuple[tuple[str, str], ...]:
     return tuple((member, group.id) for group in load_framework().country_groups for member in group.countries)
 

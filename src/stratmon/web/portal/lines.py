@@ -107,7 +107,10 @@ def objective_page(db: Connection, site: Site, line: LineOfAction, objective: Ob
     page = FocusPage(line, objective, objective.name.get(lang), objective.description.get(lang),
                      objective.status == "proposed", objective.source, crumbs, alignment_is_current(db, site), span)
     objectives = list(objective.walk())
-    _fill(db, site, page, {"objectives": tuple(o.id for o in objectives)}, objectives[1:], results_page)
+    # Its line too, which every row of its objectives has: the line's index then serves the largest activities,
+    # where on SQLite the objectives alone read every row of the span.
+    focus = {"lines": (line.id,), "objectives": tuple(o.id for o in objectives)}
+    _fill(db, site, page, focus, objectives[1:], results_page)
     return page
 
 
