@@ -96,7 +96,7 @@ def against_baseline(connection: Connection, framework: Framework, *, indicator:
             series = [p for p in points if p.country == country]
             if not series:
                 continue
-            inside = [p for p in series if _inside(p.year, span)]
+            inside = [p for p in series if p.year in span]
             # One source per series: the one with the most recent value in the span.
             source = max(inside or series, key=lambda p: (p.year, p.source)).source
             series = [p for p in series if p.source == source]
@@ -114,10 +114,6 @@ def against_baseline(connection: Connection, framework: Framework, *, indicator:
                 baseline.value if baseline else None, latest.year if latest else None,
                 latest.value if latest else None, change, improved, source))
     return results
-
-
-def _inside(year: int, span: FiscalYears) -> bool:
-    return (span.first is None or year >= span.first) and (span.last is None or year <= span.last)
 
 
 def _nearest(series: list[ContextPoint], year: int, tolerance: int) -> ContextPoint | None:

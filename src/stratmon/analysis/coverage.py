@@ -161,10 +161,9 @@ class CoverageData:
 
     def outside(self, fiscal_years: FiscalYears, transaction_type: str) -> Outside:
         """The IATI money outside the Strategy's geography over `fiscal_years`, and to how many recipients."""
-        first, last = fiscal_years.first, fiscal_years.last
         sums: dict[str, int] = defaultdict(int)
         for (key, fy), micros in self.outside_money[transaction_type].items():
-            if (first is None or fy >= first) and (last is None or fy <= last):
+            if fy in fiscal_years:
                 sums[key] += micros
         return Outside(to_usd(sum(sums.values())), sum(1 for micros in sums.values() if micros))
 

@@ -37,14 +37,10 @@ def events_in(framework: Framework, fiscal_years: FiscalYears,
     """The framework's events whose date falls in the span (by U.S. fiscal year) and, when `countries`
     is given, that touch one of them; in date order, numbered from 1."""
     chosen = [event for event in sorted(framework.events, key=lambda e: (e.first_day, e.id))
-              if _inside(fiscal_year(event.first_day), fiscal_years)
+              if fiscal_year(event.first_day) in fiscal_years
               and (countries is None or event.touches(countries))]
     return [DatedEvent(number, event, fiscal_year(event.first_day), _position(event))
             for number, event in enumerate(chosen, start=1)]
-
-
-def _inside(year: int, span: FiscalYears) -> bool:
-    return (span.first is None or year >= span.first) and (span.last is None or year <= span.last)
 
 
 def _position(event: Event) -> float:

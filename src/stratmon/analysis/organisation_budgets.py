@@ -142,7 +142,7 @@ def _budgets(connection: Connection, framework: Framework, places: tuple[str, ..
     for (place, ref, start, end), found in by_period.items():
         year = budget_fiscal_year(start, end)
         years.add(year)
-        if not _within(year, fiscal_years):
+        if year not in fiscal_years:
             continue
         if any(committed for committed, _micros, _currency in found):
             found = [item for item in found if item[0]]  # the committed budget supersedes its forecast
@@ -155,11 +155,6 @@ def _budgets(connection: Connection, framework: Framework, places: tuple[str, ..
             total[1] += micros if committed else 0
             total[2] += 1
     return dict(sums), dict(excluded), others, years
-
-
-def _within(year: int, fiscal_years: FiscalYears) -> bool:
-    return (fiscal_years.first is None or year >= fiscal_years.first) and (
-        fiscal_years.last is None or year <= fiscal_years.last)
 
 
 def _disbursed(connection: Connection, refs: tuple[str, ...], places: tuple[str, ...],

@@ -45,8 +45,7 @@ def _window_sums(figures: dict, key: str, fiscal_years: FiscalYears) -> dict[str
     sums: dict[str, Decimal] = {}
     for label, usd in figures.get(f"{key}_fy", {}).items():
         name, fy = label.rsplit("|", 1)
-        if (fiscal_years.first is None or int(fy) >= fiscal_years.first) and \
-                (fiscal_years.last is None or int(fy) <= fiscal_years.last):
+        if int(fy) in fiscal_years:
             sums[name] = sums.get(name, ZERO) + Decimal(usd)
     return sums
 

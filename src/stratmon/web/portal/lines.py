@@ -135,7 +135,7 @@ def find_objective(site: Site, objective_id: str) -> tuple[LineOfAction, Objecti
 def _fill(db: Connection, site: Site, page: FocusPage, focus: dict, objectives: list[Objective],
           results_page: int = 1) -> Breakdown | None:
     """Money, objectives, indicators and activities of a line (`focus` {"lines": ...}) or an
-    objective with its sub-objectives (`focus` {"objectives": ...}); `results_page`, the page of its
+    objective with its sub-objectives (`focus` {"lines": ..., "objectives": ...}); `results_page`, the page of its
     indicators' results shown. Returns the focus's money by year, country, agency and objective (None when
     the alignment is not current)."""
     names, span = labels(db, site), page.span
