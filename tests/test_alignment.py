@@ -11,7 +11,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, inspect, select
 
 from stratmon.framework.loader import shipped_framework_path
 from stratmon.store import schema
@@ -135,6 +135,29 @@ def test_regional_money_keeps_its_own_rows_by_line(aligned):
     regional = {r["line"]: Decimal(r["usd"]) for r in table if r["country"] == "region-389"}
     assert set(regional) == {"prosperity", "governance"}
     assert sum(regional.values()) == Decimal("200000.00")
+
+
+def _alignment_indexes(url: str) -> set[str]:
+    engine = get_engine(url)
+    try:
+        return {index["name"] for index in inspect(engine).get_indexes(schema.alignment_split.name)}
+    finally:
+        engine.dispose()
+
+
+def test_a_whole_alignment_leaves_every_index_of_its_rows_even_when_it_fails(aligned, monkeypatch):
+    # On SQLite a whole alignment drops the indexes of its rows and makes them again from the finished table.
+    assert _alignment_indexes(aligned.db_url) == {index.name for index in schema.alignment_split.indexes}
+    before = dump(aligned.db_url)
+
+    def failing(*_args):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr("stratmon.store.alignment.rollups.count_in", failing)
+    with pytest.raises(RuntimeError, match="disk full"):
+        aligned("align")
+    assert dump(aligned.db_url) == before
+    assert _alignment_indexes(aligned.db_url) == {index.name for index in schema.alignment_split.indexes}
 
 
 def test_coverage_without_by_is_one_json_object_with_the_four_keys(aligned):

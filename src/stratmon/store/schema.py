@@ -414,6 +414,9 @@ _split_query_index(alignment_split)
 # read through the query index and most thrown away.
 Index("ix_alignment_split_line", alignment_split.c.line_id, alignment_split.c.sector_vocabulary,
       alignment_split.c.type_code, alignment_split.c.fiscal_year)
+# An objective's rows alone, likewise: the activities list and API filtered by an objective.
+Index("ix_alignment_split_objective", alignment_split.c.objective_id, alignment_split.c.sector_vocabulary,
+      alignment_split.c.type_code, alignment_split.c.fiscal_year)
 
 # Funding roll-ups: the split rows of no sector vocabulary (one per transaction part by recipient)
 # summed by every key a funding table can group or filter by except the sector, so that funding
