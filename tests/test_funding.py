@@ -134,3 +134,46 @@ def test_a_range_of_fiscal_years_holds_the_years_its_sql_conditions_keep(years):
         kept = connection.execute(select(table.c.fiscal_year).where(*years.conditions(table.c.fiscal_year))).scalars()
         assert sorted(kept, key=str) == sorted((year for year in (None, 2015, 2016, 2019, 2020, 2024) if year in years),
                                                key=str)
+
+
+RANKED_BY_DISBURSEMENT = """<?xml version="1.0" encoding="UTF-8"?>
+<iati-activities version="2.03">
+  <iati-activity last-updated-datetime="2025-01-01T00:00:00Z" default-currency="USD">
+    <iati-identifier>US-GOV-1-SPENT-ONLY</iati-identifier>
+    <reporting-org ref="US-GOV-1" type="10"/>
+    <title><narrative>Expenditure and incoming funds only</narrative></title>
+    <recipient-country code="GT"/>
+    <transaction><transaction-type code="4"/><transaction-date iso-date="2019-03-01"/><value>9000000</value></transaction>
+    <transaction><transaction-type code="1"/><transaction-date iso-date="2019-03-01"/><value>8000000</value></transaction>
+  </iati-activity>
+  <iati-activity last-updated-datetime="2025-01-01T00:00:00Z" default-currency="USD">
+    <iati-identifier>US-GOV-1-DISBURSED</iati-identifier>
+    <reporting-org ref="US-GOV-1" type="10"/>
+    <title><narrative>Obligated and disbursed</narrative></title>
+    <recipient-country code="GT"/>
+    <transaction><transaction-type code="2"/><transaction-date iso-date="2019-03-01"/><value>300</value></transaction>
+    <transaction><transaction-type code="3"/><transaction-date iso-date="2019-04-01"/><value>200</value></transaction>
+    <transaction><transaction-type code="4"/><transaction-date iso-date="2019-05-01"/><value>7000000</value></transaction>
+  </iati-activity>
+</iati-activities>
+"""
+
+
+@pytest.mark.parametrize("recipients", [(), ("GT",)], ids=["everywhere", "by-country"])
+def test_the_largest_activities_rank_by_disbursements_and_obligations_only(cli, tmp_path, recipients):
+    # By country the types are kept in Python rather than asked of the database (breakdown.largest_activities):
+    # either way, expenditure and incoming funds neither rank an activity nor list one.
+    from stratmon.analysis.breakdown import largest_activities
+    from stratmon.store.db import get_engine
+
+    path = tmp_path / "ranked.xml"
+    path.write_text(RANKED_BY_DISBURSEMENT, encoding="utf-8")
+    assert cli("import", "iati", str(path)).exit_code == 0
+    engine = get_engine(cli.db_url)
+    try:
+        with engine.connect() as connection:
+            ranked = largest_activities(connection, recipients=recipients)
+    finally:
+        engine.dispose()
+    assert [(a.iati_identifier, str(a.obligated_usd), str(a.disbursed_usd)) for a in ranked] == [
+        ("US-GOV-1-DISBURSED", "300.00", "200.00")]

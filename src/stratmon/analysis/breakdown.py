@@ -29,6 +29,8 @@ from stratmon.store.splits import NO_SECTOR_SPLIT
 
 BREAKDOWN_KEYS = ("country", "fy", "agency", "line", "objective")
 _TYPE_OF_CODE = {code: name for name, code in TRANSACTION_TYPES.items()}
+# What ranks the largest activities: their disbursements, then their obligations.
+_RANKED_TYPES = {TRANSACTION_TYPES[name]: name for name in ("disbursement", "obligation")}
 
 
 @dataclass(frozen=True)
@@ -141,10 +143,14 @@ def largest_activities(connection: Connection, *, limit: int = 10, recipients: t
         require_current_alignment(connection, crosswalk_digest)
     table = schema.alignment_split if is_aligned else schema.transaction_split
     conditions = [table.c.sector_vocabulary == NO_SECTOR_SPLIT, table.c.currency == USD,
-                  table.c.type_code.in_([TRANSACTION_TYPES["obligation"], TRANSACTION_TYPES["disbursement"]]),
                   *fiscal_years.conditions(table.c.fiscal_year), *scope_conditions(table, geography, scope)]
     if recipients:
+        # The types are then kept below, not asked of the database: given them, SQLite (without statistics)
+        # preferred the index of vocabulary, types and years, reading every recipient's rows of those years
+        # (the whole world's, with the whole U.S. publication loaded), to the recipients' own index.
         conditions.append(table.c.recipient_key.in_(recipients))
+    else:
+        conditions.append(table.c.type_code.in_(_RANKED_TYPES))
     if lines:
         conditions.append(table.c.line_id.in_(lines))
     if objectives:
@@ -153,7 +159,8 @@ def largest_activities(connection: Connection, *, limit: int = 10, recipients: t
             .where(*conditions).group_by(table.c.activity_id, table.c.type_code))
     money: dict[int, dict[str, int]] = defaultdict(dict)
     for activity_id, type_code, units, remainder in connection.execute(sums).all():
-        money[activity_id][_TYPE_OF_CODE[type_code]] = joined_sum(units, remainder)
+        if type_code in _RANKED_TYPES:
+            money[activity_id][_RANKED_TYPES[type_code]] = joined_sum(units, remainder)
     ranked = sorted(money, key=lambda a: (-money[a].get("disbursement", 0), -money[a].get("obligation", 0), a))[:limit]
     if not ranked:
         return []
