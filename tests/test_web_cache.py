@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import text
 
 from stratmon.analysis import alignment_state as alignment_state_module
-from stratmon.analysis import indicator_registry, published_results
+from stratmon.analysis import indicator_registry, labels, published_results
 from stratmon.store import data_version, schema
 from stratmon.store.data_version import PerDataVersion, read_data_version
 from stratmon.store.db import get_engine
@@ -213,6 +213,19 @@ def test_the_published_results_are_read_again_after_any_write(small_portal, monk
         assert small_portal("alignment", "set", UNALIGNED, "P1", "--reason", "results test").exit_code == 0
         assert "Students trained (Female)" in client.get("/es/indicators").text
         assert len(read) == 2
+
+
+def test_the_agencies_are_read_once_per_data_version_and_a_new_one_shows_after_an_import(small_portal):
+    # Every filter and page of the activities list offers the agencies: read once per data version.
+    with client_for(small_portal.db_url) as client:
+        pages = [client.get("/en/activities", params=params) for params in ({}, {"country": "GT"}, {"page": "2"})]
+        assert all(page.status_code == 200 for page in pages)
+        assert "US-GOV-8" not in pages[0].text
+        with get_engine(small_portal.db_url).connect() as connection:
+            first = labels.agency_names(connection)
+            assert labels.agency_names(connection) is first, "the agencies were read again for the same data"
+        assert small_portal("import", "iati", str(FIXTURES / "iati" / "unseen-agency.xml")).exit_code == 0
+        assert 'value="US-GOV-8"' in client.get("/en/activities", params={"country": "HN"}).text
 
 
 def test_a_page_asks_what_its_parts_share_once_and_a_command_every_time(small_portal, monkeypatch):

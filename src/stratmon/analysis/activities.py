@@ -20,6 +20,7 @@ from stratmon.analysis.errors import QueryError
 from stratmon.analysis.fiscal import FiscalYears
 from stratmon.analysis.funding import TRANSACTION_TYPES, USD, exact_sum, joined_sum, to_usd
 from stratmon.analysis.geography import in_strategy
+from stratmon.analysis.labels import agency_names
 from stratmon.framework.model import Geography
 from stratmon.i18n import _
 from stratmon.store import schema
@@ -490,11 +491,7 @@ def _reported_statement() -> Select:
 
 def activity_organisations(connection: Connection) -> list[tuple[str, str]]:
     """Reporting organisations with activities: (reference, name), by name."""
-    activity = schema.activity
-    return [(ref, name or ref) for ref, name in connection.execute(
-        select(activity.c.reporting_org_ref, func.min(activity.c.reporting_org_name))
-        .where(activity.c.reporting_org_ref.is_not(None))
-        .group_by(activity.c.reporting_org_ref).order_by(func.min(activity.c.reporting_org_name)))]
+    return [(ref, name or ref) for ref, name in agency_names(connection)]
 
 
 def identifiers_matching(connection: Connection, query: ActivityFilter, limit: int) -> list[str]:

@@ -13,7 +13,23 @@ from stratmon.framework import Framework
 from stratmon.i18n import _, language, territory_name
 from stratmon.iati.codelists import SECTOR_CODELIST_BY_VOCABULARY, codelists
 from stratmon.store import schema
+from stratmon.store.data_version import PerDataVersion
 from stratmon.store.splits import UNSPECIFIED
+
+
+_AGENCY_NAMES = PerDataVersion(size=4)
+
+
+def agency_names(connection: Connection) -> tuple[tuple[str, str | None], ...]:
+    """Each reporting organisation with activities: its reference and the first of the names it publishes,
+    by name. Kept per data version: the activities list (every filter and page of it) and every label of an
+    agency the framework does not name ask for it, and it reads every activity (a few dozen milliseconds
+    with the whole U.S. publication loaded)."""
+    activity = schema.activity
+    statement = (select(activity.c.reporting_org_ref, func.min(activity.c.reporting_org_name))
+                 .where(activity.c.reporting_org_ref.is_not(None))
+                 .group_by(activity.c.reporting_org_ref).order_by(func.min(activity.c.reporting_org_name)))
+    return _AGENCY_NAMES.get(connection, "agency_names", lambda: tuple(map(tuple, connection.execute(statement))))
 
 
 class Labels:
@@ -67,10 +83,7 @@ class Labels:
         if agency:
             return agency.name.get(self.lang)
         if self._agency_names is None:
-            activity = schema.activity
-            self._agency_names = dict(self._connection.execute(
-                select(activity.c.reporting_org_ref, func.min(activity.c.reporting_org_name))
-                .group_by(activity.c.reporting_org_ref)).all())
+            self._agency_names = dict(agency_names(self._connection))
         return self._agency_names.get(ref) or ref
 
     def agency_short(self, ref: str | None) -> str:
