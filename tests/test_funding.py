@@ -177,3 +177,27 @@ def test_the_largest_activities_rank_by_disbursements_and_obligations_only(cli, 
         engine.dispose()
     assert [(a.iati_identifier, str(a.obligated_usd), str(a.disbursed_usd)) for a in ranked] == [
         ("US-GOV-1-DISBURSED", "300.00", "200.00")]
+
+
+@pytest.mark.parametrize("by", [("country", "account", "fy"), ("account", "fy"), ("sector", "country")])
+def test_funding_of_several_types_in_one_pass_is_each_types_funding(loaded, by):
+    # The budget comparison reads obligations and disbursements together (funding.funding_by_type): each
+    # type's rows are the ones `funding` gives for it, to the cent.
+    from dataclasses import replace
+
+    from stratmon.analysis.funding import FundingQuery, funding, funding_by_type
+    from stratmon.store.db import get_engine
+
+    query = FundingQuery(by, recipients=("GT", "HN", "region-389"))
+    engine = get_engine(loaded.db_url)
+    try:
+        with engine.connect() as connection:
+            together = funding_by_type(connection, query, ("obligation", "disbursement"))
+            for kind in ("obligation", "disbursement"):
+                alone = funding(connection, replace(query, transaction_type=kind)).rows
+                assert alone, f"the fixture has no {kind} for {by}"
+                assert sorted(together[kind], key=repr) == sorted(alone, key=repr)
+            with pytest.raises(ValueError):
+                funding_by_type(connection, replace(query, recipients=()), ("obligation",))
+    finally:
+        engine.dispose()

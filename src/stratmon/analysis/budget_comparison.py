@@ -20,7 +20,7 @@ from decimal import Decimal
 from sqlalchemy import Connection, select
 
 from stratmon.analysis.fiscal import FiscalYears
-from stratmon.analysis.funding import FundingQuery, exact_sum, funding, joined_sum, to_usd
+from stratmon.analysis.funding import FundingQuery, exact_sum, funding_by_type, joined_sum, to_usd
 from stratmon.analysis.funding_accounts import AccountMap, funding_accounts
 from stratmon.analysis.funding_request import recipients_for, usd_text
 from stratmon.analysis.labels import Labels
@@ -74,8 +74,7 @@ def budget_comparison(connection: Connection, framework: Framework, *, fiscal_ye
     with_regional = not places or REGIONAL in places
     budget, uncompared = _budget(connection, framework, accounts, fiscal_years, countries, with_regional)
     years = _budget_years(connection, fiscal_years)
-    iati = {kind: _iati(connection, framework, kind, fiscal_years, countries, with_regional, years)
-            for kind in COMPARED_TYPES}
+    iati = _iati(connection, framework, fiscal_years, countries, with_regional, years)
     fagov = {key: usd for key, usd in _fagov(connection, accounts, fiscal_years, countries).items() if key[2] in years}
     rows = []
     for key in set(budget) | set(fagov) | {key for sums in iati.values() for key in sums}:
@@ -121,23 +120,24 @@ def _budget_years(connection: Connection, fiscal_years: FiscalYears) -> set[int]
         *fiscal_years.conditions(figure.c.fiscal_year))).scalars())
 
 
-def _iati(connection: Connection, framework: Framework, transaction_type: str, fiscal_years: FiscalYears,
-          countries: tuple[str, ...], with_regional: bool, years: set[int]) -> dict[Key, Decimal]:
-    """IATI dollars by place, budget account and year, over the budget tables' years only."""
+def _iati(connection: Connection, framework: Framework, fiscal_years: FiscalYears, countries: tuple[str, ...],
+          with_regional: bool, years: set[int]) -> dict[str, dict[Key, Decimal]]:
+    """IATI dollars by place, budget account and year, over the budget tables' years only, for each of
+    COMPARED_TYPES."""
     known = funding_accounts().accounts
-    found: dict[Key, Decimal] = {}
+    found: dict[str, dict[Key, Decimal]] = {kind: {} for kind in COMPARED_TYPES}
     # Regions are summed by the database, not row by row here: one exact sum per account and year.
     parts = [(("country", "account", "fy"), countries)] if countries else []
     regions = tuple(sorted(framework.geography.regions))  # their money inside the geography only
     if with_regional and regions:
         parts.append((("account", "fy"), regions))
     for by, recipients in parts:
-        result = funding(connection, FundingQuery(by, transaction_type, fiscal_years, recipients=recipients,
-                                                  geography=framework.geography))
-        for row in result.rows:
-            place, account, year = row.keys if len(row.keys) == 3 else (REGIONAL, *row.keys)
-            if account in known and year in years:
-                found[(place, account, year)] = row.usd
+        query = FundingQuery(by, fiscal_years=fiscal_years, recipients=recipients, geography=framework.geography)
+        for kind, rows in funding_by_type(connection, query, COMPARED_TYPES).items():
+            for row in rows:
+                place, account, year = row.keys if len(row.keys) == 3 else (REGIONAL, *row.keys)
+                if account in known and year in years:
+                    found[kind][(place, account, year)] = row.usd
     return found
 
 
