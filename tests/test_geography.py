@@ -77,6 +77,24 @@ def test_money_outside_is_never_aligned_and_regional_decisions_keep_their_reason
     }
 
 
+def test_each_regional_decision_carries_the_money_it_moved(loaded):
+    # The data page's table of regional decisions (analysis/regional_scope.py): each region's disbursements,
+    # in or out, as the fixture's figures say.
+    from stratmon.analysis.fiscal import FiscalYears
+    from stratmon.analysis.regional_scope import regional_decisions
+
+    engine = create_engine(loaded.db_url.replace("postgresql://", "postgresql+psycopg://"))
+    with engine.connect() as connection:
+        decisions = regional_decisions(connection, FiscalYears(None, None))
+    engine.dispose()
+    assert [(d.iati_identifier, d.recipient_key, d.geography, d.disbursed_usd) for d in decisions] == [
+        ("US-GOV-1-GEO-HEMISPHERE", "region-498", "out", OUTSIDE["region-498"]),
+        ("US-GOV-1-GEO-HONDURAS-COLOMBIA", "region-498", "in", STRATEGY["region-498"]),
+        ("US-GOV-1-GEO-CENTRAL-AMERICA", "region-389", "in", STRATEGY["region-389"]),
+        ("US-GOV-1-GEO-CARIBBEAN", "region-389", "out", OUTSIDE["region-389"]),
+    ]
+
+
 def test_a_country_outside_is_asked_for_by_name(loaded):
     refused = loaded("funding", "--by", "fy", "--country", "AF")
     assert refused.exit_code == 2 and "outside the Strategy's geography" in refused.stderr

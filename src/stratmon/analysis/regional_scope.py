@@ -36,14 +36,19 @@ def regional_decisions(connection: Connection, fiscal_years: FiscalYears = Fisca
     scope, split, activity = schema.regional_scope, schema.transaction_split, schema.activity
     types = {TRANSACTION_TYPES["obligation"]: "obligation", TRANSACTION_TYPES["disbursement"]: "disbursement"}
     money: dict[tuple[int, str], dict[str, int]] = {}
+    # The regions' rows found by the recipient index, and the types kept here rather than in the WHERE clause:
+    # given the types, SQLite chose the index of vocabulary, types and years and read every recipient's rows of
+    # the span (the whole world's, with the whole U.S. publication loaded) to keep the regions'.
     statement = (select(split.c.activity_id, split.c.recipient_key, split.c.type_code, *exact_sum(split.c.amount_micros))
                  .join(scope, (scope.c.activity_id == split.c.activity_id)
                        & (scope.c.recipient_key == split.c.recipient_key))
-                 .where(split.c.sector_vocabulary == NO_SECTOR_SPLIT, split.c.currency == USD,
-                        split.c.type_code.in_(list(types)), *fiscal_years.conditions(split.c.fiscal_year))
+                 .where(split.c.recipient_key.in_(select(scope.c.recipient_key).distinct()),
+                        split.c.sector_vocabulary == NO_SECTOR_SPLIT, split.c.currency == USD,
+                        *fiscal_years.conditions(split.c.fiscal_year))
                  .group_by(split.c.activity_id, split.c.recipient_key, split.c.type_code))
     for activity_id, key, code, units, remainder in connection.execute(statement):
-        money.setdefault((activity_id, key), {})[types[code]] = joined_sum(units, remainder)
+        if code in types:
+            money.setdefault((activity_id, key), {})[types[code]] = joined_sum(units, remainder)
     found = []
     for row in connection.execute(select(scope, activity.c.iati_identifier, activity.c.title)
                                   .join(activity, activity.c.id == scope.c.activity_id)):
