@@ -145,9 +145,7 @@ def largest_activities(connection: Connection, *, limit: int = 10, recipients: t
     conditions = [table.c.sector_vocabulary == NO_SECTOR_SPLIT, table.c.currency == USD,
                   *fiscal_years.conditions(table.c.fiscal_year), *scope_conditions(table, geography, scope)]
     if recipients:
-        # The types are then kept below, not asked of the database: given them, SQLite (without statistics)
-        # preferred the index of vocabulary, types and years, reading every recipient's rows of those years
-        # (the whole world's, with the whole U.S. publication loaded), to the recipients' own index.
+        # The types are then kept below, so that SQLite reads by the recipient index (see store/schema.py).
         conditions.append(table.c.recipient_key.in_(recipients))
     else:
         conditions.append(table.c.type_code.in_(_RANKED_TYPES))

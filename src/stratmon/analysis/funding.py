@@ -236,9 +236,8 @@ def funding_by_type(connection: Connection, query: FundingQuery, types: tuple[st
     """The rows `funding` gives for `query` with each of `types` as its transaction type (in no particular order),
     for a query of some recipients by a key the roll-ups do not hold, read in one pass over their split rows.
 
-    One pass rather than one per type, and by the recipients' own index: given a type and years beside the
-    recipients, SQLite (without statistics) chose the index of vocabulary, type and years, and read every
-    recipient's rows of those years (the whole world's, with the whole U.S. publication loaded)."""
+    One pass rather than one per type, and by the recipients' own index, which SQLite uses only when the query
+    names no type (see store/schema.py beside the index)."""
     if not (query.needs_split_rows and query.recipients):
         raise ValueError("funding_by_type reads the split rows of some recipients")
     if query.is_aligned:

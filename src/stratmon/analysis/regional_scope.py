@@ -36,9 +36,7 @@ def regional_decisions(connection: Connection, fiscal_years: FiscalYears = Fisca
     scope, split, activity = schema.regional_scope, schema.transaction_split, schema.activity
     types = {TRANSACTION_TYPES["obligation"]: "obligation", TRANSACTION_TYPES["disbursement"]: "disbursement"}
     money: dict[tuple[int, str], dict[str, int]] = {}
-    # The regions' rows found by the recipient index, and the types kept here rather than in the WHERE clause:
-    # given the types, SQLite chose the index of vocabulary, types and years and read every recipient's rows of
-    # the span (the whole world's, with the whole U.S. publication loaded) to keep the regions'.
+    # The regions' rows by the recipient index, the types kept here rather than in SQL (see store/schema.py).
     statement = (select(split.c.activity_id, split.c.recipient_key, split.c.type_code, *exact_sum(split.c.amount_micros))
                  .join(scope, (scope.c.activity_id == split.c.activity_id)
                        & (scope.c.recipient_key == split.c.recipient_key))

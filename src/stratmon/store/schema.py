@@ -261,7 +261,14 @@ transaction_split = Table(
     Column("amount_micros", BigInteger, nullable=False),
 )
 _split_query_index(transaction_split)
-# Money to some recipients (a country's page, the Strategy's geography among the whole world's).
+# Money to some recipients (a country's page, the Strategy's geography among the whole world's). SQLite, which
+# keeps no statistics here, uses it only where the query index matches no more of the conditions: a reader of
+# some recipients' rows that names the transaction types and years too got every recipient's rows of those
+# years (the whole world's, with the whole U.S. publication loaded). Such readers group by type and keep the
+# types they want in Python (breakdown.largest_activities, funding.funding_by_type, regional_decisions). An
+# index with the types and years after the recipient was tried (2026-12-07): chosen then, it made the readers
+# that need every type of a recipient a fifth slower at 10× the real data, as their rows no longer came in
+# table order.
 Index("ix_transaction_split_recipient", transaction_split.c.recipient_key, transaction_split.c.sector_vocabulary)
 
 budget = Table(
