@@ -11,7 +11,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, inspect, select
+from sqlalchemy import func, inspect, select, text
 
 from stratmon.framework.loader import shipped_framework_path
 from stratmon.store import schema
@@ -137,17 +137,30 @@ def test_regional_money_keeps_its_own_rows_by_line(aligned):
     assert sum(regional.values()) == Decimal("200000.00")
 
 
-def _alignment_indexes(url: str) -> set[str]:
+SCHEMA_INDEXES = {(index.name, tuple(column.name for column in index.columns))
+                  for index in schema.alignment_split.indexes}
+
+
+def _alignment_indexes(url: str) -> set[tuple[str, tuple[str, ...]]]:
     engine = get_engine(url)
     try:
-        return {index["name"] for index in inspect(engine).get_indexes(schema.alignment_split.name)}
+        return {(index["name"], tuple(index["column_names"]))
+                for index in inspect(engine).get_indexes(schema.alignment_split.name)}
     finally:
         engine.dispose()
 
 
 def test_a_whole_alignment_leaves_every_index_of_its_rows_even_when_it_fails(aligned, monkeypatch):
-    # On SQLite a whole alignment drops the indexes of its rows and makes them again from the finished table.
-    assert _alignment_indexes(aligned.db_url) == {index.name for index in schema.alignment_split.indexes}
+    # On SQLite a whole alignment drops the indexes of its rows and makes them again from the finished table;
+    # there, one missing (dropped by hand) is made again.
+    assert _alignment_indexes(aligned.db_url) == SCHEMA_INDEXES
+    if aligned.db_url.startswith("sqlite"):
+        engine = get_engine(aligned.db_url)
+        with engine.begin() as connection:
+            connection.execute(text("DROP INDEX ix_alignment_split_objective"))
+        engine.dispose()
+        assert aligned("align").exit_code == 0
+        assert _alignment_indexes(aligned.db_url) == SCHEMA_INDEXES
     before = dump(aligned.db_url)
 
     def failing(*_args):
@@ -157,7 +170,7 @@ def test_a_whole_alignment_leaves_every_index_of_its_rows_even_when_it_fails(ali
     with pytest.raises(RuntimeError, match="disk full"):
         aligned("align")
     assert dump(aligned.db_url) == before
-    assert _alignment_indexes(aligned.db_url) == {index.name for index in schema.alignment_split.indexes}
+    assert _alignment_indexes(aligned.db_url) == SCHEMA_INDEXES
 
 
 def test_coverage_without_by_is_one_json_object_with_the_four_keys(aligned):

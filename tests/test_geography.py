@@ -77,22 +77,46 @@ def test_money_outside_is_never_aligned_and_regional_decisions_keep_their_reason
     }
 
 
-def test_each_regional_decision_carries_the_money_it_moved(loaded):
-    # The data page's table of regional decisions (analysis/regional_scope.py): each region's disbursements,
-    # in or out, as the fixture's figures say.
+REGIONAL_TYPES = """<?xml version="1.0" encoding="UTF-8"?>
+<iati-activities version="2.03">
+  <iati-activity last-updated-datetime="2025-01-01T00:00:00Z" default-currency="USD">
+    <iati-identifier>US-GOV-1-GEO-REGIONAL-TYPES</iati-identifier>
+    <reporting-org ref="US-GOV-1" type="10"/>
+    <title><narrative>Central America regional programme</narrative></title>
+    <recipient-region code="389" vocabulary="1"/>
+    <transaction><transaction-type code="2"/><transaction-date iso-date="2019-03-01"/><value>500</value></transaction>
+    <transaction><transaction-type code="3"/><transaction-date iso-date="2019-04-01"/><value>200</value></transaction>
+    <transaction><transaction-type code="4"/><transaction-date iso-date="2019-05-01"/><value>9000000</value></transaction>
+    <transaction><transaction-type code="1"/><transaction-date iso-date="2019-05-01"/><value>8000000</value></transaction>
+  </iati-activity>
+</iati-activities>
+"""
+
+
+def test_each_regional_decision_carries_the_money_it_moved(loaded, tmp_path):
+    # The data page's table of regional decisions (analysis/regional_scope.py): each region's obligations and
+    # disbursements, in or out, as the fixtures' figures say; expenditure and incoming funds are neither.
     from stratmon.analysis.fiscal import FiscalYears
     from stratmon.analysis.regional_scope import regional_decisions
+    from stratmon.store.db import get_engine
 
-    engine = create_engine(loaded.db_url.replace("postgresql://", "postgresql+psycopg://"))
-    with engine.connect() as connection:
-        decisions = regional_decisions(connection, FiscalYears(None, None))
-    engine.dispose()
+    (tmp_path / "regional.xml").write_text(REGIONAL_TYPES, encoding="utf-8")
+    assert loaded("import", "iati", str(tmp_path / "regional.xml")).exit_code == 0
+    assert loaded("align").exit_code == 0
+    engine = get_engine(loaded.db_url)
+    try:
+        with engine.connect() as connection:
+            decisions = regional_decisions(connection, FiscalYears(None, None))
+    finally:
+        engine.dispose()
     assert [(d.iati_identifier, d.recipient_key, d.geography, d.disbursed_usd) for d in decisions] == [
         ("US-GOV-1-GEO-HEMISPHERE", "region-498", "out", OUTSIDE["region-498"]),
         ("US-GOV-1-GEO-HONDURAS-COLOMBIA", "region-498", "in", STRATEGY["region-498"]),
         ("US-GOV-1-GEO-CENTRAL-AMERICA", "region-389", "in", STRATEGY["region-389"]),
         ("US-GOV-1-GEO-CARIBBEAN", "region-389", "out", OUTSIDE["region-389"]),
+        ("US-GOV-1-GEO-REGIONAL-TYPES", "region-389", "in", D("200.00")),
     ]
+    assert decisions[-1].obligated_usd == D("500.00")
 
 
 def test_a_country_outside_is_asked_for_by_name(loaded):

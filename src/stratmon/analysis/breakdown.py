@@ -148,7 +148,7 @@ def largest_activities(connection: Connection, *, limit: int = 10, recipients: t
         # The types are then kept below, so that SQLite reads by the recipient index (see store/schema.py).
         conditions.append(table.c.recipient_key.in_(recipients))
     else:
-        conditions.append(table.c.type_code.in_(_RANKED_TYPES))
+        conditions.append(table.c.type_code.in_(tuple(_RANKED_TYPES)))
     if lines:
         conditions.append(table.c.line_id.in_(lines))
     if objectives:

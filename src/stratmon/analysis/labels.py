@@ -21,10 +21,11 @@ _AGENCY_NAMES = PerDataVersion(size=4)
 
 
 def agency_names(connection: Connection) -> tuple[tuple[str, str | None], ...]:
-    """Each reporting organisation with activities: its reference and the first of the names it publishes,
-    by name. Kept per data version: the activities list (every filter and page of it) and every label of an
-    agency the framework does not name ask for it, and it reads every activity (a few dozen milliseconds
-    with the whole U.S. publication loaded)."""
+    """Each reporting organisation with activities: its reference and the alphabetically first of the names
+    it publishes, by name. Kept per data version: the activities list (every filter and page of it) and every
+    label of an agency the framework does not name ask for it, and it reads every activity (a few dozen
+    milliseconds with the whole U.S. publication loaded). Not for a transaction that has written activities
+    and not committed them (the data version moves at the commit on PostgreSQL): no writer asks for it."""
     activity = schema.activity
     statement = (select(activity.c.reporting_org_ref, func.min(activity.c.reporting_org_name))
                  .where(activity.c.reporting_org_ref.is_not(None))

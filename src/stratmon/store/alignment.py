@@ -13,6 +13,7 @@ from sqlalchemy.schema import CreateIndex, DropIndex
 
 from stratmon.store import rollups, schema
 from stratmon.store.bulk import BulkWriter, driver_rows
+from stratmon.store.first_import import non_unique_indexes
 from stratmon.store.runs import now
 from stratmon.store.splits import NO_SECTOR_SPLIT
 
@@ -64,16 +65,17 @@ def _indexes_made_after(connection: Connection, table: Table, whole_table: bool)
     """Around the rewriting of `table`'s rows: on SQLite, when the whole table is written again, its non-unique
     indexes dropped first and made from the finished table after (one sort each, rather than an index insert
     per row: a 10× alignment took a tenth longer with one more index kept row by row, and no longer made
-    so). In the caller's transaction: a failed alignment leaves them as they were.
+    so). In the caller's transaction, which rolls back on any error (align.run uses `import_transaction`): a
+    failed alignment leaves them as they were.
 
     Not on PostgreSQL, where dropping an index locks its table against readers until the transaction ends:
     the portal would wait for the whole alignment. SQLite's readers go on reading the last commit."""
     if not whole_table or connection.dialect.name != "sqlite":
         yield
         return
-    indexes = sorted((index for index in table.indexes if not index.unique), key=lambda index: index.name)
+    indexes = non_unique_indexes(table)
     for index in indexes:
-        connection.execute(DropIndex(index))
+        connection.execute(DropIndex(index, if_exists=True))  # one missing (dropped by hand) is made again below
     yield
     for index in indexes:
         connection.execute(CreateIndex(index))

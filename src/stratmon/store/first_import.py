@@ -31,7 +31,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
 
-from sqlalchemy import Connection, Engine, ForeignKeyConstraint, Index, select, text
+from sqlalchemy import Connection, Engine, ForeignKeyConstraint, Index, Table, select, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.schema import AddConstraint, CreateIndex, DropConstraint, DropIndex
 
@@ -45,9 +45,14 @@ DEFER_FROM_BYTES = 8 * 2**20
 TABLES = (schema.activity, *(table for table in schema.ACTIVITY_CONTENT if table is not schema.alignment_split))
 
 
+def non_unique_indexes(table: Table) -> list[Index]:
+    """`table`'s indexes that a writer of many rows may drop and make again after (by name)."""
+    return [index for index in sorted(table.indexes, key=lambda i: i.name) if not index.unique]
+
+
 def deferrable_indexes() -> list[Index]:
     """The non-unique indexes of the tables an IATI import fills."""
-    return [index for table in TABLES for index in sorted(table.indexes, key=lambda i: i.name) if not index.unique]
+    return [index for table in TABLES for index in non_unique_indexes(table)]
 
 
 def deferrable_foreign_keys(connection: Connection) -> list[ForeignKeyConstraint]:
