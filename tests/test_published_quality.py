@@ -84,3 +84,24 @@ def test_the_real_files_have_a_case_of_every_check_but_future_dates(real):
     assert worst.usd < Decimal("-1_000_000") and worst.usd == min(f.usd for f in by_check["negative_pipeline"])
     assert any(f.detail.startswith("burn rate ") for f in by_check["negative_pipeline"])
     assert sum(real.by_publisher.values()) == len(real.findings)
+
+
+# Texts the two text checks find something in, and texts they do not.
+MATCHED = ["Econ\ufffdmico", "DesempeÃ±o", "Women’s rights, read as cp1252: Womenâ€™s", "Â¡Hola!", "Â\u00a0space",
+           "Information Redacted", "REDACTED", "the name was redacted.", "redacted", "Information \n redacted"]
+UNMATCHED = ["Económico", "Redactor", "Ãx", "Â", "plain title"]
+
+
+def test_the_database_hands_over_every_text_the_text_checks_could_find_something_in(engine):
+    # The text checks let the database pick the texts worth matching (published_quality._may_match): a text
+    # a pattern matches must never be left behind, on either engine.
+    from sqlalchemy import literal, select
+
+    from stratmon.analysis import published_quality as checks
+
+    with engine.connect() as connection:
+        for sample in MATCHED + UNMATCHED:
+            matched = bool(checks._MOJIBAKE.search(sample) or checks._REDACTED.search(sample))
+            assert matched == (sample in MATCHED), sample
+            picked = connection.execute(select(checks._may_match(literal(sample)))).scalar_one()
+            assert picked or not matched, f"{sample!r} would be left behind"

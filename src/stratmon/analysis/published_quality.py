@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import Connection, case, func, literal, select, union_all
+from sqlalchemy import Connection, case, func, literal, or_, select, union_all
 
 from stratmon.analysis.funding import TRANSACTION_TYPES, USD, to_usd
 from stratmon.i18n import _
@@ -32,6 +32,10 @@ CHECKS = ("negative_pipeline", "disbursed_without_obligation", "replacement_char
 # Text decoded with the wrong encoding: UTF-8 read as Latin-1 or cp1252 ("Ã©" for "é", "â€™" for "’").
 _MOJIBAKE = re.compile("\ufffd|Ã[\u0080-\u00bf]|â€|Â[\u00a0-\u00bf]")
 _REDACTED = re.compile(r"\b(?:information\s+)?redacted\b", re.IGNORECASE)
+# What every match of the two patterns above holds, for the database to find the few texts worth matching
+# (reading every title and description into Python took two seconds with the whole U.S. publication loaded).
+_MOJIBAKE_PARTS = ("\ufffd", "Ã", "â€", "Â")
+_REDACTED_PART = "redacted"
 _PLACEHOLDER_TITLE = re.compile(r"^\s*(?:not applicable|n/?a|placeholder|tbd|to be determined)\s*$", re.IGNORECASE)
 _PLACEHOLDER_ID = re.compile(r"-NA-NA$")
 
@@ -125,10 +129,10 @@ def _text_checks(connection: Connection) -> list[PublishedFinding]:
     activity, narrative = schema.activity, schema.activity_narrative
     found, seen = [], set()
     titles = select(activity.c.iati_identifier, activity.c.reporting_org_ref, literal("title"), activity.c.title) \
-        .where(activity.c.title.is_not(None))
+        .where(activity.c.title.is_not(None), _may_match(activity.c.title))
     narratives = select(activity.c.iati_identifier, activity.c.reporting_org_ref, narrative.c.element,
                         narrative.c.text).join(activity, activity.c.id == narrative.c.activity_id) \
-        .where(narrative.c.element.in_(("title", "description")))
+        .where(narrative.c.element.in_(("title", "description")), _may_match(narrative.c.text))
     # Titles first, so that a finding quotes the title when both the title and a description have the problem.
     texts = sorted(connection.execute(union_all(titles, narratives)), key=lambda row: (row[0], row[2] != "title"))
     for identifier, publisher, element, text in texts:
@@ -143,6 +147,13 @@ def _text_checks(connection: Connection) -> list[PublishedFinding]:
         if _PLACEHOLDER_ID.search(identifier) or (title and _PLACEHOLDER_TITLE.match(title)):
             found.append(PublishedFinding("placeholder", publisher, identifier, None, title or ""))
     return found
+
+
+def _may_match(text):
+    """True for every text `_MOJIBAKE` or `_REDACTED` matches, and for few others. Case is folded for the
+    ASCII word only, as both engines' `lower` do."""
+    return or_(*(text.contains(part, autoescape=True) for part in _MOJIBAKE_PARTS),
+               func.lower(text).contains(_REDACTED_PART, autoescape=True))
 
 
 def _identical_files(connection: Connection) -> list[PublishedFinding]:
