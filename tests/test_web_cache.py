@@ -193,6 +193,10 @@ def test_the_data_page_checks_are_made_again_after_any_write(small_portal, monke
     with client_for(small_portal.db_url) as client:
         assert client.get("/en/data").status_code == 200
         assert client.get("/en/data", params={"type": "obligation"}).status_code == 200
+        # The other language's page names the same checks in its words, without making them again.
+        spanish = client.get("/es/data")
+        assert spanish.status_code == 200 and "Actividad sin sector" in spanish.text
+        assert "Activity with no sector" in client.get("/en/data", params={"type": "disbursement"}).text
         assert len(made) == 1, "the checks were made again for the same data"
         assert small_portal("alignment", "set", UNALIGNED, "P1", "--reason", "checks test").exit_code == 0
         assert client.get("/en/data").status_code == 200

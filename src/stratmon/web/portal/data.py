@@ -5,7 +5,7 @@ alignment rules in words, and where to download everything."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from datetime import date
 from pathlib import PurePath
@@ -21,7 +21,7 @@ from stratmon.analysis.errors import QueryError
 from stratmon.analysis.budget_comparison import budget_comparison, place_name, programme_notes
 from stratmon.analysis.coverage import CoverageData
 from stratmon.analysis.coverage_words import agency_name, span_words, strategy_countries
-from stratmon.analysis.published_quality import by_check, published_quality
+from stratmon.analysis.published_quality import by_check, check_names, published_quality
 from stratmon.analysis.reconcile import RECONCILED_TYPES, reason_text, reconcile
 from stratmon.i18n import _, format_fiscal_year, language, pgettext
 from stratmon.store.data_version import PerDataVersion
@@ -157,13 +157,16 @@ def _budget_gaps(db: Connection, site: Site, names, span: Span, largest: int = 2
         + programme_notes(site.framework, language()))
 
 
-# The checks read every activity, transaction and narrative: made once per data version, day (some checks
-# compare dates with today) and language, not on every render of the page.
+# The checks read every activity, transaction and narrative: made once per data version and day (some checks
+# compare dates with today), not on every render of the page. Their summaries hold no text but each check's
+# name, given here in the reader's language: the other language's page need not make them again.
 _CHECKS_MADE = PerDataVersion(size=8)
 
 
 def _checks_by_kind(db: Connection) -> list:
-    return _CHECKS_MADE.get(db, (date.today(), language()), lambda: by_check(published_quality(db)))
+    names = check_names()
+    return [replace(summary, name=names[summary.check])
+            for summary in _CHECKS_MADE.get(db, date.today(), lambda: by_check(published_quality(db)))]
 
 
 def _published_checks(db: Connection) -> DataTable:
