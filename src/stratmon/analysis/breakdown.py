@@ -19,8 +19,8 @@ from stratmon.analysis.activity_titles import shown_title
 from stratmon.analysis.alignment_state import require_current_alignment
 from stratmon.analysis.errors import QueryError
 from stratmon.analysis.fiscal import FiscalYears
-from stratmon.analysis.funding import TRANSACTION_TYPES, USD, FundingQuery, exact_sum, joined_sum, key_column, \
-    rolled_up, to_usd
+from stratmon.analysis.funding import OBLIGATION_AND_DISBURSEMENT, TRANSACTION_TYPES, USD, FundingQuery, exact_sum, \
+    joined_sum, key_column, rolled_up, to_usd
 from stratmon.analysis.geography import STRATEGY, scope_conditions
 from stratmon.framework.model import Geography
 from stratmon.i18n import _
@@ -29,8 +29,6 @@ from stratmon.store.splits import NO_SECTOR_SPLIT
 
 BREAKDOWN_KEYS = ("country", "fy", "agency", "line", "objective")
 _TYPE_OF_CODE = {code: name for name, code in TRANSACTION_TYPES.items()}
-# What ranks the largest activities: their disbursements, then their obligations.
-_RANKED_TYPES = {TRANSACTION_TYPES[name]: name for name in ("disbursement", "obligation")}
 
 
 @dataclass(frozen=True)
@@ -148,7 +146,7 @@ def largest_activities(connection: Connection, *, limit: int = 10, recipients: t
         # The types are then kept below, so that SQLite reads by the recipient index (see store/schema.py).
         conditions.append(table.c.recipient_key.in_(recipients))
     else:
-        conditions.append(table.c.type_code.in_(tuple(_RANKED_TYPES)))
+        conditions.append(table.c.type_code.in_(tuple(OBLIGATION_AND_DISBURSEMENT)))
     if lines:
         conditions.append(table.c.line_id.in_(lines))
     if objectives:
@@ -157,8 +155,8 @@ def largest_activities(connection: Connection, *, limit: int = 10, recipients: t
             .where(*conditions).group_by(table.c.activity_id, table.c.type_code))
     money: dict[int, dict[str, int]] = defaultdict(dict)
     for activity_id, type_code, units, remainder in connection.execute(sums).all():
-        if type_code in _RANKED_TYPES:
-            money[activity_id][_RANKED_TYPES[type_code]] = joined_sum(units, remainder)
+        if type_code in OBLIGATION_AND_DISBURSEMENT:
+            money[activity_id][OBLIGATION_AND_DISBURSEMENT[type_code]] = joined_sum(units, remainder)
     ranked = sorted(money, key=lambda a: (-money[a].get("disbursement", 0), -money[a].get("obligation", 0), a))[:limit]
     if not ranked:
         return []

@@ -13,6 +13,7 @@ read the split rows joined to their transactions.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -30,6 +31,8 @@ from stratmon.store.rollups import ABSENT, OPTIONAL_KEYS
 from stratmon.store.splits import NO_SECTOR_SPLIT, UNSPECIFIED
 
 TRANSACTION_TYPES = {"obligation": "2", "disbursement": "3", "expenditure": "4", "incoming_funds": "1"}
+# The two types most tables show (code → name): what is promised and what is paid.
+OBLIGATION_AND_DISBURSEMENT = {TRANSACTION_TYPES[name]: name for name in ("obligation", "disbursement")}
 KEYS = ("country", "group", "fy", "line", "objective", "agency", "sector", "account")
 ALIGNED_KEYS = ("line", "objective")
 # Keys the roll-ups do not hold: tables by them sum the split rows themselves.
@@ -211,12 +214,8 @@ def funding(connection: Connection, query: FundingQuery) -> FundingResult:
         require_current_alignment(connection, query.crosswalk_digest)
     # Without a sector or account key, the roll-ups hold the same sums in far fewer rows.
     rows_source = rows_to_sum(query) if query.needs_split_rows else _rolled_up(query, query.is_aligned)
-    keys = [key_column(rows_source, query, key) for key in query.by]
-    usd_only = rows_source.c.currency == USD
-    statement = select(*keys, *_sums(rows_source)).where(usd_only).group_by(*keys)
     # Sorted here rather than in SQL: collations differ between engines, code points do not.
-    rows = sorted((FundingRow(tuple(row[:-2]), to_usd(joined_sum(row[-2], row[-1])))
-                   for row in connection.execute(statement)),
+    rows = sorted((FundingRow(keys, usd) for keys, _none, usd in _usd_sums(connection, query, rows_source)),
                   key=lambda r: tuple(("", k) if k is None else (type(k).__name__, k) for k in r.keys))
 
     everything = _rolled_up(query, aligned=False)
@@ -243,16 +242,24 @@ def funding_by_type(connection: Connection, query: FundingQuery, types: tuple[st
     if query.is_aligned:
         require_current_alignment(connection, query.crosswalk_digest)
     rows_source = rows_to_sum(query, with_type=False)
-    keys = [key_column(rows_source, query, key) for key in query.by]
-    statement = (select(*keys, rows_source.c.type_code, *_sums(rows_source))
-                 .where(rows_source.c.currency == USD).group_by(*keys, rows_source.c.type_code))
     codes = {TRANSACTION_TYPES[name]: name for name in types}
     found: dict[str, list[FundingRow]] = {name: [] for name in types}
+    for keys, (code,), usd in _usd_sums(connection, query, rows_source, rows_source.c.type_code):
+        if (name := codes.get(code)) is not None:
+            found[name].append(FundingRow(keys, usd))
+    return found
+
+
+def _usd_sums(connection: Connection, query: FundingQuery, rows_source,
+              *more) -> Iterator[tuple[tuple, tuple, Decimal]]:
+    """The USD sums of `rows_source` grouped by the query's keys, then by the columns `more`: for each group,
+    its key values, its values of `more` and its sum."""
+    keys = [key_column(rows_source, query, key) for key in query.by]
+    grouped = [*keys, *more]
+    statement = select(*grouped, *_sums(rows_source)).where(rows_source.c.currency == USD).group_by(*grouped)
     width = len(keys)
     for row in connection.execute(statement):
-        if (name := codes.get(row[width])) is not None:
-            found[name].append(FundingRow(tuple(row[:width]), to_usd(joined_sum(row[-2], row[-1]))))
-    return found
+        yield tuple(row[:width]), tuple(row[width:-2]), to_usd(joined_sum(row[-2], row[-1]))
 
 
 def _sums(rows_source) -> tuple:

@@ -9,7 +9,7 @@ from decimal import Decimal
 from sqlalchemy import Connection, Select, bindparam, select
 
 from stratmon.analysis.fiscal import FiscalYears
-from stratmon.analysis.funding import TRANSACTION_TYPES, USD, exact_sum, joined_sum, to_usd
+from stratmon.analysis.funding import OBLIGATION_AND_DISBURSEMENT, USD, exact_sum, joined_sum, to_usd
 from stratmon.i18n import _
 from stratmon.store import schema
 from stratmon.store.statements import made_once
@@ -34,7 +34,6 @@ def regional_decisions(connection: Connection, fiscal_years: FiscalYears = Fisca
     """Every decision `stratmon align` made on money to the framework's regions, with that money over
     `fiscal_years`, largest disbursement first (decisions without money in the span are left out)."""
     scope, split, activity = schema.regional_scope, schema.transaction_split, schema.activity
-    types = {TRANSACTION_TYPES["obligation"]: "obligation", TRANSACTION_TYPES["disbursement"]: "disbursement"}
     money: dict[tuple[int, str], dict[str, int]] = {}
     # The regions' rows by the recipient index, the types kept here rather than in SQL (see store/schema.py).
     statement = (select(split.c.activity_id, split.c.recipient_key, split.c.type_code, *exact_sum(split.c.amount_micros))
@@ -45,8 +44,8 @@ def regional_decisions(connection: Connection, fiscal_years: FiscalYears = Fisca
                         *fiscal_years.conditions(split.c.fiscal_year))
                  .group_by(split.c.activity_id, split.c.recipient_key, split.c.type_code))
     for activity_id, key, code, units, remainder in connection.execute(statement):
-        if code in types:
-            money.setdefault((activity_id, key), {})[types[code]] = joined_sum(units, remainder)
+        if code in OBLIGATION_AND_DISBURSEMENT:
+            money.setdefault((activity_id, key), {})[OBLIGATION_AND_DISBURSEMENT[code]] = joined_sum(units, remainder)
     found = []
     for row in connection.execute(select(scope, activity.c.iati_identifier, activity.c.title)
                                   .join(activity, activity.c.id == scope.c.activity_id)):

@@ -107,8 +107,9 @@ def objective_page(db: Connection, site: Site, line: LineOfAction, objective: Ob
     page = FocusPage(line, objective, objective.name.get(lang), objective.description.get(lang),
                      objective.status == "proposed", objective.source, crumbs, alignment_is_current(db, site), span)
     objectives = list(objective.walk())
-    # Its line too, which every row of its objectives has: the line's index then serves the largest activities,
-    # where on SQLite the objectives alone read every row of the span.
+    # Its line too, which every row of its objectives has: the line's index then serves the largest activities.
+    # Given a list of objectives (one with sub-objectives), SQLite passes over the objective index (migration
+    # 0018) for the query index and reads every row of the span.
     focus = {"lines": (line.id,), "objectives": tuple(o.id for o in objectives)}
     _fill(db, site, page, focus, objectives[1:], results_page)
     return page
