@@ -8,6 +8,8 @@ import secrets
 from functools import lru_cache
 from pathlib import Path
 
+from stratmon.i18n import _
+
 DEFAULT_DB_URL = "sqlite:///stratmon.db"
 
 
@@ -26,8 +28,8 @@ def trusted_proxies() -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ..
             try:
                 networks.append(ipaddress.ip_network(entry.strip(), strict=False))
             except ValueError:
-                raise ValueError(f"STRATMON_TRUSTED_PROXIES: {entry.strip()!r} is not an IP address or network") \
-                    from None
+                raise ValueError(_("STRATMON_TRUSTED_PROXIES: {entry} is not an IP address or network").format(
+                    entry=repr(entry.strip()))) from None
     return tuple(networks)
 
 
@@ -37,6 +39,18 @@ def secret_key() -> bytes:
     one for this process (`stratmon serve --workers N` hands its own to every worker), so that what was
     signed before a restart is simply refused."""
     return (os.environ.get("STRATMON_SECRET_KEY") or secrets.token_urlsafe(32)).encode("utf-8")
+
+
+def computing_slots() -> int:
+    """How many public answers a web worker makes at once (`$STRATMON_COMPUTING_SLOTS`), else one per
+    CPU core and at least two (web/computing.py says why so few)."""
+    text = os.environ.get("STRATMON_COMPUTING_SLOTS", "").strip()
+    if text:
+        if not text.isdigit() or int(text) < 1:
+            raise ValueError(_("STRATMON_COMPUTING_SLOTS: {value} is not a whole number of at least 1").format(
+                value=repr(text)))
+        return int(text)
+    return max(2, os.cpu_count() or 1)
 
 
 def framework_name() -> str | None:

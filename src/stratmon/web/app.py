@@ -14,10 +14,11 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from stratmon import __version__
 from stratmon.analysis.errors import QueryError
 from stratmon.analysis.fiscal import FiscalYearError
-from stratmon.config import trusted_proxies
+from stratmon.config import computing_slots, trusted_proxies
 from stratmon.i18n import SUPPORTED, _, set_language
 from stratmon.store.db import get_engine
 from stratmon.web.admission import AdmissionMiddleware
+from stratmon.web.computing import ComputingSlotsMiddleware
 from stratmon.web.context import Site
 from stratmon.web.costly import CostlyRequestsMiddleware, scope_language
 from stratmon.web.page_cache import PageCacheMiddleware
@@ -91,7 +92,10 @@ def create_app(database_url: str | None = None, *, served: bool = False) -> Fast
                   description=_("Public aid data aligned to the Strategy's results framework."))
     app.state.site = Site(get_engine(database_url), trusted_proxies())
     _warm(app.state.site)
-    app.add_middleware(PageCacheMiddleware)  # innermost: what it keeps gets the security headers when sent
+    # Innermost, inside the page cache: answers it sends, and requests waiting for an answer another is
+    # making, take no computing slot.
+    app.add_middleware(ComputingSlotsMiddleware, limit=computing_slots())
+    app.add_middleware(PageCacheMiddleware)  # what it keeps gets the security headers when sent
     app.add_middleware(LanguageMiddleware)
     app.add_middleware(AdmissionMiddleware)
     app.add_middleware(CostlyRequestsMiddleware)  # outermost: the excess is refused before admission
