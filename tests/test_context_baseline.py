@@ -13,6 +13,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from conftest import FIXTURES
+from stratmon.analysis import context as context_module
 from stratmon.analysis.context import AgainstBaseline, against_baseline, baseline_year_words, change_words
 from stratmon.analysis.fiscal import FiscalYears
 from stratmon.framework import load_framework
@@ -91,6 +92,44 @@ def test_the_country_page_names_the_baseline_year_and_keeps_to_its_span(gaps, sq
     assert "at most 3 years away" in html
     every_year = client.get("/en/countries/GT?fy=all").text
     assert "−15.50, better" in every_year  # the whole series: 2024 is the latest
+
+
+def test_a_table_of_some_indicators_and_a_country_outside_the_framework(gaps, tmp_path, sqlite_cli):
+    framework = load_framework()
+    with gaps.connect() as connection:
+        every = against_baseline(connection, framework, fiscal_years=PERIOD)
+        some = against_baseline(connection, framework, indicators={"homicide_rate"}, fiscal_years=PERIOD)
+        assert some and some == [row for row in every if row.indicator == "homicide_rate"]
+        assert against_baseline(connection, framework, indicators=set(), fiscal_years=PERIOD) == []
+    # Mexico is no country of the framework: its values are read for it alone, beside the kept ones.
+    mexico = tmp_path / "mexico.csv"
+    mexico.write_text("Country Name,Country Code,Year,Value\nMexico,MEX,2014,15.0\nMexico,MEX,2020,28.0\n")
+    result = sqlite_cli("import", "context", str(mexico), "--format", "datahub", "--indicator", "homicide_rate")
+    assert result.exit_code == 0, result.output
+    with gaps.connect() as connection:
+        (row,) = against_baseline(connection, framework, countries=["MX"], fiscal_years=PERIOD)
+        assert (row.country, row.baseline_year, row.latest_year, row.change) == ("MX", 2014, 2020, Decimal("13.0"))
+        assert {row.country for row in against_baseline(connection, framework, fiscal_years=PERIOD)} == {
+            "GT", "CR", "HN"}
+
+
+def test_pages_read_the_series_once_per_data_version_and_a_new_value_shows_after_an_import(
+        gaps, sqlite_cli, tmp_path, monkeypatch):
+    reads = []
+    real = context_module.context_points
+    monkeypatch.setattr(context_module, "context_points", lambda *a, **k: reads.append(k) or real(*a, **k))
+    client = TestClient(create_app(sqlite_cli.db_url))
+    for path in ("/en/countries/GT", "/es/countries/HN", "/en/lines/security", "/en/lines/prosperity"):
+        assert client.get(path).status_code == 200, path
+    assert len(reads) == 1, "the context series were read again for the same data"
+    assert "−8.50, better" in client.get("/en/countries/GT?fy=2016:2020").text
+    # A 2020 value for Guatemala, imported: the next page shows it.
+    newer = tmp_path / "homicide_newer.csv"
+    newer.write_text(GAPS.read_text() + "Guatemala,GTM,2020,21.0\n")
+    result = sqlite_cli("import", "context", str(newer), "--format", "datahub", "--indicator", "homicide_rate")
+    assert result.exit_code == 0, result.output
+    assert "−12.50, better" in client.get("/en/countries/GT?fy=2016:2020").text
+    assert len(reads) == 2
 
 
 # --- the real files: Guatemala's homicide rate has no value for 2015 --------------------------------------------

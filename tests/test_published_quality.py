@@ -62,6 +62,23 @@ def test_mis_decoded_text_is_found_as_well_as_replacement_characters(sqlite_cli)
     assert details and "Educaci\u00c3\u00b3n" in details[0]
 
 
+def test_a_pipeline_is_negative_only_by_a_cent_or_more(sqlite_cli):
+    """Disbursed over obligated by less than half a cent rounds to nothing; by half a cent, to a cent."""
+    assert sqlite_cli("import", "iati", str(PROBLEMS)).exit_code == 0
+    engine = create_engine(sqlite_cli.db_url)
+    overspent = "(SELECT id FROM activity WHERE iati_identifier = 'XM-QA-OVERSPENT')"
+    with engine.connect() as connection:
+        found = {}
+        for over in (4, 4_999, 5_000):
+            connection.execute(text(f"UPDATE iati_transaction SET value_micros = 100000000 + {over} "
+                                    f"WHERE type_code = '3' AND activity_id = {overspent}"))
+            found[over] = [(f.check, f.usd, f.detail) for f in published_quality(connection).findings
+                           if f.subject == "XM-QA-OVERSPENT"]
+        connection.rollback()
+    engine.dispose()
+    assert found == {4: [], 4_999: [], 5_000: [("negative_pipeline", Decimal("-0.01"), "burn rate 100%")]}
+
+
 @pytest.fixture(scope="module")
 def real(shared_portal_url):
     engine = create_engine(shared_portal_url)

@@ -8,6 +8,7 @@ table bound to a span of fiscal years, the latest value is the last inside the s
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -17,6 +18,7 @@ from stratmon.analysis.fiscal import FiscalYears
 from stratmon.framework import Framework
 from stratmon.i18n import _, format_measure
 from stratmon.store import schema
+from stratmon.store.data_version import PerDataVersion
 
 value_table = schema.context_value
 
@@ -74,26 +76,22 @@ def context_points(connection: Connection, *, indicator: str | None = None, coun
 
 
 def against_baseline(connection: Connection, framework: Framework, *, indicator: str | None = None,
-                     countries: list[str] | None = None,
+                     indicators: Collection[str] | None = None, countries: list[str] | None = None,
                      fiscal_years: FiscalYears | None = None) -> list[AgainstBaseline]:
-    """For each catalogue indicator and country: the baseline, the latest value, the change. With
-    `fiscal_years`, the latest value is the last inside that span (calendar years read as the fiscal
-    years of the same number); without it, the last stored."""
+    """For each catalogue indicator (only `indicator`, or those of `indicators`, when given) and country: the
+    baseline, the latest value, the change. With `fiscal_years`, the latest value is the last inside that
+    span (calendar years read as the fiscal years of the same number); without it, the last stored."""
     wanted = countries or [c.code for c in framework.countries]
     span = fiscal_years or FiscalYears()
     tolerance = framework.context_baseline.tolerance_years
-    specs = [spec for spec in framework.context_indicators if not indicator or spec.id == indicator]
-    # Only the wanted countries' values (sources such as OWID publish every country of the world), of the
-    # catalogue's indicators at once: one read rather than one per indicator.
-    points_of: dict[str, list[ContextPoint]] = {}
-    for point in context_points(connection, indicators=[spec.id for spec in specs], countries=wanted):
-        points_of.setdefault(point.indicator, []).append(point)
+    specs = [spec for spec in framework.context_indicators if (not indicator or spec.id == indicator)
+             and (indicators is None or spec.id in indicators)]
+    series_of = _series(connection, framework, [spec.id for spec in specs], wanted)
     results = []
     for spec in specs:
         reference = framework.baseline_year(spec)
-        points = points_of.get(spec.id, [])
         for country in wanted:
-            series = [p for p in points if p.country == country]
+            series = series_of.get((spec.id, country), [])
             if not series:
                 continue
             inside = [p for p in series if p.year in span]
@@ -114,6 +112,31 @@ def against_baseline(connection: Connection, framework: Framework, *, indicator:
                 baseline.value if baseline else None, latest.year if latest else None,
                 latest.value if latest else None, change, improved, source))
     return results
+
+
+# The catalogue's values in the framework's countries: what every page's context table shows some of.
+_STRATEGY_SERIES = PerDataVersion(size=4)
+
+
+def _series(connection: Connection, framework: Framework, indicators: list[str],
+            countries: list[str]) -> dict[tuple[str, str], list[ContextPoint]]:
+    """(indicator, country) → its stored totals, in `context_points` order. Only the countries' values are
+    read (sources such as OWID publish every country of the world); those of the framework's countries are
+    read for the whole catalogue at once and kept per data version, the others for what is asked."""
+    ours = [country.code for country in framework.countries]
+    if {code.upper() for code in countries} <= set(ours):
+        catalogue = [spec.id for spec in framework.context_indicators]
+        return _STRATEGY_SERIES.get(connection, ("context series", tuple(catalogue), tuple(ours)),
+                                    lambda: _by_series(context_points(connection, indicators=catalogue,
+                                                                      countries=ours)))
+    return _by_series(context_points(connection, indicators=indicators, countries=countries))
+
+
+def _by_series(points: list[ContextPoint]) -> dict[tuple[str, str], list[ContextPoint]]:
+    series: dict[tuple[str, str], list[ContextPoint]] = {}
+    for point in points:
+        series.setdefault((point.indicator, point.country), []).append(point)
+    return series
 
 
 def _nearest(series: list[ContextPoint], year: int, tolerance: int) -> ContextPoint | None:

@@ -110,7 +110,10 @@ def _money_checks(connection: Connection) -> list[PublishedFinding]:
         select(activity.c.iati_identifier, activity.c.reporting_org_ref, obligated, disbursed, obligations)
         .join(activity, activity.c.id == tx.c.activity_id)
         .where(func.coalesce(tx.c.currency, activity.c.default_currency) == USD, tx.c.value_micros.is_not(None))
-        .group_by(activity.c.iati_identifier, activity.c.reporting_org_ref))
+        # By the activity's key, which its transactions are stored in the order of (no sort of identifiers),
+        # and only the activities both checks can find: those that disbursed more than they obligated, in
+        # millionths (rounding to cents never turns a smaller sum into a larger one).
+        .group_by(activity.c.id).having(disbursed > obligated))
     found = []
     for identifier, publisher, obligated_micros, disbursed_micros, obligation_count in rows:
         obligated_usd, disbursed_usd = to_usd(obligated_micros or 0), to_usd(disbursed_micros or 0)

@@ -18,7 +18,8 @@ def context_table(db: Connection, site: Site, span: Span, specs: list[ContextInd
     """The catalogue indicators `specs` in `countries` (every country, in a column of its own, when
     None), their latest values inside the page's span; and the names of those not loaded."""
     lang, names, framework = language(), labels(db, site), site.framework
-    rows = against_baseline(db, framework, countries=countries, fiscal_years=span.fiscal_years) if specs else []
+    rows = against_baseline(db, framework, indicators={spec.id for spec in specs}, countries=countries,
+                            fiscal_years=span.fiscal_years) if specs else []
     wanted = {spec.id: spec for spec in specs}
     shown = [row for row in rows if row.indicator in wanted]
     last_year = span.fiscal_years.last
