@@ -15,6 +15,7 @@ from fastapi.testclient import TestClient
 from conftest import FIXTURES
 from stratmon.analysis import context as context_module
 from stratmon.analysis.context import AgainstBaseline, against_baseline, baseline_year_words, change_words
+from stratmon.analysis.context_sources import context_sources
 from stratmon.analysis.fiscal import FiscalYears
 from stratmon.framework import load_framework
 from stratmon.i18n import using_language
@@ -130,6 +131,22 @@ def test_pages_read_the_series_once_per_data_version_and_a_new_value_shows_after
     assert result.exit_code == 0, result.output
     assert "−12.50, better" in client.get("/en/countries/GT?fy=2016:2020").text
     assert len(reads) == 2
+
+
+def test_the_sources_are_counted_once_per_data_version_and_a_new_one_shows_after_an_import(gaps, sqlite_cli,
+                                                                                          tmp_path):
+    client = TestClient(create_app(sqlite_cli.db_url))
+    assert client.get("/en/data").status_code == 200
+    with gaps.connect() as connection:
+        first = context_sources(connection)
+        assert context_sources(connection) is first, "the sources were counted again for the same data"
+        assert [(s.indicator, s.countries, s.first_year, s.last_year, s.values) for s in first] == [
+            ("homicide_rate", 3, 2010, 2024, 11)]
+    mexico = tmp_path / "mexico.csv"
+    mexico.write_text("Country Name,Country Code,Year,Value\nMexico,MEX,2030,15.0\n")
+    result = sqlite_cli("import", "context", str(mexico), "--format", "datahub", "--indicator", "homicide_rate")
+    assert result.exit_code == 0, result.output
+    assert "2010–2030" in client.get("/es/data").text
 
 
 # --- the real files: Guatemala's homicide rate has no value for 2015 --------------------------------------------
