@@ -4,8 +4,10 @@ with ETags, and never shared between a signed-in person and anyone else."""
 
 from __future__ import annotations
 
+import asyncio
 import re
 from datetime import date
+from types import SimpleNamespace
 
 import httpx
 import pytest
@@ -20,6 +22,7 @@ from stratmon.store.read_memo import ReadOnlyConnection, with_read_memo
 from stratmon.store.web import add_document
 from stratmon.web.portal import activity as activity_view
 from stratmon.web.portal import data as data_view
+from stratmon.web.page_cache import PageCacheMiddleware
 from stratmon.web.portal import home as home_view
 
 from api_helpers import activity_of, bearer, token_for
@@ -339,3 +342,48 @@ def test_several_workers_see_a_write_on_the_next_request(portal_url):
         assert all(any(d["title"] == "Cache test release" for d in answer) for answer in after)
     finally:
         stop_server(process)
+
+
+def test_those_waiting_for_an_answer_get_it_once_kept_not_once_its_first_client_has_read_it(sqlite_cli):
+    """The request that makes an answer keeps it, then sends it; a client reading it slowly holds up no one."""
+    engine = get_engine(sqlite_cli.db_url)
+    made, go_on, unread = [], asyncio.Event(), asyncio.Event()
+
+    async def route(scope, receive, send):
+        made.append(scope["path"])
+        await go_on.wait()
+        await send({"type": "http.response.start", "status": 200, "headers": [(b"content-type", b"text/plain")]})
+        await send({"type": "http.response.body", "body": b"the answer"})
+
+    async def receive():
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    async def slow_reader(message):
+        await unread.wait()  # reads nothing until the test lets it
+
+    def request() -> dict:
+        return {"type": "http", "method": "GET", "path": "/en/", "query_string": b"", "headers": [],
+                "app": SimpleNamespace(state=SimpleNamespace(site=SimpleNamespace(engine=engine)))}
+
+    async def run():
+        cache = PageCacheMiddleware(route, max_bytes=1 << 20)
+        first = asyncio.create_task(cache(request(), receive, slow_reader))
+        while not made:
+            await asyncio.sleep(0.005)
+        got = []
+
+        async def reader(message):
+            got.append(message)
+
+        waiting = asyncio.create_task(cache(request(), receive, reader))
+        await asyncio.sleep(0.05)  # it waits for the answer the first request is making
+        go_on.set()
+        await asyncio.wait_for(waiting, timeout=5)
+        unread.set()
+        await first
+        return got
+
+    got = asyncio.run(run())
+    engine.dispose()
+    assert made == ["/en/"], "the answer was made twice"
+    assert got[0]["status"] == 200 and b"".join(m.get("body", b"") for m in got[1:]) == b"the answer"

@@ -1,6 +1,6 @@
 """Computing slots (web/computing.py): at most a few public answers are made at once, the rest wait their
-turn; answers sent from the page cache, signed-in requests, costly ones and static files take no slot, and
-a slot is free again as soon as its answer starts to go out, or when the request fails."""
+turn, for a while; answers sent from the page cache, signed-in requests, costly ones and static files take no
+slot, and a slot is free again as soon as its answer starts to go out, or when the request fails."""
 
 from __future__ import annotations
 
@@ -59,7 +59,7 @@ def _client(app) -> httpx.AsyncClient:
 def test_at_most_the_slots_make_public_answers_at_once_and_every_request_is_answered():
     async def run():
         inner = Recorder()
-        async with _client(ComputingSlotsMiddleware(inner, limit=2)) as client:
+        async with _client(ComputingSlotsMiddleware(inner, limit=2, patience=60)) as client:
             answers = await asyncio.gather(*(client.get(PUBLIC) for _ in range(12)))
         return inner, answers
 
@@ -69,13 +69,15 @@ def test_at_most_the_slots_make_public_answers_at_once_and_every_request_is_answ
 
 
 @pytest.mark.parametrize("request_kind", ["signed in by cookie", "signed in by token", "costly export",
-                                          "table download", "static file", "a write", "the workspace"])
+                                          "table download", "table download, its name encoded", "static file",
+                                          "a write", "the workspace"])
 def test_requests_the_cache_does_not_keep_or_costly_ones_take_no_slot(request_kind):
     method, path, headers = {
         "signed in by cookie": ("GET", PUBLIC, {"cookie": f"{SESSION_COOKIE}=x"}),
         "signed in by token": ("GET", "/api/v1/activities", {"authorization": "Bearer x"}),
         "costly export": ("GET", "/en/activities.xml", {}),
         "table download": ("GET", "/en/activities?download=activities&format=csv", {}),
+        "table download, its name encoded": ("GET", "/en/data?%64ownload=imports&format=xlsx", {}),
         "static file": ("GET", "/static/style.css", {}),
         "a write": ("POST", "/en/workspace/sign-in", {}),
         "the workspace": ("GET", "/en/workspace/", {}),
@@ -83,7 +85,7 @@ def test_requests_the_cache_does_not_keep_or_costly_ones_take_no_slot(request_ki
 
     async def run():
         inner = Recorder()
-        slots = ComputingSlotsMiddleware(inner, limit=1)
+        slots = ComputingSlotsMiddleware(inner, limit=1, patience=60)
         async with _client(slots) as client:
             inner.hold = True
             holder = asyncio.create_task(client.get(PUBLIC))
@@ -101,7 +103,7 @@ def test_requests_the_cache_does_not_keep_or_costly_ones_take_no_slot(request_ki
 def test_a_slot_is_free_once_the_answer_starts_going_out():
     async def run():
         inner = Recorder()
-        slots = ComputingSlotsMiddleware(inner, limit=1)
+        slots = ComputingSlotsMiddleware(inner, limit=1, patience=60)
         async with _client(slots) as client:
             inner.hold_body = True
             # httpx's ASGI transport waits for the whole body: run the slow reader's request beside.
@@ -126,7 +128,7 @@ async def _until(condition) -> None:
 def test_a_failed_request_frees_its_slot():
     async def run():
         inner = Recorder()
-        slots = ComputingSlotsMiddleware(inner, limit=1)
+        slots = ComputingSlotsMiddleware(inner, limit=1, patience=60)
         async with _client(slots) as client:
             inner.fail = True
             failed = await client.get(PUBLIC)
@@ -136,6 +138,26 @@ def test_a_failed_request_frees_its_slot():
 
     failed, answer = asyncio.run(run())
     assert failed.status_code == 500 and answer.status_code == 200
+
+
+def test_a_request_that_waited_its_patience_out_is_made_without_a_slot():
+    async def run():
+        inner = Recorder()
+        slots = ComputingSlotsMiddleware(inner, limit=1, patience=0.05)
+        async with _client(slots) as client:
+            inner.hold = True
+            slow = asyncio.create_task(client.get(PUBLIC))
+            await inner.entered.wait()
+            inner.hold = False
+            answer = await asyncio.wait_for(client.get("/en/"), timeout=5)  # while the slow one holds the slot
+            inner.go_on.set()
+            await slow
+            await asyncio.wait_for(slots.slots.acquire(), timeout=5)  # the one slot, free again, and only it
+            assert slots.slots.locked() and slots.waiting == 0
+        return answer, inner
+
+    answer, inner = asyncio.run(run())
+    assert answer.status_code == 200 and inner.most_at_once == 2
 
 
 def _computing_slots(app) -> ComputingSlotsMiddleware:
@@ -154,12 +176,13 @@ def test_answers_from_the_page_cache_take_no_slot(cli, monkeypatch):
         async with _client(app) as client:
             assert (await client.get("/en/")).status_code == 200  # now kept
             slots = _computing_slots(app)
+            slots.patience = 60
             for _ in range(slots.limit):
                 await slots.slots.acquire()
             cached = await asyncio.wait_for(client.get("/en/"), timeout=5)
             waiting = asyncio.create_task(client.get("/en/lines"))
-            await asyncio.sleep(0.3)
-            assert not waiting.done(), "a page made while every slot was taken"
+            await asyncio.wait_for(_until(lambda: slots.waiting == 1), timeout=30)
+            assert not waiting.done()
             slots.slots.release()
             made = await asyncio.wait_for(waiting, timeout=30)
         return cached, made
@@ -168,18 +191,19 @@ def test_answers_from_the_page_cache_take_no_slot(cli, monkeypatch):
     assert cached.status_code == 200 and made.status_code == 200
 
 
-def test_the_slots_are_one_per_core_at_least_two_or_as_set(monkeypatch):
+def test_the_slots_are_one_per_usable_cpu_at_least_two_or_as_set(monkeypatch):
     monkeypatch.delenv("STRATMON_COMPUTING_SLOTS", raising=False)
-    monkeypatch.setattr(config.os, "cpu_count", lambda: 1)
+    monkeypatch.setattr(config.os, "cpu_count", lambda: 64)  # the host's: not what this process may use
+    monkeypatch.setattr(config.os, "sched_getaffinity", lambda _pid: {0})
     assert config.computing_slots() == 2
-    monkeypatch.setattr(config.os, "cpu_count", lambda: 8)
+    monkeypatch.setattr(config.os, "sched_getaffinity", lambda _pid: set(range(8)))
     assert config.computing_slots() == 8
     monkeypatch.setenv("STRATMON_COMPUTING_SLOTS", "3")
     assert config.computing_slots() == 3
     assert ComputingSlotsMiddleware(Recorder(), limit=1000).limit == MAX_REQUESTS_AT_WORK
-    for wrong in ("0", "two", "-1"):
+    for wrong in ("0", "two", "-1", "\u00b2"):
         monkeypatch.setenv("STRATMON_COMPUTING_SLOTS", wrong)
-        with pytest.raises(ValueError, match="STRATMON_COMPUTING_SLOTS"):
+        with pytest.raises(config.SettingError, match="STRATMON_COMPUTING_SLOTS"):
             config.computing_slots()
 
 

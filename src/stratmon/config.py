@@ -13,6 +13,10 @@ from stratmon.i18n import _
 DEFAULT_DB_URL = "sqlite:///stratmon.db"
 
 
+class SettingError(ValueError):
+    """A setting of the environment that cannot be used as it is."""
+
+
 def database_url(explicit: str | None = None) -> str:
     """The database URL: `--db`, else `$STRATMON_DB`, else the embedded SQLite file."""
     return explicit or os.environ.get("STRATMON_DB") or DEFAULT_DB_URL
@@ -28,7 +32,7 @@ def trusted_proxies() -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ..
             try:
                 networks.append(ipaddress.ip_network(entry.strip(), strict=False))
             except ValueError:
-                raise ValueError(_("STRATMON_TRUSTED_PROXIES: {entry} is not an IP address or network").format(
+                raise SettingError(_("STRATMON_TRUSTED_PROXIES: {entry} is not an IP address or network").format(
                     entry=repr(entry.strip()))) from None
     return tuple(networks)
 
@@ -42,15 +46,19 @@ def secret_key() -> bytes:
 
 
 def computing_slots() -> int:
-    """How many public answers a web worker makes at once (`$STRATMON_COMPUTING_SLOTS`), else one per
-    CPU core and at least two (web/computing.py says why so few)."""
+    """How many public answers a web worker makes at once (`$STRATMON_COMPUTING_SLOTS`), else one per CPU
+    this process may run on, at least two (web/computing.py says why so few; admission caps them at 15)."""
     text = os.environ.get("STRATMON_COMPUTING_SLOTS", "").strip()
     if text:
-        if not text.isdigit() or int(text) < 1:
-            raise ValueError(_("STRATMON_COMPUTING_SLOTS: {value} is not a whole number of at least 1").format(
+        if not text.isdecimal() or int(text) < 1:
+            raise SettingError(_("STRATMON_COMPUTING_SLOTS: {value} is not a whole number of at least 1").format(
                 value=repr(text)))
         return int(text)
-    return max(2, os.cpu_count() or 1)
+    try:
+        usable = len(os.sched_getaffinity(0))  # a container's or taskset's share, not the host's CPUs
+    except AttributeError:  # not on every system
+        usable = os.cpu_count() or 1
+    return max(2, usable)
 
 
 def framework_name() -> str | None:

@@ -124,7 +124,7 @@ def _series(connection: Connection, framework: Framework, indicators: list[str],
     read (sources such as OWID publish every country of the world); those of the framework's countries are
     read for the whole catalogue at once and kept per data version, the others for what is asked."""
     ours = [country.code for country in framework.countries]
-    if {code.upper() for code in countries} <= set(ours):
+    if set(countries) <= set(ours):
         catalogue = [spec.id for spec in framework.context_indicators]
         return _STRATEGY_SERIES.get(connection, ("context series", tuple(catalogue), tuple(ours)),
                                     lambda: _by_series(context_points(connection, indicators=catalogue,

@@ -11,7 +11,7 @@ import typer
 from rich.markup import escape
 
 from stratmon.cli.common import DbOption, UserError, console, errors, handles_errors, ready_engine
-from stratmon.config import computing_slots, database_url, trusted_proxies
+from stratmon.config import SettingError, computing_slots, database_url, trusted_proxies
 from stratmon.i18n import N_, _
 
 # Heavy modules are imported when a command runs, so that `stratmon` starts fast.
@@ -40,7 +40,7 @@ def serve(
     try:  # checked here, once, rather than by each worker as it starts
         trusted_proxies()
         computing_slots()
-    except ValueError as exc:
+    except SettingError as exc:
         raise UserError(str(exc)) from None
     if workers > 1 and is_sqlite(engine):
         errors.print(_("note: several workers on SQLite share one database file; writes queue one at a time "

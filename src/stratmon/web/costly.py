@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import re
 from collections import Counter
+from urllib.parse import parse_qsl
 
 from starlette.requests import Request
 
@@ -30,8 +31,11 @@ def is_costly(scope) -> bool:
     """An IATI XML export, or one of a page's tables as a file (`?download=`)."""
     if scope.get("method") not in ("GET", "HEAD"):
         return False
-    query = scope.get("query_string", b"")
-    return bool(_COSTLY_PATH.fullmatch(scope.get("path", ""))) or query.startswith(b"download=") or b"&download=" in query
+    if _COSTLY_PATH.fullmatch(scope.get("path", "")):
+        return True
+    # Read as the routes read it (`%64ownload=` is `download=` to them), any value counting.
+    query = scope.get("query_string", b"").decode("latin-1")
+    return any(name == "download" for name, _value in parse_qsl(query, keep_blank_values=True))
 
 
 def scope_language(scope) -> str:

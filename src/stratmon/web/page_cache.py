@@ -264,6 +264,8 @@ class PageCacheMiddleware:
                 digest = hashlib.blake2b(body, digest_size=16).hexdigest()
                 entry = Entry(headers, body, f'"{digest}"'.encode())
                 self.store.put(version, key, entry)
+                if key in self.making:
+                    self.making[key].set()  # those waiting take it now, not once this client has read it
                 await _send_entry(entry, scope, send)
 
         await self.app(scope, receive, capture)

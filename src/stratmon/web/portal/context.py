@@ -21,7 +21,6 @@ def context_table(db: Connection, site: Site, span: Span, specs: list[ContextInd
     rows = against_baseline(db, framework, indicators={spec.id for spec in specs}, countries=countries,
                             fiscal_years=span.fiscal_years) if specs else []
     wanted = {spec.id: spec for spec in specs}
-    shown = [row for row in rows if row.indicator in wanted]
     last_year = span.fiscal_years.last
     title = (_("Context indicators against their baseline, latest values up to {year}").format(year=last_year)
              if last_year is not None else _("Context indicators against their baseline year"))
@@ -35,7 +34,7 @@ def context_table(db: Connection, site: Site, span: Span, specs: list[ContextInd
          "country": names.recipient(row.country), "baseline_year": baseline_year_words(row), "baseline": row.baseline,
          "latest_year": str(row.latest_year) if row.latest_year else None, "latest": row.latest,
          "change": change_words(row), "source": row.source}
-        for row in shown],
+        for row in rows],
         note=baseline_note(last_year, framework.context_baseline.tolerance_years))
-    loaded = {row.indicator for row in shown}
+    loaded = {row.indicator for row in rows}
     return table, [spec.name.get(lang) for spec in specs if spec.id not in loaded]
