@@ -84,40 +84,35 @@ def test_requests_the_cache_does_not_keep_or_costly_ones_take_no_slot(request_ki
     }[request_kind]
 
     async def run():
-        inner = Recorder()
-        slots = ComputingSlotsMiddleware(inner, limit=1, patience=60)
-        async with _client(slots) as client:
-            inner.hold = True
-            holder = asyncio.create_task(client.get(PUBLIC))
-            await inner.entered.wait()
-            inner.hold = False
-            # The only slot is taken: this request still goes through at once.
-            answer = await asyncio.wait_for(client.request(method, path, headers=headers), timeout=5)
-            inner.go_on.set()
-            await holder
-        return answer
+        slots = ComputingSlotsMiddleware(Recorder(), limit=1, patience=60)
+        # The only slot is taken: this request still goes through at once.
+        return await _beside_a_slow_request(slots, lambda client: client.request(method, path, headers=headers))
 
     assert asyncio.run(run()).status_code == 200
 
 
-def test_a_slot_is_free_once_the_answer_starts_going_out():
-    async def run():
-        inner = Recorder()
-        slots = ComputingSlotsMiddleware(inner, limit=1, patience=60)
-        async with _client(slots) as client:
-            inner.hold_body = True
-            # httpx's ASGI transport waits for the whole body: run the slow reader's request beside.
-            slow = asyncio.create_task(client.get(PUBLIC))
-            await inner.entered.wait()
+async def _beside_a_slow_request(slots: ComputingSlotsMiddleware, ask, *, slow_in_body: bool = False):
+    """What `ask(client)` gets while a public request holds the only slot: its route still at work, or, with
+    `slow_in_body`, its answer started and its body not yet sent."""
+    inner = slots.app
+    async with _client(slots) as client:
+        inner.hold, inner.hold_body = not slow_in_body, slow_in_body
+        # httpx's ASGI transport waits for the whole answer: the slow request runs beside.
+        slow = asyncio.create_task(client.get(PUBLIC))
+        await inner.entered.wait()
+        if slow_in_body:
             await asyncio.wait_for(_until(lambda: not slots.slots.locked()), timeout=5)  # its answer started
-            inner.hold_body = False
-            answer = await asyncio.wait_for(client.get("/en/"), timeout=5)
-            inner.go_on.set()
-            await slow
-        return answer, inner
+        inner.hold = inner.hold_body = False
+        answer = await asyncio.wait_for(ask(client), timeout=5)
+        inner.go_on.set()
+        await slow
+    return answer
 
-    answer, inner = asyncio.run(run())
-    assert answer.status_code == 200 and inner.most_at_once == 2
+
+def test_a_slot_is_free_once_the_answer_starts_going_out():
+    slots = ComputingSlotsMiddleware(Recorder(), limit=1, patience=60)
+    answer = asyncio.run(_beside_a_slow_request(slots, lambda client: client.get("/en/"), slow_in_body=True))
+    assert answer.status_code == 200 and slots.app.most_at_once == 2
 
 
 async def _until(condition) -> None:
@@ -141,23 +136,16 @@ def test_a_failed_request_frees_its_slot():
 
 
 def test_a_request_that_waited_its_patience_out_is_made_without_a_slot():
-    async def run():
-        inner = Recorder()
-        slots = ComputingSlotsMiddleware(inner, limit=1, patience=0.05)
-        async with _client(slots) as client:
-            inner.hold = True
-            slow = asyncio.create_task(client.get(PUBLIC))
-            await inner.entered.wait()
-            inner.hold = False
-            answer = await asyncio.wait_for(client.get("/en/"), timeout=5)  # while the slow one holds the slot
-            inner.go_on.set()
-            await slow
-            await asyncio.wait_for(slots.slots.acquire(), timeout=5)  # the one slot, free again, and only it
-            assert slots.slots.locked() and slots.waiting == 0
-        return answer, inner
+    slots = ComputingSlotsMiddleware(Recorder(), limit=1, patience=0.05)
 
-    answer, inner = asyncio.run(run())
-    assert answer.status_code == 200 and inner.most_at_once == 2
+    async def run():
+        answer = await _beside_a_slow_request(slots, lambda client: client.get("/en/"))
+        await asyncio.wait_for(slots.slots.acquire(), timeout=5)  # the one slot, free again, and only it
+        assert slots.slots.locked() and slots.waiting == 0
+        return answer
+
+    answer = asyncio.run(run())
+    assert answer.status_code == 200 and slots.app.most_at_once == 2
 
 
 def _computing_slots(app) -> ComputingSlotsMiddleware:
