@@ -34,9 +34,11 @@ def indicators(request: Request, db: Db) -> m.IndicatorsOut:
     names = labels(db, request)
     performance = registry(db)
     counts = indicator_status_counts(iptt(db, framework, lang), [i.code for i in performance])
-    context = []
+    context, rows_of = [], {}
+    for row in against_baseline(db, framework):  # every indicator in one reading, each in the catalogue's order
+        rows_of.setdefault(row.indicator, []).append(row)
     for spec in framework.context_indicators:
-        rows = against_baseline(db, framework, indicator=spec.id)
+        rows = rows_of.get(spec.id, [])
         context.append(m.ContextIndicatorStatus(
             code=spec.id, name=spec.name.get(lang), unit=spec.unit.get(lang), line=spec.line,
             direction=spec.direction, baseline_year=framework.baseline_year(spec),
