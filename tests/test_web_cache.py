@@ -6,6 +6,9 @@ from __future__ import annotations
 
 import asyncio
 import re
+import threading
+import time
+from collections.abc import Callable
 from datetime import date
 from types import SimpleNamespace
 
@@ -100,6 +103,89 @@ def test_values_are_kept_per_data_version_and_an_older_versions_dropped(engine):
                                 "VALUES ('release', 'en', 'moves it', '2020-01-01', 'test', '2020-01-01 00:00:00')"))
     assert value("a") == "a3" and len(kept._kept) == 1, "the older version's values are still kept"
     assert value("a") == "a3"
+
+
+def _asked_beside_a_slow_computation(engine, kept: PerDataVersion, slow: Callable[[], str],
+                                     then: Callable[[], str]) -> tuple[list, list]:
+    """Ask `kept` for one key from two threads: the first computes it with `slow`, which waits to be let go;
+    the second asks once the first is computing, with `then`. Returns each thread's answer (or exception),
+    in that order, once the second waits and the first has been let go."""
+    computing, let_go = threading.Event(), threading.Event()
+    answers: list = [None, None]
+
+    def first() -> str:
+        computing.set()
+        assert let_go.wait(10)
+        return slow()
+
+    def ask(place: int, make: Callable[[], str]) -> None:
+        try:
+            with engine.connect() as connection:
+                answers[place] = kept.get(connection, "key", make)
+        except Exception as exc:  # noqa: BLE001 - the test looks at it
+            answers[place] = exc
+
+    threads = [threading.Thread(target=ask, args=(0, first))]
+    threads[0].start()
+    assert computing.wait(10)
+    threads.append(threading.Thread(target=ask, args=(1, then)))
+    threads[1].start()
+    deadline = time.monotonic() + 10
+    while kept.waiting != 1:
+        assert time.monotonic() < deadline, "the second caller never waited for the first"
+        time.sleep(0.005)
+    let_go.set()
+    for thread in threads:
+        thread.join(10)
+    return answers
+
+
+def test_a_value_asked_while_another_thread_computes_it_is_computed_once(engine):
+    kept = PerDataVersion()
+    made = []
+    answers = _asked_beside_a_slow_computation(engine, kept, lambda: made.append(1) or "first's",
+                                               lambda: made.append(2) or "second's")
+    assert answers == ["first's", "first's"] and made == [1]
+    assert kept.waiting == 0 and not kept._making
+
+
+def test_a_value_whose_computation_failed_is_computed_by_one_that_waited(engine):
+    kept = PerDataVersion()
+
+    def fails() -> str:
+        raise RuntimeError("the first failed")
+
+    first, second = _asked_beside_a_slow_computation(engine, kept, fails, lambda: "second's")
+    assert isinstance(first, RuntimeError) and second == "second's"
+    with engine.connect() as connection:
+        assert kept.get(connection, "key", lambda: "again") == "second's", "the waiter's answer was not kept"
+
+
+def test_a_caller_waits_for_another_threads_computation_only_so_long(engine):
+    kept = PerDataVersion(patience=0.01)
+    let_go = threading.Event()
+    started = threading.Event()
+
+    def slow() -> str:
+        started.set()
+        assert let_go.wait(10)
+        return "slow"
+
+    def ask() -> None:
+        with engine.connect() as connection:
+            kept.get(connection, "key", slow)
+
+    thread = threading.Thread(target=ask)
+    thread.start()
+    try:
+        assert started.wait(10)
+        with engine.connect() as connection:
+            assert kept.get(connection, "key", lambda: "own") == "own"
+    finally:
+        let_go.set()
+        thread.join(10)
+    with engine.connect() as connection:
+        assert kept.get(connection, "key", lambda: "again") == "slow"
 
 
 # ------------------------------------------------------------------------ a small portal on both engines

@@ -78,23 +78,52 @@ class PerDataVersion:
     version: the next request, which reads the newer version, computes it again.
     At most `size` values are kept, of one version per database (keeping a new version's first value drops
     the older version's); a database without a version keeps none. The values are shared by every caller and
-    thread: they must not be changed."""
+    thread: they must not be changed.
 
-    def __init__(self, size: int = 16) -> None:
+    A value is computed by one thread at a time: a thread that asks for what another is computing (two pages
+    that share it, first asked together after an import) waits for that answer, up to `patience` seconds,
+    rather than spend a core on the same work; if the other thread fails, one of those waiting computes it."""
+
+    def __init__(self, size: int = 16, *, patience: float = 15.0) -> None:
         self.size = size
+        self.patience = patience
         self._kept: OrderedDict[tuple, object] = OrderedDict()
+        self._making: dict[tuple, _Making] = {}
         self._lock = threading.Lock()
+
+    @property
+    def waiting(self) -> int:
+        """How many callers are waiting for a value another thread is computing."""
+        with self._lock:
+            return sum(making.waiting for making in self._making.values())
 
     def get(self, connection: Connection, key: Hashable, make: Callable[[], T]) -> T:
         version = read_data_version(connection)
         if version is None:
             return make()
         full = (connection.engine.url.render_as_string(hide_password=False), version, key)
-        with self._lock:
-            if full in self._kept:
-                self._kept.move_to_end(full)
-                return self._kept[full]  # type: ignore[return-value]
-        value = make()
+        while True:
+            with self._lock:
+                if full in self._kept:
+                    self._kept.move_to_end(full)
+                    return self._kept[full]  # type: ignore[return-value]
+                making = self._making.get(full)
+                if making is None:
+                    mine = self._making[full] = _Making()
+                    break
+                making.waiting += 1
+            finished = making.done.wait(self.patience)
+            with self._lock:
+                making.waiting -= 1
+            if not finished:
+                return make()  # slower than a caller should wait: computed here too, and not kept
+        try:
+            value = make()
+        except BaseException:
+            with self._lock:
+                del self._making[full]
+            mine.done.set()  # those waiting look again, and one of them computes it
+            raise
         with self._lock:
             # This database's other versions' values are dropped rather than left to age out (a request still
             # reading an older snapshot computes its own again).
@@ -103,4 +132,16 @@ class PerDataVersion:
             self._kept[full] = value
             while len(self._kept) > self.size:
                 self._kept.popitem(last=False)
+            del self._making[full]
+        mine.done.set()
         return value
+
+
+class _Making:
+    """A value one thread is computing, and how many others wait for it."""
+
+    __slots__ = ("done", "waiting")
+
+    def __init__(self) -> None:
+        self.done = threading.Event()
+        self.waiting = 0
