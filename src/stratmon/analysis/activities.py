@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import Connection, Select, Table, and_, bindparam, case, exists, func, or_, select
+from sqlalchemy import Connection, Select, Table, and_, bindparam, case, exists, func, or_, select, union
 
 from stratmon.analysis.activity_titles import Narrative, in_language, narratives_of, shown_title, shown_titles, \
     title_matches
@@ -118,17 +118,22 @@ def _money_rows(query: ActivityFilter):
     o_units, o_rest = exact_sum(obligated)
     return (select(table.c.activity_id, d_units.label("d_units"), d_rest.label("d_rest"),
                    o_units.label("o_units"), o_rest.label("o_rest"))
-            .where(*conditions).group_by(table.c.activity_id).subquery("money"))
+            .where(*conditions).group_by(table.c.activity_id))
 
 
-def _without_money_in(activity, geography: Geography):
-    """An activity with no transaction parts at all whose own recipients include one of the geography's."""
-    split, recipient = schema.transaction_split, schema.recipient
+def _own_recipient_in(geography: Geography) -> tuple:
+    """Conditions on a recipient row: an activity's own (not a transaction's), and one of `geography`'s places."""
+    recipient = schema.recipient
     regions = [key.removeprefix("region-") for key in sorted(geography.regions)]
-    names_one = exists().where(recipient.c.activity_id == activity.c.id, recipient.c.transaction_id.is_(None),
-                               or_(and_(recipient.c.kind == "country", recipient.c.code.in_(sorted(geography.countries))),
-                                   and_(recipient.c.kind == "region", recipient.c.code.in_(regions))))
-    return and_(~exists().where(split.c.activity_id == activity.c.id), names_one)
+    return (recipient.c.transaction_id.is_(None),
+            or_(and_(recipient.c.kind == "country", recipient.c.code.in_(sorted(geography.countries))),
+                and_(recipient.c.kind == "region", recipient.c.code.in_(regions))))
+
+
+def _without_money(activity_id):
+    """The activity `activity_id` has no transaction parts at all."""
+    split = schema.transaction_split
+    return ~exists().where(split.c.activity_id == activity_id)
 
 
 def _date_of(types: tuple[str, ...], name: str):
@@ -162,11 +167,28 @@ def search_activities(connection: Connection, query: ActivityFilter) -> Activity
         conditions.append(or_(func.lower(activity.c.title).like(pattern, escape="\\"),
                               func.lower(activity.c.iati_identifier).like(pattern, escape="\\"),
                               title_matches(activity, pattern)))
-    if query.geography is not None and not query.by_money_rows:
-        conditions.append(or_(money.c.activity_id.is_not(None), _without_money_in(activity, query.geography)))
+    # A geography without a filter on money rows lists its money's activities, and those with no money at all
+    # that name one of its places themselves. With no other filter, they are found from both ends (a union):
+    # asking it of every stored activity was half the list's time with the whole U.S. publication. With one,
+    # the activities it picks are asked (on PostgreSQL, a tenth quicker than the union).
+    listed = None
+    if query.geography is not None and not query.by_money_rows and not conditions:
+        money = money.cte("money")
+        listed = union(select(money.c.activity_id), select(schema.recipient.c.activity_id).where(
+            *_own_recipient_in(query.geography), _without_money(schema.recipient.c.activity_id))).subquery("listed")
+    else:
+        money = money.subquery("money")
+        if query.geography is not None and not query.by_money_rows:
+            names_one = exists().where(schema.recipient.c.activity_id == activity.c.id,
+                                       *_own_recipient_in(query.geography))
+            conditions.append(or_(money.c.activity_id.is_not(None), and_(_without_money(activity.c.id), names_one)))
     disbursed = func.coalesce(money.c.d_units, 0) * 1_000_000 + func.coalesce(money.c.d_rest, 0)
     obligated = func.coalesce(money.c.o_units, 0) * 1_000_000 + func.coalesce(money.c.o_rest, 0)
-    joined = activity.join(money, money.c.activity_id == activity.c.id, isouter=not query.by_money_rows)
+    if listed is not None:
+        joined = activity.join(listed, listed.c.activity_id == activity.c.id) \
+            .join(money, money.c.activity_id == activity.c.id, isouter=True)
+    else:
+        joined = activity.join(money, money.c.activity_id == activity.c.id, isouter=not query.by_money_rows)
     sort = query.sort.removeprefix("-")
     if sort == "start":
         start = _date_of(_START_DATE_TYPES, "start")
@@ -184,19 +206,16 @@ def search_activities(connection: Connection, query: ActivityFilter) -> Activity
                money.c.o_units, money.c.o_rest, func.count().over().label("total"))
         .select_from(joined).where(*conditions).order_by(*order)
         .limit(query.per_page).offset((query.page - 1) * query.per_page)).all()
-    total = chosen[0].total if chosen else _count(connection, query, money, conditions)
+    total = chosen[0].total if chosen else _count(connection, query, joined, conditions)
     return ActivityPage(_summaries(connection, chosen, query.lang), total, query.page, query.per_page)
 
 
-def _count(connection: Connection, query: ActivityFilter, money, conditions: list) -> int:
-    """How many activities match (for a page past the last one, which has no row to say it)."""
-    activity = schema.activity
-    # The money join only filters when the filter is on money rows: the count needs it only then, or
-    # for the geography (it is most of the query's time).
-    if query.by_money_rows or query.geography is not None:
-        counted = activity.join(money, money.c.activity_id == activity.c.id, isouter=not query.by_money_rows)
-    else:
-        counted = activity
+def _count(connection: Connection, query: ActivityFilter, joined, conditions: list) -> int:
+    """How many activities match (for a page past the last one, which has no row to say it), where the page
+    was asked of `joined`."""
+    # The money join only filters when the filter is on money rows or a geography: without either, the
+    # activities alone (the join is most of the query's time).
+    counted = joined if query.by_money_rows or query.geography is not None else schema.activity
     return connection.execute(select(func.count()).select_from(counted).where(*conditions)).scalar_one()
 
 
