@@ -158,4 +158,18 @@ def test_the_portal_and_the_api_show_the_strategy_money_and_count_the_rest_apart
         assert "GEO-GUATEMALA" in page and "GEO-PLANNED" in page and "GEO-HONDURAS-COLOMBIA" in page
         data_page = client.get("/en/data?fy=all").text
         assert "Outside the Strategy" in data_page and "42,000,000.00" in data_page
+        # The Strategy's list: its money's activities, and those with none that name one of its places (each
+        # once, however many), on every page, and counted on a page past the last.
+        listed = client.get("/api/v1/activities?per_page=3").json()
+        identifiers = [item["identifier"] for item in listed["items"]]
+        for page in range(2, listed["pages"] + 1):
+            identifiers += [item["identifier"] for item in
+                            client.get(f"/api/v1/activities?per_page=3&page={page}").json()["items"]]
+        assert sorted(identifiers) == [f"US-GOV-1-GEO-{name}" for name in (
+            "BORDER", "CENTRAL-AMERICA", "HONDURAS-COLOMBIA", "PLANNED", "PLANNED-TWO-COUNTRIES")] + \
+            ["US-GOV-11-GEO-GUATEMALA"]
+        assert listed["total"] == len(identifiers) == 6
+        past = client.get("/api/v1/activities?per_page=3&page=9").json()
+        assert past["items"] == [] and past["total"] == 6
+        assert client.get("/api/v1/activities?per_page=3&page=9&sort=-start").json()["total"] == 6
     assert strategy_total == D("2550000.81")

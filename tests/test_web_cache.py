@@ -125,10 +125,10 @@ def _asked_beside_a_slow_computation(engine, kept: PerDataVersion, slow: Callabl
         except Exception as exc:  # noqa: BLE001 - the test looks at it
             answers[place] = exc
 
-    threads = [threading.Thread(target=ask, args=(0, first))]
+    threads = [threading.Thread(target=ask, args=(0, first), daemon=True)]
     threads[0].start()
     assert computing.wait(10)
-    threads.append(threading.Thread(target=ask, args=(1, then)))
+    threads.append(threading.Thread(target=ask, args=(1, then), daemon=True))
     threads[1].start()
     deadline = time.monotonic() + 10
     while kept.waiting != 1:
@@ -162,7 +162,7 @@ def test_a_value_whose_computation_failed_is_computed_by_one_that_waited(engine)
 
 
 def test_a_caller_waits_for_another_threads_computation_only_so_long(engine):
-    kept = PerDataVersion(patience=0.01)
+    kept = PerDataVersion(patience=0.2)
     let_go = threading.Event()
     started = threading.Event()
 
@@ -175,17 +175,62 @@ def test_a_caller_waits_for_another_threads_computation_only_so_long(engine):
         with engine.connect() as connection:
             kept.get(connection, "key", slow)
 
-    thread = threading.Thread(target=ask)
+    thread = threading.Thread(target=ask, daemon=True)
     thread.start()
     try:
         assert started.wait(10)
         with engine.connect() as connection:
+            began = time.monotonic()
             assert kept.get(connection, "key", lambda: "own") == "own"
+            assert time.monotonic() - began >= 0.2, "it did not wait for the other thread"
+            assert kept.get(connection, "key", lambda: "third") == "third", "a value made while waiting was kept"
     finally:
         let_go.set()
         thread.join(10)
     with engine.connect() as connection:
         assert kept.get(connection, "key", lambda: "again") == "slow"
+
+
+def test_a_value_asked_again_while_being_made_is_made_without_waiting(engine):
+    kept = PerDataVersion(patience=5)
+
+    def value(make) -> str:
+        with engine.connect() as connection:
+            return kept.get(connection, "key", make)
+
+    began = time.monotonic()
+    assert value(lambda: "outer, " + value(lambda: "inner")) == "outer, inner"
+    assert time.monotonic() - began < 5, "the thread waited on itself"
+
+
+def test_a_value_of_an_older_version_made_last_leaves_the_newer_kept(engine):
+    kept = PerDataVersion()
+    computing, let_go = threading.Event(), threading.Event()
+
+    def older() -> str:
+        computing.set()
+        assert let_go.wait(10)
+        return "older"
+
+    def ask() -> None:
+        with engine.connect() as connection:
+            kept.get(connection, "key", older)
+
+    thread = threading.Thread(target=ask, daemon=True)
+    thread.start()
+    try:
+        assert computing.wait(10)
+        with engine.begin() as connection:
+            connection.execute(text("INSERT INTO document (kind, lang, title, published_on, created_by, created_at) "
+                                    "VALUES ('release', 'en', 'moves it', '2020-01-01', 'test', "
+                                    "'2020-01-01 00:00:00')"))
+        with engine.connect() as connection:
+            assert kept.get(connection, "key", lambda: "newer") == "newer"
+    finally:
+        let_go.set()
+        thread.join(10)
+    with engine.connect() as connection:
+        assert kept.get(connection, "key", lambda: "again") == "newer", "the older version's value replaced it"
 
 
 # ------------------------------------------------------------------------ a small portal on both engines

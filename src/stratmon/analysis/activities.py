@@ -189,6 +189,7 @@ def search_activities(connection: Connection, query: ActivityFilter) -> Activity
             .join(money, money.c.activity_id == activity.c.id, isouter=True)
     else:
         joined = activity.join(money, money.c.activity_id == activity.c.id, isouter=not query.by_money_rows)
+    matched = joined  # what the count of a page past the last needs: no sort key
     sort = query.sort.removeprefix("-")
     if sort == "start":
         start = _date_of(_START_DATE_TYPES, "start")
@@ -206,7 +207,7 @@ def search_activities(connection: Connection, query: ActivityFilter) -> Activity
                money.c.o_units, money.c.o_rest, func.count().over().label("total"))
         .select_from(joined).where(*conditions).order_by(*order)
         .limit(query.per_page).offset((query.page - 1) * query.per_page)).all()
-    total = chosen[0].total if chosen else _count(connection, query, joined, conditions)
+    total = chosen[0].total if chosen else _count(connection, query, matched, conditions)
     return ActivityPage(_summaries(connection, chosen, query.lang), total, query.page, query.per_page)
 
 

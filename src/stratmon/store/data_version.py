@@ -82,9 +82,11 @@ class PerDataVersion:
 
     A value is computed by one thread at a time: a thread that asks for what another is computing (two pages
     that share it, first asked together after an import) waits for that answer, up to `patience` seconds,
-    rather than spend a core on the same work; if the other thread fails, one of those waiting computes it."""
+    rather than spend a core on the same work; if the other thread fails, one of those waiting computes it.
+    A waiter holds its connection (and its read snapshot) while it waits, hence the short default patience.
+    `make` must not ask this same key again (a thread that does computes it again, without waiting on itself)."""
 
-    def __init__(self, size: int = 16, *, patience: float = 15.0) -> None:
+    def __init__(self, size: int = 16, *, patience: float = 5.0) -> None:
         self.size = size
         self.patience = patience
         self._kept: OrderedDict[tuple, object] = OrderedDict()
@@ -111,6 +113,8 @@ class PerDataVersion:
                 if making is None:
                     mine = self._making[full] = _Making()
                     break
+                if making.thread == threading.get_ident():
+                    return make()  # asked again while making it: waiting would be waiting on itself
                 making.waiting += 1
             finished = making.done.wait(self.patience)
             with self._lock:
@@ -125,23 +129,36 @@ class PerDataVersion:
             mine.done.set()  # those waiting look again, and one of them computes it
             raise
         with self._lock:
-            # This database's other versions' values are dropped rather than left to age out (a request still
-            # reading an older snapshot computes its own again).
-            for stale in [kept for kept in self._kept if kept[0] == full[0] and kept[1] != version]:
-                del self._kept[stale]
-            self._kept[full] = value
-            while len(self._kept) > self.size:
-                self._kept.popitem(last=False)
             del self._making[full]
+            # This database's other versions' values are dropped rather than left to age out (a request still
+            # reading an older snapshot computes its own again), unless this value is of an older version than
+            # one kept already (a request that read its snapshot before a write, and finished after): then
+            # this one is not kept.
+            others = [kept for kept in self._kept if kept[0] == full[0] and kept[1] != version]
+            if not any(_older(version, kept[1]) for kept in others):
+                for stale in others:
+                    del self._kept[stale]
+                self._kept[full] = value
+                while len(self._kept) > self.size:
+                    self._kept.popitem(last=False)
         mine.done.set()
         return value
 
 
 class _Making:
-    """A value one thread is computing, and how many others wait for it."""
+    """A value one thread is computing, which thread, and how many others wait for it."""
 
-    __slots__ = ("done", "waiting")
+    __slots__ = ("done", "thread", "waiting")
 
     def __init__(self) -> None:
         self.done = threading.Event()
+        self.thread = threading.get_ident()
         self.waiting = 0
+
+
+def _older(version: str, than: str) -> bool:
+    """Whether data version `version` came before `than`: the same epoch, a smaller count. Versions of
+    different epochs (a restore between them) have no order."""
+    epoch, _dot, count = version.partition(".")
+    other_epoch, _dot, other_count = than.partition(".")
+    return epoch == other_epoch and int(count) < int(other_count)
