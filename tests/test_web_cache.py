@@ -8,7 +8,8 @@ import asyncio
 import re
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import date
 from types import SimpleNamespace
 
@@ -161,32 +162,38 @@ def test_a_value_whose_computation_failed_is_computed_by_one_that_waited(engine)
         assert kept.get(connection, "key", lambda: "again") == "second's", "the waiter's answer was not kept"
 
 
-def test_a_caller_waits_for_another_threads_computation_only_so_long(engine):
-    kept = PerDataVersion(patience=0.2)
-    let_go = threading.Event()
-    started = threading.Event()
+@contextmanager
+def _being_made_elsewhere(engine, kept: PerDataVersion, answer: str) -> Iterator[None]:
+    """The block runs while another thread makes `kept`'s value of "key" (at the data version it read
+    first), which is `answer` once the block ends."""
+    making, let_go = threading.Event(), threading.Event()
 
-    def slow() -> str:
-        started.set()
+    def make() -> str:
+        making.set()
         assert let_go.wait(10)
-        return "slow"
+        return answer
 
     def ask() -> None:
         with engine.connect() as connection:
-            kept.get(connection, "key", slow)
+            kept.get(connection, "key", make)
 
     thread = threading.Thread(target=ask, daemon=True)
     thread.start()
     try:
-        assert started.wait(10)
-        with engine.connect() as connection:
-            began = time.monotonic()
-            assert kept.get(connection, "key", lambda: "own") == "own"
-            assert time.monotonic() - began >= 0.2, "it did not wait for the other thread"
-            assert kept.get(connection, "key", lambda: "third") == "third", "a value made while waiting was kept"
+        assert making.wait(10)
+        yield
     finally:
         let_go.set()
         thread.join(10)
+
+
+def test_a_caller_waits_for_another_threads_computation_only_so_long(engine):
+    kept = PerDataVersion(patience=0.2)
+    with _being_made_elsewhere(engine, kept, "slow"), engine.connect() as connection:
+        began = time.monotonic()
+        assert kept.get(connection, "key", lambda: "own") == "own"
+        assert time.monotonic() - began >= 0.2, "it did not wait for the other thread"
+        assert kept.get(connection, "key", lambda: "third") == "third", "a value made while waiting was kept"
     with engine.connect() as connection:
         assert kept.get(connection, "key", lambda: "again") == "slow"
 
@@ -205,33 +212,15 @@ def test_a_value_asked_again_while_being_made_is_made_without_waiting(engine):
 
 def test_a_value_of_an_older_version_made_last_leaves_the_newer_kept(engine):
     kept = PerDataVersion()
-    computing, let_go = threading.Event(), threading.Event()
-
-    def older() -> str:
-        computing.set()
-        assert let_go.wait(10)
-        return "older"
-
-    def ask() -> None:
-        with engine.connect() as connection:
-            kept.get(connection, "key", older)
-
-    thread = threading.Thread(target=ask, daemon=True)
-    thread.start()
-    try:
-        assert computing.wait(10)
+    with _being_made_elsewhere(engine, kept, "older"):
         with engine.begin() as connection:
             connection.execute(text("INSERT INTO document (kind, lang, title, published_on, created_by, created_at) "
                                     "VALUES ('release', 'en', 'moves it', '2020-01-01', 'test', "
                                     "'2020-01-01 00:00:00')"))
         with engine.connect() as connection:
             assert kept.get(connection, "key", lambda: "newer") == "newer"
-    finally:
-        let_go.set()
-        thread.join(10)
     with engine.connect() as connection:
         assert kept.get(connection, "key", lambda: "again") == "newer", "the older version's value replaced it"
-
 
 # ------------------------------------------------------------------------ a small portal on both engines
 
