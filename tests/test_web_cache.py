@@ -25,6 +25,7 @@ from stratmon.store.db import get_engine
 from stratmon.store.read_memo import ReadOnlyConnection, with_read_memo
 from stratmon.store.web import add_document
 from stratmon.web.portal import activity as activity_view
+from stratmon.web.portal import common as portal_common
 from stratmon.web.portal import data as data_view
 from stratmon.web.page_cache import PageCacheMiddleware
 from stratmon.web.portal import home as home_view
@@ -324,6 +325,20 @@ def test_the_data_page_checks_are_made_again_after_any_write(small_portal, monke
         assert small_portal("alignment", "set", UNALIGNED, "P1", "--reason", "checks test").exit_code == 0
         assert client.get("/en/data").status_code == 200
         assert len(made) == 2
+
+
+def test_a_pages_money_is_summed_once_for_both_languages_and_again_after_any_write(small_portal, monkeypatch):
+    # Breakdowns hold no words: the other language's page shares them; an override moves the data version.
+    summed = _counting(monkeypatch, portal_common, "breakdown")
+    with client_for(small_portal.db_url) as client:
+        english = client.get("/en/lines/prosperity")
+        assert english.status_code == 200 and len(summed) == 1
+        spanish = client.get("/es/lines/prosperity")
+        assert spanish.status_code == 200 and len(summed) == 1, "the line's money was summed again for the same data"
+        assert small_portal("alignment", "set", UNALIGNED, "P1", "--reason", "money test").exit_code == 0
+        again = client.get("/es/lines/prosperity")
+        assert again.status_code == 200 and len(summed) == 2
+        assert again.text != spanish.text, "the override's money is not on the page"
 
 
 def test_the_published_results_are_read_again_after_any_write(small_portal, monkeypatch):

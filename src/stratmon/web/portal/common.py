@@ -16,6 +16,7 @@ from stratmon.analysis.events import DatedEvent
 from stratmon.analysis.labels import Labels
 from stratmon.framework import Framework
 from stratmon.i18n import InLanguage, _, format_fiscal_year, language
+from stratmon.store.data_version import PerDataVersion
 from stratmon.chart_style import named_line_colours
 from stratmon.web.charts import bars_by_year
 from stratmon.web.context import Site
@@ -36,12 +37,19 @@ def alignment_is_current(db: Connection, site: Site) -> bool:
     return alignment_state(db, site.crosswalks.digest).is_current
 
 
+# Breakdowns hold no words: a page's other language, and pages that show the same money (a line's page by
+# its spans, a country's beside the others), share them while the data stay the same.
+_BREAKDOWNS = PerDataVersion(size=64)
+
+
 def money(db: Connection, site: Site, by: tuple[str, ...], aligned: bool, **filters) -> Breakdown:
     """Obligations and disbursements of the Strategy's money (its geography, DESIGN.md rule 9) by `by`;
-    the keys `line` and `objective` are left out when the alignment is not current (the page then says so)."""
+    the keys `line` and `objective` are left out when the alignment is not current (the page then says so).
+    Kept per data version: the answer is shared, and must not be changed."""
     keys = by if aligned else tuple(key for key in by if key not in ("line", "objective"))
-    return breakdown(db, keys, crosswalk_digest=site.crosswalks.digest, geography=site.framework.geography,
-                     **filters)
+    geography, digest = site.framework.geography, site.crosswalks.digest
+    return _BREAKDOWNS.get(db, (keys, digest, geography, tuple(sorted(filters.items()))), lambda: breakdown(
+        db, keys, crosswalk_digest=digest, geography=geography, **filters))
 
 
 def link(*parts: str) -> str:
