@@ -328,16 +328,19 @@ def test_the_data_page_checks_are_made_again_after_any_write(small_portal, monke
 
 
 def test_a_pages_money_is_summed_once_for_both_languages_and_again_after_any_write(small_portal, monkeypatch):
-    # Breakdowns hold no words: the other language's page shares them; an override moves the data version.
+    # Breakdowns and the largest activities' ranking hold no words: the other language's page shares them
+    # (and names the activities in its own words); an override moves the data version.
     summed = _counting(monkeypatch, portal_common, "breakdown")
+    ranked = _counting(monkeypatch, portal_common, "ranked_activities")
     with client_for(small_portal.db_url) as client:
         english = client.get("/en/lines/prosperity")
-        assert english.status_code == 200 and len(summed) == 1
+        assert english.status_code == 200 and len(summed) == len(ranked) == 1
         spanish = client.get("/es/lines/prosperity")
-        assert spanish.status_code == 200 and len(summed) == 1, "the line's money was summed again for the same data"
+        assert spanish.status_code == 200 and len(summed) == len(ranked) == 1, \
+            "the line's money was summed again for the same data"
         assert small_portal("alignment", "set", UNALIGNED, "P1", "--reason", "money test").exit_code == 0
         again = client.get("/es/lines/prosperity")
-        assert again.status_code == 200 and len(summed) == 2
+        assert again.status_code == 200 and len(summed) == len(ranked) == 2
         assert again.text != spanish.text, "the override's money is not on the page"
 
 

@@ -136,6 +136,18 @@ def largest_activities(connection: Connection, *, limit: int = 10, recipients: t
                        lang: str = "en") -> list[ActivityMoney]:
     """The `limit` activities that disbursed most within the filters (as `breakdown` takes them),
     with what they obligated there too; titles in `lang` where the activities have one."""
+    ranked = ranked_activities(connection, limit=limit, recipients=recipients, lines=lines, objectives=objectives,
+                               fiscal_years=fiscal_years, crosswalk_digest=crosswalk_digest, geography=geography,
+                               scope=scope)
+    return named_activities(connection, ranked, lang)
+
+
+def ranked_activities(connection: Connection, *, limit: int = 10, recipients: tuple[str, ...] = (),
+                      lines: tuple[str, ...] = (), objectives: tuple[str, ...] = (),
+                      fiscal_years: FiscalYears = FiscalYears(), crosswalk_digest: str | None = None,
+                      geography: Geography | None = None, scope: str = STRATEGY) -> tuple[tuple[int, int, int], ...]:
+    """`largest_activities` without words: (activity id, obligated, disbursed millionths of USD) of each,
+    largest first."""
     is_aligned = bool(lines or objectives)
     if is_aligned:
         require_current_alignment(connection, crosswalk_digest)
@@ -158,13 +170,18 @@ def largest_activities(connection: Connection, *, limit: int = 10, recipients: t
         if type_code in OBLIGATION_AND_DISBURSEMENT:
             money[activity_id][OBLIGATION_AND_DISBURSEMENT[type_code]] = joined_sum(units, remainder)
     ranked = sorted(money, key=lambda a: (-money[a].get("disbursement", 0), -money[a].get("obligation", 0), a))[:limit]
+    return tuple((a, money[a].get("obligation", 0), money[a].get("disbursement", 0)) for a in ranked)
+
+
+def named_activities(connection: Connection, ranked: tuple[tuple[int, int, int], ...],
+                     lang: str = "en") -> list[ActivityMoney]:
+    """The activities `ranked_activities` ranked, in its order, with titles in `lang` where they have one."""
     if not ranked:
         return []
     activity = schema.activity
     about = {row.id: row for row in connection.execute(
         select(activity.c.id, activity.c.iati_identifier, *shown_title(activity, lang), activity.c.reporting_org_ref)
-        .where(activity.c.id.in_(ranked)))}
+        .where(activity.c.id.in_([a for a, _obligated, _disbursed in ranked])))}
     return [ActivityMoney(about[a].iati_identifier, about[a].title, about[a].reporting_org_ref,
-                          to_usd(money[a].get("obligation", 0)), to_usd(money[a].get("disbursement", 0)),
-                          about[a].title_lang)
-            for a in ranked]
+                          to_usd(obligated), to_usd(disbursed), about[a].title_lang)
+            for a, obligated, disbursed in ranked]

@@ -11,7 +11,7 @@ import pycountry
 from sqlalchemy import Connection
 
 from stratmon.analysis.alignment_state import alignment_state
-from stratmon.analysis.breakdown import Breakdown, breakdown
+from stratmon.analysis.breakdown import ActivityMoney, Breakdown, breakdown, named_activities, ranked_activities
 from stratmon.analysis.events import DatedEvent
 from stratmon.analysis.labels import Labels
 from stratmon.framework import Framework
@@ -50,6 +50,19 @@ def money(db: Connection, site: Site, by: tuple[str, ...], aligned: bool, **filt
     geography, digest = site.framework.geography, site.crosswalks.digest
     return _BREAKDOWNS.get(db, (keys, digest, geography, tuple(sorted(filters.items()))), lambda: breakdown(
         db, keys, crosswalk_digest=digest, geography=geography, **filters))
+
+
+_RANKINGS = PerDataVersion(size=64)
+
+
+def largest(db: Connection, site: Site, **filters) -> list[ActivityMoney]:
+    """The ten activities that disbursed most of the Strategy's money within `filters`
+    (breakdown.largest_activities): the ranking kept per data version as `money`, the titles read in the
+    request's language."""
+    geography, digest = site.framework.geography, site.crosswalks.digest
+    ranked = _RANKINGS.get(db, (digest, geography, tuple(sorted(filters.items()))), lambda: ranked_activities(
+        db, limit=10, crosswalk_digest=digest, geography=geography, **filters))
+    return named_activities(db, ranked, language())
 
 
 def link(*parts: str) -> str:

@@ -8,7 +8,6 @@ from decimal import Decimal
 
 from sqlalchemy import Connection
 
-from stratmon.analysis.breakdown import largest_activities
 from stratmon.analysis.events import events_in
 from stratmon.framework.model import Country
 from stratmon.i18n import _, format_fiscal_year, language
@@ -16,7 +15,7 @@ from stratmon.web.charts import horizontal_bars
 from stratmon.web.context import Site
 from stratmon.web.tables import Column, DataTable
 from stratmon.web.portal.common import (
-    FUNDING_TYPES, activities_table, alignment_is_current, country_map, labels, line_table, line_year_chart,
+    FUNDING_TYPES, activities_table, alignment_is_current, country_map, labels, largest, line_table, line_year_chart,
     line_year_table, link, money, money_table, year_chart, year_table)
 from stratmon.web.portal.context import context_table
 from stratmon.web.portal.narratives import NarrativePanel, narrative_panel
@@ -110,8 +109,7 @@ def country_page(db: Connection, site: Site, country: Country, span: Span) -> Co
         page.tables += [line_table(money_by, names, framework), line_year_table(money_by, framework)]
     page.tables.append(money_table("by-agency", _("By agency (USD)"), _("Agency"), money_by, "agency", names.agency,
                                    total=True))
-    top = largest_activities(db, limit=10, geography=site.framework.geography, recipients=(country.code,),
-                             fiscal_years=span.fiscal_years, lang=lang)
+    top = largest(db, site, recipients=(country.code,), fiscal_years=span.fiscal_years)
     page.tables.append(activities_table("top-activities", _("Largest activities by disbursements in the country (USD)"),
                                         top, names))
     with_span(page.tables, span)

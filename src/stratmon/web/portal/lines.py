@@ -8,7 +8,7 @@ from decimal import Decimal
 
 from sqlalchemy import Connection
 
-from stratmon.analysis.breakdown import Breakdown, largest_activities
+from stratmon.analysis.breakdown import Breakdown
 from stratmon.analysis.events import events_in
 from stratmon.analysis.indicator_registry import registered_indicators
 from stratmon.analysis.iptt import iptt
@@ -19,8 +19,8 @@ from stratmon.i18n import _, language
 from stratmon.web.context import Site
 from stratmon.web.tables import Column, DataTable
 from stratmon.web.portal.common import (
-    FUNDING_TYPES, activities_table, alignment_is_current, labels, line_table, line_year_chart, line_year_table, link,
-    money, money_columns, money_table, year_chart, year_table)
+    FUNDING_TYPES, activities_table, alignment_is_current, labels, largest, line_table, line_year_chart, line_year_table,
+    link, money, money_columns, money_table, year_chart, year_table)
 from stratmon.web.portal.context import context_table
 from stratmon.web.portal.narratives import NarrativePanel, narrative_panel
 from stratmon.web.portal.indicators import registered_table, results_table
@@ -154,8 +154,7 @@ def _fill(db: Connection, site: Site, page: FocusPage, focus: dict, objectives: 
             money_table("by-agency", _("By agency (USD)"), _("Agency"), money_by, "agency", names.agency, total=True)]
         if objectives:
             page.tables.append(_objectives_table(db, site, objectives, names, span, money_by=money_by))
-        top = largest_activities(db, limit=10, geography=site.framework.geography, crosswalk_digest=site.crosswalks.digest,
-                                 fiscal_years=span.fiscal_years, lang=language(), **focus)
+        top = largest(db, site, fiscal_years=span.fiscal_years, **focus)
         page.tables.append(activities_table("top-activities", _("Largest activities by disbursements (USD)"), top,
                                             names))
         with_span(page.tables, span)
