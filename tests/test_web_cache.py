@@ -338,9 +338,14 @@ def test_a_pages_money_is_summed_once_for_both_languages_and_again_after_any_wri
         spanish = client.get("/es/lines/prosperity")
         assert spanish.status_code == 200 and len(summed) == len(ranked) == 1, \
             "the line's money was summed again for the same data"
+        # Other money is summed on its own: another line, another span, a country (by its recipients alone).
+        for path in ("/es/lines/security", "/es/lines/prosperity?fy=2019", "/es/countries/GT", "/es/countries/SV"):
+            before = len(ranked)
+            assert client.get(path).status_code == 200 and len(ranked) == before + 1, path
+        summed.clear(), ranked.clear()
         assert small_portal("alignment", "set", UNALIGNED, "P1", "--reason", "money test").exit_code == 0
         again = client.get("/es/lines/prosperity")
-        assert again.status_code == 200 and len(summed) == len(ranked) == 2
+        assert again.status_code == 200 and len(summed) == len(ranked) == 1
         assert again.text != spanish.text, "the override's money is not on the page"
 
 

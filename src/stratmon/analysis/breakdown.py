@@ -175,7 +175,8 @@ def ranked_activities(connection: Connection, *, limit: int = 10, recipients: tu
 
 def named_activities(connection: Connection, ranked: tuple[tuple[int, int, int], ...],
                      lang: str = "en") -> list[ActivityMoney]:
-    """The activities `ranked_activities` ranked, in its order, with titles in `lang` where they have one."""
+    """The activities `ranked_activities` ranked, in its order, with titles in `lang` where they have one; any
+    no longer stored (replaced by an import since they were ranked) left out."""
     if not ranked:
         return []
     activity = schema.activity
@@ -184,4 +185,4 @@ def named_activities(connection: Connection, ranked: tuple[tuple[int, int, int],
         .where(activity.c.id.in_([a for a, _obligated, _disbursed in ranked])))}
     return [ActivityMoney(about[a].iati_identifier, about[a].title, about[a].reporting_org_ref,
                           to_usd(obligated), to_usd(disbursed), about[a].title_lang)
-            for a, obligated, disbursed in ranked]
+            for a, obligated, disbursed in ranked if a in about]

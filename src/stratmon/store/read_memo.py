@@ -37,6 +37,11 @@ def _refuse_writes(_connection, _cursor, statement: str, *_rest) -> None:
         raise ReadOnlyConnection(f"a read-only request's connection was asked to write: {statement[:60]}")
 
 
+def is_read_only(connection: Connection) -> bool:
+    """Whether `connection` was opened `with_read_memo` (a read-only request's): what it reads is committed."""
+    return connection.get_execution_options().get(_OPTION) is not None
+
+
 def remembered(connection: Connection, key: Hashable, make: Callable[[], T]) -> T:
     """`make()`, asked once per `key` on a connection opened `with_read_memo`, else every time. The
     answer is shared by every later caller on the connection: it must not be changed."""
