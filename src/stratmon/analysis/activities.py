@@ -171,14 +171,14 @@ def search_activities(connection: Connection, query: ActivityFilter) -> Activity
     # that name one of its places themselves. With no other filter, they are found from both ends (a union):
     # asking it of every stored activity was half the list's time with the whole U.S. publication. With one,
     # the activities it picks are asked (on PostgreSQL, a tenth quicker than the union).
-    listed = None
-    if query.geography is not None and not query.by_money_rows and not conditions:
+    listed, in_geography = None, query.geography is not None and not query.by_money_rows
+    if in_geography and not conditions:
         money = money.cte("money")
         listed = union(select(money.c.activity_id), select(schema.recipient.c.activity_id).where(
             *_own_recipient_in(query.geography), _without_money(schema.recipient.c.activity_id))).subquery("listed")
     else:
         money = money.subquery("money")
-        if query.geography is not None and not query.by_money_rows:
+        if in_geography:
             names_one = exists().where(schema.recipient.c.activity_id == activity.c.id,
                                        *_own_recipient_in(query.geography))
             conditions.append(or_(money.c.activity_id.is_not(None), and_(_without_money(activity.c.id), names_one)))

@@ -37,7 +37,7 @@ from typing import TypeVar
 from sqlalchemy import Connection, text
 from sqlalchemy.exc import DBAPIError
 
-from stratmon.store.read_memo import remembered
+from stratmon.store.read_memo import is_read_only, remembered
 
 TRACKED = ("import_run", "alignment_run", "alignment_override", "result_value", "indicator", "disaggregation_scheme",
            "dq_assessment", "document", "narrative_version")
@@ -84,11 +84,15 @@ class PerDataVersion:
     that share it, first asked together after an import) waits for that answer, up to `patience` seconds,
     rather than spend a core on the same work; if the other thread fails, one of those waiting computes it.
     A waiter holds its connection (and its read snapshot) while it waits, hence the short default patience.
-    `make` must not ask this same key again (a thread that does computes it again, without waiting on itself)."""
+    `make` must not ask this same key again (a thread that does computes it again, without waiting on itself).
 
-    def __init__(self, size: int = 16, *, patience: float = 5.0) -> None:
+    With `read_only_connections`, values are kept only from connections opened `with_read_memo` (a read-only
+    request's), and computed every time on any other: one that may write could see what is not committed."""
+
+    def __init__(self, size: int = 16, *, patience: float = 5.0, read_only_connections: bool = False) -> None:
         self.size = size
         self.patience = patience
+        self.read_only_connections = read_only_connections
         self._kept: OrderedDict[tuple, object] = OrderedDict()
         self._making: dict[tuple, _Making] = {}
         self._lock = threading.Lock()
@@ -100,6 +104,8 @@ class PerDataVersion:
             return sum(making.waiting for making in self._making.values())
 
     def get(self, connection: Connection, key: Hashable, make: Callable[[], T]) -> T:
+        if self.read_only_connections and not is_read_only(connection):
+            return make()
         version = read_data_version(connection)
         if version is None:
             return make()

@@ -17,7 +17,6 @@ from stratmon.analysis.labels import Labels
 from stratmon.framework import Framework
 from stratmon.i18n import InLanguage, _, format_fiscal_year, language
 from stratmon.store.data_version import PerDataVersion
-from stratmon.store.read_memo import is_read_only
 from stratmon.chart_style import named_line_colours
 from stratmon.web.charts import bars_by_year
 from stratmon.web.context import Site
@@ -41,8 +40,8 @@ def alignment_is_current(db: Connection, site: Site) -> bool:
 # Breakdowns hold no words: a page's other language, and pages that show the same money (a line's page by
 # its spans, a country's beside the others), share them while the data stay the same. A home page's breakdown
 # of the real files is some 600 KiB: at most 32 are kept.
-_BREAKDOWNS = PerDataVersion(size=32)
-_RANKINGS = PerDataVersion(size=64)
+_BREAKDOWNS = PerDataVersion(size=32, read_only_connections=True)
+_RANKINGS = PerDataVersion(size=64, read_only_connections=True)
 
 
 def money(db: Connection, site: Site, by: tuple[str, ...], aligned: bool, **filters) -> Breakdown:
@@ -51,13 +50,8 @@ def money(db: Connection, site: Site, by: tuple[str, ...], aligned: bool, **filt
     On a read-only request's connection, kept per data version: the answer is shared, and must not be changed."""
     keys = by if aligned else tuple(key for key in by if key not in ("line", "objective"))
     geography, digest = site.framework.geography, site.crosswalks.digest
-
-    def summed() -> Breakdown:
-        return breakdown(db, keys, crosswalk_digest=digest, geography=geography, **filters)
-
-    if not is_read_only(db):
-        return summed()  # a connection that may write could see what is not committed yet
-    return _BREAKDOWNS.get(db, (keys, digest, geography, tuple(sorted(filters.items()))), summed)
+    return _BREAKDOWNS.get(db, (keys, digest, geography, tuple(sorted(filters.items()))), lambda: breakdown(
+        db, keys, crosswalk_digest=digest, geography=geography, **filters))
 
 
 def largest(db: Connection, site: Site, **filters) -> list[ActivityMoney]:
@@ -69,8 +63,6 @@ def largest(db: Connection, site: Site, **filters) -> list[ActivityMoney]:
     def ranked() -> tuple:
         return ranked_activities(db, limit=10, crosswalk_digest=digest, geography=geography, **filters)
 
-    if not is_read_only(db):
-        return named_activities(db, ranked(), language())
     kept = _RANKINGS.get(db, (digest, geography, tuple(sorted(filters.items()))), ranked)
     named = named_activities(db, kept, language())
     if len(named) < len(kept):
